@@ -1,0 +1,59 @@
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { clientAdminRoutes } from '../clients/admin-routes.js';
+import { oauthFeature } from '../oauth/index.js';
+import type { AppContext } from './context.js';
+import { installErrorHandlers } from './error-handler.js';
+import { loggerOptions } from './logger.js';
+import { opsRoutes } from './ops-routes.js';
+
+/** Fastify's trustProxy from GUESTPASS_TRUSTED_PROXIES: a hop count, a list, or nobody. */
+function trustProxy(setting: string[] | number): FastifyServerOptions['trustProxy'] {
+  // Trust the first `setting` hops counting from the socket (proxy-addr's hop index).
+  if (typeof setting === 'number') return setting > 0 ? (_address: string, hop: number) => hop < setting : false;
+  return setting.length > 0 ? setting : false;
+}
+
+export interface BuildAppOptions {
+  /** Replaces the pino logger settings (tests pass `false`). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the HTTP application from the features. Routes only; no listening. */
+export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? loggerOptions(ctx.config.logLevel),
+    bodyLimit: ctx.config.bodyLimit,
+    trustProxy: trustProxy(ctx.config.trustedProxies),
+    // Schemas are the contract: unknown fields fail instead of being silently removed, and
+    // values are not coerced from one type to another.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
+    return503OnClosing: true,
+  });
+
+  installErrorHandlers(app, ctx);
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    ctx.metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    ctx.metrics.httpDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(formbody);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Guestpass', version: '0.1.0', description: 'OAuth 2.0 identities for guests. Every error is an RFC 6749 error object.' },
+      servers: [{ url: ctx.issuer.value }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+
+  await opsRoutes(app, ctx);
+  await oauthFeature(app, ctx);
+  await clientAdminRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,94 @@
+import type { Logger } from 'pino';
+import { ClientService } from '../clients/service.js';
+import { ClientStore } from '../clients/store.js';
+import type { Config } from '../config/index.js';
+import { KeyStore } from '../crypto/key-store.js';
+import { Keyring } from '../crypto/keyring.js';
+import { loadMasterKey } from '../crypto/master-key.js';
+import { EventBus } from '../events/bus.js';
+import { AccessTokens } from '../oauth/access-token.js';
+import { ClientAuthenticator } from '../oauth/client-auth.js';
+import { RevocationStore } from '../oauth/revocation-store.js';
+import { MemoryRateLimitStore, type RateLimitStore } from '../ratelimit/index.js';
+import { openDatabase, type Store } from '../storage/database.js';
+import { Metrics } from './metrics.js';
+import { migrateToLatest } from '../storage/migrate.js';
+
+/** The longest lifetime any access token may have; retired signing keys outlive it. */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 3600;
+/** The longest lifetime any session token may have; retired sealing keys outlive it. */
+export const MAX_SESSION_TTL_SECONDS = 90 * 86400;
+/** Margin for clock skew between nodes and resource servers. */
+const SKEW_MS = 5 * 60 * 1000;
+
+/** Everything a feature needs, built once per process and shared by HTTP and the CLI. */
+export interface AppContext {
+  config: Config;
+  store: Store;
+  events: EventBus;
+  keyring: Keyring;
+  clients: ClientService;
+  clientStore: ClientStore;
+  clientAuth: ClientAuthenticator;
+  accessTokens: AccessTokens;
+  revocations: RevocationStore;
+  rateLimits: RateLimitStore;
+  metrics: Metrics;
+  /** The issuer; settable because port 0 is only known once the server listens. */
+  issuer: { value: string };
+  now: () => number;
+  /** What happened while building, for the start-up log. */
+  notes: { migrationsApplied: string[]; keysCreated: string[]; masterKeyWarning?: string };
+  close(): Promise<void>;
+}
+
+export interface CreateContextOptions {
+  config: Config;
+  logger?: Pick<Logger, 'error'>;
+  /** The server passes one with process metrics; the CLI needs none. */
+  metrics?: Metrics;
+  now?: () => number;
+}
+
+/** Opens the database, applies migrations, loads the master key and the keyring. */
+export async function createContext({ config, logger, metrics = new Metrics({ defaultMetrics: false }), now = Date.now }: CreateContextOptions): Promise<AppContext> {
+  const store = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema });
+  try {
+    const migrationsApplied = await migrateToLatest(store);
+    const masterKey = loadMasterKey(config.masterKey, config.dataDir);
+    const keyring = new Keyring({
+      store: new KeyStore(store.db),
+      masterKey: masterKey.key,
+      signingAlg: config.signingAlg,
+      retiredSigningKeyLifetimeMs: MAX_ACCESS_TOKEN_TTL_SECONDS * 1000 + SKEW_MS,
+      retiredSealingKeyLifetimeMs: MAX_SESSION_TTL_SECONDS * 1000 + SKEW_MS,
+      now,
+    });
+    const { created } = await keyring.initialize();
+
+    const events = new EventBus({ onListenerError: (error, type) => logger?.error({ err: error, event: type }, 'event listener failed') });
+    const issuer = { value: config.issuer };
+    const clientStore = new ClientStore(store.db);
+    const revocations = new RevocationStore(store.db);
+    return {
+      config,
+      store,
+      events,
+      keyring,
+      clientStore,
+      clients: new ClientService({ store: clientStore, events, now }),
+      clientAuth: new ClientAuthenticator({ store: clientStore, events, now }),
+      accessTokens: new AccessTokens({ keyring, revocations, issuer: () => issuer.value, now }),
+      revocations,
+      rateLimits: new MemoryRateLimitStore({ now }),
+      metrics,
+      issuer,
+      now,
+      notes: { migrationsApplied, keysCreated: created, ...(masterKey.warning ? { masterKeyWarning: masterKey.warning } : {}) },
+      close: () => store.close(),
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,45 @@
+import { defineErrors } from './errors.js';
+
+/** Failures that belong to HTTP itself rather than to one feature. */
+export const httpError = defineErrors({
+  INVALID_BODY: {
+    status: 400,
+    error: 'invalid_request',
+    description: 'The request body does not match the endpoint schema; see /docs for the accepted fields.',
+  },
+  MALFORMED_BODY: {
+    status: 400,
+    error: 'invalid_request',
+    description: 'The request body could not be parsed; send valid JSON or application/x-www-form-urlencoded.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    error: 'invalid_request',
+    description: 'This Content-Type is not accepted here; send application/x-www-form-urlencoded or application/json.',
+  },
+  BODY_TOO_LARGE: {
+    status: 413,
+    error: 'invalid_request',
+    description: 'The request body is larger than this endpoint accepts.',
+  },
+  NOT_FOUND: {
+    status: 404,
+    error: 'not_found',
+    description: 'There is no such endpoint; the discovery document at /.well-known/oauth-authorization-server lists them.',
+  },
+  RATE_LIMITED: {
+    status: 429,
+    error: 'rate_limited',
+    description: 'Too many requests; wait for the number of seconds in Retry-After and try again.',
+  },
+  SERVER_ERROR: {
+    status: 500,
+    error: 'server_error',
+    description: 'The server could not complete the request; try again later.',
+  },
+  NOT_READY: {
+    status: 503,
+    error: 'temporarily_unavailable',
+    description: 'The database is not reachable; the server will answer again once it is.',
+  },
+});

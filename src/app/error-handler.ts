@@ -1,0 +1,69 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { AppContext } from './context.js';
+import { httpError } from './error-codes.js';
+import { GuestpassError } from './errors.js';
+
+interface ValidationIssue {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+const where: Record<string, string> = { body: 'request body', querystring: 'query string', params: 'URL path', headers: 'headers' };
+
+/** Turns an ajv issue into a sentence that says exactly what to change. */
+function describeValidation(issue: ValidationIssue | undefined, context: string | undefined): string {
+  const place = where[context ?? 'body'] ?? 'request';
+  if (!issue) return `The ${place} is not valid.`;
+  const field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const subject = field ? `Field "${field}"` : `The ${place}`;
+  switch (issue.keyword) {
+    case 'additionalProperties':
+      return `Unknown field "${String(issue.params['additionalProperty'])}" in the ${place}; remove it (see /docs for the accepted fields).`;
+    case 'required':
+      return `Missing required field "${String(issue.params['missingProperty'])}" in the ${place}.`;
+    case 'type':
+      return `${subject} must be of type ${String(issue.params['type'])}${issue.params['type'] === 'string' ? ' (a parameter may appear only once)' : ''}.`;
+    default:
+      return `${subject} ${issue.message ?? 'is not valid'}.`;
+  }
+}
+
+/** Maps any error to an RFC 6749 §5.2 error object; 5xx never carry internals. */
+function toGuestpassError(error: FastifyError): GuestpassError {
+  if (error instanceof GuestpassError) return error;
+  if (error.validation) {
+    return httpError('INVALID_BODY', describeValidation(error.validation[0] as ValidationIssue | undefined, error.validationContext));
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_EMPTY_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return httpError('UNSUPPORTED_MEDIA_TYPE');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return httpError('BODY_TOO_LARGE');
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 413) return httpError('BODY_TOO_LARGE');
+  if (status === 415) return httpError('UNSUPPORTED_MEDIA_TYPE');
+  if (status >= 400 && status < 500) return httpError('MALFORMED_BODY');
+  return httpError('SERVER_ERROR');
+}
+
+export function installErrorHandlers(app: FastifyInstance, ctx: AppContext): void {
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const mapped = toGuestpassError(error);
+    if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+    ctx.metrics.errors.inc({ error: mapped.error, code: mapped.code });
+    for (const [name, value] of Object.entries(mapped.headers)) reply.header(name, value);
+    if (mapped.status === 401 && !reply.hasHeader('WWW-Authenticate')) reply.header('WWW-Authenticate', 'Bearer realm="guestpass"');
+    return reply.code(mapped.status).type('application/json; charset=utf-8').send(mapped.toJSON());
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const mapped = httpError('NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]}; the discovery document at /.well-known/oauth-authorization-server and /docs list the endpoints.`);
+    ctx.metrics.errors.inc({ error: mapped.error, code: mapped.code });
+    return reply.code(404).send(mapped.toJSON());
+  });
+}

@@ -1,0 +1,42 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics for one server instance. A registry per instance (not prom-client's
+ * global one) lets several servers run in one process, as the tests do.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'guestpass_http_requests_total',
+    help: 'HTTP requests by route, method and status code.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'guestpass_http_request_duration_seconds',
+    help: 'HTTP request latency by route.',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly tokensIssued = new Counter({
+    name: 'guestpass_tokens_issued_total',
+    help: 'Access tokens issued, by grant type.',
+    labelNames: ['grant_type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly errors = new Counter({
+    name: 'guestpass_errors_total',
+    help: 'Error responses by OAuth error string and Guestpass error code.',
+    labelNames: ['error', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  constructor({ defaultMetrics = true } = {}) {
+    if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'guestpass_' });
+  }
+}

@@ -1,0 +1,34 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import type { NetworkInfo } from '../events/types.js';
+
+/**
+ * The coarse network of an address: /24 for IPv4, /48 for IPv6. This is all Guestpass keeps
+ * or emits about a client's address; the full address never leaves the request.
+ */
+export function networkOf(ip: string): NetworkInfo | undefined {
+  const address = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
+  if (isIPv4(address)) {
+    const [a, b, c] = address.split('.');
+    return { ip_prefix: `${a}.${b}.${c}.0/24`, ip_version: 4 };
+  }
+  if (isIPv6(address)) {
+    const groups = expandIPv6(address).slice(0, 3).map((group) => group.replace(/^0+(?=.)/, ''));
+    return { ip_prefix: `${groups.join(':')}::/48`, ip_version: 6 };
+  }
+  return undefined;
+}
+
+function expandIPv6(address: string): string[] {
+  const withoutZone = address.split('%')[0] ?? address;
+  const [head = '', tail] = withoutZone.split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
+  const missing = 8 - headGroups.length - tailGroups.length;
+  return [...headGroups, ...Array<string>(Math.max(missing, 0)).fill('0'), ...tailGroups];
+}
+
+/** `{ network }` for an event payload, or nothing when the address cannot be parsed. */
+export function networkField(ip: string): { network?: NetworkInfo } {
+  const network = networkOf(ip);
+  return network ? { network } : {};
+}

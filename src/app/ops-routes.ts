@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from './context.js';
+import { httpError } from './error-codes.js';
+
+/** Liveness, readiness, Prometheus metrics and the OpenAPI document. */
+export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const tags = ['operations'];
+  app.get('/healthz', { schema: { tags, summary: 'The process is up' } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { tags, summary: 'The database answers' } }, async () => {
+    try {
+      await ctx.store.ping();
+    } catch {
+      throw httpError('NOT_READY');
+    }
+    return { status: 'ready' };
+  });
+
+  app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    reply.type(ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
+
+  app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
+}

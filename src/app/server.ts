@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { Config } from '../config/index.js';
+import { buildApp } from './build.js';
+import { createContext, type AppContext } from './context.js';
+import { createDevClients, devClientsBanner, type DevClients } from './first-run.js';
+import { Metrics } from './metrics.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  ctx: AppContext;
+  /** The address it listens on, e.g. http://127.0.0.1:4455. */
+  url: string;
+  devClients?: DevClients;
+  /** Stops accepting, finishes in-flight requests, then closes the database. */
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  config: Config;
+  logger?: FastifyServerOptions['logger'];
+  /** Where the first-run banner goes. @default process.stdout */
+  print?: (text: string) => void;
+}
+
+const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
+export async function startServer({ config, logger, print = (text) => process.stdout.write(`${text}\n`) }: StartServerOptions): Promise<RunningServer> {
+  const ctx = await createContext({ config, metrics: new Metrics() });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(ctx, logger === undefined ? {} : { logger });
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await ctx.close();
+    throw error;
+  }
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  // Port 0: the derived issuer only now knows its port.
+  if (ctx.issuer.value.endsWith(':0')) ctx.issuer.value = ctx.issuer.value.replace(/:0$/, `:${port}`);
+
+  for (const note of ctx.notes.migrationsApplied) app.log.info({ migration: note }, 'migration applied');
+  if (ctx.notes.keysCreated.length > 0) app.log.info({ keys: ctx.notes.keysCreated }, 'keys generated');
+  if (ctx.notes.masterKeyWarning) app.log.warn(ctx.notes.masterKeyWarning);
+
+  // Pick up key rotations made by the CLI or another node; purge the expired denylist.
+  const keyTimer = setInterval(() => {
+    ctx.keyring.refresh().catch((error: unknown) => app.log.error({ err: error }, 'key refresh failed'));
+  }, config.keyRefreshInterval * 1000);
+  const purgeTimer = setInterval(() => {
+    ctx.revocations.purgeExpired(ctx.now()).catch((error: unknown) => app.log.error({ err: error }, 'denylist purge failed'));
+  }, PURGE_INTERVAL_MS);
+  keyTimer.unref();
+  purgeTimer.unref();
+
+  const devClients = await createDevClients(ctx);
+  if (devClients) print(devClientsBanner(ctx.issuer.value, devClients));
+  print(`Guestpass listening on ${url} (issuer ${ctx.issuer.value})`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    ctx,
+    url,
+    ...(devClients ? { devClients } : {}),
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(keyTimer);
+        clearInterval(purgeTimer);
+        await app.close();
+        await ctx.close();
+      })()),
+  };
+}

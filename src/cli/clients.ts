@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { clientView } from '../clients/admin-routes.js';
+import type { ClientType } from '../clients/types.js';
+import { configFlags } from './config-flags.js';
+import { withContext } from './context.js';
+import { UsageError } from './usage.js';
+
+const USAGE = `Usage:
+  guestpass clients create --name N --type public|confidential [--origin URL]… [--scope S]… [--audience A]… [--admin] [--json]
+  guestpass clients list [--json]
+  guestpass clients rotate-secret ID [--overlap SECONDS] [--json]
+  guestpass clients delete ID`;
+
+const print = (value: unknown): void => {
+  process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
+};
+
+export async function clientsCommand(args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      ...configFlags,
+      name: { type: 'string' },
+      type: { type: 'string' },
+      origin: { type: 'string', multiple: true },
+      scope: { type: 'string', multiple: true },
+      audience: { type: 'string', multiple: true },
+      admin: { type: 'boolean' },
+      overlap: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+
+  switch (action) {
+    case 'create': {
+      if (!values.name || !values.type) throw new UsageError(`clients create needs --name and --type.\n${USAGE}`);
+      if (values.type !== 'public' && values.type !== 'confidential') throw new UsageError('--type must be public or confidential.');
+      const { client, clientSecret } = await withContext(values, (ctx) =>
+        ctx.clients.create({
+          name: values.name!,
+          type: values.type as ClientType,
+          isAdmin: values.admin ?? false,
+          allowedOrigins: values.origin ?? [],
+          scopes: values.scope ?? [],
+          audiences: values.audience ?? [],
+        }),
+      );
+      if (values.json) return print({ ...clientView(client), ...(clientSecret ? { client_secret: clientSecret } : {}) });
+      print(`Created ${client.type} client "${client.name}"\n  client_id      ${client.id}`);
+      if (clientSecret) print(`  client_secret  ${clientSecret}\n(The secret is shown once; only its hash is stored.)`);
+      return;
+    }
+    case 'list': {
+      const clients = await withContext(values, (ctx) => ctx.clients.list());
+      if (values.json) return print({ clients: clients.map(clientView) });
+      if (clients.length === 0) return print('No clients yet: create one with `guestpass clients create`.');
+      for (const client of clients) {
+        print(`${client.id}  ${client.type.padEnd(12)}  ${client.isAdmin ? 'admin  ' : '       '}  ${client.name}`);
+      }
+      return;
+    }
+    case 'rotate-secret': {
+      const id = positionals[0];
+      if (!id) throw new UsageError(`clients rotate-secret needs a client id.\n${USAGE}`);
+      const overlap = values.overlap === undefined ? 86400 : Number(values.overlap);
+      if (!Number.isInteger(overlap) || overlap < 0) throw new UsageError('--overlap must be a whole number of seconds.');
+      const { clientSecret, oldSecretsExpireAt } = await withContext(values, (ctx) => ctx.clients.rotateSecret(id, overlap));
+      if (values.json) return print({ client_id: id, client_secret: clientSecret, old_secrets_expire_at: oldSecretsExpireAt });
+      print(`New client_secret for ${id}:\n  ${clientSecret}\nOld secrets stop working at ${new Date(oldSecretsExpireAt).toISOString()}.`);
+      return;
+    }
+    case 'delete': {
+      const id = positionals[0];
+      if (!id) throw new UsageError(`clients delete needs a client id.\n${USAGE}`);
+      await withContext(values, (ctx) => ctx.clients.delete(id));
+      print(`Deleted client ${id}.`);
+      return;
+    }
+    default:
+      throw new UsageError(USAGE);
+  }
+}

@@ -1,0 +1,31 @@
+import { parseArgs } from 'node:util';
+import { startServer } from '../app/server.js';
+import { configFlags, configFromFlags } from './config-flags.js';
+import { configHelp } from './help.js';
+
+export async function serveCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { ...configFlags, help: { type: 'boolean' } }, strict: true });
+  if (values.help) {
+    process.stdout.write(`Usage: guestpass serve [options]\n\n${configHelp()}\n`);
+    return;
+  }
+  const { config, warnings } = configFromFlags(values);
+  const server = await startServer({ config });
+  for (const warning of warnings) server.app.log.warn(warning);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

@@ -1,0 +1,117 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app/context.js';
+import { requireAccessToken } from '../oauth/bearer.js';
+import { GRANT_TYPES, type Client } from './types.js';
+
+const ClientView = Type.Object({
+  client_id: Type.String(),
+  name: Type.String(),
+  type: Type.Union([Type.Literal('public'), Type.Literal('confidential')]),
+  is_admin: Type.Boolean(),
+  allowed_origins: Type.Array(Type.String()),
+  grant_types: Type.Array(Type.String()),
+  scopes: Type.Array(Type.String()),
+  audiences: Type.Array(Type.String()),
+  access_token_ttl: Type.Union([Type.Integer(), Type.Null()]),
+  created_at: Type.Integer(),
+  updated_at: Type.Integer(),
+});
+
+/** The admin API's view of a client: snake_case like every other response, no secret. */
+export function clientView(client: Client): Static<typeof ClientView> {
+  return {
+    client_id: client.id,
+    name: client.name,
+    type: client.type,
+    is_admin: client.isAdmin,
+    allowed_origins: client.allowedOrigins,
+    grant_types: client.grantTypes,
+    scopes: client.scopes,
+    audiences: client.audiences,
+    access_token_ttl: client.accessTokenTtl,
+    created_at: client.createdAt,
+    updated_at: client.updatedAt,
+  };
+}
+
+const CreateClientBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    type: Type.Union([Type.Literal('public'), Type.Literal('confidential')]),
+    is_admin: Type.Optional(Type.Boolean()),
+    allowed_origins: Type.Optional(Type.Array(Type.String({ maxLength: 500 }), { maxItems: 100 })),
+    grant_types: Type.Optional(Type.Array(Type.Union(GRANT_TYPES.map((grant) => Type.Literal(grant))), { maxItems: 10 })),
+    scopes: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 })),
+    audiences: Type.Optional(Type.Array(Type.String({ maxLength: 500 }), { maxItems: 20 })),
+    access_token_ttl: Type.Optional(Type.Union([Type.Integer({ minimum: 30, maximum: 3600 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+const RotateSecretBody = Type.Object(
+  { overlap_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86400, description: 'How long old secrets keep working. @default 86400' })) },
+  { additionalProperties: false },
+);
+
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+
+/** /admin/api/clients: read with `admin:read`, change with `admin:write`. */
+export async function clientAdminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const read = requireAccessToken(ctx, { scopes: ['admin:read'] });
+  const write = requireAccessToken(ctx, { scopes: ['admin:write'] });
+  const tags = ['admin'];
+  const security = [{ bearer: [] }];
+
+  app.get('/admin/api/clients', { preHandler: read, schema: { tags, security, summary: 'List clients' } }, async () => ({
+    clients: (await ctx.clients.list()).map(clientView),
+  }));
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/admin/api/clients/:id',
+    { preHandler: read, schema: { tags, security, summary: 'Read a client and its active secrets (metadata only)', params: IdParams } },
+    async (request) => ({
+      ...clientView(await ctx.clients.get(request.params.id)),
+      secrets: (await ctx.clients.secrets(request.params.id)).map((secret) => ({ id: secret.id, created_at: secret.createdAt, expires_at: secret.expiresAt })),
+    }),
+  );
+
+  app.post<{ Body: Static<typeof CreateClientBody> }>(
+    '/admin/api/clients',
+    { preHandler: write, bodyLimit: 64 * 1024, schema: { tags, security, summary: 'Create a client; the secret is shown once', body: CreateClientBody } },
+    async (request, reply) => {
+      const body = request.body;
+      const { client, clientSecret } = await ctx.clients.create({
+        name: body.name,
+        type: body.type,
+        isAdmin: body.is_admin,
+        allowedOrigins: body.allowed_origins,
+        grantTypes: body.grant_types,
+        scopes: body.scopes,
+        audiences: body.audiences,
+        accessTokenTtl: body.access_token_ttl,
+      });
+      reply.code(201).header('Cache-Control', 'no-store');
+      return { ...clientView(client), ...(clientSecret ? { client_secret: clientSecret } : {}) };
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RotateSecretBody> | undefined }>(
+    '/admin/api/clients/:id/rotate-secret',
+    { preHandler: write, bodyLimit: 4096, schema: { tags, security, summary: 'Issue a new secret; old ones expire after the overlap', params: IdParams, body: RotateSecretBody } },
+    async (request, reply) => {
+      const { clientSecret, oldSecretsExpireAt } = await ctx.clients.rotateSecret(request.params.id, request.body?.overlap_seconds ?? 86400);
+      reply.header('Cache-Control', 'no-store');
+      return { client_id: request.params.id, client_secret: clientSecret, old_secrets_expire_at: oldSecretsExpireAt };
+    },
+  );
+
+  app.delete<{ Params: Static<typeof IdParams> }>(
+    '/admin/api/clients/:id',
+    { preHandler: write, schema: { tags, security, summary: 'Delete a client and its secrets', params: IdParams } },
+    async (request, reply) => {
+      await ctx.clients.delete(request.params.id);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,19 @@
+import { defineErrors } from '../app/errors.js';
+
+export const clientError = defineErrors({
+  CLIENT_NOT_FOUND: {
+    status: 404,
+    error: 'not_found',
+    description: 'No client has this id; list clients with `guestpass clients list`.',
+  },
+  INVALID_CLIENT_METADATA: {
+    status: 400,
+    error: 'invalid_client_metadata',
+    description: 'The client settings are not valid.',
+  },
+  NOT_CONFIDENTIAL: {
+    status: 400,
+    error: 'invalid_request',
+    description: 'Only confidential clients have secrets to rotate.',
+  },
+});

@@ -1,0 +1,122 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { ClientsTable, Database } from '../storage/schema.js';
+import type { Client, ClientSecretInfo, GrantType } from './types.js';
+
+function toClient(row: Selectable<ClientsTable>): Client {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    isAdmin: row.is_admin === 1,
+    allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+    grantTypes: JSON.parse(row.grant_types) as GrantType[],
+    scopes: JSON.parse(row.scopes) as string[],
+    audiences: JSON.parse(row.audiences) as string[],
+    accessTokenTtl: row.access_token_ttl,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toRow(client: Client): ClientsTable {
+  return {
+    id: client.id,
+    name: client.name,
+    type: client.type,
+    is_admin: client.isAdmin ? 1 : 0,
+    allowed_origins: JSON.stringify(client.allowedOrigins),
+    grant_types: JSON.stringify(client.grantTypes),
+    scopes: JSON.stringify(client.scopes),
+    audiences: JSON.stringify(client.audiences),
+    access_token_ttl: client.accessTokenTtl,
+    created_at: client.createdAt,
+    updated_at: client.updatedAt,
+  };
+}
+
+export interface StoredSecret {
+  id: string;
+  hash: string;
+  expiresAt: number | null;
+}
+
+/** Clients and their hashed secrets. Speaks domain types; callers never see SQL. */
+export class ClientStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(client: Client, secret?: StoredSecret): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('clients').values(toRow(client)).execute();
+      if (secret) {
+        await trx
+          .insertInto('client_secrets')
+          .values({ id: secret.id, client_id: client.id, secret_hash: secret.hash, created_at: client.createdAt, expires_at: secret.expiresAt })
+          .execute();
+      }
+    });
+  }
+
+  async get(id: string): Promise<Client | undefined> {
+    const row = await this.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toClient(row);
+  }
+
+  async list(): Promise<Client[]> {
+    const rows = await this.db.selectFrom('clients').selectAll().orderBy('created_at').execute();
+    return rows.map(toClient);
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('clients').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Secrets that still authenticate at `now`. */
+  async activeSecrets(clientId: string, now: number): Promise<StoredSecret[]> {
+    const rows = await this.db
+      .selectFrom('client_secrets')
+      .select(['id', 'secret_hash', 'expires_at'])
+      .where('client_id', '=', clientId)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .execute();
+    return rows.map((row) => ({ id: row.id, hash: row.secret_hash, expiresAt: row.expires_at }));
+  }
+
+  async secretInfo(clientId: string, now: number): Promise<ClientSecretInfo[]> {
+    const rows = await this.db
+      .selectFrom('client_secrets')
+      .select(['id', 'created_at', 'expires_at'])
+      .where('client_id', '=', clientId)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .orderBy('created_at')
+      .execute();
+    return rows.map((row) => ({ id: row.id, createdAt: row.created_at, expiresAt: row.expires_at }));
+  }
+
+  /**
+   * Adds a new secret and gives every secret without an expiry one at `oldExpiresAt`, in one
+   * transaction: during the overlap both work, then only the new one does. Expired secrets
+   * are deleted on the way.
+   */
+  async rotateSecret(clientId: string, secret: StoredSecret, now: number, oldExpiresAt: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('client_secrets').where('client_id', '=', clientId).where('expires_at', '<=', now).execute();
+      await trx
+        .updateTable('client_secrets')
+        .set({ expires_at: oldExpiresAt })
+        .where('client_id', '=', clientId)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', oldExpiresAt)]))
+        .execute();
+      await trx
+        .insertInto('client_secrets')
+        .values({ id: secret.id, client_id: clientId, secret_hash: secret.hash, created_at: now, expires_at: secret.expiresAt })
+        .execute();
+      await trx.updateTable('clients').set({ updated_at: now }).where('id', '=', clientId).execute();
+    });
+  }
+}

@@ -1,0 +1,44 @@
+export type ClientType = 'public' | 'confidential';
+
+/** Grant types a client may be allowed; features add theirs here as they land. */
+export const GRANT_TYPES = ['client_credentials', 'refresh_token'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+
+/** Scopes only clients created with `--admin` may hold. */
+export const ADMIN_SCOPES = ['admin:read', 'admin:write'] as const;
+
+/** A registered application. */
+export interface Client {
+  id: string;
+  name: string;
+  type: ClientType;
+  isAdmin: boolean;
+  /** Exact origins (`https://shop.example`) allowed for browser calls. */
+  allowedOrigins: string[];
+  grantTypes: GrantType[];
+  /** Every scope the client may request; a request without `scope` gets all of them. */
+  scopes: string[];
+  /** Allowed `aud` values; the first is the default. Empty means the issuer itself. */
+  audiences: string[];
+  /** Access-token lifetime in seconds; null means the server default. */
+  accessTokenTtl: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ClientSecretInfo {
+  id: string;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export interface NewClient {
+  name: string;
+  type: ClientType;
+  isAdmin?: boolean;
+  allowedOrigins?: string[];
+  grantTypes?: GrantType[];
+  scopes?: string[];
+  audiences?: string[];
+  accessTokenTtl?: number | null;
+}

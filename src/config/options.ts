@@ -1,0 +1,146 @@
+/**
+ * Every Guestpass option, declared once: its environment variable, its default, how it is
+ * parsed and what it is for. `guestpass serve` flags are the same names in kebab case
+ * (`GUESTPASS_DATA_DIR` ↔ `--data-dir`). The README's configuration table is generated from
+ * this list (`npm run docs:config`), and a test keeps the two in step.
+ */
+import { parseBoolean, parseDuration, parseInteger, parseEnum, parseList, parseString } from './parsers.js';
+
+export interface OptionSpec<T> {
+  /** Environment variable name; the flag is derived from it. */
+  env: string;
+  /** Default value, or a function of the options read so far (see `issuer`). */
+  default: T | undefined;
+  /** Human-readable default for the docs, when the value is derived. */
+  defaultDoc?: string;
+  doc: string;
+  parse: (raw: string) => T;
+}
+
+function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
+  return spec;
+}
+
+export const options = {
+  port: option({
+    env: 'GUESTPASS_PORT',
+    default: 4455,
+    doc: 'TCP port to listen on. 0 picks a free port; the server prints the address it got.',
+    parse: (raw) => parseInteger(raw, { min: 0, max: 65535 }),
+  }),
+  host: option({
+    env: 'GUESTPASS_HOST',
+    default: '127.0.0.1',
+    doc: 'Address to bind. Use 0.0.0.0 (or ::) to accept connections from other machines.',
+    parse: parseString,
+  }),
+  issuer: option<string>({
+    env: 'GUESTPASS_ISSUER',
+    default: undefined,
+    defaultDoc: 'http://HOST:PORT',
+    doc: 'The `iss` of every token and the base of every URL in the discovery document. Set it to the public https URL in production.',
+    parse: (raw) => {
+      const url = new URL(raw);
+      if (url.search || url.hash) throw new Error('must not have a query or fragment');
+      return raw.replace(/\/+$/, '');
+    },
+  }),
+  dataDir: option({
+    env: 'GUESTPASS_DATA_DIR',
+    default: './.guestpass',
+    doc: 'Folder for the embedded SQLite database and the generated master key.',
+    parse: parseString,
+  }),
+  databaseUrl: option<string>({
+    env: 'GUESTPASS_DATABASE_URL',
+    default: undefined,
+    defaultDoc: 'sqlite file DATA_DIR/guestpass.db',
+    doc: 'Database to use: `postgres://…` selects PostgreSQL; `sqlite:PATH` or a plain path selects SQLite.',
+    parse: parseString,
+  }),
+  databaseSchema: option({
+    env: 'GUESTPASS_DATABASE_SCHEMA',
+    default: 'public',
+    doc: 'PostgreSQL only: the schema that holds Guestpass tables (created if missing), so Guestpass can share a database with your application.',
+    parse: (raw) => {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new Error('must be a lower-case SQL identifier');
+      return raw;
+    },
+  }),
+  masterKey: option<string>({
+    env: 'GUESTPASS_MASTER_KEY',
+    default: undefined,
+    defaultDoc: 'generated into DATA_DIR/master.key (warned about)',
+    doc: '32 random bytes, base64url (`openssl rand -base64 32`). Encrypts private keys at rest. Keep it outside the data folder in production.',
+    parse: (raw) => {
+      const bytes = Buffer.from(raw, 'base64url');
+      if (bytes.length !== 32) throw new Error('must be 32 bytes encoded as base64 or base64url');
+      return raw;
+    },
+  }),
+  logLevel: option({
+    env: 'GUESTPASS_LOG_LEVEL',
+    default: 'info' as const,
+    doc: 'pino log level. Tokens, secrets, e-mail addresses and raw IP addresses are never logged at any level.',
+    parse: (raw) => parseEnum(raw, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  }),
+  trustedProxies: option<string[] | number>({
+    env: 'GUESTPASS_TRUSTED_PROXIES',
+    default: [],
+    defaultDoc: 'none',
+    doc: 'Which `X-Forwarded-For` hops to believe: a number of hops, or a comma-separated list of proxy addresses and CIDR ranges. With none, the socket address is the client.',
+    parse: (raw) => (/^\d+$/.test(raw.trim()) ? parseInteger(raw, { min: 0, max: 32 }) : parseList(raw)),
+  }),
+  signingAlg: option({
+    env: 'GUESTPASS_SIGNING_ALG',
+    default: 'ES256' as const,
+    doc: 'Algorithm for new signing keys: ES256 (P-256) or EdDSA (Ed25519). Applies at the next key generation or rotation.',
+    parse: (raw) => parseEnum(raw, ['ES256', 'EdDSA'] as const),
+  }),
+  accessTokenTtl: option({
+    env: 'GUESTPASS_ACCESS_TOKEN_TTL',
+    default: 900,
+    doc: 'Default access-token lifetime in seconds (or 15m, 1h); a client may set its own. At most 1 hour.',
+    parse: (raw) => parseDuration(raw, { min: 30, max: 3600 }),
+  }),
+  keyRefreshInterval: option({
+    env: 'GUESTPASS_KEY_REFRESH_INTERVAL',
+    default: 30,
+    doc: 'Seconds between re-reads of the key table, so a rotation made by the CLI or another node is picked up.',
+    parse: (raw) => parseDuration(raw, { min: 0.05, max: 3600 }),
+  }),
+  tokenRateLimitPerIp: option({
+    env: 'GUESTPASS_TOKEN_RATE_LIMIT_PER_IP',
+    default: 300,
+    doc: 'Token-endpoint requests per minute from one IP address (0 disables).',
+    parse: (raw) => parseInteger(raw, { min: 0 }),
+  }),
+  tokenRateLimitPerClient: option({
+    env: 'GUESTPASS_TOKEN_RATE_LIMIT_PER_CLIENT',
+    default: 1200,
+    doc: 'Token-endpoint requests per minute for one client (0 disables).',
+    parse: (raw) => parseInteger(raw, { min: 0 }),
+  }),
+  bodyLimit: option({
+    env: 'GUESTPASS_BODY_LIMIT',
+    default: 1_048_576,
+    doc: 'Largest request body in bytes, unless an endpoint sets less.',
+    parse: (raw) => parseInteger(raw, { min: 1024, max: 16 * 1_048_576 }),
+  }),
+  devClients: option({
+    env: 'GUESTPASS_DEV_CLIENTS',
+    default: true,
+    doc: 'On the first start with an empty database, create a development public client and a confidential client and print how to use them.',
+    parse: parseBoolean,
+  }),
+} as const;
+
+export type OptionName = keyof typeof options;
+
+type ValueOf<S> = S extends OptionSpec<infer T> ? T : never;
+
+/** The validated configuration the server runs with. */
+export type Config = { [K in Exclude<OptionName, 'masterKey'>]: ValueOf<(typeof options)[K]> } & {
+  /** Absent in embedded mode until one is generated into the data folder. */
+  masterKey: string | undefined;
+};

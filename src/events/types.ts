@@ -1,0 +1,34 @@
+/**
+ * The domain events of Guestpass, named `noun.verb`. Every event carries its own event time
+ * (so detectors can replay history on event time) and coarse network data only: the IP prefix
+ * (/24 for IPv4, /48 for IPv6), never the full address.
+ */
+
+export interface NetworkInfo {
+  /** `203.0.113.0/24` or `2001:db8:1::/48`. */
+  ip_prefix: string;
+  ip_version: 4 | 6;
+}
+
+export interface EventBase {
+  /** Epoch milliseconds at which the event happened. */
+  time: number;
+  client_id?: string;
+  /** The user id or client id the event is about. */
+  subject?: string;
+  network?: NetworkInfo;
+}
+
+export interface DomainEvents {
+  'client.created': EventBase & { client_type: 'public' | 'confidential'; is_admin: boolean };
+  'client.deleted': EventBase;
+  'client.secret_rotated': EventBase & { old_secret_expires_at: number | null };
+  'client.authentication_failed': EventBase & { reason: string };
+  'token.issued': EventBase & { grant_type: string; jti: string; scope: string; audience: string; expires_at: number };
+  'token.revoked': EventBase & { token_kind: 'access_token'; jti: string };
+  'key.rotated': EventBase & { use: 'sig' | 'enc'; kid: string };
+}
+
+export type EventName = keyof DomainEvents;
+
+export type DomainEvent = { [K in EventName]: { type: K } & DomainEvents[K] }[EventName];

@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app/context.js';
+import { supportedGrantTypes } from './grants/index.js';
+
+/** RFC 8414 authorization-server metadata; served at both well-known paths. */
+export function serverMetadata(ctx: AppContext): Record<string, unknown> {
+  const issuer = ctx.issuer.value;
+  return {
+    issuer,
+    token_endpoint: `${issuer}/oauth/token`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    revocation_endpoint: `${issuer}/oauth/revoke`,
+    introspection_endpoint: `${issuer}/oauth/introspect`,
+    grant_types_supported: supportedGrantTypes(),
+    response_types_supported: [],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    scopes_supported: ['admin:read', 'admin:write'],
+    service_documentation: `${issuer}/docs`,
+  };
+}
+
+export async function discoveryRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const metadata = { schema: { tags: ['discovery'], summary: 'Authorization-server metadata (RFC 8414)' } };
+  for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+    app.get(path, metadata, async (_request, reply) => {
+      reply.header('Cache-Control', 'public, max-age=300');
+      return serverMetadata(ctx);
+    });
+  }
+  app.get('/.well-known/jwks.json', { schema: { tags: ['discovery'], summary: 'Public signing keys (RFC 7517)' } }, async (_request, reply) => {
+    // Short cache: a rotated key must reach resource servers well before tokens need it.
+    reply.header('Cache-Control', 'public, max-age=60');
+    return ctx.keyring.jwks();
+  });
+}

@@ -1,0 +1,30 @@
+import { networkField } from '../../app/network.js';
+import { resolveAudience, resolveScope } from '../scope.js';
+import type { Grant } from './types.js';
+
+/**
+ * RFC 6749 §4.4: a confidential client gets a token for itself; `sub` is the client id
+ * (RFC 9068 §2.2). No refresh token is issued (§4.4.3).
+ */
+export const clientCredentialsGrant: Grant = {
+  type: 'client_credentials',
+  allowsPublicClients: false,
+  async handle({ ctx, request, body, client }) {
+    const scope = resolveScope(body.scope, client.scopes);
+    const audience = resolveAudience(body, client, ctx.issuer.value);
+    const ttlSeconds = client.accessTokenTtl ?? ctx.config.accessTokenTtl;
+    const issued = ctx.accessTokens.issue({ subject: client.id, clientId: client.id, audience, scope, ttlSeconds });
+    ctx.events.emit('token.issued', {
+      time: ctx.now(),
+      client_id: client.id,
+      subject: client.id,
+      ...networkField(request.ip),
+      grant_type: 'client_credentials',
+      jti: issued.jti,
+      scope,
+      audience,
+      expires_at: issued.expiresAt,
+    });
+    return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, ...(scope ? { scope } : {}) };
+  },
+};

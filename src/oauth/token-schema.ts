@@ -1,0 +1,22 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const param = (description: string) => Type.Optional(Type.String({ maxLength: 8192, description }));
+
+/**
+ * Parameters of the token endpoint. Unknown parameters are ignored, as RFC 6749 §3.1
+ * requires of OAuth endpoints; a repeated parameter is refused (it arrives as an array).
+ */
+export const TokenRequestSchema = Type.Object(
+  {
+    grant_type: Type.String({ maxLength: 200, description: 'client_credentials or refresh_token' }),
+    client_id: param('The client id (public clients, or with client_secret_post).'),
+    client_secret: param('client_secret_post authentication.'),
+    scope: param('Space-separated scopes; all of the client’s scopes when absent.'),
+    audience: param('The `aud` of the token; one of the client’s audiences.'),
+    resource: param('RFC 8707 alternative to audience.'),
+    refresh_token: param('The session token, for grant_type=refresh_token.'),
+  },
+  { additionalProperties: true },
+);
+
+export type TokenRequestBody = Static<typeof TokenRequestSchema>;

@@ -1,0 +1,89 @@
+/**
+ * Rate limiting behind a small interface: the in-memory store serves one process; a Redis
+ * store implementing the same interface shares the counts between nodes.
+ */
+
+export interface RateLimitResult {
+  allowed: boolean;
+  /** Requests left in the current window (0 when refused). */
+  remaining: number;
+  /** Seconds until a refused caller may try again (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+export interface RateLimitStore {
+  /** Counts one hit for `key` and says whether it fits `limit` per `windowMs`. */
+  hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult>;
+}
+
+interface Window {
+  start: number;
+  current: number;
+  previous: number;
+}
+
+export interface MemoryRateLimitStoreOptions {
+  /** Most keys kept; the oldest windows are dropped beyond it so memory stays bounded. @default 100_000 */
+  maxKeys?: number;
+  now?: () => number;
+}
+
+/**
+ * Sliding-window counter (the previous window's count weighted by how much of it still
+ * overlaps): smooth like a sliding log, but two numbers per key.
+ */
+export class MemoryRateLimitStore implements RateLimitStore {
+  private readonly windows = new Map<string, Window>();
+  private readonly maxKeys: number;
+  private readonly now: () => number;
+
+  constructor({ maxKeys = 100_000, now = Date.now }: MemoryRateLimitStoreOptions = {}) {
+    this.maxKeys = maxKeys;
+    this.now = now;
+  }
+
+  async hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult> {
+    const now = this.now();
+    const windowStart = now - (now % windowMs);
+    let window = this.windows.get(key);
+    if (!window || window.start <= windowStart - 2 * windowMs) {
+      window = { start: windowStart, current: 0, previous: 0 };
+    } else if (window.start < windowStart) {
+      window = { start: windowStart, current: 0, previous: window.start === windowStart - windowMs ? window.current : 0 };
+    }
+    // Re-insert so Map order is least-recently-used first.
+    this.windows.delete(key);
+    this.windows.set(key, window);
+    this.evict();
+
+    const overlap = 1 - (now - windowStart) / windowMs;
+    const estimated = window.previous * overlap + window.current;
+    if (estimated + 1 > limit) {
+      const retryAfterMs = this.retryAfterMs(window, limit, windowMs, now);
+      return { allowed: false, remaining: 0, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+    }
+    window.current += 1;
+    return { allowed: true, remaining: Math.max(0, Math.floor(limit - estimated - 1)), retryAfterSeconds: 0 };
+  }
+
+  /** When `previous × overlap + current + 1` first fits the limit again. */
+  private retryAfterMs(window: Window, limit: number, windowMs: number, now: number): number {
+    const room = limit - window.current - 1;
+    if (room >= 0 && window.previous > 0) {
+      const at = window.start + windowMs * (1 - room / window.previous);
+      if (at < window.start + windowMs) return at - now;
+    }
+    // Not within this window: in the next one, this window's count becomes the weighted one.
+    const nextStart = window.start + windowMs;
+    const fraction = window.current > 0 ? Math.max(0, 1 - (limit - 1) / window.current) : 0;
+    return nextStart + windowMs * fraction - now;
+  }
+
+  private evict(): void {
+    while (this.windows.size > this.maxKeys) {
+      const oldest = this.windows.keys().next().value;
+      if (oldest === undefined) return;
+      this.windows.delete(oldest);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  /** `postgres://…`, `postgresql://…`, `sqlite:PATH` or a plain file path. */
+  url: string;
+  /** PostgreSQL schema holding the tables; created if missing. @default 'public' */
+  schema?: string;
+  /** Largest PostgreSQL pool. @default 10 */
+  poolSize?: number;
+}
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  schema: string;
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+export function dialectOf(url: string): Dialect {
+  return /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
+}
+
+export async function openDatabase({ url, schema = 'public', poolSize = 10 }: DatabaseOptions): Promise<Store> {
+  return dialectOf(url) === 'postgres' ? openPostgres(url, schema, poolSize) : openSqlite(url);
+}
+
+function openSqlite(url: string): Store {
+  const file = url.replace(/^sqlite:/, '');
+  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  const connection = new BetterSqlite3(file);
+  // WAL lets readers run beside the single writer. synchronous=FULL fsyncs every commit: a 2xx
+  // must mean the data survives a power loss, not only a crash of this process.
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = FULL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    schema: 'main',
+    ping: async () => {
+      connection.prepare('select 1').get();
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function openPostgres(url: string, schema: string, poolSize: number): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // Every connection works inside the configured schema, so table names stay unqualified.
+    options: `-c search_path=${schema}`,
+    // Epoch-millisecond timestamps are bigint columns; they fit a JS number exactly until the
+    // year 287396, so parse them as numbers instead of pg's default strings.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  return {
+    db,
+    dialect: 'postgres',
+    schema,
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

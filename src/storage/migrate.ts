@@ -1,0 +1,26 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import * as foundation from './migrations/0001_foundation.js';
+import type { Store } from './database.js';
+
+/**
+ * Every migration, in order. They are imported statically (not read from a folder at run
+ * time) so the compiled package and the test run see exactly the same list.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_foundation': foundation,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Applies every pending migration; safe to run from several nodes at once (Kysely locks). */
+export async function migrateToLatest(store: Store): Promise<string[]> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider,
+    // Name the schema so a second Guestpass schema in the same database is not mistaken for ours.
+    ...(store.dialect === 'postgres' ? { migrationTableSchema: store.schema } : {}),
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

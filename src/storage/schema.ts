@@ -1,0 +1,61 @@
+/**
+ * Table types for Kysely. Both dialects store the same shapes: timestamps are epoch
+ * milliseconds (bigint in PostgreSQL, parsed back to numbers), booleans are 0/1 integers and
+ * lists are JSON text, so one store implementation serves SQLite and PostgreSQL alike.
+ */
+export interface ClientsTable {
+  id: string;
+  name: string;
+  type: 'public' | 'confidential';
+  is_admin: number;
+  /** JSON arrays. */
+  allowed_origins: string;
+  grant_types: string;
+  scopes: string;
+  audiences: string;
+  /** Seconds; null means the server default. */
+  access_token_ttl: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ClientSecretsTable {
+  id: string;
+  client_id: string;
+  /** SHA-256 of the secret, hex (see crypto/secrets.ts for why not a slow hash). */
+  secret_hash: string;
+  created_at: number;
+  /** Null while the secret is the newest; set when a rotation starts its overlap period. */
+  expires_at: number | null;
+}
+
+export interface KeysTable {
+  kid: string;
+  /** `sig` for access-token signing keys, `enc` for the session-token sealing key. */
+  use: 'sig' | 'enc';
+  alg: string;
+  /** Public JWK as JSON (signing keys only). */
+  public_jwk: string | null;
+  /** Private JWK or raw key, AES-256-GCM-encrypted with the master key. */
+  private_sealed: string;
+  status: 'current' | 'retired';
+  created_at: number;
+  retired_at: number | null;
+  /** When a retired key leaves the JWKS: every token it signed has expired by then. */
+  expires_at: number | null;
+}
+
+export interface RevocationsTable {
+  /** The revoked access token's `jti`. */
+  jti: string;
+  /** The token's own `exp` (ms): the row is useless, and purged, after it. */
+  expires_at: number;
+  revoked_at: number;
+}
+
+export interface Database {
+  clients: ClientsTable;
+  client_secrets: ClientSecretsTable;
+  keys: KeysTable;
+  revocations: RevocationsTable;
+}
