@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { startServer, type RunningServer } from '../../src/app/server.js';
+import { loadConfig } from '../../src/config/index.js';
+import { postgresUrl, type DatabaseKind } from './databases.js';
+
+const run = promisify(execFile);
+const repoRoot = new URL('../..', import.meta.url).pathname;
+
+export interface TestServer extends RunningServer {
+  /** GUESTPASS_* variables that point the CLI at this server's store. */
+  env: Record<string, string>;
+  /** Runs `guestpass …` (from source) against this server's store and returns stdout. */
+  cli(args: string[]): Promise<string>;
+  /** Creates a client through the CLI and returns its id and secret. */
+  createClient(args: string[]): Promise<{ client_id: string; client_secret?: string }>;
+  /** Gets a client_credentials token over HTTP. */
+  clientCredentialsToken(clientId: string, clientSecret: string, extra?: Record<string, string>): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface StartTestServerOptions {
+  database: DatabaseKind;
+  /** Extra GUESTPASS_* settings for this server. */
+  env?: Record<string, string>;
+}
+
+/** A real server on 127.0.0.1 and an ephemeral port, with its own data folder and schema. */
+export async function startTestServer({ database, env: extraEnv = {} }: StartTestServerOptions): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-test-'));
+  const env: Record<string, string> = {
+    GUESTPASS_DATA_DIR: dataDir,
+    GUESTPASS_DEV_CLIENTS: 'false',
+    GUESTPASS_KEY_REFRESH_INTERVAL: '0.1',
+    ...extraEnv,
+  };
+  let schema: string | undefined;
+  if (database === 'postgres') {
+    const url = postgresUrl();
+    if (!url) throw new Error('PostgreSQL is not available for this test run');
+    schema = `gp_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+    env['GUESTPASS_DATABASE_URL'] = url;
+    env['GUESTPASS_DATABASE_SCHEMA'] = schema;
+  }
+  const { config } = loadConfig({ env, flags: { port: '0', host: '127.0.0.1' } });
+  const server = await startServer({ config, logger: process.env['GUESTPASS_TEST_LOG'] ? { level: 'debug' } : false, print: () => {} });
+
+  const cli = async (args: string[]) => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/index.ts'), ...args], {
+      env: { ...process.env, ...env, GUESTPASS_LOG_LEVEL: 'silent' },
+      cwd: repoRoot,
+    });
+    return stdout;
+  };
+
+  return {
+    ...server,
+    env,
+    cli,
+    async createClient(args) {
+      return JSON.parse(await cli(['clients', 'create', '--json', ...args])) as { client_id: string; client_secret?: string };
+    },
+    async clientCredentialsToken(clientId, clientSecret, extra = {}) {
+      const response = await fetch(`${server.url}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', ...extra }),
+      });
+      const body = (await response.json()) as { access_token?: string };
+      if (!response.ok || !body.access_token) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
+      return body.access_token;
+    },
+    async stop() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      if (schema) {
+        const client = new pg.Client({ connectionString: postgresUrl() });
+        await client.connect();
+        await client.query(`drop schema if exists ${schema} cascade`);
+        await client.end();
+      }
+    },
+  };
+}
