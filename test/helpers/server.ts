@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { FastifyServerOptions } from 'fastify';
 import pg from 'pg';
 import { startServer, type RunningServer } from '../../src/app/server.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -27,10 +28,12 @@ export interface StartTestServerOptions {
   database: DatabaseKind;
   /** Extra GUESTPASS_* settings for this server. */
   env?: Record<string, string>;
+  /** Fastify logger settings; silent unless GUESTPASS_TEST_LOG is set. */
+  logger?: FastifyServerOptions['logger'];
 }
 
 /** A real server on 127.0.0.1 and an ephemeral port, with its own data folder and schema. */
-export async function startTestServer({ database, env: extraEnv = {} }: StartTestServerOptions): Promise<TestServer> {
+export async function startTestServer({ database, env: extraEnv = {}, logger }: StartTestServerOptions): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-test-'));
   const env: Record<string, string> = {
     GUESTPASS_DATA_DIR: dataDir,
@@ -47,7 +50,7 @@ export async function startTestServer({ database, env: extraEnv = {} }: StartTes
     env['GUESTPASS_DATABASE_SCHEMA'] = schema;
   }
   const { config } = loadConfig({ env, flags: { port: '0', host: '127.0.0.1' } });
-  const server = await startServer({ config, logger: process.env['GUESTPASS_TEST_LOG'] ? { level: 'debug' } : false, print: () => {} });
+  const server = await startServer({ config, logger: logger ?? (process.env['GUESTPASS_TEST_LOG'] ? { level: 'debug' } : false), print: () => {} });
 
   const cli = async (args: string[]) => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/index.ts'), ...args], {

@@ -1,0 +1,11 @@
+import { clientError } from '../clients/error-codes.js';
+import { oauthError } from '../oauth/error-codes.js';
+import { httpError } from './error-codes.js';
+import type { ErrorSpec } from './errors.js';
+
+/** Every feature's error catalogue, for docs/errors.md and the test that keeps it complete. */
+export const errorCatalogues: Record<string, Record<string, ErrorSpec>> = {
+  http: httpError.catalogue,
+  oauth: oauthError.catalogue,
+  clients: clientError.catalogue,
+};

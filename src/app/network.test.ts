@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { networkOf } from './network.js';
+
+describe('networkOf', () => {
+  it('should keep only the /24 of an IPv4 address, also when IPv4-mapped', () => {
+    assert.deepEqual(networkOf('203.0.113.77'), { ip_prefix: '203.0.113.0/24', ip_version: 4 });
+    assert.deepEqual(networkOf('::ffff:198.51.100.9'), { ip_prefix: '198.51.100.0/24', ip_version: 4 });
+  });
+
+  it('should keep only the /48 of an IPv6 address', () => {
+    assert.deepEqual(networkOf('2001:db8:abcd:12::1'), { ip_prefix: '2001:db8:abcd::/48', ip_version: 6 });
+    assert.deepEqual(networkOf('::1'), { ip_prefix: '0:0:0::/48', ip_version: 6 });
+    assert.deepEqual(networkOf('2001:0db8:0001:0002:0003:0004:0005:0006'), { ip_prefix: '2001:db8:1::/48', ip_version: 6 });
+  });
+
+  it('should return nothing for something that is not an address', () => {
+    assert.equal(networkOf('not-an-ip'), undefined);
+  });
+});
