@@ -40,6 +40,14 @@ export interface StoredSecret {
   expiresAt: number | null;
 }
 
+/**
+ * RFC 6749 Appendix A.1: a client_id is VSCHARs (%x20-7E). Any other string names no client
+ * and is not sent to the database, where PostgreSQL would refuse a NUL byte with an error.
+ */
+function isClientId(id: string): boolean {
+  return /^[\x20-\x7E]+$/.test(id);
+}
+
 /** Clients and their hashed secrets. Speaks domain types; callers never see SQL. */
 export class ClientStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -57,6 +65,7 @@ export class ClientStore {
   }
 
   async get(id: string): Promise<Client | undefined> {
+    if (!isClientId(id)) return undefined;
     const row = await this.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toClient(row);
   }
@@ -72,30 +81,31 @@ export class ClientStore {
   }
 
   async delete(id: string): Promise<boolean> {
+    if (!isClientId(id)) return false;
     const result = await this.db.deleteFrom('clients').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 
   /** Secrets that still authenticate at `now`. */
   async activeSecrets(clientId: string, now: number): Promise<StoredSecret[]> {
-    const rows = await this.db
-      .selectFrom('client_secrets')
-      .select(['id', 'secret_hash', 'expires_at'])
-      .where('client_id', '=', clientId)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .execute();
+    const rows = await this.liveSecretRows(clientId, now);
     return rows.map((row) => ({ id: row.id, hash: row.secret_hash, expiresAt: row.expires_at }));
   }
 
+  /** The same secrets without their hashes, for display. */
   async secretInfo(clientId: string, now: number): Promise<ClientSecretInfo[]> {
-    const rows = await this.db
+    const rows = await this.liveSecretRows(clientId, now);
+    return rows.map((row) => ({ id: row.id, createdAt: row.created_at, expiresAt: row.expires_at }));
+  }
+
+  private liveSecretRows(clientId: string, now: number) {
+    return this.db
       .selectFrom('client_secrets')
-      .select(['id', 'created_at', 'expires_at'])
+      .select(['id', 'secret_hash', 'created_at', 'expires_at'])
       .where('client_id', '=', clientId)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .orderBy('created_at')
       .execute();
-    return rows.map((row) => ({ id: row.id, createdAt: row.created_at, expiresAt: row.expires_at }));
   }
 
   /**

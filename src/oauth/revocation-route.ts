@@ -1,20 +1,9 @@
-import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { networkField } from '../app/network.js';
 import { oauthError } from './error-codes.js';
 import { noStore, oauthErrorResponses } from './responses.js';
-
-const RevocationRequestSchema = Type.Object(
-  {
-    token: Type.String({ minLength: 1, maxLength: 16384 }),
-    token_type_hint: Type.Optional(Type.String({ maxLength: 100 })),
-    client_id: Type.Optional(Type.String({ maxLength: 200 })),
-    client_secret: Type.Optional(Type.String({ maxLength: 500 })),
-  },
-  // RFC 6749 §3.1 (which RFC 7009 builds on): unrecognized parameters are ignored.
-  { additionalProperties: true },
-);
+import { TokenParameterSchema, type TokenParameterBody } from './token-schema.js';
 
 /**
  * POST /oauth/revoke (RFC 7009). A JWT access token is put on the denylist until it expires.
@@ -22,11 +11,11 @@ const RevocationRequestSchema = Type.Object(
  * successful revocation: the client's intent is fulfilled, and nothing is revealed.
  */
 export async function revocationRoute(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post<{ Body: Static<typeof RevocationRequestSchema> }>(
+  app.post<{ Body: TokenParameterBody }>(
     '/oauth/revoke',
     {
       bodyLimit: 64 * 1024,
-      schema: { tags: ['oauth'], summary: 'Token revocation (RFC 7009)', body: RevocationRequestSchema, response: oauthErrorResponses },
+      schema: { tags: ['oauth'], summary: 'Token revocation (RFC 7009)', body: TokenParameterSchema, response: oauthErrorResponses },
     },
     async (request, reply) => {
       const { client } = await ctx.clientAuth.authenticate(request, request.body);

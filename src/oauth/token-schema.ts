@@ -20,3 +20,20 @@ export const TokenRequestSchema = Type.Object(
 );
 
 export type TokenRequestBody = Static<typeof TokenRequestSchema>;
+
+/**
+ * Parameters of the revocation (RFC 7009 §2.1) and introspection (RFC 7662 §2.1) endpoints:
+ * the token, an optional hint, and client_secret_post credentials. Unrecognized parameters are
+ * ignored (RFC 6749 §3.1).
+ */
+export const TokenParameterSchema = Type.Object(
+  {
+    token: Type.String({ minLength: 1, maxLength: 16384 }),
+    token_type_hint: Type.Optional(Type.String({ maxLength: 100 })),
+    client_id: param('The client id (public clients, or with client_secret_post).'),
+    client_secret: param('client_secret_post authentication.'),
+  },
+  { additionalProperties: true },
+);
+
+export type TokenParameterBody = Static<typeof TokenParameterSchema>;
