@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { clientAdminRoutes } from '../clients/admin-routes.js';
 import { oauthFeature } from '../oauth/index.js';
 import type { AppContext } from './context.js';
-import { installErrorHandlers } from './error-handler.js';
+import { installErrorHandlers, preRoutingErrorOptions } from './error-handler.js';
 import { loggerOptions } from './logger.js';
 import { opsRoutes } from './ops-routes.js';
 
@@ -30,7 +30,11 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
     // values are not coerced from one type to another.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
     return503OnClosing: true,
+    ...preRoutingErrorOptions(ctx),
   });
+  // Only JSON and form bodies are accepted. Fastify's built-in text/plain parser would turn a
+  // mislabelled body into a string and a confusing schema error instead of 415.
+  app.removeContentTypeParser('text/plain');
 
   installErrorHandlers(app, ctx);
   app.addHook('onRequest', async (_request, reply) => {

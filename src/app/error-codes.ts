@@ -22,6 +22,21 @@ export const httpError = defineErrors({
     error: 'invalid_request',
     description: 'The request body is larger than this endpoint accepts.',
   },
+  MALFORMED_REQUEST: {
+    status: 400,
+    error: 'invalid_request',
+    description: 'The HTTP request could not be parsed: check the method, the header syntax and the percent-encoding of the URL.',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    error: 'invalid_request',
+    description: 'The URL and headers together are larger than the server accepts (16 KiB); shorten them.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    error: 'invalid_request',
+    description: 'The request did not arrive in time; send it again.',
+  },
   NOT_FOUND: {
     status: 404,
     error: 'not_found',

@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import type { AppContext } from './context.js';
 import { httpError } from './error-codes.js';
 import { GuestpassError } from './errors.js';
@@ -51,14 +53,57 @@ function toGuestpassError(error: FastifyError): GuestpassError {
   return httpError('SERVER_ERROR');
 }
 
+function sendError(ctx: AppContext, reply: FastifyReply, mapped: GuestpassError): FastifyReply {
+  ctx.metrics.errors.inc({ error: mapped.error, code: mapped.code });
+  for (const [name, value] of Object.entries(mapped.headers)) reply.header(name, value);
+  if (mapped.status === 401 && !reply.hasHeader('WWW-Authenticate')) reply.header('WWW-Authenticate', 'Bearer realm="guestpass"');
+  return reply.code(mapped.status).type('application/json; charset=utf-8').send(mapped.toJSON());
+}
+
+/**
+ * Fastify options for the failures that happen before routing, where `setErrorHandler` is
+ * never reached: the router refusing a URL (`frameworkErrors`) and Node's HTTP parser
+ * refusing the request itself (`clientErrorHandler`). Without them Fastify answers with its
+ * own `{"statusCode", "message"}` body, which is not an RFC 6749 error object.
+ */
+export function preRoutingErrorOptions(ctx: AppContext): Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler'> {
+  return {
+    frameworkErrors(error, _request, reply) {
+      const mapped =
+        error.code === 'FST_ERR_BAD_URL'
+          ? httpError('MALFORMED_REQUEST', 'The URL path could not be decoded; fix its percent-encoding.')
+          : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+            ? httpError('NOT_FOUND')
+            : toGuestpassError(error);
+      void sendError(ctx, reply, mapped);
+    },
+    clientErrorHandler(error, socket: Socket) {
+      // A reset connection has nobody left to answer (as in Fastify's default handler).
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const mapped =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? httpError('HEADERS_TOO_LARGE')
+          : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? httpError('REQUEST_TIMEOUT')
+            : httpError('MALFORMED_REQUEST');
+      ctx.metrics.errors.inc({ error: mapped.error, code: mapped.code });
+      if (socket.writable) {
+        const body = JSON.stringify(mapped.toJSON());
+        socket.write(
+          `HTTP/1.1 ${mapped.status} ${STATUS_CODES[mapped.status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy(error);
+    },
+  };
+}
+
 export function installErrorHandlers(app: FastifyInstance, ctx: AppContext): void {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const mapped = toGuestpassError(error);
     if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
-    ctx.metrics.errors.inc({ error: mapped.error, code: mapped.code });
-    for (const [name, value] of Object.entries(mapped.headers)) reply.header(name, value);
-    if (mapped.status === 401 && !reply.hasHeader('WWW-Authenticate')) reply.header('WWW-Authenticate', 'Bearer realm="guestpass"');
-    return reply.code(mapped.status).type('application/json; charset=utf-8').send(mapped.toJSON());
+    return sendError(ctx, reply, mapped);
   });
 
   app.setNotFoundHandler(async (request, reply) => {
