@@ -2,7 +2,27 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { requireAccessToken } from '../oauth/bearer.js';
-import { GRANT_TYPES, type Client } from './types.js';
+import { guestSettingsFromJson, guestSettingsToJson } from './guest-settings.js';
+import { GRANT_TYPES, type Client, type NewClient } from './types.js';
+
+const GuestSettingsBody = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    scopes: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 })),
+    session_ttl: Type.Optional(Type.Integer({ description: 'Absolute session lifetime, seconds (300 to 7776000). @default 2592000' })),
+    idle_timeout: Type.Optional(Type.Integer({ description: 'Idle timeout, seconds. @default 604800' })),
+    refresh_grace: Type.Optional(Type.Integer({ description: 'Grace window for the immediate predecessor of a rotated session token, seconds (0 to 60). @default 0' })),
+    metadata_max_bytes: Type.Optional(Type.Integer({ description: 'Largest serialized metadata. @default 4096' })),
+    metadata_schema: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description: 'JSON Schema for metadata' })),
+    claims_mapping: Type.Optional(
+      Type.Array(Type.Object({ claim: Type.String({ maxLength: 64 }), path: Type.String({ maxLength: 200 }) }, { additionalProperties: false }), { maxItems: 10 }),
+    ),
+    require_dpop: Type.Optional(Type.Boolean()),
+    require_if_match: Type.Optional(Type.Boolean()),
+    transport: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('cookie')])),
+  },
+  { additionalProperties: false },
+);
 
 const ClientView = Type.Object({
   client_id: Type.String(),
@@ -14,6 +34,7 @@ const ClientView = Type.Object({
   scopes: Type.Array(Type.String()),
   audiences: Type.Array(Type.String()),
   access_token_ttl: Type.Union([Type.Integer(), Type.Null()]),
+  guest: Type.Unknown(),
   created_at: Type.Integer(),
   updated_at: Type.Integer(),
 });
@@ -30,8 +51,33 @@ export function clientView(client: Client): Static<typeof ClientView> {
     scopes: client.scopes,
     audiences: client.audiences,
     access_token_ttl: client.accessTokenTtl,
+    guest: guestSettingsToJson(client.guest),
     created_at: client.createdAt,
     updated_at: client.updatedAt,
+  };
+}
+
+const ClientSettingsFields = {
+  allowed_origins: Type.Optional(Type.Array(Type.String({ maxLength: 500 }), { maxItems: 100 })),
+  grant_types: Type.Optional(Type.Array(Type.Union(GRANT_TYPES.map((grant) => Type.Literal(grant))), { maxItems: 10 })),
+  scopes: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 })),
+  audiences: Type.Optional(Type.Array(Type.String({ maxLength: 500 }), { maxItems: 20 })),
+  access_token_ttl: Type.Optional(Type.Union([Type.Integer({ minimum: 30, maximum: 3600 }), Type.Null()])),
+  guest: Type.Optional(GuestSettingsBody),
+};
+
+const UpdateClientBody = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), ...ClientSettingsFields }, { additionalProperties: false });
+
+/** API body (snake_case) to service input; absent fields stay absent. */
+function clientInput(body: Static<typeof UpdateClientBody>): Partial<Omit<NewClient, 'type'>> {
+  return {
+    ...(body.name !== undefined ? { name: body.name } : {}),
+    ...(body.allowed_origins !== undefined ? { allowedOrigins: body.allowed_origins } : {}),
+    ...(body.grant_types !== undefined ? { grantTypes: body.grant_types } : {}),
+    ...(body.scopes !== undefined ? { scopes: body.scopes } : {}),
+    ...(body.audiences !== undefined ? { audiences: body.audiences } : {}),
+    ...(body.access_token_ttl !== undefined ? { accessTokenTtl: body.access_token_ttl } : {}),
+    ...(body.guest !== undefined ? { guest: guestSettingsFromJson(body.guest) } : {}),
   };
 }
 
@@ -40,11 +86,7 @@ const CreateClientBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     type: Type.Union([Type.Literal('public'), Type.Literal('confidential')]),
     is_admin: Type.Optional(Type.Boolean()),
-    allowed_origins: Type.Optional(Type.Array(Type.String({ maxLength: 500 }), { maxItems: 100 })),
-    grant_types: Type.Optional(Type.Array(Type.Union(GRANT_TYPES.map((grant) => Type.Literal(grant))), { maxItems: 10 })),
-    scopes: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 })),
-    audiences: Type.Optional(Type.Array(Type.String({ maxLength: 500 }), { maxItems: 20 })),
-    access_token_ttl: Type.Optional(Type.Union([Type.Integer({ minimum: 30, maximum: 3600 }), Type.Null()])),
+    ...ClientSettingsFields,
   },
   { additionalProperties: false },
 );
@@ -80,20 +122,21 @@ export async function clientAdminRoutes(app: FastifyInstance, ctx: AppContext): 
     '/admin/api/clients',
     { preHandler: write, bodyLimit: 64 * 1024, schema: { tags, security, summary: 'Create a client; the secret is shown once', body: CreateClientBody } },
     async (request, reply) => {
-      const body = request.body;
       const { client, clientSecret } = await ctx.clients.create({
-        name: body.name,
-        type: body.type,
-        isAdmin: body.is_admin,
-        allowedOrigins: body.allowed_origins,
-        grantTypes: body.grant_types,
-        scopes: body.scopes,
-        audiences: body.audiences,
-        accessTokenTtl: body.access_token_ttl,
+        ...clientInput(request.body),
+        name: request.body.name,
+        type: request.body.type,
+        isAdmin: request.body.is_admin ?? false,
       });
       reply.code(201).header('Cache-Control', 'no-store');
       return { ...clientView(client), ...(clientSecret ? { client_secret: clientSecret } : {}) };
     },
+  );
+
+  app.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof UpdateClientBody> }>(
+    '/admin/api/clients/:id',
+    { preHandler: write, bodyLimit: 64 * 1024, schema: { tags, security, summary: 'Change a client’s settings (not its type)', params: IdParams, body: UpdateClientBody } },
+    async (request) => clientView(await ctx.clients.update(request.params.id, clientInput(request.body))),
   );
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RotateSecretBody> | undefined }>(

@@ -73,6 +73,24 @@ export class ClientService {
     return { clientSecret, oldSecretsExpireAt };
   }
 
+  /**
+   * Changes settings of an existing client. The type cannot change (a public client never
+   * had a secret to keep); everything else is validated as at creation.
+   */
+  async update(id: string, changes: Partial<Omit<NewClient, 'type'>>): Promise<Client> {
+    const current = await this.get(id);
+    const settings = validateNewClient({
+      ...current,
+      ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
+      guest: { ...current.guest, ...changes.guest },
+      type: current.type,
+    });
+    const updated: Client = { ...current, ...settings, updatedAt: this.now() };
+    await this.store.update(updated);
+    this.events.emit('client.updated', { time: updated.updatedAt, client_id: id, subject: id });
+    return updated;
+  }
+
   async delete(id: string): Promise<void> {
     if (!(await this.store.delete(id))) throw clientError('CLIENT_NOT_FOUND', `No client has the id "${id}".`);
     this.events.emit('client.deleted', { time: this.now(), client_id: id, subject: id });

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ClientsTable, Database } from '../storage/schema.js';
+import { DEFAULT_GUEST_SETTINGS, type GuestSettings } from './guest-settings.js';
 import type { Client, ClientSecretInfo, GrantType } from './types.js';
 
 function toClient(row: Selectable<ClientsTable>): Client {
@@ -13,6 +14,7 @@ function toClient(row: Selectable<ClientsTable>): Client {
     scopes: JSON.parse(row.scopes) as string[],
     audiences: JSON.parse(row.audiences) as string[],
     accessTokenTtl: row.access_token_ttl,
+    guest: { ...DEFAULT_GUEST_SETTINGS, ...(JSON.parse(row.guest_settings ?? '{}') as Partial<GuestSettings>) },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -29,6 +31,7 @@ function toRow(client: Client): ClientsTable {
     scopes: JSON.stringify(client.scopes),
     audiences: JSON.stringify(client.audiences),
     access_token_ttl: client.accessTokenTtl,
+    guest_settings: JSON.stringify(client.guest),
     created_at: client.createdAt,
     updated_at: client.updatedAt,
   };
@@ -62,6 +65,12 @@ export class ClientStore {
           .execute();
       }
     });
+  }
+
+  /** Saves changed settings; the id, type and creation time never change. */
+  async update(client: Client): Promise<void> {
+    const { id: _id, type: _type, created_at: _created, ...settings } = toRow(client);
+    await this.db.updateTable('clients').set(settings).where('id', '=', client.id).execute();
   }
 
   async get(id: string): Promise<Client | undefined> {

@@ -1,3 +1,5 @@
+import type { GuestSettings } from './guest-settings.js';
+
 export type ClientType = 'public' | 'confidential';
 
 /** Grant types a client may be allowed; features add theirs here as they land. */
@@ -22,6 +24,8 @@ export interface Client {
   audiences: string[];
   /** Access-token lifetime in seconds; null means the server default. */
   accessTokenTtl: number | null;
+  /** Guest-session behaviour (POST /anonymous/token and friends). */
+  guest: GuestSettings;
   createdAt: number;
   updatedAt: number;
 }
@@ -41,4 +45,5 @@ export interface NewClient {
   scopes?: string[];
   audiences?: string[];
   accessTokenTtl?: number | null;
+  guest?: Partial<GuestSettings>;
 }

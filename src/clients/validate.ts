@@ -1,8 +1,13 @@
 import { clientError } from './error-codes.js';
-import { ADMIN_SCOPES, GRANT_TYPES, type GrantType, type NewClient } from './types.js';
+import { validateGuestSettings } from './guest-settings.js';
+import { ADMIN_SCOPES, GRANT_TYPES, type Client, type GrantType, type NewClient } from './types.js';
 
 /** RFC 6749 §3.3: a scope token is one or more %x21 / %x23-5B / %x5D-7E characters. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+function checkScopeToken(scope: string): void {
+  if (!SCOPE_TOKEN.test(scope)) throw clientError('INVALID_CLIENT_METADATA', `Scope "${scope}" contains characters RFC 6749 §3.3 does not allow.`);
+}
 
 /** A Web origin as browsers send it: scheme, host and optional port, nothing else. */
 export function normalizeOrigin(value: string): string {
@@ -18,9 +23,14 @@ export function normalizeOrigin(value: string): string {
   return url.origin;
 }
 
-export function validateNewClient(input: NewClient): Required<NewClient> {
+/** A client's settings, validated and with defaults filled in. */
+export type ClientSettings = Omit<Client, 'id' | 'createdAt' | 'updatedAt'>;
+
+export function validateNewClient(input: NewClient): ClientSettings {
   const name = input.name.trim();
   if (name === '' || name.length > 200) throw clientError('INVALID_CLIENT_METADATA', 'A client needs a name of 1 to 200 characters.');
+  // Control characters garble listings and logs, and PostgreSQL text cannot hold NUL at all.
+  if (/\p{Cc}/u.test(name)) throw clientError('INVALID_CLIENT_METADATA', 'A client name cannot contain control characters.');
   if (input.type !== 'public' && input.type !== 'confidential') {
     throw clientError('INVALID_CLIENT_METADATA', 'Client type must be "public" or "confidential".');
   }
@@ -30,10 +40,16 @@ export function validateNewClient(input: NewClient): Required<NewClient> {
   }
   const scopes = [...new Set(input.scopes ?? [])];
   for (const scope of scopes) {
-    if (!SCOPE_TOKEN.test(scope)) throw clientError('INVALID_CLIENT_METADATA', `Scope "${scope}" contains characters RFC 6749 §3.3 does not allow.`);
+    checkScopeToken(scope);
     if ((ADMIN_SCOPES as readonly string[]).includes(scope) && !isAdmin) {
       throw clientError('INVALID_CLIENT_METADATA', `Scope "${scope}" is reserved for admin clients; create the client with --admin.`);
     }
+  }
+  const guest = validateGuestSettings(input.guest);
+  guest.scopes = [...new Set(guest.scopes)];
+  for (const scope of guest.scopes) {
+    checkScopeToken(scope);
+    if ((ADMIN_SCOPES as readonly string[]).includes(scope)) throw clientError('INVALID_CLIENT_METADATA', `Guests can never hold "${scope}".`);
   }
   if (isAdmin) for (const scope of ADMIN_SCOPES) if (!scopes.includes(scope)) scopes.push(scope);
 
@@ -62,5 +78,6 @@ export function validateNewClient(input: NewClient): Required<NewClient> {
     scopes,
     audiences,
     accessTokenTtl: ttl,
+    guest,
   };
 }

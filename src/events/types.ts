@@ -21,6 +21,7 @@ export interface EventBase {
 
 export interface DomainEvents {
   'client.created': EventBase & { client_type: 'public' | 'confidential'; is_admin: boolean };
+  'client.updated': EventBase;
   'client.deleted': EventBase;
   'client.secret_rotated': EventBase & { old_secret_expires_at: number | null };
   'client.authentication_failed': EventBase & { reason: string };

@@ -1,5 +1,6 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import * as foundation from './migrations/0001_foundation.js';
+import * as guestSessions from './migrations/0002_guest_sessions.js';
 import type { Store } from './database.js';
 
 /**
@@ -8,6 +9,7 @@ import type { Store } from './database.js';
  */
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
+  '0002_guest_sessions': guestSessions,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -15,6 +15,8 @@ export interface ClientsTable {
   audiences: string;
   /** Seconds; null means the server default. */
   access_token_ttl: number | null;
+  /** JSON GuestSettings (sessions/guest-settings.ts); null means the defaults. */
+  guest_settings: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -53,9 +55,42 @@ export interface RevocationsTable {
   revoked_at: number;
 }
 
+export interface UsersTable {
+  /** UUIDv7, or an id a confidential client brought (1–128 of [A-Za-z0-9._-]). */
+  id: string;
+  is_anonymous: number;
+  /** The client whose guest this user was created as (its metadata rules apply). */
+  created_by_client: string | null;
+  /** JSON object: cart, preferences, consents. */
+  metadata: string;
+  /** Incremented on every metadata write; the ETag. */
+  metadata_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string | null;
+  client_id: string | null;
+  /** Rotation generation of the newest session token. */
+  generation: number;
+  created_at: number;
+  /** Absolute expiry. */
+  expires_at: number;
+  last_refreshed_at: number | null;
+  dpop_jkt: string | null;
+  /** Coarse network of the last refresh; never the full address. */
+  last_ip_prefix: string | null;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
 export interface Database {
   clients: ClientsTable;
   client_secrets: ClientSecretsTable;
   keys: KeysTable;
   revocations: RevocationsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
 }

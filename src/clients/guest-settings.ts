@@ -1,0 +1,117 @@
+import { clientError } from './error-codes.js';
+
+/** Copies a metadata value into the access token: `{"claim": "currency", "path": "preferences.currency"}`. */
+export interface ClaimMapping {
+  claim: string;
+  path: string;
+}
+
+/** How a client's guest sessions behave. Every field has a default a real site can live with. */
+export interface GuestSettings {
+  /** May this client create guest sessions at POST /anonymous/token? */
+  enabled: boolean;
+  /** Scopes guest access tokens may carry; a request without `scope` gets all of them. */
+  scopes: string[];
+  /** Absolute session lifetime in seconds. @default 2592000 (30 days) */
+  sessionTtl: number;
+  /** A session unused (not refreshed) this long expires. @default 604800 (7 days) */
+  idleTimeout: number;
+  /** Seconds in which the immediate predecessor of a rotated token still gets a result. @default 0 */
+  refreshGrace: number;
+  /** Largest serialized metadata in bytes. @default 4096 */
+  metadataMaxBytes: number;
+  /** JSON Schema the metadata must satisfy, if any. */
+  metadataSchema: Record<string, unknown> | null;
+  /** Metadata values copied into access tokens (at most 10). */
+  claimsMapping: ClaimMapping[];
+  /** Every token request must carry a DPoP proof (RFC 9449). */
+  requireDpop: boolean;
+  /** Metadata writes must carry If-Match (428 otherwise). */
+  requireIfMatch: boolean;
+  /** Where the session token goes by default: the JSON body, or an HttpOnly cookie. */
+  transport: 'body' | 'cookie';
+}
+
+export const DEFAULT_GUEST_SETTINGS: GuestSettings = {
+  enabled: true,
+  scopes: [],
+  sessionTtl: 30 * 86400,
+  idleTimeout: 7 * 86400,
+  refreshGrace: 0,
+  metadataMaxBytes: 4096,
+  metadataSchema: null,
+  claimsMapping: [],
+  requireDpop: false,
+  requireIfMatch: false,
+  transport: 'body',
+};
+
+/** Claims a mapping may not overwrite: registered JWT claims and the ones Guestpass sets. */
+export const RESERVED_CLAIMS = new Set([
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'sid', 'is_anonymous', 'cnf', 'azp', 'auth_time', 'acr', 'amr', 'typ',
+]);
+
+const invalid = (description: string) => clientError('INVALID_CLIENT_METADATA', description);
+
+function integerIn(value: number, min: number, max: number, name: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw invalid(`${name} must be a whole number from ${min} to ${max}.`);
+  return value;
+}
+
+/** Fills defaults and checks bounds; throws INVALID_CLIENT_METADATA naming the bad field. */
+export function validateGuestSettings(input: Partial<GuestSettings> | undefined): GuestSettings {
+  const settings = { ...DEFAULT_GUEST_SETTINGS, ...input };
+  integerIn(settings.sessionTtl, 300, 90 * 86400, 'guest.session_ttl');
+  integerIn(settings.idleTimeout, 60, 90 * 86400, 'guest.idle_timeout');
+  integerIn(settings.refreshGrace, 0, 60, 'guest.refresh_grace');
+  integerIn(settings.metadataMaxBytes, 2, 64 * 1024, 'guest.metadata_max_bytes');
+  if (settings.claimsMapping.length > 10) throw invalid('guest.claims_mapping may hold at most 10 mappings.');
+  for (const { claim, path } of settings.claimsMapping) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(claim)) throw invalid(`Claim name "${claim}" must be 1–64 letters, digits or underscores.`);
+    if (RESERVED_CLAIMS.has(claim)) throw invalid(`Claim "${claim}" is reserved and cannot be mapped from metadata.`);
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/.test(path)) throw invalid(`Path "${path}" must be a direct dotted path such as preferences.currency.`);
+  }
+  if (settings.transport !== 'body' && settings.transport !== 'cookie') throw invalid('guest.transport must be "body" or "cookie".');
+  return settings;
+}
+
+/** The snake_case shape of guest settings in the admin API and `--guest-settings` JSON. */
+export interface GuestSettingsJson {
+  enabled?: boolean;
+  scopes?: string[];
+  session_ttl?: number;
+  idle_timeout?: number;
+  refresh_grace?: number;
+  metadata_max_bytes?: number;
+  metadata_schema?: Record<string, unknown> | null;
+  claims_mapping?: ClaimMapping[];
+  require_dpop?: boolean;
+  require_if_match?: boolean;
+  transport?: 'body' | 'cookie';
+}
+
+const jsonNames: [keyof GuestSettingsJson, keyof GuestSettings][] = [
+  ['enabled', 'enabled'],
+  ['scopes', 'scopes'],
+  ['session_ttl', 'sessionTtl'],
+  ['idle_timeout', 'idleTimeout'],
+  ['refresh_grace', 'refreshGrace'],
+  ['metadata_max_bytes', 'metadataMaxBytes'],
+  ['metadata_schema', 'metadataSchema'],
+  ['claims_mapping', 'claimsMapping'],
+  ['require_dpop', 'requireDpop'],
+  ['require_if_match', 'requireIfMatch'],
+  ['transport', 'transport'],
+];
+
+export function guestSettingsFromJson(json: GuestSettingsJson): Partial<GuestSettings> {
+  const settings: Record<string, unknown> = {};
+  for (const [jsonName, name] of jsonNames) if (json[jsonName] !== undefined) settings[name] = json[jsonName];
+  return settings as Partial<GuestSettings>;
+}
+
+export function guestSettingsToJson(settings: GuestSettings): Required<GuestSettingsJson> {
+  const json: Record<string, unknown> = {};
+  for (const [jsonName, name] of jsonNames) json[jsonName] = settings[name];
+  return json as unknown as Required<GuestSettingsJson>;
+}
