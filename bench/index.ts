@@ -1,0 +1,17 @@
+// `npm run bench -- <name>`: benchmarks, kept out of `npm test` because they take minutes and
+// their numbers depend on the machine. Each bench is a module exporting `main()`; modules are
+// imported lazily so one bench's dependencies (oidc-provider, autocannon) do not load for another.
+const benches: Record<string, { about: string; load: () => Promise<{ main(): Promise<void> }> }> = {
+  sign: { about: 'access-token signing: jose SignJWT vs node:crypto, in-process', load: () => import('./sign.js') },
+  token: { about: 'client_credentials over HTTP: Guestpass vs oidc-provider vs a bare Fastify', load: () => import('./token.js') },
+};
+
+const name = process.argv[2];
+const bench = name === undefined ? undefined : benches[name];
+if (!bench) {
+  console.error('Usage: npm run bench -- <name>\n');
+  for (const [key, { about }] of Object.entries(benches)) console.error(`  ${key.padEnd(8)}${about}`);
+  process.exitCode = name === undefined || name === '--help' ? 0 : 1;
+} else {
+  await bench.load().then((module) => module.main());
+}
