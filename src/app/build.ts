@@ -2,6 +2,8 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { clientAdminRoutes } from '../clients/admin-routes.js';
+import { registerCors } from '../clients/cors.js';
+import { sessionsFeature } from '../sessions/index.js';
 import { oauthFeature } from '../oauth/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandlers, preRoutingErrorOptions } from './error-handler.js';
@@ -56,8 +58,10 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
     },
   });
 
+  await registerCors(app, ctx);
   await opsRoutes(app, ctx);
   await oauthFeature(app, ctx);
   await clientAdminRoutes(app, ctx);
+  await sessionsFeature(app, ctx);
   return app;
 }

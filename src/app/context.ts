@@ -2,14 +2,19 @@ import type { Logger } from 'pino';
 import { ClientService } from '../clients/service.js';
 import { ClientStore } from '../clients/store.js';
 import type { Config } from '../config/index.js';
+import { hkdfSync } from 'node:crypto';
 import { KeyStore } from '../crypto/key-store.js';
 import { Keyring } from '../crypto/keyring.js';
 import { loadMasterKey } from '../crypto/master-key.js';
+import { DpopNonces, DpopVerifier, MemoryDpopReplayStore } from '../dpop/index.js';
 import { EventBus } from '../events/bus.js';
 import { AccessTokens } from '../oauth/access-token.js';
 import { ClientAuthenticator } from '../oauth/client-auth.js';
 import { RevocationStore } from '../oauth/revocation-store.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../ratelimit/index.js';
+import { GuestSessionService } from '../sessions/service.js';
+import { SessionStore } from '../sessions/store.js';
+import { UserStore } from '../sessions/user-store.js';
 import { openDatabase, type Store } from '../storage/database.js';
 import { Metrics } from './metrics.js';
 import { migrateToLatest } from '../storage/migrate.js';
@@ -32,6 +37,10 @@ export interface AppContext {
   clientAuth: ClientAuthenticator;
   accessTokens: AccessTokens;
   revocations: RevocationStore;
+  sessionStore: SessionStore;
+  dpop: DpopVerifier;
+  userStore: UserStore;
+  guestSessions: GuestSessionService;
   rateLimits: RateLimitStore;
   metrics: Metrics;
   /** The issuer; settable because port 0 is only known once the server listens. */
@@ -70,7 +79,8 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
     const issuer = { value: config.issuer };
     const clientStore = new ClientStore(store.db);
     const revocations = new RevocationStore(store.db);
-    return {
+    const sessionStore = new SessionStore(store.db);
+    const ctx = {
       config,
       store,
       events,
@@ -78,15 +88,26 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
       clientStore,
       clients: new ClientService({ store: clientStore, events, now }),
       clientAuth: new ClientAuthenticator({ store: clientStore, events, now }),
-      accessTokens: new AccessTokens({ keyring, revocations, issuer: () => issuer.value, now }),
+      accessTokens: new AccessTokens({ keyring, revocations, issuer: () => issuer.value, isSessionRevoked: (sid) => sessionStore.isRevoked(sid), now }),
       revocations,
+      sessionStore,
+      dpop: new DpopVerifier({
+        replay: new MemoryDpopReplayStore(),
+        // Nonces must check out on every node: derive their key from the shared master key.
+        nonces: new DpopNonces({ secret: Buffer.from(hkdfSync('sha256', masterKey.key, Buffer.alloc(0), 'guestpass dpop nonce', 32)), now }),
+        now,
+      }),
+      userStore: new UserStore(store.db),
       rateLimits: new MemoryRateLimitStore({ now }),
       metrics,
       issuer,
       now,
       notes: { migrationsApplied, keysCreated: created, ...(masterKey.warning ? { masterKeyWarning: masterKey.warning } : {}) },
       close: () => store.close(),
-    };
+    } as Omit<AppContext, 'guestSessions'> as AppContext;
+    // The guest-session service works through the context it belongs to.
+    ctx.guestSessions = new GuestSessionService({ ctx, sessions: sessionStore, users: ctx.userStore });
+    return ctx;
   } catch (error) {
     await store.close();
     throw error;

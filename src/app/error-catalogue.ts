@@ -1,5 +1,7 @@
 import { clientError } from '../clients/error-codes.js';
+import { dpopError } from '../dpop/error-codes.js';
 import { oauthError } from '../oauth/error-codes.js';
+import { sessionError } from '../sessions/error-codes.js';
 import { httpError } from './error-codes.js';
 import type { ErrorSpec } from './errors.js';
 
@@ -8,4 +10,6 @@ export const errorCatalogues: Record<string, Record<string, ErrorSpec>> = {
   http: httpError.catalogue,
   oauth: oauthError.catalogue,
   clients: clientError.catalogue,
+  sessions: sessionError.catalogue,
+  dpop: dpopError.catalogue,
 };

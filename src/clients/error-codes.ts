@@ -11,6 +11,11 @@ export const clientError = defineErrors({
     error: 'invalid_client_metadata',
     description: 'The client settings are not valid.',
   },
+  ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    error: 'access_denied',
+    description: 'This Origin is not one of the client’s allowed origins; add it to the client’s allowed_origins.',
+  },
   NOT_CONFIDENTIAL: {
     status: 400,
     error: 'invalid_request',

@@ -121,6 +121,30 @@ export const options = {
     doc: 'Token-endpoint requests per minute for one client (0 disables).',
     parse: (raw) => parseInteger(raw, { min: 0 }),
   }),
+  guestRateLimitPerIp: option({
+    env: 'GUESTPASS_GUEST_RATE_LIMIT_PER_IP',
+    default: 60,
+    doc: 'Guest-session creations per minute from one IP address (0 disables). A visitor needs one; 60 leaves room for a busy shared address.',
+    parse: (raw) => parseInteger(raw, { min: 0 }),
+  }),
+  guestRateLimitPerPrefix: option({
+    env: 'GUESTPASS_GUEST_RATE_LIMIT_PER_PREFIX',
+    default: 600,
+    doc: 'Guest-session creations per minute from one /24 (IPv4) or /48 (IPv6) network (0 disables): carrier NAT and offices stay under it, a sign-up flood does not.',
+    parse: (raw) => parseInteger(raw, { min: 0 }),
+  }),
+  guestRateLimitPerClient: option({
+    env: 'GUESTPASS_GUEST_RATE_LIMIT_PER_CLIENT',
+    default: 30000,
+    doc: 'Guest-session creations per minute for one client (0 disables), a ceiling on the damage of a distributed flood.',
+    parse: (raw) => parseInteger(raw, { min: 0 }),
+  }),
+  dpopRequireNonce: option({
+    env: 'GUESTPASS_DPOP_REQUIRE_NONCE',
+    default: false,
+    doc: 'Require a server-provided nonce in every DPoP proof (RFC 9449 §8); clients retry once on use_dpop_nonce. Limits pre-generated proofs.',
+    parse: parseBoolean,
+  }),
   bodyLimit: option({
     env: 'GUESTPASS_BODY_LIMIT',
     default: 1_048_576,

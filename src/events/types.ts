@@ -19,6 +19,11 @@ export interface EventBase {
   network?: NetworkInfo;
 }
 
+/** Session events: `subject` is the user id, `client_id` the client that made the request. */
+export interface SessionEventBase extends EventBase {
+  session_id: string;
+}
+
 export interface DomainEvents {
   'client.created': EventBase & { client_type: 'public' | 'confidential'; is_admin: boolean };
   'client.updated': EventBase;
@@ -28,6 +33,14 @@ export interface DomainEvents {
   'token.issued': EventBase & { grant_type: string; jti: string; scope: string; audience: string; expires_at: number };
   'token.revoked': EventBase & { token_kind: 'access_token'; jti: string };
   'key.rotated': EventBase & { use: 'sig' | 'enc'; kid: string };
+  'session.created': SessionEventBase;
+  'session.refreshed': SessionEventBase & { generation: number };
+  'session.revoked': SessionEventBase & { reason: string };
+  'session.metadata_updated': SessionEventBase & { metadata_bytes: number };
+  /** A session token older than the current generation was presented (RFC 9700 §4.14.2). */
+  'token.reused': SessionEventBase & { presented_generation: number; current_generation: number };
+  /** A session token was presented by another client than its own (RFC 6749 §6). */
+  'session.client_mismatch': SessionEventBase & { session_client_id: string };
 }
 
 export type EventName = keyof DomainEvents;

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
+import { dpopHeaderValue } from '../dpop/index.js';
 import type { AccessTokenClaims } from './access-token.js';
 import { oauthError } from './error-codes.js';
 
@@ -10,12 +11,64 @@ declare module 'fastify' {
   }
 }
 
-/** RFC 6750 §3: the challenge names the error so clients can tell "refresh" from "ask for more". */
+/** RFC 6750 §3 / RFC 9449 §7.1: the challenge names the error so clients know what to do. */
 function challenge(error?: string, scope?: string): Record<string, string> {
   const parts = ['realm="guestpass"'];
   if (error) parts.push(`error="${error}"`);
   if (scope) parts.push(`scope="${scope}"`);
   return { 'WWW-Authenticate': `Bearer ${parts.join(', ')}` };
+}
+
+export interface PresentedToken {
+  scheme: 'Bearer' | 'DPoP';
+  token: string;
+}
+
+/** `Authorization: Bearer <token>` or `Authorization: DPoP <token>` (RFC 6750 §2.1, RFC 9449 §7.1). */
+export function presentedToken(request: FastifyRequest): PresentedToken | undefined {
+  const header = request.headers.authorization;
+  const match = header ? /^(Bearer|DPoP) +([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim()) : null;
+  if (!match?.[1] || !match[2]) return undefined;
+  return { scheme: match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', token: match[2] };
+}
+
+/** The public URL of this request, as a DPoP proof's `htu` must name it (from the issuer, not Host). */
+export function publicUrl(ctx: AppContext, request: FastifyRequest): string {
+  return `${ctx.issuer.value}${request.url.split('?')[0]}`;
+}
+
+/**
+ * Verifies an access token presented to one of Guestpass's own resource endpoints: signature,
+ * expiry, denylist and session revocation; for a DPoP-bound token (`cnf.jkt`) the `DPoP`
+ * scheme and a proof made with the bound key over this request and this token (RFC 9449 §7).
+ */
+export async function verifyResourceToken(ctx: AppContext, request: FastifyRequest, presented: PresentedToken, scopes: string[] = []): Promise<AccessTokenClaims> {
+  const claims = await ctx.accessTokens.verify(presented.token);
+  if (!claims) throw oauthError('INVALID_TOKEN', undefined, challenge('invalid_token'));
+  const jkt = claims.cnf?.jkt;
+  if (jkt && presented.scheme !== 'DPoP') {
+    throw oauthError('INVALID_TOKEN', 'This access token is DPoP-bound: send it as "Authorization: DPoP <token>" with a DPoP proof (RFC 9449 §7.2).', challenge('invalid_token'));
+  }
+  if (presented.scheme === 'DPoP') {
+    if (!jkt) throw oauthError('INVALID_TOKEN', 'This access token is not DPoP-bound: send it as "Authorization: Bearer <token>".', challenge('invalid_token'));
+    const proof = dpopHeaderValue(request.headers);
+    if (!proof) {
+      throw oauthError('INVALID_TOKEN', 'A DPoP-bound access token needs a DPoP proof header (RFC 9449 §7.1).', {
+        'WWW-Authenticate': `DPoP error="invalid_token", algs="${ctx.dpop.algorithms.join(' ')}"`,
+      });
+    }
+    await ctx.dpop.verifyAtResource(proof, { htm: request.method, htu: publicUrl(ctx, request), accessToken: presented.token, expectedJkt: jkt, requireNonce: ctx.config.dpopRequireNonce });
+  }
+  const granted = new Set((claims.scope ?? '').split(' '));
+  const missing = scopes.filter((scope) => !granted.has(scope));
+  if (missing.length > 0) {
+    throw oauthError(
+      'INSUFFICIENT_SCOPE',
+      `The access token lacks the scope ${missing.join(' ')}; request a token that includes it.`,
+      challenge('insufficient_scope', scopes.join(' ')),
+    );
+  }
+  return claims;
 }
 
 export interface RequireAccessTokenOptions {
@@ -29,20 +82,8 @@ export interface RequireAccessTokenOptions {
  */
 export function requireAccessToken(ctx: AppContext, { scopes = [] }: RequireAccessTokenOptions = {}) {
   return async function checkAccessToken(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    const header = request.headers.authorization;
-    const match = header ? /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim()) : null;
-    if (!match?.[1]) throw oauthError('TOKEN_MISSING', undefined, challenge());
-    const claims = await ctx.accessTokens.verify(match[1]);
-    if (!claims) throw oauthError('INVALID_TOKEN', undefined, challenge('invalid_token'));
-    const granted = new Set((claims.scope ?? '').split(' '));
-    const missing = scopes.filter((scope) => !granted.has(scope));
-    if (missing.length > 0) {
-      throw oauthError(
-        'INSUFFICIENT_SCOPE',
-        `The access token lacks the scope ${missing.join(' ')}; request a token that includes it.`,
-        challenge('insufficient_scope', scopes.join(' ')),
-      );
-    }
-    request.accessToken = claims;
+    const presented = presentedToken(request);
+    if (!presented) throw oauthError('TOKEN_MISSING', undefined, challenge());
+    request.accessToken = await verifyResourceToken(ctx, request, presented, scopes);
   };
 }

@@ -17,6 +17,7 @@ export function serverMetadata(ctx: AppContext): Record<string, unknown> {
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     scopes_supported: ['admin:read', 'admin:write'],
+    dpop_signing_alg_values_supported: ctx.dpop.algorithms,
     service_documentation: `${issuer}/docs`,
   };
 }

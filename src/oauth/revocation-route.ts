@@ -1,15 +1,30 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { networkField } from '../app/network.js';
+import type { NetworkInfo } from '../events/types.js';
+import { looksLikeSessionToken } from '../sessions/session-token.js';
 import { oauthError } from './error-codes.js';
 import { noStore, oauthErrorResponses } from './responses.js';
 import { TokenParameterSchema, type TokenParameterBody } from './token-schema.js';
 
 /**
- * POST /oauth/revoke (RFC 7009). A JWT access token is put on the denylist until it expires.
+ * POST /oauth/revoke (RFC 7009). A JWT access token is put on the denylist until it expires;
+ * a session token revokes its whole session.
  * Per §2.2, a token that is unknown, malformed or already expired is answered 200 like a
  * successful revocation: the client's intent is fulfilled, and nothing is revealed.
  */
+/** Revoking a session token ends the session and, with it, its access tokens. */
+async function revokeSessionToken(ctx: AppContext, token: string, clientId: string, facts: { network?: NetworkInfo }): Promise<void> {
+  let session;
+  try {
+    session = ctx.guestSessions.open(token);
+  } catch {
+    return; // §2.2: an invalid token is answered like a revoked one.
+  }
+  if (session.cid !== clientId) throw oauthError('TOKEN_NOT_ISSUED_TO_CLIENT');
+  await ctx.guestSessions.revokeToken(session, 'revoked_by_client', facts);
+}
+
 export async function revocationRoute(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post<{ Body: TokenParameterBody }>(
     '/oauth/revoke',
@@ -20,6 +35,10 @@ export async function revocationRoute(app: FastifyInstance, ctx: AppContext): Pr
     async (request, reply) => {
       const { client } = await ctx.clientAuth.authenticate(request, request.body);
       noStore(reply);
+      if (looksLikeSessionToken(request.body.token)) {
+        await revokeSessionToken(ctx, request.body.token, client.id, networkField(request.ip));
+        return reply.code(200).send();
+      }
       const claims = await ctx.accessTokens.verifySignature(request.body.token, { allowExpired: true });
       if (!claims) return reply.code(200).send();
       // §2.1: the server verifies that the token was issued to the requesting client.

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { enforceRateLimits } from '../ratelimit/index.js';
 import type { AuthenticatedClient } from './client-auth.js';
+import { advertiseDpopNonce } from './dpop-binding.js';
 import { oauthError } from './error-codes.js';
 import { findGrant } from './grants/index.js';
 import type { Grant, TokenResponse } from './grants/types.js';
@@ -67,5 +68,6 @@ function checkGrantAllowed(grant: Grant, { client, method }: AuthenticatedClient
 function respond(ctx: AppContext, reply: FastifyReply, grant: Grant, response: TokenResponse): TokenResponse {
   ctx.metrics.tokensIssued.inc({ grant_type: grant.type });
   noStore(reply);
+  advertiseDpopNonce(ctx, reply);
   return response;
 }

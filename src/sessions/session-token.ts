@@ -28,7 +28,15 @@ export interface SessionTokenPayload {
   jkt?: string;
 }
 
+/** What identifies a session, from its session token or from one of its access tokens. */
+export type SessionIdentity = Pick<SessionTokenPayload, 'sid' | 'uid' | 'cid' | 'ct' | 'exp' | 'scope' | 'aud'> & { jkt?: string };
+
 const TYP = 'gp-session+jwe';
+
+/** A compact JWE has five parts, a JWS three: both kinds of token can share one header or parameter. */
+export function looksLikeSessionToken(token: string): boolean {
+  return token.split('.').length === 5;
+}
 
 export function sealSessionToken(keyring: Keyring, payload: SessionTokenPayload): string {
   return sealCompactJwe(keyring.sealingKey, { typ: TYP }, JSON.stringify(payload));

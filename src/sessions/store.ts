@@ -1,6 +1,9 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from '../storage/schema.js';
 
+/** The longest session lifetime a client may configure (90 days). */
+const TOMBSTONE_LIFETIME_MS = 90 * 86_400_000;
+
 export interface SessionRecord {
   id: string;
   userId: string | null;
@@ -34,8 +37,8 @@ function toRecord(row: Selectable<SessionsTable>): SessionRecord {
 /** The fields a session row starts with, taken from its (self-contained) session token. */
 export interface SessionSeed {
   id: string;
-  userId: string;
-  clientId: string;
+  userId: string | null;
+  clientId: string | null;
   generation: number;
   createdAt: number;
   expiresAt: number;
@@ -59,7 +62,19 @@ export class SessionStore {
 
   /** Writes the row a session gets when it first needs state; a no-op when it exists. */
   async ensure(seed: SessionSeed): Promise<void> {
-    await this.db
+    await this.insert(seed, null);
+  }
+
+  /**
+   * The first refresh of a session that has no row yet: inserts it at the new generation.
+   * Returns true for exactly one of several concurrent callers.
+   */
+  insertAtGeneration(seed: SessionSeed, now: number): Promise<boolean> {
+    return this.insert(seed, now);
+  }
+
+  private async insert(seed: SessionSeed, lastRefreshedAt: number | null): Promise<boolean> {
+    const result = await this.db
       .insertInto('sessions')
       .values({
         id: seed.id,
@@ -68,14 +83,15 @@ export class SessionStore {
         generation: seed.generation,
         created_at: seed.createdAt,
         expires_at: seed.expiresAt,
-        last_refreshed_at: null,
+        last_refreshed_at: lastRefreshedAt,
         dpop_jkt: seed.dpopJkt,
         last_ip_prefix: seed.ipPrefix,
         revoked_at: null,
         revoked_reason: null,
       })
       .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   /**
@@ -99,14 +115,9 @@ export class SessionStore {
    * this call revoked it, false when it already was.
    */
   async revoke(id: string, reason: string, now: number, seed?: SessionSeed): Promise<boolean> {
-    if (seed) await this.ensure(seed);
-    else {
-      await this.db
-        .insertInto('sessions')
-        .values({ id, user_id: null, client_id: null, generation: 0, created_at: now, expires_at: now, last_refreshed_at: null, dpop_jkt: null, last_ip_prefix: null, revoked_at: null, revoked_reason: null })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute();
-    }
+    // Without a seed (an admin revoking by id) the row is a tombstone: no user, no client,
+    // kept as long as the longest session could live.
+    await this.ensure(seed ?? { id, userId: null, clientId: null, generation: 0, createdAt: now, expiresAt: now + TOMBSTONE_LIFETIME_MS, dpopJkt: null, ipPrefix: null });
     const result = await this.db
       .updateTable('sessions')
       .set({ revoked_at: now, revoked_reason: reason })

@@ -1,8 +1,9 @@
+import { refreshTokenGrant } from '../../sessions/refresh-grant.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import type { Grant } from './types.js';
 
 /** Every grant the token endpoint knows. A new grant is one file and one line here. */
-const grants: Grant[] = [clientCredentialsGrant];
+const grants: Grant[] = [clientCredentialsGrant, refreshTokenGrant];
 
 const byType = new Map(grants.map((grant) => [grant.type, grant]));
 

@@ -1,0 +1,71 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app/context.js';
+import { requireAccessToken } from '../oauth/bearer.js';
+import { sessionError } from './error-codes.js';
+import type { SessionRecord } from './store.js';
+
+function sessionView(record: SessionRecord) {
+  return {
+    session_id: record.id,
+    user_id: record.userId,
+    client_id: record.clientId,
+    generation: record.generation,
+    created_at: record.createdAt,
+    expires_at: record.expiresAt,
+    last_refreshed_at: record.lastRefreshedAt,
+    dpop_bound: record.dpopJkt !== null,
+    last_ip_prefix: record.lastIpPrefix,
+    revoked_at: record.revokedAt,
+    revoked_reason: record.revokedReason,
+  };
+}
+
+const IdParams = Type.Object({ id: Type.String({ maxLength: 128 }) }, { additionalProperties: false });
+
+/**
+ * Sessions in the admin API. Only sessions that needed state have rows; a session that never
+ * did is still valid until its token expires, and revoking it by id leaves a tombstone.
+ */
+export async function sessionAdminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const read = requireAccessToken(ctx, { scopes: ['admin:read'] });
+  const write = requireAccessToken(ctx, { scopes: ['admin:write'] });
+  const tags = ['admin'];
+  const security = [{ bearer: [] }];
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/admin/api/sessions/:id',
+    { preHandler: read, schema: { tags, security, summary: 'Read a stored session', params: IdParams } },
+    async (request) => {
+      const record = await ctx.sessionStore.get(request.params.id);
+      if (!record) throw sessionError('SESSION_NOT_FOUND');
+      return sessionView(record);
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/admin/api/users/:id/sessions',
+    { preHandler: read, schema: { tags, security, summary: 'A user’s stored sessions, newest first', params: IdParams } },
+    async (request) => ({ sessions: (await ctx.sessionStore.listByUser(request.params.id)).map(sessionView) }),
+  );
+
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/admin/api/sessions/:id/revoke',
+    { preHandler: write, schema: { tags, security, summary: 'Revoke a session and its access tokens', params: IdParams } },
+    async (request) => {
+      const now = ctx.now();
+      const revoked = await ctx.sessionStore.revoke(request.params.id, 'revoked_by_admin', now);
+      const record = await ctx.sessionStore.get(request.params.id);
+      if (revoked) {
+        ctx.events.emit('session.revoked', {
+          time: now,
+          ...(record?.clientId ? { client_id: record.clientId } : {}),
+          ...(record?.userId ? { subject: record.userId } : {}),
+          session_id: request.params.id,
+          reason: 'revoked_by_admin',
+        });
+      }
+      return record ? sessionView(record) : { session_id: request.params.id };
+    },
+  );
+}

@@ -1,0 +1,21 @@
+import { networkField } from '../app/network.js';
+import { checkClientOrigin } from '../clients/origin.js';
+import { verifyTokenRequestProof } from '../oauth/dpop-binding.js';
+import { oauthError } from '../oauth/error-codes.js';
+import type { Grant } from '../oauth/grants/types.js';
+
+/**
+ * RFC 6749 §6 with the session token as the refresh token: every refresh rotates it (RFC 9700
+ * §4.14.2). The response carries the new one as `refresh_token` for standard clients and as
+ * `session_token` for Guestpass SDKs.
+ */
+export const refreshTokenGrant: Grant = {
+  type: 'refresh_token',
+  allowsPublicClients: true,
+  async handle({ ctx, request, body, client }) {
+    if (!body.refresh_token) throw oauthError('INVALID_REQUEST', 'grant_type=refresh_token needs refresh_token: the session token from the last response.');
+    if (client.type === 'public') checkClientOrigin(client, request);
+    const dpopJkt = await verifyTokenRequestProof(ctx, request);
+    return ctx.guestSessions.refresh({ client, ...networkField(request.ip), ...(dpopJkt ? { dpopJkt } : {}) }, body.refresh_token);
+  },
+};

@@ -1,0 +1,167 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../app/context.js';
+import { GuestpassError } from '../app/errors.js';
+import { networkField, networkOf } from '../app/network.js';
+import { checkClientOrigin } from '../clients/origin.js';
+import type { Client } from '../clients/types.js';
+import { advertiseDpopNonce, verifyTokenRequestProof } from '../oauth/dpop-binding.js';
+import { noStore } from '../oauth/responses.js';
+import { enforceRateLimits } from '../ratelimit/index.js';
+import { clearSessionCookie, readSessionCookie, setSessionCookie } from './cookie.js';
+import { resolveSessionCaller, type SessionCaller } from './credentials.js';
+import { sessionError } from './error-codes.js';
+import { readSessionData, writeMetadata, type SessionData } from './session-data.js';
+import type { GuestTokenResponse, RequestFacts } from './types.js';
+
+const AnonymousTokenBody = Type.Object(
+  {
+    client_id: Type.Optional(Type.String({ maxLength: 200, description: 'Required unless the client authenticates with HTTP Basic.' })),
+    client_secret: Type.Optional(Type.String({ maxLength: 500 })),
+    scope: Type.Optional(Type.String({ maxLength: 2000, description: 'A subset of the client’s guest scopes; all of them when absent.' })),
+    audience: Type.Optional(Type.String({ maxLength: 500 })),
+    resource: Type.Optional(Type.String({ maxLength: 500 })),
+    metadata: Type.Optional(
+      Type.Union([Type.Object({}, { additionalProperties: true }), Type.String({ maxLength: 65536 })], {
+        description: 'Initial metadata: a JSON object (a JSON string in form bodies).',
+      }),
+    ),
+    user_id: Type.Optional(Type.String({ maxLength: 200, description: 'Confidential clients only: bring your own user id.' })),
+    session_token: Type.Optional(Type.String({ maxLength: 4096, description: 'Re-mint: the same as grant_type=refresh_token.' })),
+    transport: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('cookie')])),
+  },
+  { additionalProperties: false },
+);
+type AnonymousTokenBody = Static<typeof AnonymousTokenBody>;
+
+const MINUTE_MS = 60_000;
+
+/** Guest sessions: POST /anonymous/token, GET /anonymous/session, PATCH its metadata, logout. */
+export async function anonymousRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const tags = ['guest sessions'];
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
+  app.post<{ Body: AnonymousTokenBody }>(
+    '/anonymous/token',
+    { bodyLimit: 128 * 1024, schema: { tags, summary: 'Create a guest session, or re-mint one with its session token', body: AnonymousTokenBody } },
+    async (request, reply) => {
+      const { body } = request;
+      const cookieToken = body.session_token === undefined ? readSessionCookie(request, ctx.issuer.value) : undefined;
+      const sessionToken = body.session_token ?? cookieToken;
+      if (sessionToken === undefined) await limitCreationByNetwork(ctx, request);
+      const facts = await gatherFacts(ctx, request, body);
+      const transport = body.transport ?? facts.client.guest.transport;
+      let response: GuestTokenResponse;
+      if (sessionToken === undefined) {
+        await limitCreationByClient(ctx, facts.client);
+        response = await ctx.guestSessions.create(facts, {
+          ...(body.scope !== undefined ? { scope: body.scope } : {}),
+          ...(body.audience !== undefined ? { audience: body.audience } : {}),
+          ...(body.resource !== undefined ? { resource: body.resource } : {}),
+          ...(body.metadata !== undefined ? { metadata: parseMetadata(body.metadata) } : {}),
+          ...(body.user_id !== undefined ? { userId: body.user_id } : {}),
+        });
+      } else {
+        if (cookieToken !== undefined) checkClientOrigin(facts.client, request, { required: true });
+        response = await refreshOrClearCookie(ctx, reply, facts, sessionToken, cookieToken !== undefined);
+      }
+      return deliver(ctx, reply, response, transport);
+    },
+  );
+
+  app.get('/anonymous/session', { schema: { tags, summary: 'The caller’s session and its metadata, with an ETag' } }, async (request, reply) => {
+    const caller = await resolveSessionCaller(ctx, request);
+    return sendSessionData(reply, await readSessionData(ctx, caller));
+  });
+
+  app.patch<{ Body: unknown }>(
+    '/anonymous/session/metadata',
+    {
+      bodyLimit: 128 * 1024,
+      schema: {
+        tags,
+        summary: 'Change metadata with a JSON Merge Patch (RFC 7396); If-Match for optimistic concurrency',
+        consumes: ['application/merge-patch+json', 'application/json'],
+        body: Type.Object({}, { additionalProperties: true, description: 'A JSON Merge Patch: null deletes a key.' }),
+      },
+    },
+    async (request, reply) => {
+      const caller = await resolveSessionCaller(ctx, request);
+      await checkCookieOrigin(ctx, caller, request);
+      const ifMatch = request.headers['if-match'];
+      const data = await writeMetadata(ctx, caller, { patch: request.body, ifMatch: ifMatch?.trim(), ...networkField(request.ip) });
+      return sendSessionData(reply, data);
+    },
+  );
+
+  app.post('/anonymous/logout', { schema: { tags, summary: 'End the caller’s own session' } }, async (request, reply) => {
+    const caller = await resolveSessionCaller(ctx, request);
+    await checkCookieOrigin(ctx, caller, request);
+    await ctx.guestSessions.revokeToken(caller.session, 'logout', networkField(request.ip));
+    if (caller.via === 'cookie') clearSessionCookie(reply, ctx.issuer.value);
+    return reply.code(204).send();
+  });
+}
+
+/** Limits per IP and per /24 or /48 network, before any other work (a flood costs us little). */
+async function limitCreationByNetwork(ctx: AppContext, request: FastifyRequest): Promise<void> {
+  const prefix = networkOf(request.ip)?.ip_prefix ?? request.ip;
+  await enforceRateLimits(ctx.rateLimits, [
+    { key: `guest:ip:${request.ip}`, limit: ctx.config.guestRateLimitPerIp, windowMs: MINUTE_MS, subject: 'this IP address' },
+    { key: `guest:net:${prefix}`, limit: ctx.config.guestRateLimitPerPrefix, windowMs: MINUTE_MS, subject: 'this network' },
+  ]);
+}
+
+async function limitCreationByClient(ctx: AppContext, client: Client): Promise<void> {
+  await enforceRateLimits(ctx.rateLimits, [
+    { key: `guest:client:${client.id}`, limit: ctx.config.guestRateLimitPerClient, windowMs: MINUTE_MS, subject: 'this client' },
+  ]);
+}
+
+/** Client authentication, the Origin rule for browsers, and the DPoP proof, if any. */
+async function gatherFacts(ctx: AppContext, request: FastifyRequest, body: AnonymousTokenBody): Promise<RequestFacts> {
+  const { client } = await ctx.clientAuth.authenticate(request, body);
+  if (client.type === 'public') checkClientOrigin(client, request);
+  const dpopJkt = await verifyTokenRequestProof(ctx, request);
+  return { client, ...networkField(request.ip), ...(dpopJkt ? { dpopJkt } : {}) };
+}
+
+function parseMetadata(metadata: Record<string, unknown> | string): unknown {
+  if (typeof metadata !== 'string') return metadata;
+  try {
+    return JSON.parse(metadata) as unknown;
+  } catch {
+    throw sessionError('METADATA_INVALID', 'metadata in a form body must be a JSON object encoded as a string.');
+  }
+}
+
+/** A failed cookie refresh also clears the cookie, so the next call starts a fresh session. */
+async function refreshOrClearCookie(ctx: AppContext, reply: FastifyReply, facts: RequestFacts, token: string, fromCookie: boolean): Promise<GuestTokenResponse> {
+  try {
+    return await ctx.guestSessions.refresh(facts, token);
+  } catch (error) {
+    if (fromCookie && error instanceof GuestpassError && error.error === 'invalid_grant') clearSessionCookie(reply, ctx.issuer.value);
+    throw error;
+  }
+}
+
+/** In cookie mode the session token goes into the HttpOnly cookie and never into the body. */
+function deliver(ctx: AppContext, reply: FastifyReply, response: GuestTokenResponse, transport: 'body' | 'cookie'): Partial<GuestTokenResponse> {
+  noStore(reply);
+  advertiseDpopNonce(ctx, reply);
+  if (transport === 'body') return response;
+  setSessionCookie(reply, ctx.issuer.value, response.session_token, response.session_expires_in);
+  const { session_token: _session, refresh_token: _refresh, ...rest } = response;
+  return rest;
+}
+
+/** State changes that ride on the cookie need an allowed Origin (CSRF). */
+async function checkCookieOrigin(ctx: AppContext, caller: SessionCaller, request: FastifyRequest): Promise<void> {
+  if (caller.via !== 'cookie') return;
+  checkClientOrigin(await ctx.clients.get(caller.session.cid), request, { required: true });
+}
+
+function sendSessionData(reply: FastifyReply, data: SessionData) {
+  reply.header('ETag', data.etag).header('Cache-Control', 'no-store');
+  return data.view;
+}

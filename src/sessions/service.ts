@@ -1,0 +1,221 @@
+import type { AppContext } from '../app/context.js';
+import type { Client } from '../clients/types.js';
+import { newId } from '../crypto/ids.js';
+import { resolveAudience, resolveScope } from '../oauth/scope.js';
+import { sessionError } from './error-codes.js';
+import { checkMetadata, mappedClaims } from './metadata.js';
+import { openSessionToken, sealSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
+import type { SessionSeed, SessionStore } from './store.js';
+import type { CreateSessionInput, GuestTokenResponse, RequestFacts } from './types.js';
+import type { Metadata, UserStore } from './user-store.js';
+
+/** A user id a confidential client may bring: a UUID or 1–128 of [A-Za-z0-9._-]. */
+const USER_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export interface GuestSessionServiceOptions {
+  ctx: AppContext;
+  sessions: SessionStore;
+  users: UserStore;
+}
+
+/**
+ * Guest sessions: creation (no database write unless metadata comes along), refresh with
+ * rotation and reuse detection (RFC 9700 §4.14.2), revocation. Routes gather the request
+ * facts (client, DPoP key, network); this service decides.
+ */
+export class GuestSessionService {
+  private readonly ctx: AppContext;
+  private readonly sessions: SessionStore;
+  private readonly users: UserStore;
+
+  constructor({ ctx, sessions, users }: GuestSessionServiceOptions) {
+    this.ctx = ctx;
+    this.sessions = sessions;
+    this.users = users;
+  }
+
+  async create(facts: RequestFacts, input: CreateSessionInput): Promise<GuestTokenResponse> {
+    const { client } = facts;
+    if (!client.guest.enabled) throw sessionError('GUESTS_DISABLED');
+    if (client.guest.requireDpop && !facts.dpopJkt) throw sessionError('DPOP_REQUIRED');
+    const scope = resolveScope(input.scope, client.guest.scopes);
+    const audience = resolveAudience(input, client, this.ctx.issuer.value);
+    const userId = await this.chooseUserId(client, input.userId);
+    const metadata = input.metadata === undefined ? undefined : checkMetadata(client, input.metadata);
+
+    const now = this.ctx.now();
+    const nowSeconds = Math.floor(now / 1000);
+    const payload: SessionTokenPayload = {
+      uid: userId,
+      sid: newId(),
+      cid: client.id,
+      ct: nowSeconds,
+      iat: nowSeconds,
+      exp: nowSeconds + client.guest.sessionTtl,
+      gen: 0,
+      scope,
+      aud: audience,
+      ...(facts.dpopJkt ? { jkt: facts.dpopJkt } : {}),
+    };
+    // Principle 1: a visitor costs a signature, not a row, unless it brings metadata.
+    if (metadata !== undefined) await this.writeInitialMetadata(payload, metadata, facts);
+    this.ctx.events.emit('session.created', this.eventBase(payload, facts));
+    return this.respond(client, payload, metadata);
+  }
+
+  /**
+   * Exchanges a session token for new tokens. The generation advances by one atomic
+   * compare-and-set; an older token revokes the session; the immediate predecessor within
+   * the client's grace window gets the current generation again without a new rotation.
+   */
+  async refresh(facts: RequestFacts, sessionToken: string): Promise<GuestTokenResponse> {
+    const payload = this.open(sessionToken);
+    const seed = this.seed(payload, facts);
+    if (payload.cid !== facts.client.id) {
+      await this.revoke(payload, 'client_mismatch', facts);
+      this.ctx.events.emit('session.client_mismatch', { ...this.eventBase(payload, facts), client_id: facts.client.id, session_client_id: payload.cid });
+      throw sessionError('SESSION_CLIENT_MISMATCH');
+    }
+    this.checkLifetime(payload, facts.client);
+    if (payload.jkt && facts.dpopJkt !== payload.jkt) {
+      throw sessionError('DPOP_REQUIRED', 'This session is bound to a DPoP key: send a DPoP proof made with that same key (RFC 9449 §5).');
+    }
+    if (!payload.jkt && facts.client.guest.requireDpop) throw sessionError('DPOP_REQUIRED');
+
+    const now = this.ctx.now();
+    const generation = await this.rotate(payload, seed, facts, now);
+    const user = await this.users.get(payload.uid);
+    const next: SessionTokenPayload = { ...payload, iat: Math.floor(now / 1000), gen: generation };
+    this.ctx.events.emit('session.refreshed', { ...this.eventBase(next, facts), generation });
+    return this.respond(facts.client, next, user?.metadata, user ? user.isAnonymous : true);
+  }
+
+  /** Opens a session token and checks it is usable, without rotating (for reading endpoints). */
+  async authenticate(sessionToken: string, client?: Client): Promise<SessionTokenPayload> {
+    const payload = this.open(sessionToken);
+    const owner = client ?? (await this.ctx.clients.get(payload.cid).catch(() => undefined));
+    if (!owner) throw sessionError('SESSION_REVOKED', 'The client of this session no longer exists.');
+    this.checkLifetime(payload, owner);
+    const record = await this.sessions.get(payload.sid);
+    if (record?.revokedAt != null) throw sessionError('SESSION_REVOKED');
+    return payload;
+  }
+
+  /** Revokes the session of a session token (RFC 7009, logout). */
+  async revokeToken(payload: SessionIdentity, reason: string, facts: Pick<RequestFacts, 'network'>): Promise<void> {
+    await this.revoke(payload, reason, facts);
+  }
+
+  open(sessionToken: string): SessionTokenPayload {
+    const payload = openSessionToken(this.ctx.keyring, sessionToken);
+    if (!payload) throw sessionError('INVALID_SESSION_TOKEN');
+    return payload;
+  }
+
+  private async rotate(payload: SessionTokenPayload, seed: SessionSeed, facts: RequestFacts, now: number): Promise<number> {
+    const ipPrefix = facts.network?.ip_prefix ?? null;
+    // First refresh: the row is born at the next generation; of concurrent first refreshes,
+    // exactly one insert wins.
+    if (await this.sessions.insertAtGeneration({ ...seed, generation: payload.gen + 1 }, now)) return payload.gen + 1;
+    if (await this.sessions.advanceGeneration(payload.sid, payload.gen, now, ipPrefix)) return payload.gen + 1;
+
+    const record = await this.sessions.get(payload.sid);
+    if (!record || record.revokedAt != null) throw sessionError('SESSION_REVOKED');
+    const graceMs = facts.client.guest.refreshGrace * 1000;
+    const predecessor = payload.gen === record.generation - 1;
+    if (predecessor && graceMs > 0 && now - (record.lastRefreshedAt ?? 0) <= graceMs) return record.generation;
+    if (payload.gen >= record.generation) throw sessionError('INVALID_SESSION_TOKEN');
+    await this.revoke(payload, 'token_reused', facts);
+    this.ctx.events.emit('token.reused', { ...this.eventBase(payload, facts), presented_generation: payload.gen, current_generation: record.generation });
+    throw sessionError('SESSION_TOKEN_REUSED');
+  }
+
+  private checkLifetime(payload: SessionTokenPayload, client: Client): void {
+    const nowSeconds = this.ctx.now() / 1000;
+    if (nowSeconds >= payload.exp) throw sessionError('SESSION_EXPIRED');
+    if (nowSeconds - payload.iat > client.guest.idleTimeout) {
+      throw sessionError('SESSION_EXPIRED', `The session was idle for more than ${client.guest.idleTimeout} s and has expired; start a new one.`);
+    }
+  }
+
+  private async revoke(payload: SessionIdentity, reason: string, facts: Pick<RequestFacts, 'network'>): Promise<void> {
+    const now = this.ctx.now();
+    if (await this.sessions.revoke(payload.sid, reason, now, this.seed(payload, facts))) {
+      this.ctx.events.emit('session.revoked', { ...this.eventBase(payload, facts), reason });
+    }
+  }
+
+  private async chooseUserId(client: Client, requested: string | undefined): Promise<string> {
+    if (requested === undefined) return newId();
+    if (client.type !== 'confidential') throw sessionError('USER_ID_NOT_ALLOWED');
+    if (!USER_ID.test(requested)) throw sessionError('USER_ID_NOT_ALLOWED', 'user_id must be a UUID or 1–128 characters of A–Z, a–z, 0–9, ".", "_" and "-".');
+    const existing = await this.users.get(requested);
+    if (existing && !existing.isAnonymous) throw sessionError('USER_ID_TAKEN');
+    return requested;
+  }
+
+  private async writeInitialMetadata(payload: SessionTokenPayload, metadata: Metadata, facts: RequestFacts): Promise<void> {
+    const now = this.ctx.now();
+    await this.users.ensureGuest(payload.uid, payload.cid, now);
+    await this.sessions.ensure(this.seed(payload, facts));
+    const user = await this.users.get(payload.uid);
+    await this.users.replaceMetadata(payload.uid, user?.metadataVersion ?? 0, metadata, now);
+  }
+
+  private respond(client: Client, payload: SessionTokenPayload, metadata: Metadata | undefined, isAnonymous = true): GuestTokenResponse {
+    const nowSeconds = Math.floor(this.ctx.now() / 1000);
+    const sessionExpiresIn = payload.exp - nowSeconds;
+    const ttlSeconds = Math.min(client.accessTokenTtl ?? this.ctx.config.accessTokenTtl, sessionExpiresIn);
+    const issued = this.ctx.accessTokens.issue({
+      subject: payload.uid,
+      clientId: client.id,
+      audience: payload.aud,
+      scope: payload.scope,
+      ttlSeconds,
+      claims: {
+        ...mappedClaims(client, metadata),
+        sid: payload.sid,
+        // RFC 9068 §2.2.1: for a guest, the session's creation is its authentication event.
+        auth_time: payload.ct,
+        is_anonymous: isAnonymous,
+        ...(payload.jkt ? { cnf: { jkt: payload.jkt } } : {}),
+      },
+    });
+    this.ctx.metrics.tokensIssued.inc({ grant_type: 'anonymous' });
+    const sessionToken = sealSessionToken(this.ctx.keyring, payload);
+    return {
+      access_token: issued.token,
+      token_type: payload.jkt ? 'DPoP' : 'Bearer',
+      expires_in: issued.expiresIn,
+      ...(payload.scope ? { scope: payload.scope } : {}),
+      session_token: sessionToken,
+      refresh_token: sessionToken,
+      session_expires_in: sessionExpiresIn,
+      user_id: payload.uid,
+      session_id: payload.sid,
+    };
+  }
+
+  private seed(payload: SessionIdentity & { gen?: number }, facts: Pick<RequestFacts, 'network'>): SessionSeed {
+    return {
+      id: payload.sid,
+      userId: payload.uid,
+      clientId: payload.cid,
+      generation: payload.gen ?? 0,
+      createdAt: payload.ct * 1000,
+      expiresAt: payload.exp * 1000,
+      dpopJkt: payload.jkt ?? null,
+      ipPrefix: facts.network?.ip_prefix ?? null,
+    };
+  }
+
+  private eventBase(payload: SessionIdentity, facts: Pick<RequestFacts, 'network'>) {
+    return {
+      time: this.ctx.now(),
+      client_id: payload.cid,
+      subject: payload.uid,
+      session_id: payload.sid,
+      ...(facts.network ? { network: facts.network } : {}),
+    };
+  }
+}

@@ -1,0 +1,93 @@
+import type { AppContext } from '../app/context.js';
+import type { NetworkInfo } from '../events/types.js';
+import type { SessionCaller } from './credentials.js';
+import { sessionError } from './error-codes.js';
+import { applyMergePatch, checkMetadata } from './metadata.js';
+
+export interface SessionView {
+  user_id: string;
+  session_id: string;
+  is_anonymous: boolean;
+  /** Epoch milliseconds, like every timestamp in Guestpass's JSON APIs. */
+  created_at: number;
+  expires_at: number;
+  metadata: Record<string, unknown>;
+}
+
+export interface SessionData {
+  view: SessionView;
+  /** Strong ETag of the metadata version (RFC 9110 §8.8.3). */
+  etag: string;
+}
+
+const etagOf = (version: number) => `"${version}"`;
+
+/** The caller's session and its user's metadata. */
+export async function readSessionData(ctx: AppContext, caller: SessionCaller): Promise<SessionData> {
+  const user = await ctx.userStore.get(caller.session.uid);
+  return {
+    view: {
+      user_id: caller.session.uid,
+      session_id: caller.session.sid,
+      is_anonymous: user ? user.isAnonymous : true,
+      created_at: caller.session.ct * 1000,
+      expires_at: caller.session.exp * 1000,
+      metadata: user?.metadata ?? {},
+    },
+    etag: etagOf(user?.metadataVersion ?? 0),
+  };
+}
+
+export interface MetadataWrite {
+  patch: unknown;
+  /** The If-Match header as sent, or undefined. */
+  ifMatch: string | undefined;
+  network?: NetworkInfo;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Applies a JSON Merge Patch (RFC 7396) to the user's metadata. With If-Match the write
+ * happens only on that exact version (412 otherwise, RFC 9110 §13.1.1); without it, a
+ * concurrent write is retried on the fresh version, so no update is lost either way. The
+ * first write creates the user's and the session's rows.
+ */
+export async function writeMetadata(ctx: AppContext, caller: SessionCaller, write: MetadataWrite): Promise<SessionData> {
+  const client = await ctx.clients.get(caller.session.cid);
+  if (write.ifMatch === undefined && client.guest.requireIfMatch) throw sessionError('PRECONDITION_REQUIRED');
+  const now = ctx.now();
+  await ctx.userStore.ensureGuest(caller.session.uid, client.id, now);
+  await ctx.sessionStore.ensure({
+    id: caller.session.sid,
+    userId: caller.session.uid,
+    clientId: caller.session.cid,
+    generation: 0,
+    createdAt: caller.session.ct * 1000,
+    expiresAt: caller.session.exp * 1000,
+    dpopJkt: caller.session.jkt ?? null,
+    ipPrefix: write.network?.ip_prefix ?? null,
+  });
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const user = await ctx.userStore.get(caller.session.uid);
+    if (!user) break;
+    if (write.ifMatch !== undefined && write.ifMatch !== '*' && write.ifMatch !== etagOf(user.metadataVersion)) throw sessionError('PRECONDITION_FAILED');
+    const metadata = checkMetadata(client, applyMergePatch(user.metadata, write.patch));
+    const version = await ctx.userStore.replaceMetadata(user.id, user.metadataVersion, metadata, ctx.now());
+    if (version === undefined) {
+      if (write.ifMatch !== undefined && write.ifMatch !== '*') throw sessionError('PRECONDITION_FAILED');
+      continue;
+    }
+    ctx.events.emit('session.metadata_updated', {
+      time: ctx.now(),
+      client_id: caller.session.cid,
+      subject: caller.session.uid,
+      session_id: caller.session.sid,
+      ...(write.network ? { network: write.network } : {}),
+      metadata_bytes: Buffer.byteLength(JSON.stringify(metadata)),
+    });
+    return readSessionData(ctx, caller);
+  }
+  throw sessionError('PRECONDITION_FAILED', 'The metadata kept changing under concurrent writes; read it again and retry.');
+}
