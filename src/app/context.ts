@@ -97,7 +97,7 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
         nonces: new DpopNonces({ secret: Buffer.from(hkdfSync('sha256', masterKey.key, Buffer.alloc(0), 'guestpass dpop nonce', 32)), now }),
         now,
       }),
-      userStore: new UserStore(store.db),
+      userStore: new UserStore(store.db, store.dialect),
       rateLimits: new MemoryRateLimitStore({ now }),
       metrics,
       issuer,

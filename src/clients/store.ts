@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import { externalChangeCounter } from '../storage/database.js';
 import type { ClientsTable, Database } from '../storage/schema.js';
 import { DEFAULT_GUEST_SETTINGS, type GuestSettings } from './guest-settings.js';
 import type { Client, ClientSecretInfo, GrantType } from './types.js';
@@ -53,7 +54,19 @@ function isClientId(id: string): boolean {
 
 /** Clients and their hashed secrets. Speaks domain types; callers never see SQL. */
 export class ClientStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly changeCounter: (() => number) | undefined;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.changeCounter = externalChangeCounter(db);
+  }
+
+  /**
+   * A number that changes when another process writes to the database, for caches to notice
+   * a client changed elsewhere; undefined when the database cannot tell cheaply (PostgreSQL).
+   */
+  externalChanges(): number | undefined {
+    return this.changeCounter?.();
+  }
 
   async insert(client: Client, secret?: StoredSecret): Promise<void> {
     await this.db.transaction().execute(async (trx) => {

@@ -3,7 +3,7 @@ import type { Client } from '../clients/types.js';
 import { newId } from '../crypto/ids.js';
 import { resolveAudience, resolveScope } from '../oauth/scope.js';
 import { sessionError } from './error-codes.js';
-import { checkMetadata, mappedClaims } from './metadata.js';
+import { applyMergePatch, checkMetadata, mappedClaims } from './metadata.js';
 import { openSessionToken, sealSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
 import type { SessionSeed, SessionStore } from './store.js';
 import type { CreateSessionInput, GuestTokenResponse, RequestFacts } from './types.js';
@@ -58,9 +58,9 @@ export class GuestSessionService {
       ...(facts.dpopJkt ? { jkt: facts.dpopJkt } : {}),
     };
     // Principle 1: a visitor costs a signature, not a row, unless it brings metadata.
-    if (metadata !== undefined) await this.writeInitialMetadata(payload, metadata, facts);
+    const stored = metadata === undefined ? undefined : await this.writeInitialMetadata(payload, metadata, facts);
     this.ctx.events.emit('session.created', this.eventBase(payload, facts));
-    return this.respond(client, payload, metadata);
+    return this.respond(client, payload, stored);
   }
 
   /**
@@ -154,12 +154,17 @@ export class GuestSessionService {
     return requested;
   }
 
-  private async writeInitialMetadata(payload: SessionTokenPayload, metadata: Metadata, facts: RequestFacts): Promise<void> {
+  /**
+   * Metadata sent at creation. A brought user_id may already have metadata: the new values
+   * are merged in (RFC 7396), as a PATCH would, rather than wiping it. Returns the result.
+   */
+  private async writeInitialMetadata(payload: SessionTokenPayload, metadata: Metadata, facts: RequestFacts): Promise<Metadata> {
     const now = this.ctx.now();
     await this.users.ensureGuest(payload.uid, payload.cid, now);
     await this.sessions.ensure(this.seed(payload, facts));
-    const user = await this.users.get(payload.uid);
-    await this.users.replaceMetadata(payload.uid, user?.metadataVersion ?? 0, metadata, now);
+    let merged = metadata;
+    await this.users.updateMetadata(payload.uid, now, (current) => (merged = checkMetadata(facts.client, applyMergePatch(current, metadata))));
+    return merged;
   }
 
   private respond(client: Client, payload: SessionTokenPayload, metadata: Metadata | undefined, isAnonymous = true): GuestTokenResponse {

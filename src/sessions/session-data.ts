@@ -45,13 +45,11 @@ export interface MetadataWrite {
   network?: NetworkInfo;
 }
 
-const MAX_ATTEMPTS = 5;
-
 /**
- * Applies a JSON Merge Patch (RFC 7396) to the user's metadata. With If-Match the write
- * happens only on that exact version (412 otherwise, RFC 9110 §13.1.1); without it, a
- * concurrent write is retried on the fresh version, so no update is lost either way. The
- * first write creates the user's and the session's rows.
+ * Applies a JSON Merge Patch (RFC 7396) to the user's metadata in one transaction. With
+ * If-Match the write happens only on that exact version (412 otherwise, RFC 9110 §13.1.1);
+ * without it, concurrent patches apply one after the other, so no update is lost. The first
+ * write creates the user's and the session's rows.
  */
 export async function writeMetadata(ctx: AppContext, caller: SessionCaller, write: MetadataWrite): Promise<SessionData> {
   const client = await ctx.clients.get(caller.session.cid);
@@ -69,25 +67,21 @@ export async function writeMetadata(ctx: AppContext, caller: SessionCaller, writ
     ipPrefix: write.network?.ip_prefix ?? null,
   });
 
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const user = await ctx.userStore.get(caller.session.uid);
-    if (!user) break;
-    if (write.ifMatch !== undefined && write.ifMatch !== '*' && write.ifMatch !== etagOf(user.metadataVersion)) throw sessionError('PRECONDITION_FAILED');
-    const metadata = checkMetadata(client, applyMergePatch(user.metadata, write.patch));
-    const version = await ctx.userStore.replaceMetadata(user.id, user.metadataVersion, metadata, ctx.now());
-    if (version === undefined) {
-      if (write.ifMatch !== undefined && write.ifMatch !== '*') throw sessionError('PRECONDITION_FAILED');
-      continue;
-    }
-    ctx.events.emit('session.metadata_updated', {
-      time: ctx.now(),
-      client_id: caller.session.cid,
-      subject: caller.session.uid,
-      session_id: caller.session.sid,
-      ...(write.network ? { network: write.network } : {}),
-      metadata_bytes: Buffer.byteLength(JSON.stringify(metadata)),
-    });
-    return readSessionData(ctx, caller);
-  }
-  throw sessionError('PRECONDITION_FAILED', 'The metadata kept changing under concurrent writes; read it again and retry.');
+  let bytes = 0;
+  const version = await ctx.userStore.updateMetadata(caller.session.uid, ctx.now(), (current, currentVersion) => {
+    if (write.ifMatch !== undefined && write.ifMatch !== '*' && write.ifMatch !== etagOf(currentVersion)) throw sessionError('PRECONDITION_FAILED');
+    const next = checkMetadata(client, applyMergePatch(current, write.patch));
+    bytes = Buffer.byteLength(JSON.stringify(next));
+    return next;
+  });
+  if (version === undefined) throw sessionError('SESSION_REVOKED', 'The user of this session no longer exists.');
+  ctx.events.emit('session.metadata_updated', {
+    time: ctx.now(),
+    client_id: caller.session.cid,
+    subject: caller.session.uid,
+    session_id: caller.session.sid,
+    ...(write.network ? { network: write.network } : {}),
+    metadata_bytes: bytes,
+  });
+  return readSessionData(ctx, caller);
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Dialect } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
 
 export type Metadata = Record<string, unknown>;
@@ -15,7 +16,10 @@ export interface UserRecord {
 
 /** Users as the guest-session feature sees them: identity flag and metadata. */
 export class UserStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async get(id: string): Promise<UserRecord | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -46,16 +50,20 @@ export class UserStore {
   }
 
   /**
-   * Replaces the metadata if the version is still `expectedVersion` (compare-and-set), and
-   * returns the new version, or undefined when another write came first.
+   * Read-modify-write of a user's metadata in one transaction, the row locked on PostgreSQL
+   * (SQLite runs one writer at a time anyway): `change` sees the current metadata and version
+   * and returns the new metadata, or throws to abort. No concurrent update is lost.
    */
-  async replaceMetadata(id: string, expectedVersion: number, metadata: Metadata, now: number): Promise<number | undefined> {
-    const result = await this.db
-      .updateTable('users')
-      .set({ metadata: JSON.stringify(metadata), metadata_version: expectedVersion + 1, updated_at: now })
-      .where('id', '=', id)
-      .where('metadata_version', '=', expectedVersion)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1 ? expectedVersion + 1 : undefined;
+  async updateMetadata(id: string, now: number, change: (metadata: Metadata, version: number) => Metadata): Promise<number | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      let query = trx.selectFrom('users').select(['metadata', 'metadata_version']).where('id', '=', id);
+      if (this.dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      if (!row) return undefined;
+      const next = change(JSON.parse(row.metadata) as Metadata, row.metadata_version);
+      const version = row.metadata_version + 1;
+      await trx.updateTable('users').set({ metadata: JSON.stringify(next), metadata_version: version, updated_at: now }).where('id', '=', id).execute();
+      return version;
+    });
   }
 }

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { cachingStatements } from './statement-cache.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -27,6 +28,19 @@ export interface Store {
 
 const INT8_OID = 20;
 
+const externalChangeCounters = new WeakMap<Kysely<Database>, () => number>();
+
+/**
+ * A number that changes whenever another connection (another process: the CLI, a second
+ * server on the same file) commits to the database behind `db`; undefined where no such number
+ * is cheap to read (PostgreSQL). Writes through `db` itself never change it. In-memory caches
+ * compare it before trusting what they hold, so a change made elsewhere is seen at once.
+ * Kept beside the connection rather than on Store so features holding only `db` can ask.
+ */
+export function externalChangeCounter(db: Kysely<Database>): (() => number) | undefined {
+  return externalChangeCounters.get(db);
+}
+
 export function dialectOf(url: string): Dialect {
   return /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
 }
@@ -45,7 +59,12 @@ function openSqlite(url: string): Store {
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  // Kysely prepares every query afresh; reusing statements saves compiling the SQL each time.
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(connection) }) });
+  // PRAGMA data_version (https://sqlite.org/pragma.html#pragma_data_version): a few µs, read
+  // directly (not through Kysely's connection queue) because it is a read and cannot interfere.
+  const dataVersion = connection.prepare<[], number>('pragma data_version').pluck();
+  externalChangeCounters.set(db, () => dataVersion.get()!);
   return {
     db,
     dialect: 'sqlite',
