@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import { clientView } from '../clients/admin-routes.js';
+import { guestSettingsFromJson, type GuestSettings, type GuestSettingsJson } from '../clients/guest-settings.js';
 import type { ClientType } from '../clients/types.js';
 import { configFlags } from './config-flags.js';
 import { withContext } from './context.js';
 import { UsageError } from './usage.js';
 
 const USAGE = `Usage:
-  guestpass clients create --name N --type public|confidential [--origin URL]… [--scope S]… [--audience A]… [--admin] [--json]
+  guestpass clients create --name N --type public|confidential [--origin URL]… [--scope S]… [--audience A]… [--admin]
+                           [--guest-scope S]… [--guest-settings JSON] [--json]
   guestpass clients list [--json]
   guestpass clients rotate-secret ID [--overlap SECONDS] [--json]
   guestpass clients delete ID`;
@@ -14,6 +16,19 @@ const USAGE = `Usage:
 const print = (value: unknown): void => {
   process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
 };
+
+/** `--guest-settings '{"refresh_grace": 10}'` (the admin API's snake_case) plus `--guest-scope`. */
+function guestSettingsFlag(json: string | undefined, scopes: string[] | undefined): Partial<GuestSettings> {
+  let parsed: GuestSettingsJson = {};
+  if (json !== undefined) {
+    try {
+      parsed = JSON.parse(json) as GuestSettingsJson;
+    } catch {
+      throw new UsageError('--guest-settings must be a JSON object such as \'{"refresh_grace": 10, "transport": "cookie"}\'.');
+    }
+  }
+  return guestSettingsFromJson({ ...parsed, ...(scopes ? { scopes } : {}) });
+}
 
 export async function clientsCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
@@ -29,6 +44,8 @@ export async function clientsCommand(args: string[]): Promise<void> {
       scope: { type: 'string', multiple: true },
       audience: { type: 'string', multiple: true },
       admin: { type: 'boolean' },
+      'guest-scope': { type: 'string', multiple: true },
+      'guest-settings': { type: 'string' },
       overlap: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -46,6 +63,7 @@ export async function clientsCommand(args: string[]): Promise<void> {
           allowedOrigins: values.origin ?? [],
           scopes: values.scope ?? [],
           audiences: values.audience ?? [],
+          guest: guestSettingsFlag(values['guest-settings'], values['guest-scope']),
         }),
       );
       if (values.json) return print({ ...clientView(client), ...(clientSecret ? { client_secret: clientSecret } : {}) });

@@ -105,6 +105,9 @@ const jsonNames: [keyof GuestSettingsJson, keyof GuestSettings][] = [
 ];
 
 export function guestSettingsFromJson(json: GuestSettingsJson): Partial<GuestSettings> {
+  const known = new Set<string>(jsonNames.map(([jsonName]) => jsonName));
+  const unknown = Object.keys(json).filter((key) => !known.has(key));
+  if (unknown.length > 0) throw invalid(`Unknown guest setting "${unknown[0]}"; known: ${[...known].join(', ')}.`);
   const settings: Record<string, unknown> = {};
   for (const [jsonName, name] of jsonNames) if (json[jsonName] !== undefined) settings[name] = json[jsonName];
   return settings as Partial<GuestSettings>;

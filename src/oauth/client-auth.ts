@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
+import { ClientCache, matchesLiveSecret, type ClientCacheOptions, type ClientLookup } from '../clients/cache.js';
 import type { ClientStore } from '../clients/store.js';
 import type { Client } from '../clients/types.js';
-import { secretMatches } from '../crypto/secrets.js';
 import type { EventBus } from '../events/bus.js';
 import { networkField } from '../app/network.js';
 import { oauthError } from './error-codes.js';
@@ -20,6 +20,10 @@ export interface AuthenticatedClient {
 
 export const BASIC_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="guestpass", charset="UTF-8"' };
 
+function unescapeBasic(value: string): string {
+  return decodeURIComponent(value.replaceAll('+', ' '));
+}
+
 /** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined with ":". */
 function parseBasic(header: string): { id: string; secret: string } | undefined {
   const match = /^Basic ([A-Za-z0-9+/=._~-]+)$/i.exec(header.trim());
@@ -28,8 +32,7 @@ function parseBasic(header: string): { id: string; secret: string } | undefined 
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   try {
-    const unescape = (value: string) => decodeURIComponent(value.replaceAll('+', ' '));
-    return { id: unescape(decoded.slice(0, colon)), secret: unescape(decoded.slice(colon + 1)) };
+    return { id: unescapeBasic(decoded.slice(0, colon)), secret: unescapeBasic(decoded.slice(colon + 1)) };
   } catch {
     return undefined;
   }
@@ -38,6 +41,8 @@ function parseBasic(header: string): { id: string; secret: string } | undefined 
 export interface ClientAuthenticatorOptions {
   store: ClientStore;
   events: EventBus;
+  /** The in-memory client cache's settings (see ClientCacheOptions for what its TTL means). */
+  cache?: Pick<ClientCacheOptions, 'ttlMs' | 'maxEntries'>;
   now?: () => number;
 }
 
@@ -49,36 +54,46 @@ export interface ClientAuthenticatorOptions {
  */
 export class ClientAuthenticator {
   private readonly now: () => number;
+  private readonly clients: ClientCache;
 
   constructor(private readonly options: ClientAuthenticatorOptions) {
     this.now = options.now ?? Date.now;
+    this.clients = new ClientCache({ store: options.store, events: options.events, now: this.now, ...options.cache });
   }
 
   async authenticate(request: FastifyRequest, body: ClientCredentialsInput): Promise<AuthenticatedClient> {
     const { id, secret, method } = this.presented(request, body);
-    const fail = (reason: string): never => {
-      this.options.events.emit('client.authentication_failed', {
-        time: this.now(),
-        ...(id ? { client_id: id } : {}),
-        ...networkField(request.ip),
-        reason,
-      });
-      throw oauthError('INVALID_CLIENT', undefined, BASIC_CHALLENGE);
-    };
-    if (!id) return fail('no_client_id');
-    const client = await this.options.store.get(id);
-    if (!client) return fail('unknown_client');
+    if (!id) return this.fail(request, id, 'no_client_id');
+    let found = await this.clients.lookup(id);
+    let matched = secret !== undefined && this.matches(secret, found);
+    if (!matched && secret !== undefined && found.fromMemory && found.record?.client.type === 'confidential') {
+      // The record may predate a rotation on another node: a new secret must work at once.
+      found = await this.clients.lookup(id, { refresh: true });
+      matched = this.matches(secret, found);
+    }
+    const client = found.record?.client;
+    if (!client) return this.fail(request, id, 'unknown_client');
     if (client.type === 'public') {
-      if (secret !== undefined) return fail('secret_sent_by_public_client');
+      if (secret !== undefined) return this.fail(request, id, 'secret_sent_by_public_client');
       return { client, method: 'none' };
     }
-    if (secret === undefined) return fail('secret_missing');
-    const secrets = await this.options.store.activeSecrets(client.id, this.now());
-    // Compare against every active secret so the time taken does not say which one matched.
-    let matched = false;
-    for (const stored of secrets) matched = secretMatches(secret, stored.hash) || matched;
-    if (!matched) return fail('secret_mismatch');
+    if (secret === undefined) return this.fail(request, id, 'secret_missing');
+    if (!matched) return this.fail(request, id, 'secret_mismatch');
     return { client, method };
+  }
+
+  private matches(secret: string, { record }: ClientLookup): boolean {
+    return record !== undefined && matchesLiveSecret(secret, record.secrets, this.now());
+  }
+
+  private fail(request: FastifyRequest, id: string | undefined, reason: string): never {
+    this.options.events.emit('client.authentication_failed', {
+      time: this.now(),
+      ...(id ? { client_id: id } : {}),
+      ...networkField(request.ip),
+      reason,
+    });
+    throw oauthError('INVALID_CLIENT', undefined, BASIC_CHALLENGE);
   }
 
   private presented(request: FastifyRequest, body: ClientCredentialsInput): { id?: string; secret?: string; method: ClientAuthMethod } {
