@@ -1,19 +1,10 @@
 import type { GuestSettingsJson } from '../../src/clients/guest-settings.js';
+import type { GuestTokenResponse } from '../../src/sessions/types.js';
 import type { TestServer } from './server.js';
 
 export const ORIGIN = 'http://localhost:3000';
 
-export interface GuestTokens {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  scope?: string;
-  session_token: string;
-  refresh_token: string;
-  session_expires_in: number;
-  user_id: string;
-  session_id: string;
-}
+export type GuestTokens = GuestTokenResponse;
 
 export interface JsonResponse<T = Record<string, unknown>> {
   status: number;

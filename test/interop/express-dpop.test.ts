@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
-import express, { type ErrorRequestHandler } from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { describeEachDatabase } from '../helpers/databases.js';
+import { startExpressApi, type ExpressApi } from '../helpers/express-api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const AUDIENCE = 'https://api.example';
@@ -27,27 +24,11 @@ interface GuestTokens {
  * A resource server that accepts only DPoP (RFC 9449 §7): `dpop.required` refuses Bearer
  * tokens, and `strict: true` demands RFC 9068 access tokens, which guest tokens are.
  */
-async function startResourceServer(issuer: string): Promise<{ url: string; close(): Promise<void> }> {
-  const app = express();
-  app.use(auth({ issuerBaseURL: issuer, audience: AUDIENCE, strict: true, dpop: { enabled: true, required: true } }));
-  app.get('/orders', (request, response) => {
+function startResourceServer(issuer: string): Promise<ExpressApi> {
+  return startExpressApi(auth({ issuerBaseURL: issuer, audience: AUDIENCE, strict: true, dpop: { enabled: true, required: true } }), (request, response) => {
     const cnf = request.auth?.payload['cnf'] as { jkt?: string } | undefined;
     response.json({ sub: request.auth?.payload.sub, jkt: cnf?.jkt });
   });
-  // Answer the library's UnauthorizedError quietly, with its status, challenge and error code.
-  const onError: ErrorRequestHandler = (error: { status?: number; code?: string; headers?: Record<string, string> }, _request, response, _next) => {
-    response.status(error.status ?? 500).set(error.headers ?? {}).json({ error: error.code || 'unauthorized' });
-  };
-  app.use(onError);
-
-  const server: Server = createServer(app);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
-  };
 }
 
 /** An RFC 9449 §4.2 proof; with `accessToken`, its `ath` (the base64url SHA-256 of the token). */

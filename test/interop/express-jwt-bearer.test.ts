@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, it } from 'node:test';
-import express, { type ErrorRequestHandler } from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
 import { describeEachDatabase } from '../helpers/databases.js';
+import { startExpressApi, type ExpressApi } from '../helpers/express-api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const AUDIENCE = 'https://orders.example.test';
@@ -15,26 +12,10 @@ const AUDIENCE = 'https://orders.example.test';
  * accepts http outside NODE_ENV=production) and `strict: true`, which demands RFC 9068 access
  * tokens (`typ: at+jwt` and the iss, sub, aud, exp, iat, jti, client_id claims).
  */
-async function startResourceServer(issuer: string): Promise<{ url: string; close(): Promise<void> }> {
-  const app = express();
-  app.use(auth({ issuerBaseURL: issuer, audience: AUDIENCE, strict: true }));
-  app.get('/orders', (request, response) => {
+function startResourceServer(issuer: string): Promise<ExpressApi> {
+  return startExpressApi(auth({ issuerBaseURL: issuer, audience: AUDIENCE, strict: true }), (request, response) => {
     response.json({ sub: request.auth?.payload.sub, scope: request.auth?.payload['scope'] });
   });
-  // Answer the library's UnauthorizedError quietly (Express's final handler would log it).
-  const onError: ErrorRequestHandler = (error: { status?: number; headers?: Record<string, string> }, _request, response, _next) => {
-    response.status(error.status ?? 500).set(error.headers ?? {}).json({ error: 'unauthorized' });
-  };
-  app.use(onError);
-
-  const server: Server = createServer(app);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
-  };
 }
 
 /** Replaces the payload and keeps the original signature, as a forger would. */
