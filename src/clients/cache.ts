@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { hashSecret } from '../crypto/secrets.js';
 import type { EventBus } from '../events/bus.js';
 import type { ClientStore } from './store.js';
@@ -30,14 +31,23 @@ export interface ClientCacheOptions {
   /**
    * How long a record is used without asking the database. It bounds how late this node
    * notices a change made on another node of a PostgreSQL deployment (a deletion, a secret
-   * cut off by rotation). Changes made by this process apply at once (domain events), and so
-   * do changes by other processes on the same SQLite file (its data_version is checked).
+   * cut off by rotation). Changes made by this process apply at once (domain events), and
+   * those by other processes on the same SQLite file within `changeCheckMs`.
    * @default 5000
    */
   ttlMs?: number;
+  /**
+   * How often, at most, SQLite's data_version is read to notice another process's write (the
+   * CLI rotating a secret); reading it on every request would cost a few µs each time.
+   * @default 10
+   */
+  changeCheckMs?: number;
   /** Most clients held; the oldest entry goes first past it. @default 10_000 */
   maxEntries?: number;
+  /** Wall-clock time, for which secrets are live when read. */
   now?: () => number;
+  /** Monotonic milliseconds for `ttlMs` and `changeCheckMs`, apart from `now` (which tests may freeze). @default performance.now */
+  clock?: () => number;
 }
 
 interface Entry {
@@ -47,7 +57,10 @@ interface Entry {
 
 /**
  * A short-lived in-memory copy of clients and their live secret hashes, so that client
- * authentication does not read two rows per request.
+ * authentication does not read two rows per request. A record can be stale in one way only:
+ * it may still hold a secret, or a client, that another PostgreSQL node removed in the last
+ * `ttlMs`. It never refuses a new secret for long: client authentication reads the client
+ * again when a presented secret matches nothing in memory.
  *
  * Unknown client ids are not cached: a flood of made-up ids (bounded by the per-IP rate limit,
  * which runs first) would otherwise fill the cache and push out real clients, and a client
@@ -60,17 +73,23 @@ export class ClientCache {
   /** Bumped on every invalidation: a read that started before one must not be cached. */
   private generation = 0;
   private externalVersion: number | undefined;
+  private checkedAt: number;
   private readonly store: ClientStore;
   private readonly ttlMs: number;
+  private readonly changeCheckMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
+  private readonly clock: () => number;
 
-  constructor({ store, events, ttlMs = 5000, maxEntries = 10_000, now = Date.now }: ClientCacheOptions) {
+  constructor({ store, events, ttlMs = 5000, changeCheckMs = 10, maxEntries = 10_000, now = Date.now, clock = () => performance.now() }: ClientCacheOptions) {
     this.store = store;
     this.ttlMs = ttlMs;
+    this.changeCheckMs = changeCheckMs;
     this.maxEntries = maxEntries;
     this.now = now;
+    this.clock = clock;
     this.externalVersion = store.externalChanges();
+    this.checkedAt = clock();
     const invalidate = ({ client_id }: { client_id?: string }) => this.invalidate(client_id);
     events.on('client.created', invalidate);
     events.on('client.updated', invalidate);
@@ -80,9 +99,10 @@ export class ClientCache {
 
   /** The client `id`, from memory while its entry is fresh; `refresh` reads it anew regardless. */
   async lookup(id: string, { refresh = false } = {}): Promise<ClientLookup> {
-    this.dropIfChangedElsewhere();
+    const time = this.clock();
+    if (time - this.checkedAt >= this.changeCheckMs) this.dropIfChangedElsewhere(time);
     const entry = refresh ? undefined : this.entries.get(id);
-    if (entry && this.now() - entry.loadedAt < this.ttlMs) return { record: entry.record, fromMemory: true };
+    if (entry && time - entry.loadedAt < this.ttlMs) return { record: entry.record, fromMemory: true };
     return { record: await this.load(id), fromMemory: false };
   }
 
@@ -98,7 +118,8 @@ export class ClientCache {
     }
   }
 
-  private dropIfChangedElsewhere(): void {
+  private dropIfChangedElsewhere(time: number): void {
+    this.checkedAt = time;
     const version = this.store.externalChanges();
     if (version === this.externalVersion) return;
     this.externalVersion = version;
@@ -109,8 +130,8 @@ export class ClientCache {
     const pending = this.loading.get(id);
     if (pending) return pending;
     const generation = this.generation;
-    const loadedAt = this.now();
-    const promise = this.read(id, loadedAt).then(
+    const loadedAt = this.clock();
+    const promise = this.read(id, this.now()).then(
       (record) => {
         if (this.loading.get(id) === promise) this.loading.delete(id);
         if (record && generation === this.generation) this.remember(id, { record, loadedAt });

@@ -2,7 +2,7 @@ import type { Database as BetterSqlite3Database, Statement } from 'better-sqlite
 import type { SqliteDatabase } from 'kysely';
 
 export interface StatementCacheOptions {
-  /** Most statements kept; the least recently used is finalized past it. @default 500 */
+  /** Most statements kept; past it the least recently used is dropped. @default 500 */
   maxStatements?: number;
 }
 
@@ -14,16 +14,17 @@ export interface StatementCacheOptions {
  * Why sharing a statement is safe: Kysely's SqliteConnection (kysely 0.28,
  * dialect/sqlite/sqlite-driver.js) calls `prepare(sql)` and then `stmt.all(parameters)` or
  * `stmt.run(parameters)` in the same synchronous turn, binding all parameters in that call,
- * so a statement is finished and reset before any other query can reach it. The one exception
- * is `streamQuery`, which holds an open `stmt.iterate()` across awaits; a second query with
- * the same SQL meanwhile (possible inside one transaction) would find the statement busy, so
- * a busy statement is never handed out again: that query gets a fresh, uncached one.
- * Kysely never calls the modes that would change a shared statement for later users
- * (`pluck`, `raw`, `expand`, `safeIntegers`, `bind`).
+ * so a statement is finished and reset before any other query can reach it. Only
+ * `streamQuery` keeps a statement open across awaits (`stmt.iterate()`), and it holds the
+ * connection while it does: SqliteDriver's mutex, or inside a transaction
+ * SingleConnectionProvider, makes every other query wait until the stream ends. Should that
+ * ever change, a busy statement is still never handed out twice: the second caller gets a
+ * fresh, uncached one. Kysely never calls the methods that would change a shared statement
+ * for later users (`pluck`, `raw`, `expand`, `safeIntegers`, `bind`).
  *
- * The SQL text is the key, and Kysely's queries have their values as parameters, so the number
- * of distinct texts is that of the queries in the code; the bound only guards against a caller
- * building SQL from data.
+ * The SQL text is the key. Kysely passes values as parameters, so the distinct texts are about
+ * the queries in the code (times the lengths of `in (…)` lists and multi-row inserts); the
+ * bound stops a query built from data from growing the cache without end.
  */
 export function cachingStatements(connection: BetterSqlite3Database, { maxStatements = 500 }: StatementCacheOptions = {}): SqliteDatabase {
   const statements = new Map<string, Statement<unknown[]>>();
