@@ -39,13 +39,16 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   app.removeContentTypeParser('text/plain');
 
   installErrorHandlers(app, ctx);
-  app.addHook('onRequest', async (_request, reply) => {
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each.
+  app.addHook('onRequest', (_request, reply, done) => {
     reply.header('X-Content-Type-Options', 'nosniff');
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     ctx.metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });
     ctx.metrics.httpDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    done();
   });
 
   await app.register(formbody);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ClientCache } from '../clients/cache.js';
 import { ClientService } from '../clients/service.js';
 import { ClientStore } from '../clients/store.js';
 import type { Config } from '../config/index.js';
@@ -34,6 +35,8 @@ export interface AppContext {
   keyring: Keyring;
   clients: ClientService;
   clientStore: ClientStore;
+  /** Clients as per-request paths read them: from memory for GUESTPASS_CLIENT_CACHE_TTL. */
+  clientCache: ClientCache;
   clientAuth: ClientAuthenticator;
   accessTokens: AccessTokens;
   revocations: RevocationStore;
@@ -78,6 +81,7 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
     const events = new EventBus({ onListenerError: (error, type) => logger?.error({ err: error, event: type }, 'event listener failed') });
     const issuer = { value: config.issuer };
     const clientStore = new ClientStore(store.db);
+    const clientCache = new ClientCache({ store: clientStore, events, ttlMs: config.clientCacheTtl * 1000, now });
     const revocations = new RevocationStore(store.db);
     const sessionStore = new SessionStore(store.db);
     const ctx = {
@@ -87,7 +91,8 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
       keyring,
       clientStore,
       clients: new ClientService({ store: clientStore, events, now }),
-      clientAuth: new ClientAuthenticator({ store: clientStore, events, now }),
+      clientCache,
+      clientAuth: new ClientAuthenticator({ store: clientStore, events, cache: clientCache, now }),
       accessTokens: new AccessTokens({ keyring, revocations, issuer: () => issuer.value, isSessionRevoked: (sid) => sessionStore.isRevoked(sid), now }),
       revocations,
       sessionStore,

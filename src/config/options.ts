@@ -109,6 +109,12 @@ export const options = {
     doc: 'Seconds between re-reads of the key table, so a rotation made by the CLI or another node is picked up.',
     parse: (raw) => parseDuration(raw, { min: 0.05, max: 3600 }),
   }),
+  clientCacheTtl: option({
+    env: 'GUESTPASS_CLIENT_CACHE_TTL',
+    default: 5,
+    doc: 'Seconds a node keeps a client and its secret hashes in memory (0 disables). Changes made through this node or on the same SQLite file apply at once; on PostgreSQL another node notices within this time.',
+    parse: (raw) => parseDuration(raw, { min: 0, max: 300 }),
+  }),
   tokenRateLimitPerIp: option({
     env: 'GUESTPASS_TOKEN_RATE_LIMIT_PER_IP',
     default: 300,

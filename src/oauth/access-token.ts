@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { Keyring } from '../crypto/keyring.js';
 import { signCompactJws } from '../crypto/jws.js';
+import { randomTokenId } from '../crypto/random-id.js';
 import type { RevocationStore } from './revocation-store.js';
 
 /** Claims of a Guestpass access token (RFC 9068 §2.2, plus DESIGN §4 additions). */
@@ -61,7 +61,7 @@ export class AccessTokens {
   issue(input: IssueAccessTokenInput): IssuedAccessToken {
     const nowMs = this.now();
     const iat = Math.floor(nowMs / 1000);
-    const jti = randomBytes(16).toString('base64url');
+    const jti = randomTokenId();
     const claims: AccessTokenClaims = {
       ...input.claims,
       iss: this.options.issuer(),

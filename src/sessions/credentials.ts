@@ -4,6 +4,7 @@ import { presentedToken, verifyResourceToken } from '../oauth/bearer.js';
 import { readSessionCookie } from './cookie.js';
 import { sessionError } from './error-codes.js';
 import { looksLikeSessionToken, type SessionIdentity } from './session-token.js';
+import { cachedClient } from '../clients/lookup.js';
 
 /** Who the caller of an `/anonymous/*` endpoint is, and how they proved it. */
 export interface SessionCaller {
@@ -24,7 +25,7 @@ export async function resolveSessionCaller(ctx: AppContext, request: FastifyRequ
   if (presented) {
     const claims = await verifyResourceToken(ctx, request, presented);
     if (!claims.sid) throw sessionError('SESSION_CREDENTIAL_MISSING', 'This access token belongs to no session (a client_credentials token); use a guest session’s token.');
-    const client = await ctx.clients.get(claims.client_id);
+    const client = await cachedClient(ctx, claims.client_id);
     const createdAt = typeof claims['auth_time'] === 'number' ? claims['auth_time'] : claims.iat;
     return {
       session: {

@@ -13,6 +13,7 @@ import { resolveSessionCaller, type SessionCaller } from './credentials.js';
 import { sessionError } from './error-codes.js';
 import { readSessionData, writeMetadata, type SessionData } from './session-data.js';
 import type { GuestTokenResponse, RequestFacts } from './types.js';
+import { cachedClient } from '../clients/lookup.js';
 
 const AnonymousTokenBody = Type.Object(
   {
@@ -158,7 +159,7 @@ function deliver(ctx: AppContext, reply: FastifyReply, response: GuestTokenRespo
 /** State changes that ride on the cookie need an allowed Origin (CSRF). */
 async function checkCookieOrigin(ctx: AppContext, caller: SessionCaller, request: FastifyRequest): Promise<void> {
   if (caller.via !== 'cookie') return;
-  checkClientOrigin(await ctx.clients.get(caller.session.cid), request, { required: true });
+  checkClientOrigin(await cachedClient(ctx, caller.session.cid), request, { required: true });
 }
 
 function sendSessionData(reply: FastifyReply, data: SessionData) {

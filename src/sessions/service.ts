@@ -8,6 +8,7 @@ import { openSessionToken, sealSessionToken, type SessionIdentity, type SessionT
 import type { SessionSeed, SessionStore } from './store.js';
 import type { CreateSessionInput, GuestTokenResponse, RequestFacts } from './types.js';
 import type { Metadata, UserStore } from './user-store.js';
+import { cachedClient } from '../clients/lookup.js';
 
 /** A user id a confidential client may bring: a UUID or 1–128 of [A-Za-z0-9._-]. */
 const USER_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -93,7 +94,7 @@ export class GuestSessionService {
   /** Opens a session token and checks it is usable, without rotating (for reading endpoints). */
   async authenticate(sessionToken: string, client?: Client): Promise<SessionTokenPayload> {
     const payload = this.open(sessionToken);
-    const owner = client ?? (await this.ctx.clients.get(payload.cid).catch(() => undefined));
+    const owner = client ?? (await cachedClient(this.ctx, payload.cid).catch(() => undefined));
     if (!owner) throw sessionError('SESSION_REVOKED', 'The client of this session no longer exists.');
     this.checkLifetime(payload, owner);
     const record = await this.sessions.get(payload.sid);

@@ -3,6 +3,7 @@ import type { NetworkInfo } from '../events/types.js';
 import type { SessionCaller } from './credentials.js';
 import { sessionError } from './error-codes.js';
 import { applyMergePatch, checkMetadata } from './metadata.js';
+import { cachedClient } from '../clients/lookup.js';
 
 export interface SessionView {
   user_id: string;
@@ -52,7 +53,7 @@ export interface MetadataWrite {
  * write creates the user's and the session's rows.
  */
 export async function writeMetadata(ctx: AppContext, caller: SessionCaller, write: MetadataWrite): Promise<SessionData> {
-  const client = await ctx.clients.get(caller.session.cid);
+  const client = await cachedClient(ctx, caller.session.cid);
   if (write.ifMatch === undefined && client.guest.requireIfMatch) throw sessionError('PRECONDITION_REQUIRED');
   const now = ctx.now();
   await ctx.userStore.ensureGuest(caller.session.uid, client.id, now);
