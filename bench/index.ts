@@ -4,13 +4,14 @@
 const benches: Record<string, { about: string; load: () => Promise<{ main(): Promise<void> }> }> = {
   sign: { about: 'access-token signing: jose SignJWT vs node:crypto, in-process', load: () => import('./sign.js') },
   token: { about: 'client_credentials over HTTP: Guestpass vs oidc-provider vs a bare Fastify', load: () => import('./token.js') },
+  anonymous: { about: 'guest-session creation and refresh over HTTP: Guestpass vs better-auth vs a bare Fastify', load: () => import('./anonymous.js') },
 };
 
 const name = process.argv[2];
 const bench = name === undefined ? undefined : benches[name];
 if (!bench) {
   console.error('Usage: npm run bench -- <name>\n');
-  for (const [key, { about }] of Object.entries(benches)) console.error(`  ${key.padEnd(8)}${about}`);
+  for (const [key, { about }] of Object.entries(benches)) console.error(`  ${key.padEnd(11)}${about}`);
   process.exitCode = name === undefined || name === '--help' ? 0 : 1;
 } else {
   await bench.load().then((module) => module.main());

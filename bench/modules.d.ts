@@ -3,6 +3,21 @@
 // for code that never ships.
 
 declare module 'autocannon' {
+  /** One request of a sequence; fields left out come from the Options. */
+  export interface Request {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    /** Called before each send; returns the request to send. */
+    setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+    /** Called with each response to this request, its body buffered as a string. */
+    onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
+  }
+  /** One connection. */
+  export interface Client {
+    setRequests(requests: Request[]): void;
+  }
   export interface Options {
     url: string;
     connections?: number;
@@ -11,6 +26,9 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     body?: string;
+    requests?: Request[];
+    /** Called once for each connection as it is made. */
+    setupClient?: (client: Client) => void;
   }
   /** Latency values are in milliseconds. */
   export interface Histogram {

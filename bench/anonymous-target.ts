@@ -1,0 +1,105 @@
+// One server under load for `npm run bench -- anonymous`, run as a child process by
+// bench/anonymous.ts (see bench/target.ts). Only `import type` this module from elsewhere:
+// importing it starts a server.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FORM_TYPE, JSON_TYPE, serveTarget, startCeiling, startGuestpass, type Running, type TargetRequest } from './target.js';
+
+export interface AnonymousTarget {
+  /** The request under load; for refresh, the form without its refresh_token. */
+  request: TargetRequest;
+  /** Refresh only: the session creation whose token starts each connection's chain. */
+  open?: TargetRequest;
+}
+
+// High enough never to refuse, so the limiters run but never answer 429. Refresh goes through
+// POST /oauth/token, whose own limiter counts it.
+const UNTHROTTLED = '100000000';
+const GUESTPASS_ENV = {
+  GUESTPASS_GUEST_RATE_LIMIT_PER_IP: UNTHROTTLED,
+  GUESTPASS_GUEST_RATE_LIMIT_PER_PREFIX: UNTHROTTLED,
+  GUESTPASS_GUEST_RATE_LIMIT_PER_CLIENT: UNTHROTTLED,
+  GUESTPASS_TOKEN_RATE_LIMIT_PER_IP: UNTHROTTLED,
+  GUESTPASS_TOKEN_RATE_LIMIT_PER_CLIENT: UNTHROTTLED,
+};
+
+/** Guestpass with a public client: creation is `request`; refresh also needs `open`. */
+async function guestpass(mode: 'create' | 'refresh'): Promise<Running<AnonymousTarget>> {
+  const { server, close } = await startGuestpass(GUESTPASS_ENV);
+  const { client } = await server.ctx.clients.create({ name: 'bench', type: 'public' });
+  const create: TargetRequest = {
+    url: `${server.url}/anonymous/token`,
+    method: 'POST',
+    headers: { 'content-type': JSON_TYPE },
+    body: JSON.stringify({ client_id: client.id }),
+  };
+  if (mode === 'create') return { info: { request: create }, close };
+  const refresh: TargetRequest = {
+    url: `${server.url}/oauth/token`,
+    method: 'POST',
+    headers: { 'content-type': FORM_TYPE },
+    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: client.id }).toString(),
+  };
+  return { info: { request: refresh, open: create }, close };
+}
+
+/**
+ * better-auth's anonymous plugin on better-sqlite3, served by its Node handler. The database
+ * gets Guestpass's pragmas (WAL, synchronous=FULL) so both pay the same for a durable write;
+ * its rate limiter is off, as Guestpass's never refuses here.
+ */
+async function betterAuth(): Promise<Running<AnonymousTarget>> {
+  // Imported here so that the Guestpass targets do not load them.
+  const [{ default: Database }, { betterAuth: createAuth }, { anonymous }, { toNodeHandler }, { getMigrations }] = await Promise.all([
+    import('better-sqlite3'),
+    import('better-auth'),
+    import('better-auth/plugins/anonymous'),
+    import('better-auth/node'),
+    import('better-auth/db/migration'),
+  ]);
+  const dataDir = mkdtempSync(join(tmpdir(), 'better-auth-bench-'));
+  const database = new Database(join(dataDir, 'auth.db'));
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const options = {
+    database,
+    baseURL,
+    secret: randomBytes(32).toString('base64url'),
+    plugins: [anonymous()],
+    rateLimit: { enabled: false },
+    telemetry: { enabled: false },
+    logger: { disabled: true },
+  };
+  await (await getMigrations(options)).runMigrations();
+  server.on('request', toNodeHandler(createAuth(options)));
+  const request: TargetRequest = { url: `${baseURL}/api/auth/sign-in/anonymous`, method: 'POST', headers: { 'content-type': JSON_TYPE }, body: '{}' };
+  const close = async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    database.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { info: { request }, close };
+}
+
+/** The ceiling, echoing a body the size of a creation request's. */
+async function ceiling(): Promise<Running<AnonymousTarget>> {
+  const { info, close } = await startCeiling('{"client_id":"cl_0123456789abcdef0123"}');
+  return { info: { request: info }, close };
+}
+
+const starters = {
+  ceiling,
+  'guestpass-create': () => guestpass('create'),
+  'guestpass-refresh': () => guestpass('refresh'),
+  'better-auth': betterAuth,
+} satisfies Record<string, () => Promise<Running<AnonymousTarget>>>;
+export type AnonymousTargetName = keyof typeof starters;
+
+await serveTarget(starters);

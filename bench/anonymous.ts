@@ -1,0 +1,129 @@
+// `npm run bench -- anonymous`: guest sessions over HTTP on 127.0.0.1, each server in its own
+// child process (bench/anonymous-target.ts), loaded by autocannon from this one:
+//   ceiling            a bare Fastify JSON echo: what this machine's HTTP stack can do at all
+//   guestpass-create   POST /anonymous/token from a public client, SQLite, limiters on
+//   guestpass-refresh  POST /oauth/token grant_type=refresh_token: every refresh rotates the
+//                      session token, so each connection chains its own session, sending the
+//                      refresh_token of its previous response (a replay would be token reuse)
+//   better-auth        better-auth's anonymous plugin, POST /api/auth/sign-in/anonymous
+// Settings as for every HTTP bench: see bench/harness.ts.
+import { fileURLToPath } from 'node:url';
+import type { AnonymousTarget, AnonymousTargetName } from './anonymous-target.js';
+import { CONNECTIONS, checkFailures, measureAll, printAim, printPreamble, printTable, selectTargets, startTarget, type Load, type Target } from './harness.js';
+import type { TargetRequest } from './target.js';
+
+const TARGET_SCRIPT = fileURLToPath(new URL('./anonymous-target.ts', import.meta.url));
+
+const TARGETS = selectTargets<{ name: AnonymousTargetName; label: string }>([
+  { name: 'ceiling', label: 'Fastify JSON echo (ceiling)' },
+  { name: 'guestpass-create', label: 'Guestpass guest-session creation' },
+  { name: 'guestpass-refresh', label: 'Guestpass refresh (rotating)' },
+  { name: 'better-auth', label: 'better-auth anonymous sign-in' },
+]);
+
+interface Sent {
+  body: Record<string, unknown>;
+  headers: Headers;
+}
+
+async function send({ url, method, headers, body }: TargetRequest, name: string): Promise<Sent> {
+  const response = await fetch(url, { method, headers, body });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${name}: expected 200 from ${url}, got ${response.status}: ${text.slice(0, 500)}`);
+  return { body: JSON.parse(text) as Record<string, unknown>, headers: response.headers };
+}
+
+function expectString(name: string, body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value === '') throw new Error(`${name}: 200 without ${field}: ${JSON.stringify(body).slice(0, 500)}`);
+  return value;
+}
+
+/** Opens one guest session on the refresh target and returns its session token. */
+async function openSession({ open }: AnonymousTarget): Promise<string> {
+  if (!open) throw new Error('guestpass-refresh: the target sent no session-creation request');
+  const { body } = await send(open, 'guestpass-refresh (opening a session)');
+  return expectString('guestpass-refresh', body, 'session_token');
+}
+
+const withToken = (request: TargetRequest, token: string) => `${request.body}&refresh_token=${encodeURIComponent(token)}`;
+
+/**
+ * Refresh load: fresh sessions, one per connection, and each connection sends the
+ * refresh_token of its own previous response. autocannon resets a request's `context` after
+ * every response when there is one request in the list, so the chain lives in a closure.
+ */
+async function refreshLoad(info: AnonymousTarget): Promise<Load> {
+  const tokens = await Promise.all(Array.from({ length: CONNECTIONS }, () => openSession(info)));
+  const { request } = info;
+  const { url, method, headers } = request;
+  return {
+    url,
+    method,
+    headers,
+    setupClient(client) {
+      const chain = { token: tokens.pop() ?? '' };
+      client.setRequests([
+        {
+          setupRequest: (template) => ({ ...template, body: withToken(request, chain.token) }),
+          onResponse: (status, body) => {
+            // A failed refresh leaves the token as it was; the non-2xx count shows the failure.
+            if (status === 200) chain.token = (JSON.parse(body) as { refresh_token: string }).refresh_token;
+          },
+        },
+      ]);
+    },
+  };
+}
+
+/** One real request (a chain of two for refresh) first: a benchmark of errors would be worthless. */
+async function verify(name: AnonymousTargetName, info: AnonymousTarget): Promise<string> {
+  switch (name) {
+    case 'ceiling':
+      await send(info.request, name);
+      return 'echo ok';
+    case 'guestpass-create': {
+      const { body } = await send(info.request, name);
+      const accessToken = expectString(name, body, 'access_token');
+      expectString(name, body, 'session_token');
+      return `access_token (${accessToken.length} characters) and session_token`;
+    }
+    case 'guestpass-refresh': {
+      const first = await openSession(info);
+      const { body } = await send({ ...info.request, body: withToken(info.request, first) }, name);
+      expectString(name, body, 'access_token');
+      const next = expectString(name, body, 'refresh_token');
+      if (next === first) throw new Error(`${name}: the refresh did not rotate the session token`);
+      const again = await send({ ...info.request, body: withToken(info.request, next) }, name);
+      expectString(name, again.body, 'refresh_token');
+      return 'a session refreshed twice, rotating its token each time';
+    }
+    case 'better-auth': {
+      const { body, headers } = await send(info.request, name);
+      const token = expectString(name, body, 'token');
+      const user = body['user'] as { isAnonymous?: unknown } | undefined;
+      if (user?.isAnonymous !== true) throw new Error(`${name}: the user is not anonymous: ${JSON.stringify(body).slice(0, 500)}`);
+      if (!headers.getSetCookie().some((cookie) => cookie.includes('session_token='))) throw new Error(`${name}: no session cookie was set`);
+      return `session token (${token.length} characters), session cookie, anonymous user`;
+    }
+  }
+}
+
+export async function main(): Promise<void> {
+  printPreamble('guest sessions');
+  const results = await measureAll(
+    TARGETS,
+    (name) => startTarget<AnonymousTarget>(TARGET_SCRIPT, name),
+    async (name: AnonymousTargetName, { info }: Target<AnonymousTarget>) => ({
+      verified: await verify(name, info),
+      load: name === 'guestpass-refresh' ? () => refreshLoad(info) : () => info.request,
+    }),
+  );
+  printTable(TARGETS, results);
+
+  console.log('');
+  printAim('creation / better-auth:', results.get('guestpass-create'), results.get('better-auth'), 20, 'ratio');
+  printAim('creation / ceiling:', results.get('guestpass-create'), results.get('ceiling'), 0.5, 'share');
+  printAim('refresh / ceiling (SQLite):', results.get('guestpass-refresh'), results.get('ceiling'), 0.3, 'share');
+  checkFailures(results);
+}

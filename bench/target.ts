@@ -1,0 +1,71 @@
+// The child side of the HTTP benches (bench/harness.ts is the parent side): a target script
+// calls serveTarget() with its starters; the one named on its command line starts a server,
+// the description of how to load it goes to the parent over the IPC channel, and the server
+// stops when that channel closes. Also the servers more than one bench loads.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import { startServer, type RunningServer } from '../src/app/server.js';
+import { loadConfig } from '../src/config/index.js';
+
+/** One HTTP request, as the parent sends it (over and over, or as the template of a chain). */
+export interface TargetRequest {
+  url: string;
+  method: 'POST';
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A started server: `info` is what the parent needs to load it, and must survive IPC (JSON). */
+export interface Running<Info> {
+  info: Info;
+  close(): Promise<void>;
+}
+
+export const JSON_TYPE = 'application/json';
+export const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** The machine's HTTP ceiling: Fastify parsing a small JSON body and echoing it back. */
+export async function startCeiling(body: string): Promise<Running<TargetRequest>> {
+  const app = Fastify({ logger: false });
+  app.post('/echo', async (request) => ({ ok: true, echo: request.body }));
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { info: { url: `${url}/echo`, method: 'POST', headers: { 'content-type': JSON_TYPE }, body }, close: () => app.close() };
+}
+
+/**
+ * Guestpass as deployed (SQLite in a fresh data directory, every hook, the rate limiters),
+ * only quiet and without development clients. `env` adds settings, e.g. limits high enough
+ * never to refuse, so that a limiter's cost is measured but not its 429s.
+ */
+export async function startGuestpass(env: Record<string, string>): Promise<{ server: RunningServer; close(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-bench-'));
+  const { config } = loadConfig({
+    env: { GUESTPASS_DATA_DIR: dataDir, GUESTPASS_DEV_CLIENTS: 'false', GUESTPASS_LOG_LEVEL: 'silent', ...env },
+    flags: { port: '0', host: '127.0.0.1' },
+  });
+  const server = await startServer({ config, logger: false, print: () => {} });
+  const close = async () => {
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { server, close };
+}
+
+/** Runs the starter named by the first argument; only bench/harness.ts's startTarget forks us. */
+export async function serveTarget(starters: Record<string, () => Promise<Running<unknown>>>): Promise<void> {
+  const name = process.argv[2];
+  const start = name !== undefined && Object.hasOwn(starters, name) ? starters[name] : undefined;
+  if (!start || !process.send) throw new Error(`run by a bench (npm run bench) with one of: ${Object.keys(starters).join(', ')}`);
+  const running = await start();
+  process.send(running.info);
+  // CPU time on request, so the parent can tell a saturated server from a starved one.
+  process.on('message', (message) => {
+    if (message === 'cpu-usage') process.send?.(process.cpuUsage());
+  });
+  // The parent closes the channel when done with us (or dies, which closes it too).
+  process.once('disconnect', () => {
+    running.close().finally(() => process.exit(0));
+  });
+}
