@@ -1,7 +1,7 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { Keyring } from '../crypto/keyring.js';
 import { signCompactJws } from '../crypto/jws.js';
-import { randomTokenId } from '../crypto/random-id.js';
+import { randomTokenId } from '../crypto/random-pool.js';
 import type { RevocationStore } from './revocation-store.js';
 
 /** Claims of a Guestpass access token (RFC 9068 §2.2, plus DESIGN §4 additions). */

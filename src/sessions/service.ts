@@ -115,10 +115,13 @@ export class GuestSessionService {
 
   private async rotate(payload: SessionTokenPayload, seed: SessionSeed, facts: RequestFacts, now: number): Promise<number> {
     const ipPrefix = facts.network?.ip_prefix ?? null;
-    // First refresh: the row is born at the next generation; of concurrent first refreshes,
-    // exactly one insert wins.
-    if (await this.sessions.insertAtGeneration({ ...seed, generation: payload.gen + 1 }, now)) return payload.gen + 1;
-    if (await this.sessions.advanceGeneration(payload.sid, payload.gen, now, ipPrefix)) return payload.gen + 1;
+    // A session's first refresh creates its row at generation 1 (of concurrent first
+    // refreshes exactly one insert wins); a later token (gen ≥ 1) always has a row to advance.
+    const rotated =
+      payload.gen === 0
+        ? (await this.sessions.insertAtGeneration({ ...seed, generation: 1 }, now)) || (await this.sessions.advanceGeneration(payload.sid, 0, now, ipPrefix))
+        : await this.sessions.advanceGeneration(payload.sid, payload.gen, now, ipPrefix);
+    if (rotated) return payload.gen + 1;
 
     const record = await this.sessions.get(payload.sid);
     if (!record || record.revokedAt != null) throw sessionError('SESSION_REVOKED');
