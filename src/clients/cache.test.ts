@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyRequest } from 'fastify';
-import pg from 'pg';
-import { describeEachDatabase, postgresUrl } from '../../test/helpers/databases.js';
+import { describeEachDatabase } from '../../test/helpers/databases.js';
+import { openTestStore } from '../../test/helpers/store.js';
 import { hashSecret } from '../crypto/secrets.js';
 import { EventBus } from '../events/bus.js';
 import { ClientAuthenticator } from '../oauth/client-auth.js';
@@ -22,23 +22,14 @@ describeEachDatabase('ClientCache', (database) => {
   let clients: ClientStore;
   let service: ClientService;
   let events: EventBus;
-  const schema = `gp_client_cache_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  let closeStore: () => Promise<void>;
   before(async () => {
-    store = await openDatabase(database === 'postgres' ? { url: postgresUrl()!, schema } : { url: 'sqlite::memory:' });
-    await migrateToLatest(store);
+    ({ store, close: closeStore } = await openTestStore(database, 'gp_client_cache'));
     clients = new ClientStore(store.db);
     events = new EventBus();
     service = new ClientService({ store: clients, events });
   });
-  after(async () => {
-    await store.close();
-    if (database === 'postgres') {
-      const client = new pg.Client({ connectionString: postgresUrl() });
-      await client.connect();
-      await client.query(`drop schema ${schema} cascade`);
-      await client.end();
-    }
-  });
+  after(() => closeStore());
 
   it('should serve a client from memory until its TTL is over, then read it again', async () => {
     let clock = 0;

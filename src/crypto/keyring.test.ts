@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, it } from 'node:test';
-import pg from 'pg';
-import { describeEachDatabase, postgresUrl } from '../../test/helpers/databases.js';
+import { describeEachDatabase } from '../../test/helpers/databases.js';
+import { openTestStore } from '../../test/helpers/store.js';
 import { openDatabase, type Store } from '../storage/database.js';
 import { migrateToLatest } from '../storage/migrate.js';
 import { KeyStore } from './key-store.js';
@@ -12,20 +12,11 @@ const HOUR = 3_600_000;
 
 describeEachDatabase('Keyring', (database) => {
   let store: Store;
-  const schema = `gp_keyring_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  let closeStore: () => Promise<void>;
   before(async () => {
-    store = await openDatabase(database === 'postgres' ? { url: postgresUrl()!, schema } : { url: 'sqlite::memory:' });
-    await migrateToLatest(store);
+    ({ store, close: closeStore } = await openTestStore(database, 'gp_keyring'));
   });
-  after(async () => {
-    await store.close();
-    if (database === 'postgres') {
-      const client = new pg.Client({ connectionString: postgresUrl() });
-      await client.connect();
-      await client.query(`drop schema ${schema} cascade`);
-      await client.end();
-    }
-  });
+  after(() => closeStore());
 
   it('should publish a retired signing key until its tokens have expired, then drop it', async () => {
     let now = Date.now();

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyServerOptions } from 'fastify';
-import pg from 'pg';
 import { startServer, type RunningServer } from '../../src/app/server.js';
 import { loadConfig } from '../../src/config/index.js';
 import { postgresUrl, type DatabaseKind } from './databases.js';
+import { dropSchema, uniqueSchema } from './store.js';
 
 const run = promisify(execFile);
 const repoRoot = new URL('../..', import.meta.url).pathname;
@@ -45,7 +45,7 @@ export async function startTestServer({ database, env: extraEnv = {}, logger }: 
   if (database === 'postgres') {
     const url = postgresUrl();
     if (!url) throw new Error('PostgreSQL is not available for this test run');
-    schema = `gp_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+    schema = uniqueSchema('gp_test');
     env['GUESTPASS_DATABASE_URL'] = url;
     env['GUESTPASS_DATABASE_SCHEMA'] = schema;
   }
@@ -80,12 +80,7 @@ export async function startTestServer({ database, env: extraEnv = {}, logger }: 
     async stop() {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
-      if (schema) {
-        const client = new pg.Client({ connectionString: postgresUrl() });
-        await client.connect();
-        await client.query(`drop schema if exists ${schema} cascade`);
-        await client.end();
-      }
+      if (schema) await dropSchema(schema);
     },
   };
 }
