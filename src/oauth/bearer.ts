@@ -77,7 +77,7 @@ export interface RequireAccessTokenOptions {
 }
 
 /**
- * A preHandler for Guestpass's own resource endpoints: any unexpired, unrevoked access token
+ * A preHandler for Guestpass's own resource endpoints: every unexpired, unrevoked access token
  * this server issued, whatever its audience (DESIGN §5), holding the required scopes.
  */
 export function requireAccessToken(ctx: AppContext, { scopes = [] }: RequireAccessTokenOptions = {}) {
