@@ -113,6 +113,18 @@ describeEachDatabase('session refresh and rotation', (database) => {
     assert.deepEqual(seen, ['session.created', 'session.refreshed', 'session.revoked', 'token.reused']);
   });
 
+  it('should count each issued token once in /metrics, by how it was issued', async () => {
+    const count = async (grant: string) => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(new RegExp(`guestpass_tokens_issued_total\\{grant_type="${grant}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    };
+    const before = { anonymous: await count('anonymous'), refresh: await count('refresh_token') };
+    const created = (await createGuest(server, { client_id: clientId })).body;
+    await refreshGuest(server, clientId, created.session_token);
+    assert.equal(await count('anonymous'), before.anonymous + 1);
+    assert.equal(await count('refresh_token'), before.refresh + 1);
+  });
+
   it('should answer refresh without a refresh_token with invalid_request', async () => {
     const response = await json(await fetch(`${server.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId }) }));
     assert.equal(response.status, 400);

@@ -66,6 +66,8 @@ export async function anonymousRoutes(app: FastifyInstance, ctx: AppContext): Pr
         if (cookieToken !== undefined) checkClientOrigin(facts.client, request, { required: true });
         response = await refreshOrClearCookie(ctx, reply, facts, sessionToken, cookieToken !== undefined);
       }
+      // Counted here, not in the service: /oauth/token counts its own refreshes.
+      ctx.metrics.tokensIssued.inc({ grant_type: sessionToken === undefined ? 'anonymous' : 'refresh_token' });
       return deliver(ctx, reply, response, transport);
     },
   );

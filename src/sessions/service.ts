@@ -190,7 +190,6 @@ export class GuestSessionService {
         ...(payload.jkt ? { cnf: { jkt: payload.jkt } } : {}),
       },
     });
-    this.ctx.metrics.tokensIssued.inc({ grant_type: 'anonymous' });
     const sessionToken = sealSessionToken(this.ctx.keyring, payload);
     return {
       access_token: issued.token,
