@@ -35,16 +35,9 @@ function toRecord(row: Selectable<SessionsTable>): SessionRecord {
 }
 
 /** The fields a session row starts with, taken from its (self-contained) session token. */
-export interface SessionSeed {
-  id: string;
-  userId: string | null;
-  clientId: string | null;
-  generation: number;
-  createdAt: number;
-  expiresAt: number;
-  dpopJkt: string | null;
+export type SessionSeed = Pick<SessionRecord, 'id' | 'userId' | 'clientId' | 'generation' | 'createdAt' | 'expiresAt' | 'dpopJkt'> & {
   ipPrefix: string | null;
-}
+};
 
 /** Session rows: rotation state and revocation. Written only when a session needs state. */
 export class SessionStore {
