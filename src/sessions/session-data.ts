@@ -3,6 +3,7 @@ import type { NetworkInfo } from '../events/types.js';
 import type { SessionCaller } from './credentials.js';
 import { sessionError } from './error-codes.js';
 import { applyMergePatch, checkMetadata } from './metadata.js';
+import type { UserRecord } from './user-store.js';
 import { cachedClient } from '../clients/lookup.js';
 
 export interface SessionView {
@@ -25,7 +26,11 @@ const etagOf = (version: number) => `"${version}"`;
 
 /** The caller's session and its user's metadata. */
 export async function readSessionData(ctx: AppContext, caller: SessionCaller): Promise<SessionData> {
-  const user = await ctx.userStore.get(caller.session.uid);
+  return sessionData(caller, await ctx.userStore.get(caller.session.uid));
+}
+
+/** The view of a session and its user's metadata (a user without a row has none yet). */
+function sessionData(caller: SessionCaller, user: Pick<UserRecord, 'metadata' | 'metadataVersion' | 'isAnonymous'> | undefined): SessionData {
   return {
     view: {
       user_id: caller.session.uid,
@@ -69,13 +74,13 @@ export async function writeMetadata(ctx: AppContext, caller: SessionCaller, writ
   });
 
   let bytes = 0;
-  const version = await ctx.userStore.updateMetadata(caller.session.uid, ctx.now(), (current, currentVersion) => {
+  const user = await ctx.userStore.updateMetadata(caller.session.uid, ctx.now(), (current, currentVersion) => {
     if (write.ifMatch !== undefined && write.ifMatch !== '*' && write.ifMatch !== etagOf(currentVersion)) throw sessionError('PRECONDITION_FAILED');
     const next = checkMetadata(client, applyMergePatch(current, write.patch));
     bytes = Buffer.byteLength(JSON.stringify(next));
     return next;
   });
-  if (version === undefined) throw sessionError('SESSION_REVOKED', 'The user of this session no longer exists.');
+  if (user === undefined) throw sessionError('SESSION_REVOKED', 'The user of this session no longer exists.');
   ctx.events.emit('session.metadata_updated', {
     time: ctx.now(),
     client_id: caller.session.cid,
@@ -84,5 +89,5 @@ export async function writeMetadata(ctx: AppContext, caller: SessionCaller, writ
     ...(write.network ? { network: write.network } : {}),
     metadata_bytes: bytes,
   });
-  return readSessionData(ctx, caller);
+  return sessionData(caller, user);
 }

@@ -52,18 +52,23 @@ export class UserStore {
   /**
    * Read-modify-write of a user's metadata in one transaction, the row locked on PostgreSQL
    * (SQLite runs one writer at a time anyway): `change` sees the current metadata and version
-   * and returns the new metadata, or throws to abort. No concurrent update is lost.
+   * and returns the new metadata, or throws to abort. No concurrent update is lost. Returns
+   * the user's state after the write, or undefined when there is no such user.
    */
-  async updateMetadata(id: string, now: number, change: (metadata: Metadata, version: number) => Metadata): Promise<number | undefined> {
+  async updateMetadata(
+    id: string,
+    now: number,
+    change: (metadata: Metadata, version: number) => Metadata,
+  ): Promise<Pick<UserRecord, 'metadata' | 'metadataVersion' | 'isAnonymous'> | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      let query = trx.selectFrom('users').select(['metadata', 'metadata_version']).where('id', '=', id);
+      let query = trx.selectFrom('users').select(['metadata', 'metadata_version', 'is_anonymous']).where('id', '=', id);
       if (this.dialect === 'postgres') query = query.forUpdate();
       const row = await query.executeTakeFirst();
       if (!row) return undefined;
-      const next = change(JSON.parse(row.metadata) as Metadata, row.metadata_version);
-      const version = row.metadata_version + 1;
-      await trx.updateTable('users').set({ metadata: JSON.stringify(next), metadata_version: version, updated_at: now }).where('id', '=', id).execute();
-      return version;
+      const metadata = change(JSON.parse(row.metadata) as Metadata, row.metadata_version);
+      const metadataVersion = row.metadata_version + 1;
+      await trx.updateTable('users').set({ metadata: JSON.stringify(metadata), metadata_version: metadataVersion, updated_at: now }).where('id', '=', id).execute();
+      return { metadata, metadataVersion, isAnonymous: row.is_anonymous === 1 };
     });
   }
 }
