@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { enforceRateLimits } from '../ratelimit/index.js';
+import { enforceRateLimits, MINUTE_MS } from '../ratelimit/index.js';
 import type { AuthenticatedClient } from './client-auth.js';
 import { advertiseDpopNonce } from './dpop-binding.js';
 import { oauthError } from './error-codes.js';
@@ -8,8 +8,6 @@ import { findGrant } from './grants/index.js';
 import type { Grant, TokenResponse } from './grants/types.js';
 import { TokenRequestSchema, type TokenRequestBody } from './token-schema.js';
 import { noStore, oauthErrorResponses } from './responses.js';
-
-const MINUTE_MS = 60_000;
 
 /** POST /oauth/token (RFC 6749 §3.2), read as its steps. */
 export async function tokenRoute(app: FastifyInstance, ctx: AppContext): Promise<void> {

@@ -3,6 +3,9 @@ import type { RateLimitStore } from './limiter.js';
 
 export { MemoryRateLimitStore, type RateLimitStore, type RateLimitResult } from './limiter.js';
 
+/** The window of every per-minute limit. */
+export const MINUTE_MS = 60_000;
+
 export interface RateLimitRule {
   /** Counted per value of this key, e.g. `token:ip:203.0.113.0`. */
   key: string;

@@ -7,7 +7,7 @@ import { checkClientOrigin } from '../clients/origin.js';
 import type { Client } from '../clients/types.js';
 import { advertiseDpopNonce, verifyTokenRequestProof } from '../oauth/dpop-binding.js';
 import { noStore } from '../oauth/responses.js';
-import { enforceRateLimits } from '../ratelimit/index.js';
+import { enforceRateLimits, MINUTE_MS } from '../ratelimit/index.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './cookie.js';
 import { resolveSessionCaller, type SessionCaller } from './credentials.js';
 import { sessionError } from './error-codes.js';
@@ -34,8 +34,6 @@ const AnonymousTokenBody = Type.Object(
   { additionalProperties: false },
 );
 type AnonymousTokenBody = Static<typeof AnonymousTokenBody>;
-
-const MINUTE_MS = 60_000;
 
 /** Guest sessions: POST /anonymous/token, GET /anonymous/session, PATCH its metadata, logout. */
 export async function anonymousRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {

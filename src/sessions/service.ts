@@ -92,9 +92,9 @@ export class GuestSessionService {
   }
 
   /** Opens a session token and checks it is usable, without rotating (for reading endpoints). */
-  async authenticate(sessionToken: string, client?: Client): Promise<SessionTokenPayload> {
+  async authenticate(sessionToken: string): Promise<SessionTokenPayload> {
     const payload = this.open(sessionToken);
-    const owner = client ?? (await cachedClient(this.ctx, payload.cid).catch(() => undefined));
+    const owner = await cachedClient(this.ctx, payload.cid).catch(() => undefined);
     if (!owner) throw sessionError('SESSION_REVOKED', 'The client of this session no longer exists.');
     this.checkLifetime(payload, owner);
     const record = await this.sessions.get(payload.sid);
