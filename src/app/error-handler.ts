@@ -108,7 +108,6 @@ export function installErrorHandlers(app: FastifyInstance, ctx: AppContext): voi
 
   app.setNotFoundHandler(async (request, reply) => {
     const mapped = httpError('NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]}; the discovery document at /.well-known/oauth-authorization-server and /docs list the endpoints.`);
-    ctx.metrics.errors.inc({ error: mapped.error, code: mapped.code });
-    return reply.code(404).send(mapped.toJSON());
+    return sendError(ctx, reply, mapped);
   });
 }
