@@ -4,24 +4,16 @@
  * (`GUESTPASS_DATA_DIR` ↔ `--data-dir`). The README's configuration table is generated from
  * this list (`npm run docs:config`), and a test keeps the two in step.
  */
+import { accountOptions } from '../accounts/options.js';
+import { anomalyOptions } from '../anomaly/options.js';
+import { telemetryOptions } from '../telemetry/options.js';
+import { option, type OptionSpec } from './option.js';
 import { parseBoolean, parseDuration, parseInteger, parseEnum, parseList, parseString } from './parsers.js';
 
-export interface OptionSpec<T> {
-  /** Environment variable name; the flag is derived from it. */
-  env: string;
-  /** Default value, or a function of the options read so far (see `issuer`). */
-  default: T | undefined;
-  /** Human-readable default for the docs, when the value is derived. */
-  defaultDoc?: string;
-  doc: string;
-  parse: (raw: string) => T;
-}
+export type { OptionSpec } from './option.js';
 
-function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
-  return spec;
-}
-
-export const options = {
+/** Server-wide options; each feature declares its own in its folder (`options.ts`). */
+const coreOptions = {
   port: option({
     env: 'GUESTPASS_PORT',
     default: 4455,
@@ -164,6 +156,8 @@ export const options = {
     parse: parseBoolean,
   }),
 } as const;
+
+export const options = { ...coreOptions, ...accountOptions, ...telemetryOptions, ...anomalyOptions } as const;
 
 export type OptionName = keyof typeof options;
 

@@ -41,6 +41,26 @@ export interface DomainEvents {
   'token.reused': SessionEventBase & { presented_generation: number; current_generation: number };
   /** A session token was presented by another client than its own (RFC 6749 §6). */
   'session.client_mismatch': SessionEventBase & { session_client_id: string };
+  /** A DPoP proof's `jti` was seen before (RFC 9449 §11.1). */
+  'dpop.proof_replayed': EventBase & { session_id?: string; jkt: string };
+  /** A bound session or token was presented with a proof made by another key. */
+  'dpop.key_mismatch': EventBase & { session_id?: string; expected_jkt: string; presented_jkt: string };
+
+  /**
+   * Account events. `account_key` is a keyed hash of the normalised e-mail address (never the
+   * address): it lets detectors count distinct accounts per network without personal data.
+   */
+  'signup.requested': EventBase & { account_key: string; has_guest: boolean };
+  'login.succeeded': SessionEventBase & { account_key: string; method: 'password' | 'id_token' };
+  'login.failed': EventBase & { account_key: string; reason: 'bad_credentials' | 'throttled' };
+  /** A guest became a registered user in place: same user id (`subject`). */
+  'user.converted': EventBase & { method: 'email' | 'id_token'; session_id?: string };
+  /** A guest was merged into an existing account; applications move their own rows. */
+  'user.merged': EventBase & { guest_id: string; account_id: string; method: 'email' | 'login' | 'id_token' };
+  'password.reset': EventBase;
+
+  /** A batch of telemetry events was accepted for a session. */
+  'telemetry.ingested': SessionEventBase & { accepted: number; rejected: number };
 }
 
 export type EventName = keyof DomainEvents;

@@ -1,3 +1,7 @@
+import type { AccountTables } from '../accounts/tables.js';
+import type { AnomalyTables } from '../anomaly/tables.js';
+import type { TelemetryTables } from '../telemetry/tables.js';
+
 /**
  * Table types for Kysely. Both dialects store the same shapes: timestamps are epoch
  * milliseconds (bigint in PostgreSQL, parsed back to numbers), booleans are 0/1 integers and
@@ -86,7 +90,8 @@ export interface SessionsTable {
   revoked_reason: string | null;
 }
 
-export interface Database {
+/** Core tables here; each feature declares its own beside its code (`<feature>/tables.ts`). */
+export interface Database extends AccountTables, TelemetryTables, AnomalyTables {
   clients: ClientsTable;
   client_secrets: ClientSecretsTable;
   keys: KeysTable;

@@ -1,0 +1,3 @@
+/** Table types of the anomaly feature (Kysely); conventions as in storage/schema.ts. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface AnomalyTables {}
