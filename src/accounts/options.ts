@@ -1,2 +1,51 @@
+import { option } from '../config/option.js';
+import { parseInteger, parseString } from '../config/parsers.js';
+import { parseMergeStrategies, type MergeStrategies } from './merge/strategies.js';
+import { parseTrustedIssuers, type TrustedIssuer } from './id-token/trusted-issuers.js';
+
 /** Options of the accounts feature (see config/options.ts for how they are read and documented). */
-export const accountOptions = {} as const;
+export const accountOptions = {
+  smtpUrl: option<string>({
+    env: 'GUESTPASS_SMTP_URL',
+    default: undefined,
+    defaultDoc: 'unset: mail goes to DATA_DIR/outbox',
+    doc: 'SMTP server for verification and reset mail (`smtp://user:pass@host:587`, `smtps://…`). Unset, mail is written to a development outbox folder whose path is logged.',
+    parse: (raw) => {
+      const url = new URL(raw);
+      if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error('must be an smtp:// or smtps:// URL');
+      return raw;
+    },
+  }),
+  mailFrom: option({
+    env: 'GUESTPASS_MAIL_FROM',
+    default: 'Guestpass <no-reply@localhost>',
+    doc: 'The From address of verification and reset mail.',
+    parse: parseString,
+  }),
+  mergeStrategies: option<MergeStrategies>({
+    env: 'GUESTPASS_MERGE_STRATEGIES',
+    default: {},
+    defaultDoc: '{} (every key prefer_account)',
+    doc: 'How a guest’s metadata merges into an existing account, per top-level key: JSON such as `{"cart": {"strategy": "union", "id": "sku"}, "visits": "sum"}`. Strategies: prefer_account (default), prefer_guest, union, sum, latest. A client’s own setting wins.',
+    parse: parseMergeStrategies,
+  }),
+  trustedIssuers: option<TrustedIssuer[]>({
+    env: 'GUESTPASS_TRUSTED_ISSUERS',
+    default: [],
+    defaultDoc: '[] (ID-token linking off)',
+    doc: 'OpenID Connect providers whose ID tokens POST /accounts/link/id-token accepts: JSON `[{"issuer": "https://accounts.example.com", "audience": "your-client-id"}]`. Discovery and JWKS are fetched from the issuer.',
+    parse: parseTrustedIssuers,
+  }),
+  loginRateLimitPerAccount: option({
+    env: 'GUESTPASS_LOGIN_RATE_LIMIT_PER_ACCOUNT',
+    default: 10,
+    doc: 'Failed logins per account (e-mail address) per 15 minutes before further attempts get 429.',
+    parse: (raw) => parseInteger(raw, { min: 1, max: 1_000_000 }),
+  }),
+  loginRateLimitPerIp: option({
+    env: 'GUESTPASS_LOGIN_RATE_LIMIT_PER_IP',
+    default: 50,
+    doc: 'Login and sign-up attempts per IP address per 15 minutes.',
+    parse: (raw) => parseInteger(raw, { min: 1, max: 1_000_000 }),
+  }),
+} as const;

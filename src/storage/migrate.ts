@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import * as foundation from './migrations/0001_foundation.js';
 import * as guestSessions from './migrations/0002_guest_sessions.js';
+import * as accounts from './migrations/0003_accounts.js';
 import type { Store } from './database.js';
 
 /**
@@ -10,6 +11,7 @@ import type { Store } from './database.js';
 const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_guest_sessions': guestSessions,
+  '0003_accounts': accounts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

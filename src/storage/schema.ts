@@ -71,6 +71,16 @@ export interface UsersTable {
   metadata_version: number;
   created_at: number;
   updated_at: number;
+  /** Normalised address of a registered user; null for guests. */
+  email: string | null;
+  email_verified_at: number | null;
+  /** argon2id; null until a password is set (ID-token and convert-first users). */
+  password_hash: string | null;
+  /** When this guest became registered in place (same id). */
+  converted_at: number | null;
+  /** The account this guest was merged into; the guest's tokens are refused from then on. */
+  merged_into: string | null;
+  merged_at: number | null;
 }
 
 export interface SessionsTable {
