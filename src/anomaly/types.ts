@@ -55,3 +55,31 @@ export interface GeoLocation {
 export interface GeoResolver {
   resolve(ip: string): GeoLocation | undefined;
 }
+
+/**
+ * One detector: a file in src/anomaly/detectors/. `observe` sees every input in event-time
+ * order and returns findings (usually none). State must stay bounded (sketches, LRUs).
+ */
+export interface Detector {
+  readonly name: string;
+  observe(input: DetectionInput, context: DetectionContext): Finding[];
+}
+
+/** What the engine gives every detector besides the event. */
+export interface DetectionContext {
+  geo: GeoResolver;
+  /** True when feedback marked this entity a false positive and the allow-listing still runs: no findings, no learning. */
+  isAllowListed(entity: Entity, time: number): boolean;
+}
+
+/**
+ * The engine (src/anomaly/engine.ts) the server, replay and the simulator share:
+ * `new DetectionEngine({ config, geo })`, then `process(input)` per event in event-time
+ * order → findings; `allowList(entity, untilMs)` from feedback; `stats()` for /metrics and
+ * the memory bound.
+ */
+export interface DetectionEngineApi {
+  process(input: DetectionInput): Finding[];
+  allowList(entity: Entity, until: number): void;
+  stats(): { events: number; findings: Record<string, number>; approxBytes: number };
+}
