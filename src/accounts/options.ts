@@ -39,7 +39,7 @@ export const accountOptions = {
   loginRateLimitPerAccount: option({
     env: 'GUESTPASS_LOGIN_RATE_LIMIT_PER_ACCOUNT',
     default: 10,
-    doc: 'Failed logins per account (e-mail address) per 15 minutes before further attempts get 429.',
+    doc: 'Login attempts per account (e-mail address) per 15 minutes; beyond it, 429 with Retry-After.',
     parse: (raw) => parseInteger(raw, { min: 1, max: 1_000_000 }),
   }),
   loginRateLimitPerIp: option({

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { clientAdminRoutes } from '../clients/admin-routes.js';
 import { registerCors } from '../clients/cors.js';
 import { sessionsFeature } from '../sessions/index.js';
+import { accountsFeature } from '../accounts/index.js';
 import { oauthFeature } from '../oauth/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandlers, preRoutingErrorOptions } from './error-handler.js';
@@ -66,5 +67,6 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   await oauthFeature(app, ctx);
   await clientAdminRoutes(app, ctx);
   await sessionsFeature(app, ctx);
+  await accountsFeature(app, ctx);
   return app;
 }

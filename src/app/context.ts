@@ -18,6 +18,9 @@ import { SessionStore } from '../sessions/store.js';
 import { UserStore } from '../sessions/user-store.js';
 import { openDatabase, type Store } from '../storage/database.js';
 import { Metrics } from './metrics.js';
+import { createAccounts } from '../accounts/index.js';
+import type { AccountService } from '../accounts/service.js';
+import type { IdTokenVerifier } from '../accounts/id-token/verifier.js';
 import { migrateToLatest } from '../storage/migrate.js';
 
 /** The longest lifetime any access token may have; retired signing keys outlive it. */
@@ -44,6 +47,9 @@ export interface AppContext {
   dpop: DpopVerifier;
   userStore: UserStore;
   guestSessions: GuestSessionService;
+  /** Registered users: sign-up, login, conversion, merging (accounts/). */
+  accounts: AccountService;
+  idTokens: IdTokenVerifier;
   rateLimits: RateLimitStore;
   metrics: Metrics;
   /** The issuer; settable because port 0 is only known once the server listens. */
@@ -93,7 +99,7 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
       clients: new ClientService({ store: clientStore, events, now }),
       clientCache,
       clientAuth: new ClientAuthenticator({ store: clientStore, events, cache: clientCache, now }),
-      accessTokens: new AccessTokens({ keyring, revocations, issuer: () => issuer.value, isSessionRevoked: (sid) => sessionStore.isRevoked(sid), now }),
+      accessTokens: new AccessTokens({ keyring, revocations, issuer: () => issuer.value, isSessionRevoked: (sid, subject) => sessionStore.isRevoked(sid, subject), now }),
       revocations,
       sessionStore,
       dpop: new DpopVerifier({
@@ -108,10 +114,14 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
       issuer,
       now,
       notes: { migrationsApplied, keysCreated: created, ...(masterKey.warning ? { masterKeyWarning: masterKey.warning } : {}) },
-      close: () => store.close(),
-    } as Omit<AppContext, 'guestSessions'> as AppContext;
-    // The guest-session service works through the context it belongs to.
+      close: async () => {
+        await ctx.accounts.close();
+        await store.close();
+      },
+    } as Omit<AppContext, 'guestSessions' | 'accounts' | 'idTokens'> as AppContext;
+    // The guest-session and account services work through the context they belong to.
     ctx.guestSessions = new GuestSessionService({ ctx, sessions: sessionStore, users: ctx.userStore });
+    Object.assign(ctx, createAccounts({ ctx, masterKey: masterKey.key, onMailError: (error) => logger?.error({ err: error }, 'sending mail failed') }));
     return ctx;
   } catch (error) {
     await store.close();

@@ -1,3 +1,5 @@
+import { accountError } from '../accounts/error-codes.js';
+import { idTokenError } from '../accounts/id-token/error-codes.js';
 import { clientError } from '../clients/error-codes.js';
 import { dpopError } from '../dpop/error-codes.js';
 import { oauthError } from '../oauth/error-codes.js';
@@ -12,4 +14,6 @@ export const errorCatalogues: Record<string, Record<string, ErrorSpec>> = {
   clients: clientError.catalogue,
   sessions: sessionError.catalogue,
   dpop: dpopError.catalogue,
+  accounts: accountError.catalogue,
+  idToken: idTokenError.catalogue,
 };

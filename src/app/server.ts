@@ -45,6 +45,7 @@ export async function startServer({ config, logger, print = (text) => process.st
   for (const note of ctx.notes.migrationsApplied) app.log.info({ migration: note }, 'migration applied');
   if (ctx.notes.keysCreated.length > 0) app.log.info({ keys: ctx.notes.keysCreated }, 'keys generated');
   if (ctx.notes.masterKeyWarning) app.log.warn(ctx.notes.masterKeyWarning);
+  app.log.info({ mail: ctx.accounts.describeMailer() }, 'verification and reset mail goes here');
 
   // Pick up key rotations made by the CLI or another node; purge the expired denylist.
   const keyTimer = setInterval(() => {
@@ -52,6 +53,7 @@ export async function startServer({ config, logger, print = (text) => process.st
   }, config.keyRefreshInterval * 1000);
   const purgeTimer = setInterval(() => {
     ctx.revocations.purgeExpired(ctx.now()).catch((error: unknown) => app.log.error({ err: error }, 'denylist purge failed'));
+    ctx.accounts.purgeExpiredProofs().catch((error: unknown) => app.log.error({ err: error }, 'e-mail proof purge failed'));
   }, PURGE_INTERVAL_MS);
   keyTimer.unref();
   purgeTimer.unref();

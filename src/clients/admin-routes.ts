@@ -20,6 +20,11 @@ const GuestSettingsBody = Type.Object(
     require_dpop: Type.Optional(Type.Boolean()),
     require_if_match: Type.Optional(Type.Boolean()),
     transport: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('cookie')])),
+    merge_strategies: Type.Optional(
+      Type.Record(Type.String({ maxLength: 200 }), Type.Unknown(), {
+        description: 'Per top-level metadata key: prefer_account, prefer_guest, union (or {"strategy": "union", "id": "sku"}), sum, latest.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,3 +1,4 @@
+import { readMergeStrategies, type MergeStrategies } from '../accounts/merge/strategies.js';
 import { clientError } from './error-codes.js';
 
 /** Copies a metadata value into the access token: `{"claim": "currency", "path": "preferences.currency"}`. */
@@ -30,6 +31,8 @@ export interface GuestSettings {
   requireIfMatch: boolean;
   /** Where the session token goes by default: the JSON body, or an HttpOnly cookie. */
   transport: 'body' | 'cookie';
+  /** Per-key strategies for merging a guest into an existing account; override GUESTPASS_MERGE_STRATEGIES. */
+  mergeStrategies: MergeStrategies;
 }
 
 export const DEFAULT_GUEST_SETTINGS: GuestSettings = {
@@ -44,6 +47,7 @@ export const DEFAULT_GUEST_SETTINGS: GuestSettings = {
   requireDpop: false,
   requireIfMatch: false,
   transport: 'body',
+  mergeStrategies: {},
 };
 
 /** Claims a mapping may not overwrite: registered JWT claims and the ones Guestpass sets. */
@@ -72,6 +76,11 @@ export function validateGuestSettings(input: Partial<GuestSettings> | undefined)
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/.test(path)) throw invalid(`Path "${path}" must be a direct dotted path such as preferences.currency.`);
   }
   if (settings.transport !== 'body' && settings.transport !== 'cookie') throw invalid('guest.transport must be "body" or "cookie".');
+  try {
+    settings.mergeStrategies = readMergeStrategies(settings.mergeStrategies, 'guest.merge_strategies');
+  } catch (error) {
+    throw invalid(`${(error as Error).message}.`);
+  }
   return settings;
 }
 
@@ -88,6 +97,7 @@ export interface GuestSettingsJson {
   require_dpop?: boolean;
   require_if_match?: boolean;
   transport?: 'body' | 'cookie';
+  merge_strategies?: Record<string, unknown>;
 }
 
 const jsonNames: [keyof GuestSettingsJson, keyof GuestSettings][] = [
@@ -102,6 +112,7 @@ const jsonNames: [keyof GuestSettingsJson, keyof GuestSettings][] = [
   ['require_dpop', 'requireDpop'],
   ['require_if_match', 'requireIfMatch'],
   ['transport', 'transport'],
+  ['merge_strategies', 'mergeStrategies'],
 ];
 
 export function guestSettingsFromJson(json: GuestSettingsJson): Partial<GuestSettings> {

@@ -43,7 +43,7 @@ export interface AccessTokensOptions {
   revocations: RevocationStore;
   issuer: () => string;
   /** Whether a guest session (`sid`) was revoked: its access tokens die with it. */
-  isSessionRevoked?: (sid: string) => Promise<boolean>;
+  isSessionRevoked?: (sid: string, subject: string) => Promise<boolean>;
   now?: () => number;
 }
 
@@ -87,7 +87,7 @@ export class AccessTokens {
     const claims = await this.verifySignature(token);
     if (!claims) return undefined;
     if (await this.options.revocations.isRevoked(claims.jti)) return undefined;
-    if (claims.sid && this.options.isSessionRevoked && (await this.options.isSessionRevoked(claims.sid))) return undefined;
+    if (claims.sid && this.options.isSessionRevoked && (await this.options.isSessionRevoked(claims.sid, claims.sub))) return undefined;
     return claims;
   }
 

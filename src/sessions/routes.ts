@@ -120,7 +120,7 @@ async function limitCreationByClient(ctx: AppContext, client: Client): Promise<v
 }
 
 /** Client authentication, the Origin rule for browsers, and the DPoP proof, if any. */
-async function gatherFacts(ctx: AppContext, request: FastifyRequest, body: AnonymousTokenBody): Promise<RequestFacts> {
+export async function gatherFacts(ctx: AppContext, request: FastifyRequest, body: { client_id?: string | undefined; client_secret?: string | undefined }): Promise<RequestFacts> {
   const { client } = await ctx.clientAuth.authenticate(request, body);
   if (client.type === 'public') checkClientOrigin(client, request);
   const dpopJkt = await verifyTokenRequestProof(ctx, request);

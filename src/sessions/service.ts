@@ -38,15 +38,35 @@ export class GuestSessionService {
   async create(facts: RequestFacts, input: CreateSessionInput): Promise<GuestTokenResponse> {
     const { client } = facts;
     if (!client.guest.enabled) throw sessionError('GUESTS_DISABLED');
+    const userId = await this.chooseUserId(client, input.userId);
+    const metadata = input.metadata === undefined ? undefined : checkMetadata(client, input.metadata);
+    const payload = this.newSession(facts, input, userId);
+    // Principle 1: a visitor costs a signature, not a row, unless it brings metadata.
+    const stored = metadata === undefined ? undefined : await this.writeInitialMetadata(payload, metadata, facts);
+    this.ctx.events.emit('session.created', this.eventBase(payload, facts));
+    return this.respond(client, payload, stored);
+  }
+
+  /**
+   * A new session for an existing user, guest or registered: after a login, a verification
+   * or an ID-token link. The same token shapes as a guest session; `is_anonymous` and mapped
+   * claims come from the user's row. The row is written at once: a registered user's session
+   * is worth listing and revoking from the start.
+   */
+  async startForUser(facts: RequestFacts, user: { id: string; isAnonymous: boolean; metadata: Metadata }, input: Pick<CreateSessionInput, 'scope' | 'audience' | 'resource'> = {}): Promise<GuestTokenResponse> {
+    const payload = this.newSession(facts, input, user.id);
+    await this.sessions.ensure(this.seed(payload, facts));
+    this.ctx.events.emit('session.created', this.eventBase(payload, facts));
+    return this.respond(facts.client, payload, user.metadata, user.isAnonymous);
+  }
+
+  private newSession(facts: RequestFacts, input: Pick<CreateSessionInput, 'scope' | 'audience' | 'resource'>, userId: string): SessionTokenPayload {
+    const { client } = facts;
     if (client.guest.requireDpop && !facts.dpopJkt) throw sessionError('DPOP_REQUIRED');
     const scope = resolveScope(input.scope, client.guest.scopes);
     const audience = resolveAudience(input, client, this.ctx.issuer.value);
-    const userId = await this.chooseUserId(client, input.userId);
-    const metadata = input.metadata === undefined ? undefined : checkMetadata(client, input.metadata);
-
-    const now = this.ctx.now();
-    const nowSeconds = Math.floor(now / 1000);
-    const payload: SessionTokenPayload = {
+    const nowSeconds = Math.floor(this.ctx.now() / 1000);
+    return {
       uid: userId,
       sid: newId(),
       cid: client.id,
@@ -58,10 +78,6 @@ export class GuestSessionService {
       aud: audience,
       ...(facts.dpopJkt ? { jkt: facts.dpopJkt } : {}),
     };
-    // Principle 1: a visitor costs a signature, not a row, unless it brings metadata.
-    const stored = metadata === undefined ? undefined : await this.writeInitialMetadata(payload, metadata, facts);
-    this.ctx.events.emit('session.created', this.eventBase(payload, facts));
-    return this.respond(client, payload, stored);
   }
 
   /**
@@ -86,6 +102,11 @@ export class GuestSessionService {
     const now = this.ctx.now();
     const generation = await this.rotate(payload, seed, facts, now);
     const user = await this.users.get(payload.uid);
+    if (user?.mergedInto) {
+      // A session of a merged guest that never had a row escaped the merge's revocation.
+      await this.revoke(payload, 'merged', facts);
+      throw sessionError('SESSION_REVOKED', 'This guest was merged into an account; sign in to that account to continue.');
+    }
     const next: SessionTokenPayload = { ...payload, iat: Math.floor(now / 1000), gen: generation };
     this.ctx.events.emit('session.refreshed', { ...this.eventBase(next, facts), generation });
     return this.respond(facts.client, next, user?.metadata, user ? user.isAnonymous : true);

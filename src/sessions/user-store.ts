@@ -12,6 +12,8 @@ export interface UserRecord {
   metadataVersion: number;
   createdAt: number;
   updatedAt: number;
+  /** Set once this guest was merged into an account: its sessions are over. */
+  mergedInto: string | null;
 }
 
 /** Users as the guest-session feature sees them: identity flag and metadata. */
@@ -32,6 +34,7 @@ export class UserStore {
       metadataVersion: row.metadata_version,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
+      mergedInto: row.merged_into,
     };
   }
 

@@ -20,6 +20,7 @@ export function parseTrustedIssuers(raw: string): TrustedIssuer[] {
     throw new Error('must be a JSON array such as [{"issuer": "https://accounts.example.com", "audience": "client-id"}]');
   }
   if (!Array.isArray(parsed)) throw new Error('must be a JSON array of {issuer, audience}');
+  const seen = new Set<string>();
   return parsed.map((entry: unknown, index) => {
     if (typeof entry !== 'object' || entry === null) throw new Error(`entry ${index} must be an object`);
     const { issuer, audience, require_nonce: requireNonce = true, ...rest } = entry as Record<string, unknown>;
@@ -31,6 +32,9 @@ export function parseTrustedIssuers(raw: string): TrustedIssuer[] {
       throw new Error(`entry ${index} needs an audience: your client id at ${issuer}`);
     }
     if (typeof requireNonce !== 'boolean') throw new Error(`entry ${index}: require_nonce must be true or false`);
+    // An ID token's iss selects exactly one entry, so a repeated issuer would silently lose one.
+    if (seen.has(issuer)) throw new Error(`entry ${index} repeats ${issuer}; list all its client ids in one entry's audience`);
+    seen.add(issuer);
     return { issuer, audience: audiences as string[], requireNonce };
   });
 }

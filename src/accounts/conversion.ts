@@ -1,0 +1,92 @@
+import type { AppContext } from '../app/context.js';
+import { cachedClient } from '../clients/lookup.js';
+import type { NetworkInfo } from '../events/types.js';
+import { accountError } from './error-codes.js';
+import { mergeMetadata, type MergeResult } from './merge/merge-metadata.js';
+import type { MergeStrategies } from './merge/strategies.js';
+import type { AccountRecord, AccountStore } from './store.js';
+
+/** A guest the caller proved to hold (its session token), to carry over into an account. */
+export interface GuestHandle {
+  userId: string;
+  sessionId: string | null;
+  clientId: string;
+}
+
+export type CarryOverMethod = 'email' | 'login' | 'id_token';
+
+export interface CarryOverContext {
+  ctx: AppContext;
+  store: AccountStore;
+  network?: NetworkInfo;
+}
+
+/**
+ * The strategies for merging a guest: GUESTPASS_MERGE_STRATEGIES, overridden key by key by the
+ * guest's own client (the application whose data it is).
+ */
+export async function strategiesFor(ctx: AppContext, clientId: string | null): Promise<MergeStrategies> {
+  const client = clientId ? await cachedClient(ctx, clientId).catch(() => undefined) : undefined;
+  return { ...ctx.config.mergeStrategies, ...client?.guest.mergeStrategies };
+}
+
+/** What a merge would produce, without writing (POST /accounts/merge/preview). */
+export async function previewMerge(ctx: AppContext, account: AccountRecord, guest: AccountRecord): Promise<MergeResult> {
+  const strategies = await strategiesFor(ctx, guest.createdByClient);
+  return mergeMetadata(account, guest, strategies);
+}
+
+/**
+ * Merges a guest into an existing account (issue 4 §6): one transaction in the store, then
+ * the presented session's tombstone (a session without a row would otherwise live on) and
+ * `user.merged`, which carries both ids so applications can move their own rows.
+ */
+export async function mergeGuest({ ctx, store, network }: CarryOverContext, guest: GuestHandle, account: AccountRecord, method: CarryOverMethod): Promise<AccountRecord> {
+  const strategies = await strategiesFor(ctx, guest.clientId);
+  const now = ctx.now();
+  const outcome = await store.merge(guest.userId, account.id, now, (current, guestRecord) => mergeMetadata(current, guestRecord, strategies).metadata);
+  if (!outcome) throw accountError('GUEST_MERGED', 'This guest was already merged or registered; its data cannot be carried over again.');
+  const revoked = new Set(outcome.revokedSessionIds);
+  if (guest.sessionId && !revoked.has(guest.sessionId)) {
+    await ctx.sessionStore.revoke(guest.sessionId, 'merged', now, {
+      id: guest.sessionId,
+      userId: guest.userId,
+      clientId: guest.clientId,
+      generation: 0,
+      createdAt: now,
+      expiresAt: now + 90 * 86_400_000,
+      dpopJkt: null,
+      ipPrefix: network?.ip_prefix ?? null,
+    });
+    revoked.add(guest.sessionId);
+  }
+  for (const sessionId of revoked) {
+    ctx.events.emit('session.revoked', { time: now, client_id: guest.clientId, subject: guest.userId, session_id: sessionId, reason: 'merged', ...(network ? { network } : {}) });
+  }
+  ctx.events.emit('user.merged', { time: now, client_id: guest.clientId, subject: account.id, guest_id: guest.userId, account_id: account.id, method, ...(network ? { network } : {}) });
+  return outcome.account;
+}
+
+export interface PromotionInput {
+  email: string | null;
+  passwordHash: string | null;
+}
+
+/**
+ * Promotion in place (DESIGN §2.2): same user id, metadata kept, `is_anonymous` false.
+ * Returns undefined when the guest can no longer be promoted (merged, already registered, or
+ * the address was taken meanwhile); the caller then creates a fresh account instead.
+ */
+export async function promoteGuest({ ctx, store, network }: CarryOverContext, guest: GuestHandle, input: PromotionInput, method: 'email' | 'id_token'): Promise<AccountRecord | undefined> {
+  const now = ctx.now();
+  if (!(await store.promote(guest.userId, guest.clientId, { ...input, now }))) return undefined;
+  ctx.events.emit('user.converted', {
+    time: now,
+    client_id: guest.clientId,
+    subject: guest.userId,
+    method,
+    ...(guest.sessionId ? { session_id: guest.sessionId } : {}),
+    ...(network ? { network } : {}),
+  });
+  return store.get(guest.userId);
+}

@@ -1,0 +1,66 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { requireAccessToken } from '../../oauth/bearer.js';
+import { previewMerge } from '../conversion.js';
+import { accountError } from '../error-codes.js';
+import type { AccountRecord } from '../store.js';
+import { ClientFields, type AccountsRouteContext } from './common.js';
+
+const IdParams = Type.Object({ id: Type.String({ maxLength: 128 }) }, { additionalProperties: false });
+const PreviewBody = Type.Object(
+  { guest_id: Type.String({ maxLength: 128 }), account_id: Type.String({ maxLength: 128 }), ...ClientFields },
+  { additionalProperties: false },
+);
+
+function userView(user: AccountRecord) {
+  return {
+    user_id: user.id,
+    is_anonymous: user.isAnonymous,
+    email: user.email,
+    created_by_client: user.createdByClient,
+    created_at: user.createdAt,
+    updated_at: user.updatedAt,
+    email_verified_at: user.emailVerifiedAt,
+    has_password: user.passwordHash !== null,
+    converted_at: user.convertedAt,
+    merged_into: user.mergedInto,
+    merged_at: user.mergedAt,
+    metadata_version: user.metadataVersion,
+    metadata: user.metadata,
+  };
+}
+
+/** Users in the admin API, and the merge preview for confidential clients. */
+export async function accountAdminRoutes(app: FastifyInstance, { ctx, accounts }: AccountsRouteContext): Promise<void> {
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/admin/api/users/:id',
+    { preHandler: requireAccessToken(ctx, { scopes: ['admin:read'] }), schema: { tags: ['admin'], security: [{ bearer: [] }], summary: 'Read a user; a merged guest says which account it went into', params: IdParams } },
+    async (request) => {
+      const user = await accounts.store.get(request.params.id);
+      if (!user) {
+        // A merged guest that never had a row still has its alias.
+        const target = await accounts.store.aliasTarget(request.params.id);
+        if (!target) throw accountError('USER_NOT_FOUND');
+        return { user_id: request.params.id, is_anonymous: true, merged_into: target };
+      }
+      return userView(user);
+    },
+  );
+
+  app.post<{ Body: Static<typeof PreviewBody> }>(
+    '/accounts/merge/preview',
+    { schema: { tags: ['accounts'], summary: 'What merging a guest into an account would produce, without writing (confidential clients)', body: PreviewBody } },
+    async (request) => {
+      const { client } = await ctx.clientAuth.authenticate(request, request.body);
+      if (client.type !== 'confidential') throw accountError('CONFIDENTIAL_CLIENT_REQUIRED');
+      const [guest, account] = await Promise.all([accounts.store.get(request.body.guest_id), accounts.store.get(request.body.account_id)]);
+      // A client previews its own guests only (an admin client any).
+      if (!guest || !guest.isAnonymous || guest.mergedInto !== null || (!client.isAdmin && guest.createdByClient !== client.id)) {
+        throw accountError('USER_NOT_FOUND', 'No live guest of this client has this guest_id.');
+      }
+      if (!account || account.isAnonymous || account.mergedInto !== null) throw accountError('USER_NOT_FOUND', 'No registered user has this account_id.');
+      const result = await previewMerge(ctx, account, guest);
+      return { guest_id: guest.id, account_id: account.id, metadata: result.metadata, decisions: result.decisions };
+    },
+  );
+}

@@ -1,0 +1,64 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../../app/context.js';
+import { networkField } from '../../app/network.js';
+import type { Client } from '../../clients/types.js';
+import { enforceRateLimits } from '../../ratelimit/index.js';
+import { sessionError } from '../../sessions/error-codes.js';
+import type { GuestHandle } from '../conversion.js';
+import type { AccountService } from '../service.js';
+
+/** The accounts feature's service, as routes reach it. */
+export interface AccountsRouteContext {
+  ctx: AppContext;
+  accounts: AccountService;
+}
+
+export const ACCOUNT_WINDOW_MS = 15 * 60_000;
+
+/** Client fields every token-issuing account endpoint takes (DESIGN §5). */
+export const ClientFields = {
+  client_id: Type.Optional(Type.String({ maxLength: 200, description: 'Required unless the client authenticates with HTTP Basic.' })),
+  client_secret: Type.Optional(Type.String({ maxLength: 500 })),
+};
+
+export const TokenRequestFields = {
+  scope: Type.Optional(Type.String({ maxLength: 2000 })),
+  audience: Type.Optional(Type.String({ maxLength: 500 })),
+  resource: Type.Optional(Type.String({ maxLength: 500 })),
+};
+
+export const Email = Type.String({ maxLength: 320, description: 'The user’s e-mail address.' });
+export const Password = Type.String({ maxLength: 1024, description: 'At least 10 characters, not a common password.' });
+export const SessionTokenField = Type.Optional(Type.String({ maxLength: 4096, description: 'The guest’s session token: its data is carried over.' }));
+
+/** Sign-up, login, verification and reset attempts per IP address (credential stuffing, mail bombing). */
+export async function limitByIp(ctx: AppContext, request: FastifyRequest): Promise<void> {
+  await enforceRateLimits(ctx.rateLimits, [{ key: `account:ip:${request.ip}`, limit: ctx.config.loginRateLimitPerIp, windowMs: ACCOUNT_WINDOW_MS, subject: 'this IP address' }]);
+}
+
+/** Login attempts per account, keyed by the address's HMAC so the limiter never holds it. */
+export async function limitByAccount(ctx: AppContext, accountKey: string): Promise<void> {
+  await enforceRateLimits(ctx.rateLimits, [{ key: `account:login:${accountKey}`, limit: ctx.config.loginRateLimitPerAccount, windowMs: ACCOUNT_WINDOW_MS, subject: 'this account' }]);
+}
+
+/**
+ * The guest a caller presents with its session token. It must be a live session of the
+ * same client: a session token is a bearer credential of that application only (RFC 6749 §6).
+ */
+export async function guestFromSessionToken(ctx: AppContext, sessionToken: string | undefined, client: Client): Promise<GuestHandle | undefined> {
+  if (sessionToken === undefined) return undefined;
+  const session = await ctx.guestSessions.authenticate(sessionToken);
+  if (session.cid !== client.id) throw sessionError('SESSION_CLIENT_MISMATCH', 'This session token was issued to another client; send it with its own client_id.');
+  return { userId: session.uid, sessionId: session.sid, clientId: session.cid };
+}
+
+export function networkFieldOf(request: FastifyRequest) {
+  return networkField(request.ip);
+}
+
+export function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
+  const result: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) result[key] = source[key];
+  return result;
+}

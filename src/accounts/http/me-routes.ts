@@ -1,0 +1,50 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { networkField } from '../../app/network.js';
+import { oauthError } from '../../oauth/error-codes.js';
+import { presentedToken } from '../../oauth/bearer.js';
+import { resolveSessionCaller, type SessionCaller } from '../../sessions/credentials.js';
+import { readSessionData, writeMetadata, type SessionData } from '../../sessions/session-data.js';
+import { looksLikeSessionToken } from '../../sessions/session-token.js';
+import type { AccountsRouteContext } from './common.js';
+
+/**
+ * The caller's own user, guest or registered, by its access token: the same data and the same
+ * merge-patch rules as /anonymous/session, plus the address.
+ */
+export async function meRoutes(app: FastifyInstance, { ctx, accounts }: AccountsRouteContext): Promise<void> {
+  const tags = ['accounts'];
+  const security = [{ bearer: [] }];
+
+  const caller = async (request: FastifyRequest): Promise<SessionCaller> => {
+    const presented = presentedToken(request);
+    if (!presented || looksLikeSessionToken(presented.token)) {
+      throw oauthError('TOKEN_MISSING', 'Send the user’s access token as "Authorization: Bearer <token>" (or DPoP).', { 'WWW-Authenticate': 'Bearer realm="guestpass"' });
+    }
+    return resolveSessionCaller(ctx, request);
+  };
+
+  const send = async (reply: FastifyReply, data: SessionData) => {
+    const user = await accounts.store.get(data.view.user_id);
+    reply.header('ETag', data.etag).header('Cache-Control', 'no-store');
+    return { user_id: data.view.user_id, email: user?.email ?? null, is_anonymous: data.view.is_anonymous, metadata: data.view.metadata };
+  };
+
+  app.get('/accounts/me', { schema: { tags, security, summary: 'The caller’s user: id, address, anonymity and metadata, with an ETag' } }, async (request, reply) =>
+    send(reply, await readSessionData(ctx, await caller(request))),
+  );
+
+  app.patch<{ Body: Static<typeof PatchBody> }>(
+    '/accounts/me/metadata',
+    {
+      bodyLimit: 128 * 1024,
+      schema: { tags, security, summary: 'Change the caller’s metadata with a JSON Merge Patch (RFC 7396); If-Match for optimistic concurrency', consumes: ['application/merge-patch+json', 'application/json'], body: PatchBody },
+    },
+    async (request, reply) => {
+      const data = await writeMetadata(ctx, await caller(request), { patch: request.body, ifMatch: request.headers['if-match']?.trim(), ...networkField(request.ip) });
+      return send(reply, data);
+    },
+  );
+}
+
+const PatchBody = Type.Object({}, { additionalProperties: true, description: 'A JSON Merge Patch: null deletes a key.' });

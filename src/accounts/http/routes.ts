@@ -1,0 +1,103 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { advertiseDpopNonce } from '../../oauth/dpop-binding.js';
+import { noStore } from '../../oauth/responses.js';
+import { resolveSessionCaller } from '../../sessions/credentials.js';
+import { gatherFacts } from '../../sessions/routes.js';
+import type { GuestTokenResponse } from '../../sessions/types.js';
+import { accountError } from '../error-codes.js';
+import { MAIL_SENT_RESPONSE, type Verified } from '../service.js';
+import { ClientFields, Email, guestFromSessionToken, limitByAccount, limitByIp, networkFieldOf, Password, pick, SessionTokenField, TokenRequestFields, type AccountsRouteContext } from './common.js';
+
+const SignupBody = Type.Object(
+  { email: Email, password: Type.Optional(Password), session_token: SessionTokenField, ...ClientFields },
+  { additionalProperties: false },
+);
+const VerifyBody = Type.Object(
+  {
+    email: Type.Optional(Email),
+    code: Type.Optional(Type.String({ maxLength: 16, description: 'The 6-digit code from the mail.' })),
+    token: Type.Optional(Type.String({ maxLength: 200, description: 'The token from the mail’s link, instead of email and code.' })),
+    ...ClientFields,
+    ...TokenRequestFields,
+  },
+  { additionalProperties: false },
+);
+const LoginBody = Type.Object(
+  { email: Email, password: Type.String({ maxLength: 1024 }), session_token: SessionTokenField, ...ClientFields, ...TokenRequestFields },
+  { additionalProperties: false },
+);
+const ConvertBody = Type.Object({ email: Email }, { additionalProperties: false });
+
+type SignupBody = Static<typeof SignupBody>;
+type VerifyBody = Static<typeof VerifyBody>;
+type LoginBody = Static<typeof LoginBody>;
+
+/** Sign-up with verification, login, and the guest's convert-first path. */
+export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: AccountsRouteContext): Promise<void> {
+  const tags = ['accounts'];
+
+  app.post<{ Body: SignupBody }>(
+    '/accounts/signup',
+    { schema: { tags, summary: 'Register an address (202 whatever the address; a code and a link are mailed)', body: SignupBody } },
+    async (request, reply) => {
+      await limitByIp(ctx, request);
+      const { client } = await gatherFacts(ctx, request, request.body);
+      const guest = await guestFromSessionToken(ctx, request.body.session_token, client);
+      await accounts.signUp({ email: request.body.email, ...pick(request.body, ['password']), ...(guest ? { guest } : {}), client, ...networkFieldOf(request) });
+      return reply.code(202).send(MAIL_SENT_RESPONSE);
+    },
+  );
+
+  app.post<{ Body: VerifyBody }>(
+    '/accounts/verify',
+    { schema: { tags, summary: 'Prove the address with the mailed code (or link token); promotes or merges the guest and returns tokens', body: VerifyBody } },
+    async (request, reply) => {
+      await limitByIp(ctx, request);
+      const { body } = request;
+      const facts = await gatherFacts(ctx, request, body);
+      let verified: Verified;
+      if (body.token !== undefined && body.email === undefined && body.code === undefined) verified = await accounts.verifyLink(body.token, facts.network);
+      else if (body.token === undefined && body.email !== undefined && body.code !== undefined) verified = await accounts.verifyCode(body.email, body.code, facts.network);
+      else throw accountError('INVALID_CODE', 'Send either email and code, or the token from the link.');
+      const tokens = await accounts.issueTokens(facts, verified.account, pick(body, ['scope', 'audience', 'resource']));
+      return respondWithTokens(ctx, reply, { ...tokens, outcome: verified.outcome, is_anonymous: false });
+    },
+  );
+
+  app.post<{ Body: LoginBody }>(
+    '/accounts/login',
+    { schema: { tags, summary: 'Log in with e-mail and password; a presented guest session is merged into the account', body: LoginBody } },
+    async (request, reply) => {
+      await limitByIp(ctx, request);
+      const { body } = request;
+      const facts = await gatherFacts(ctx, request, body);
+      await limitByAccount(ctx, accounts.accountKey(accounts.email(body.email)));
+      const guest = await guestFromSessionToken(ctx, body.session_token, facts.client);
+      const { account, merged } = await accounts.logIn({ email: body.email, password: body.password, ...(guest ? { guest } : {}), ...networkFieldOf(request) });
+      const tokens = await accounts.issueTokens(facts, account, pick(body, ['scope', 'audience', 'resource']));
+      accounts.loginSucceeded(account, tokens, facts.client, 'password', facts.network);
+      ctx.metrics.tokensIssued.inc({ grant_type: 'password' });
+      return respondWithTokens(ctx, reply, { ...tokens, is_anonymous: false, ...(merged && guest ? { merged_guest_id: guest.userId } : {}) });
+    },
+  );
+
+  app.post<{ Body: Static<typeof ConvertBody> }>(
+    '/anonymous/convert',
+    { schema: { tags: ['guest sessions'], summary: 'Attach an address to the calling guest; it is promoted once the mailed code is verified', body: ConvertBody } },
+    async (request, reply) => {
+      await limitByIp(ctx, request);
+      const caller = await resolveSessionCaller(ctx, request);
+      if (!(await accounts.isLiveGuest(caller.session.uid))) throw accountError('NOT_A_GUEST');
+      const guest = { userId: caller.session.uid, sessionId: caller.session.sid, clientId: caller.session.cid };
+      await accounts.convert({ email: request.body.email, guest, ...networkFieldOf(request) });
+      return reply.code(202).send(MAIL_SENT_RESPONSE);
+    },
+  );
+}
+
+function respondWithTokens(ctx: AccountsRouteContext['ctx'], reply: FastifyReply, body: GuestTokenResponse & Record<string, unknown>) {
+  noStore(reply);
+  advertiseDpopNonce(ctx, reply);
+  return body;
+}
