@@ -63,7 +63,7 @@ export const accountError = defineErrors({
   USER_NOT_FOUND: {
     status: 404,
     error: 'not_found',
-    description: 'No user has this id.',
+    description: 'No user has this id; check the id, or whether the user was deleted.',
   },
   CONFIDENTIAL_CLIENT_REQUIRED: {
     status: 401,
