@@ -44,6 +44,7 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
       await limitByIp(ctx, request);
       const { client } = await gatherFacts(ctx, request, request.body);
       const guest = await guestFromSessionToken(ctx, request.body.session_token, client);
+      if (guest && !(await accounts.isLiveGuest(guest.userId))) throw accountError('NOT_A_GUEST');
       await accounts.signUp({ email: request.body.email, ...pick(request.body, ['password']), ...(guest ? { guest } : {}), client, ...networkFieldOf(request) });
       return reply.code(202).send(MAIL_SENT_RESPONSE);
     },
