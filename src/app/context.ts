@@ -12,6 +12,7 @@ import { EventBus } from '../events/bus.js';
 import { AccessTokens } from '../oauth/access-token.js';
 import { ClientAuthenticator } from '../oauth/client-auth.js';
 import { RevocationStore } from '../oauth/revocation-store.js';
+import { isAccessTokenRevoked } from '../oauth/token-liveness.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../ratelimit/index.js';
 import { GuestSessionService } from '../sessions/service.js';
 import { SessionStore } from '../sessions/store.js';
@@ -99,7 +100,7 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
       clients: new ClientService({ store: clientStore, events, now }),
       clientCache,
       clientAuth: new ClientAuthenticator({ store: clientStore, events, cache: clientCache, now }),
-      accessTokens: new AccessTokens({ keyring, revocations, issuer: () => issuer.value, isSessionRevoked: (sid, subject) => sessionStore.isRevoked(sid, subject), now }),
+      accessTokens: new AccessTokens({ keyring, issuer: () => issuer.value, isRevoked: (claims) => isAccessTokenRevoked(store.db, claims), now }),
       revocations,
       sessionStore,
       dpop: new DpopVerifier({

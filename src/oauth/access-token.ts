@@ -2,7 +2,6 @@ import { errors as joseErrors, jwtVerify, type JWTPayload, type ProtectedHeaderP
 import type { Keyring } from '../crypto/keyring.js';
 import { signCompactJws } from '../crypto/jws.js';
 import { randomTokenId } from '../crypto/random-pool.js';
-import type { RevocationStore } from './revocation-store.js';
 
 /** Claims of a Guestpass access token (RFC 9068 §2.2, plus DESIGN §4 additions). */
 export interface AccessTokenClaims extends JWTPayload {
@@ -40,10 +39,9 @@ export interface IssuedAccessToken {
 
 export interface AccessTokensOptions {
   keyring: Keyring;
-  revocations: RevocationStore;
   issuer: () => string;
-  /** Whether a guest session (`sid`) was revoked: its access tokens die with it. */
-  isSessionRevoked?: (sid: string, subject: string) => Promise<boolean>;
+  /** Whether a well-signed, unexpired token was revoked since (see token-liveness.ts). */
+  isRevoked: (claims: AccessTokenClaims) => Promise<boolean>;
   now?: () => number;
 }
 
@@ -86,8 +84,7 @@ export class AccessTokens {
   async verify(token: string): Promise<AccessTokenClaims | undefined> {
     const claims = await this.verifySignature(token);
     if (!claims) return undefined;
-    if (await this.options.revocations.isRevoked(claims.jti)) return undefined;
-    if (claims.sid && this.options.isSessionRevoked && (await this.options.isSessionRevoked(claims.sid, claims.sub))) return undefined;
+    if (await this.options.isRevoked(claims)) return undefined;
     return claims;
   }
 

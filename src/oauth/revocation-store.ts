@@ -13,11 +13,6 @@ export class RevocationStore {
       .execute();
   }
 
-  async isRevoked(jti: string): Promise<boolean> {
-    const row = await this.db.selectFrom('revocations').select('jti').where('jti', '=', jti).executeTakeFirst();
-    return row !== undefined;
-  }
-
   /** Drops entries for tokens that have expired anyway. */
   async purgeExpired(now: number): Promise<number> {
     const result = await this.db.deleteFrom('revocations').where('expires_at', '<=', now).executeTakeFirst();

@@ -119,18 +119,4 @@ export class SessionStore {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
-
-  /**
-   * Whether access tokens of this session must be refused: the session was revoked, or its
-   * user was merged into an account (covering sessions that never had a row). One round trip.
-   */
-  async isRevoked(id: string, userId?: string): Promise<boolean> {
-    const row = await this.db
-      .selectNoFrom((eb) => [
-        eb.selectFrom('sessions').select('revoked_at').where('id', '=', id).as('revoked_at'),
-        eb.selectFrom('users').select('merged_into').where('id', '=', userId ?? '').as('merged_into'),
-      ])
-      .executeTakeFirst();
-    return row?.revoked_at != null || row?.merged_into != null;
-  }
 }
