@@ -48,8 +48,8 @@ export class GuestAdmin {
     return created.body['client_id'] as string;
   }
 
-  async confidentialClient(guest: GuestSettingsJson = {}): Promise<{ id: string; secret: string }> {
-    const created = await this.call('POST', '/admin/api/clients', { name: 'backend', type: 'confidential', guest });
+  async confidentialClient(guest: GuestSettingsJson = {}, extra: Record<string, unknown> = {}): Promise<{ id: string; secret: string }> {
+    const created = await this.call('POST', '/admin/api/clients', { name: 'backend', type: 'confidential', guest, ...extra });
     return { id: created.body['client_id'] as string, secret: created.body['client_secret'] as string };
   }
 }

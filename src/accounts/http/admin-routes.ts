@@ -58,7 +58,10 @@ export async function accountAdminRoutes(app: FastifyInstance, { ctx, accounts }
       if (!guest || !guest.isAnonymous || guest.mergedInto !== null || (!client.isAdmin && guest.createdByClient !== client.id)) {
         throw accountError('USER_NOT_FOUND', 'No live guest of this client has this guest_id.');
       }
-      if (!account || account.isAnonymous || account.mergedInto !== null) throw accountError('USER_NOT_FOUND', 'No registered user has this account_id.');
+      // The preview shows the account's metadata: only to the client that created it (or an admin client).
+      if (!account || account.isAnonymous || account.mergedInto !== null || (!client.isAdmin && account.createdByClient !== client.id)) {
+        throw accountError('USER_NOT_FOUND', 'No registered user of this client has this account_id.');
+      }
       const result = await previewMerge(ctx, account, guest);
       return { guest_id: guest.id, account_id: account.id, metadata: result.metadata, decisions: result.decisions };
     },
