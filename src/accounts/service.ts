@@ -163,13 +163,13 @@ export class AccountService {
    * POST /accounts/login. Unknown address, no password set, wrong password: one error, the
    * same argon2 work. A guest presented with the login is merged into the account.
    */
-  async logIn(input: { email: string; password: string; guest?: GuestHandle; network?: NetworkInfo }): Promise<{ account: AccountRecord; merged: boolean }> {
+  async logIn(input: { email: string; password: string; client: Client; guest?: GuestHandle; network?: NetworkInfo }): Promise<{ account: AccountRecord; merged: boolean }> {
     const email = this.email(input.email);
     const accountKey = this.accountKey(email);
     const account = await this.store.findByEmail(email);
     const ok = account?.passwordHash && account.mergedInto === null ? await verifyPassword(account.passwordHash, input.password) : await dummyVerify(input.password);
     if (!ok || !account) {
-      this.ctx.events.emit('login.failed', { time: this.ctx.now(), account_key: accountKey, reason: 'bad_credentials', ...(input.network ? { network: input.network } : {}) });
+      this.ctx.events.emit('login.failed', { time: this.ctx.now(), client_id: input.client.id, account_key: accountKey, reason: 'bad_credentials', ...(input.network ? { network: input.network } : {}) });
       throw accountError('INVALID_CREDENTIALS');
     }
     if (input.guest && input.guest.userId !== account.id && (await this.isLiveGuest(input.guest.userId))) {

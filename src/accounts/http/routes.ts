@@ -76,11 +76,11 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
       const accountKey = accounts.accountKey(accounts.email(body.email));
       await limitByAccount(ctx, accountKey).catch((error: unknown) => {
         // A throttled attempt is still an attempt on the account: detectors count it too.
-        ctx.events.emit('login.failed', { time: ctx.now(), account_key: accountKey, reason: 'throttled', ...(facts.network ? { network: facts.network } : {}) });
+        ctx.events.emit('login.failed', { time: ctx.now(), client_id: facts.client.id, account_key: accountKey, reason: 'throttled', ...(facts.network ? { network: facts.network } : {}) });
         throw error;
       });
       const guest = await guestFromSessionToken(ctx, body.session_token, facts.client);
-      const { account, merged } = await accounts.logIn({ email: body.email, password: body.password, ...(guest ? { guest } : {}), ...networkFieldOf(request) });
+      const { account, merged } = await accounts.logIn({ email: body.email, password: body.password, client: facts.client, ...(guest ? { guest } : {}), ...networkFieldOf(request) });
       const tokens = await accounts.issueTokens(facts, account, pick(body, ['scope', 'audience', 'resource']));
       accounts.loginSucceeded(account, tokens, facts.client, 'password', facts.network);
       ctx.metrics.tokensIssued.inc({ grant_type: 'password' });
