@@ -1,4 +1,7 @@
 import type { Logger } from 'pino';
+import { DetectionEngine } from '../anomaly/engine.js';
+import { createDefaultGeoResolver } from '../anomaly/geo/index.js';
+import { AnomalyService } from '../anomaly/service.js';
 import { ClientCache } from '../clients/cache.js';
 import { ClientService } from '../clients/service.js';
 import { ClientStore } from '../clients/store.js';
@@ -45,6 +48,8 @@ export interface AppContext {
   userStore: UserStore;
   guestSessions: GuestSessionService;
   rateLimits: RateLimitStore;
+  /** Anomaly detection, alerts and containment (started by the server's anomaly feature). */
+  anomaly: AnomalyService;
   metrics: Metrics;
   /** The issuer; settable because port 0 is only known once the server listens. */
   issuer: { value: string };
@@ -109,9 +114,22 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
       now,
       notes: { migrationsApplied, keysCreated: created, ...(masterKey.warning ? { masterKeyWarning: masterKey.warning } : {}) },
       close: () => store.close(),
-    } as Omit<AppContext, 'guestSessions'> as AppContext;
+    } as Omit<AppContext, 'guestSessions' | 'anomaly'> as AppContext;
     // The guest-session service works through the context it belongs to.
     ctx.guestSessions = new GuestSessionService({ ctx, sessions: sessionStore, users: ctx.userStore });
+    // Nothing is read or subscribed until the server starts the feature (geo files open lazily).
+    const geo = createDefaultGeoResolver(config);
+    ctx.anomaly = new AnomalyService({
+      store,
+      events,
+      sessions: sessionStore,
+      config: config.anomalyConfig,
+      engine: new DetectionEngine({ config: config.anomalyConfig, geo }),
+      geo,
+      allowListMs: config.anomalyAllowListTtl * 1000,
+      metrics,
+      now,
+    });
     return ctx;
   } catch (error) {
     await store.close();

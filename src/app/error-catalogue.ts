@@ -1,3 +1,4 @@
+import { anomalyError } from '../anomaly/error-codes.js';
 import { clientError } from '../clients/error-codes.js';
 import { dpopError } from '../dpop/error-codes.js';
 import { oauthError } from '../oauth/error-codes.js';
@@ -12,4 +13,5 @@ export const errorCatalogues: Record<string, Record<string, ErrorSpec>> = {
   clients: clientError.catalogue,
   sessions: sessionError.catalogue,
   dpop: dpopError.catalogue,
+  anomaly: anomalyError.catalogue,
 };

@@ -89,11 +89,11 @@ export class AlertService {
 
   /**
    * Records a verdict. false_positive allow-lists the entity (no findings, no learning) for
-   * the configured time and lifts the alert's blocks; leaving false_positive ends the allow-listing.
+   * the configured time and lifts the alert's blocks. Changing the verdict later clears the
+   * stored allow-listing (a restart will not restore it); the running engine's lasts its time.
    */
   async setStatus(id: string, status: AlertStatus): Promise<Alert> {
     const { store, engine, containment, now: clock, allowListMs } = this.options;
-    const before = await this.get(id);
     const now = clock();
     const allowUntil = status === 'false_positive' ? now + allowListMs : null;
     const updated = await store.setStatus(id, status, allowUntil, now);
@@ -101,8 +101,6 @@ export class AlertService {
     if (status === 'false_positive') {
       engine.allowList(updated.entity, now + allowListMs);
       await containment.liftForAlert(id);
-    } else if (before.status === 'false_positive') {
-      engine.allowList(updated.entity, now);
     }
     return updated;
   }
