@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
+import { exportJWK, generateKeyPair, SignJWT, type GenerateKeyPairResult } from 'jose';
 import { describeEachDatabase } from './helpers/databases.js';
 import { createGuest, GuestAdmin, json, ORIGIN, type GuestTokens, type JsonResponse } from './helpers/guests.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -15,6 +17,12 @@ const DETECTION = {
 
 /** One trusted proxy in front (the test itself): the last X-Forwarded-For hop is the client. */
 const from = (ip: string) => ({ origin: ORIGIN, 'x-forwarded-for': ip });
+
+/** An RFC 9449 §4.2 proof. */
+async function dpopProof(key: GenerateKeyPairResult, url: string): Promise<string> {
+  const jwk = await exportJWK(key.publicKey);
+  return new SignJWT({ jti: randomUUID(), htm: 'POST', htu: url }).setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk }).setIssuedAt().sign(key.privateKey);
+}
 
 interface AlertView {
   id: string;
@@ -98,6 +106,22 @@ describeEachDatabase('anomaly containment over HTTP', (database) => {
     assert.equal(await sessionStatus(inSydney.body.access_token), 401);
     assert.equal((await refresh(inSydney.body.session_token, '1.1.1.10')).body.error, 'invalid_grant');
     assert.equal((await admin.call('GET', `/admin/api/sessions/${guest.session_id}`)).body['revoked_reason'], 'anomaly_impossible_travel');
+  });
+
+  it('should revoke a DPoP-bound session refreshed with a proof from another key', async () => {
+    const [owner, thief] = await Promise.all([generateKeyPair('ES256'), generateKeyPair('ES256')]);
+    const issuer = server.ctx.issuer.value;
+    const guest = await createGuest(server, { client_id: clientId }, { ...from('198.18.40.1'), dpop: await dpopProof(owner, `${issuer}/anonymous/token`) });
+    assert.equal(guest.body.token_type, 'DPoP');
+    const stolen = await fetch(`${server.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'x-forwarded-for': '198.18.41.1', dpop: await dpopProof(thief, `${issuer}/oauth/token`) },
+      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: guest.body.session_token }),
+    });
+    assert.equal(stolen.status, 400);
+    const [alert] = await alertsWhere(`detector=dpop_mismatch&entity_id=${guest.body.session_id}`);
+    assert.equal(alert?.action, 'revoke');
+    assert.equal((await admin.call('GET', `/admin/api/sessions/${guest.body.session_id}`)).body['revoked_reason'], 'anomaly_dpop_mismatch');
   });
 
   it('should block a network that floods sign-ups from the next request, and only that network', async () => {
