@@ -73,14 +73,18 @@ const scratch = new Uint32Array(2);
  * Int32Arrays. A key costs about 24 bytes plus its columns, which is what keeps a million
  * sessions within the memory budget. Columns grow by doubling up to `maxEntries`; beyond it
  * the least recently used key gives up its slot.
+ *
+ * The probe table is sized for `maxEntries` from the start (8 bytes per possible key): growing
+ * then only copies columns (a memcpy), where rehashing a full table of a million keys would
+ * stall the event that triggers it for tens of milliseconds.
  */
 export class SlotTable {
   private h1: Uint32Array;
   private h2: Uint32Array;
   private prev: Int32Array;
   private next: Int32Array;
-  private table: Int32Array;
-  private mask: number;
+  private readonly table: Int32Array;
+  private readonly mask: number;
   private capacity: number;
   private head = -1;
   private tail = -1;
@@ -100,7 +104,7 @@ export class SlotTable {
     this.h2 = new Uint32Array(this.capacity);
     this.prev = new Int32Array(this.capacity);
     this.next = new Int32Array(this.capacity);
-    this.table = new Int32Array(tableSizeFor(this.capacity));
+    this.table = new Int32Array(tableSizeFor(maxEntries));
     this.mask = this.table.length - 1;
   }
 
@@ -227,9 +231,6 @@ export class SlotTable {
     this.next = widen(this.next, Int32Array);
     for (const column of this.columns) column.handle.a = widen(column.handle.a, column.ctor);
     this.capacity = capacity;
-    this.table = new Int32Array(tableSizeFor(capacity));
-    this.mask = this.table.length - 1;
-    for (let slot = 0; slot < this.size; slot++) this.index(slot);
   }
 }
 
