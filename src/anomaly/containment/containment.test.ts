@@ -118,6 +118,15 @@ describeEachDatabase('containment', (database) => {
     assert.equal(service.isQuarantined('noisy'), false, 'quarantine ends after its duration');
   });
 
+  it('should never block or throttle the loopback network, only observe it', () => {
+    action = 'block_prefix';
+    assert.equal(service.apply(finding({ kind: 'prefix', id: '127.0.0.0/24' }), input('127.0.0.0/24'), 'alert-l1').action, 'observe');
+    assert.equal(service.apply(finding({ kind: 'session', id: 'local' }), input('0:0:0::/48'), 'alert-l2').action, 'observe');
+    action = 'throttle';
+    assert.equal(service.apply(finding({ kind: 'prefix', id: '127.0.0.0/24' }), input('127.0.0.0/24'), 'alert-l3').action, 'observe');
+    assert.equal(service.active.find('block_prefix', 'prefix', '127.0.0.0/24', now), undefined);
+  });
+
   it('should lift every block of an alert at once', async () => {
     action = 'throttle';
     const applied = service.apply(finding({ kind: 'user', id: 'u1' }), input(), 'alert-5');

@@ -25,6 +25,15 @@ export interface Applied {
   persisted: Promise<void>;
 }
 
+/**
+ * Loopback (127.0.0.0/8, ::1) is never refused as a network: it is the machine itself, a
+ * developer's loop or a proxy on the same host, and blocking it would take the whole service
+ * down. Findings about it are still raised, as `observe`.
+ */
+export function isLoopbackPrefix(prefix: string): boolean {
+  return prefix.startsWith('127.') || prefix === '0:0:0::/48';
+}
+
 /** How long other nodes' changes may take to be seen, and the overlap each sync re-reads. */
 const SYNC_OVERLAP_MS = 5000;
 
@@ -68,13 +77,14 @@ export class ContainmentService {
       case 'revoke':
         return this.revoke(finding, sessionId);
       case 'throttle':
+        if (finding.entity.kind === 'prefix' && isLoopbackPrefix(finding.entity.id)) return observed();
         return this.block('throttle', finding.entity, finding, alertId, rule.durationMs);
       case 'quarantine':
         return sessionId ? this.block('quarantine', { kind: 'session', id: sessionId }, finding, alertId, rule.durationMs) : observed();
       case 'block_prefix': {
         // The entity when it is a network; otherwise the network the tipping event came from.
         const prefix = (finding.entity.kind === 'prefix' ? prefixKey(finding.entity.id) : undefined) ?? input.network?.ip_prefix;
-        return prefix ? this.block('block_prefix', { kind: 'prefix', id: prefix }, finding, alertId, rule.durationMs) : observed();
+        return prefix && !isLoopbackPrefix(prefix) ? this.block('block_prefix', { kind: 'prefix', id: prefix }, finding, alertId, rule.durationMs) : observed();
       }
     }
   }
