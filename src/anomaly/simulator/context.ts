@@ -26,6 +26,11 @@ export interface SimContext {
     partner: SimClient;
   };
   accounts: RegisteredAccount[];
+  /**
+   * Only what guest sessions can do: no logins, sign-ups or account takeovers (for --live
+   * against a server without registered accounts); failed logins are still attempted.
+   */
+  guestOnly: boolean;
   truth: GroundTruth;
 }
 

@@ -5,6 +5,17 @@ import { ATTACK_KINDS, HARD_INVARIANT_KINDS, type AttackKind, type AttackLabel, 
 /** The detectors that judge broken invariants: any finding of theirs not about an attack is a false positive. */
 export const HARD_INVARIANT_DETECTORS: ReadonlySet<string> = new Set(['token_reuse', 'client_mismatch', 'dpop_mismatch']);
 
+/** The detector meant for each attack kind: when several name an attack at the same instant, it gets the credit. */
+const PRIMARY_DETECTORS: Record<AttackKind, readonly string[]> = {
+  signup_flood: ['signup_flood'],
+  refresh_storm: ['refresh_storm'],
+  token_replay: ['token_reuse'],
+  impossible_travel: ['impossible_travel'],
+  client_swap: ['client_mismatch'],
+  credential_stuffing: ['credential_stuffing'],
+  low_and_slow_stuffing: ['credential_stuffing'],
+};
+
 export interface EvaluateOptions {
   /** A finding counts for an attack up to this long after the attack's last request (ms). @default 600_000 */
   horizonMs?: number;
@@ -41,6 +52,8 @@ export interface SimulationReport {
   detail: {
     events: number;
     findings: number;
+    /** Attacks left out because what gives them away would come after the end of the window. */
+    cut_off: string[];
     hard_invariant_false_positives: number;
     false_alerts_by_detector: Record<string, number>;
     /** Which legitimate population the falsely accused entities belong to. */
@@ -92,7 +105,12 @@ export function evaluate(truth: GroundTruth, findings: Finding[], events: number
   const sorted = [...findings].sort((a, b) => a.time - b.time);
   for (const finding of sorted) {
     const labels = matches(finding);
-    for (const label of labels) if (!firstFinding.has(label.id)) firstFinding.set(label.id, finding);
+    for (const label of labels) {
+      const first = firstFinding.get(label.id);
+      // Within a second, the detector meant for the attack gets the credit (events of one request may reach detectors in any order).
+      const primary = (f: Finding) => PRIMARY_DETECTORS[label.kind].includes(f.detector);
+      if (!first || (finding.time - first.time <= 1000 && primary(finding) && !primary(first))) firstFinding.set(label.id, finding);
+    }
     if (labels.length > 0) continue;
     const attackerSince = truth.attackerEntities.get(key(finding.entity.kind, finding.entity.id));
     if (attackerSince !== undefined && finding.time >= attackerSince) continue;
@@ -133,6 +151,7 @@ export function evaluate(truth: GroundTruth, findings: Finding[], events: number
     detail: {
       events,
       findings: findings.length,
+      cut_off: truth.cutOff,
       hard_invariant_false_positives: falseAlerts.filter((f) => HARD_INVARIANT_DETECTORS.has(f.detector)).length,
       false_alerts_by_detector: byDetector,
       false_alerts_by_cohort: byCohort,

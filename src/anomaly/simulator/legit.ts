@@ -38,7 +38,7 @@ export function runLegit(ctx: SimContext, rng: Rng, start: number, { city, perso
   const events: DomainEvent[] = [];
   const home = ctx.places.residential(city, rng);
   const cell = ctx.places.carrier(city, rng);
-  const effective: Persona = (persona === 'mobile' || persona === 'mobile_switch') && !cell ? 'home' : persona;
+  const effective: Persona = ((persona === 'mobile' || persona === 'mobile_switch') && !cell) || (persona === 'login' && ctx.guestOnly) ? 'home' : persona;
   const mobileApp = effective === 'mobile' || effective === 'mobile_switch' ? rng.chance(0.7) : rng.chance(0.25);
   const client: SimClient = mobileApp ? ctx.clients.mobile : ctx.clients.web;
   const twoTabs = !mobileApp && rng.chance(0.12) ? 0.35 : undefined;
@@ -91,7 +91,7 @@ export function runLegit(ctx: SimContext, rng: Rng, start: number, { city, perso
 
   // A guest signs up during the visit: the address is verified a few minutes later, the
   // guest is promoted in place (same user id) and carries on in a new session.
-  if (effective !== 'login' && !flashCrowd && visit.usable && rng.chance(0.02)) {
+  if (effective !== 'login' && !ctx.guestOnly && !flashCrowd && visit.usable && rng.chance(0.02)) {
     const at = t + rng.between(0.2, 0.9) * length;
     const network = spotAt(at).network;
     events.push({ type: 'signup.requested', time: Math.round(at), client_id: client.id, account_key: simulatedAccountKey(rng), has_guest: true, network });

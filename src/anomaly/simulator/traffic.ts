@@ -25,6 +25,8 @@ export interface TrafficOptions {
   warmupHours?: number;
   /** Event time of the first event. @default DEFAULT_START */
   start?: number;
+  /** Leave out everything that needs registered accounts (see SimContext.guestOnly). @default false */
+  guestOnly?: boolean;
 }
 
 export interface Traffic {
@@ -47,6 +49,7 @@ export function generateTraffic(input: TrafficOptions): Traffic {
     sessionsPerDay: 40_000,
     warmupHours: Math.min(1, input.hours / 4),
     start: DEFAULT_START,
+    guestOnly: false,
     ...input,
   };
   const root = new Rng(`guestpass-simulate/${options.seed}`);
@@ -55,13 +58,14 @@ export function generateTraffic(input: TrafficOptions): Traffic {
   const places = new Places();
   const setup = root.fork('setup');
   const client = (grace: number) => ({ id: simulatedId(start - 90 * 24 * HOUR, setup), refreshGraceS: grace });
-  const truth = new GroundTruth();
+  const truth = new GroundTruth(end);
   const context: SimContext = {
     start,
     end,
     places,
     clients: { web: client(10), mobile: client(0), partner: client(0) },
     accounts: registeredAccounts(places, setup, Math.max(200, Math.round(options.sessionsPerDay * 0.5)), start),
+    guestOnly: options.guestOnly,
     truth,
   };
   const quietUntil = start + options.warmupHours * HOUR;

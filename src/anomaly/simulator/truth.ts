@@ -35,14 +35,23 @@ export type Cohort = 'home' | 'login' | 'mobile_nat' | 'mobile_switch' | 'vpn' |
  */
 export class GroundTruth {
   readonly labels: AttackLabel[] = [];
+  /** Attacks whose decisive request would fall after the end of the window: not scored. */
+  readonly cutOff: string[] = [];
   readonly cohorts = new Map<string, Cohort>();
   /** `kind:id` → earliest event time an attacker used it. */
   readonly attackerEntities = new Map<string, number>();
   legitSessions = 0;
   readonly legitSessionsByCohort = new Map<Cohort, number>();
 
-  label(label: AttackLabel): void {
-    this.labels.push(label);
+  constructor(private readonly end = Infinity) {}
+
+  /** Records an attack; one that could only be seen after the window ends is listed as cut off instead. */
+  label(label: AttackLabel, decisive = label.injected): void {
+    if (label.injected >= this.end || decisive >= this.end) {
+      this.cutOff.push(label.id);
+      return;
+    }
+    this.labels.push({ ...label, until: Math.min(label.until, this.end) });
   }
 
   legitSession(sessionId: string, userId: string, cohort: Cohort): void {

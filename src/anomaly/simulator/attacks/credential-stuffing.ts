@@ -18,7 +18,7 @@ const ACCOUNT_WINDOW = 15 * MINUTE;
 export function stuffingAttempt(ctx: SimContext, rng: Rng, at: number, spot: Spot, events: DomainEvent[]): void {
   const existing = rng.chance(0.05) ? rng.pick(ctx.accounts) : undefined;
   const accountKey = existing?.accountKey ?? simulatedAccountKey(rng);
-  if (!existing || !rng.chance(0.2)) {
+  if (!existing || !rng.chance(0.2) || ctx.guestOnly) {
     events.push({ type: 'login.failed', time: at, account_key: accountKey, reason: 'bad_credentials', network: spot.network });
     return;
   }

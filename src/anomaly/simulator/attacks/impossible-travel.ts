@@ -23,7 +23,7 @@ export const impossibleTravel: AttackScenario = {
   kind: 'impossible_travel',
   lead: (rng) => rng.between(10, 60) * MINUTE,
   run(ctx, rng, start, injected, id) {
-    return rng.chance(0.5) ? accountTakeover(ctx, rng, start, injected, id) : sessionHijack(ctx, rng, start, injected, id);
+    return rng.chance(0.5) && !ctx.guestOnly ? accountTakeover(ctx, rng, start, injected, id) : sessionHijack(ctx, rng, start, injected, id);
   },
 };
 

@@ -69,7 +69,7 @@ export const tokenReplay: AttackScenario = {
       until: Math.max(reuse?.time ?? first, lastTime(attackerEvents, first)),
       entities: sessionEntities(session),
       note: `${reusedByThief ? 'stale copy, reused by the thief' : 'current copy, the owner reuses later'} from a ${thief.kind} /24 (${thief.owner})`,
-    });
+    }, reuse?.time ?? Infinity);
     markAttacker(ctx, attackerEvents, first, new Set([thief.network.ip_prefix]));
     return events;
   },
