@@ -33,6 +33,7 @@ export class Places {
   private readonly table: PlacesTable;
   private readonly networks = new Map<string, NetworkInfo>();
   private readonly kinds = new Map<string, NetworkKind>();
+  private readonly locations = new Map<string, { lat: number; lon: number }>();
 
   constructor(table: PlacesTable = PLACES) {
     this.table = table;
@@ -85,6 +86,11 @@ export class Places {
     return this.cities.reduce((best, city) => (distanceKm(from, city) > distanceKm(from, best) ? city : best));
   }
 
+  /** Where the table puts a /24 the simulator handed out. */
+  locate(prefix: string): { lat: number; lon: number } | undefined {
+    return this.locations.get(prefix);
+  }
+
   /** What the simulator knows a /24 to be; undefined for prefixes it never handed out. */
   kindOf(prefix: string): NetworkKind | undefined {
     return this.kinds.get(prefix);
@@ -100,6 +106,7 @@ export class Places {
       network = { ip_prefix: prefix, ip_version: 4 };
       this.networks.set(prefix, network);
       this.kinds.set(prefix, kind);
+      this.locations.set(prefix, { lat: block.lat, lon: block.lon });
     }
     return { network, lat: block.lat, lon: block.lon, country: block.country, kind, owner };
   }
