@@ -40,6 +40,8 @@ export interface InstanceResult {
   detected: boolean;
   ttd_s: number | null;
   detector: string | null;
+  /** Time to detect by the detector meant for this kind (another may have been first), or null. */
+  primary_ttd_s: number | null;
   note: string;
 }
 
@@ -101,6 +103,7 @@ export function evaluate(truth: GroundTruth, findings: Finding[], events: number
   };
 
   const firstFinding = new Map<string, Finding>();
+  const firstPrimary = new Map<string, Finding>();
   const falseAlerts: Finding[] = [];
   const sorted = [...findings].sort((a, b) => a.time - b.time);
   for (const finding of sorted) {
@@ -109,6 +112,7 @@ export function evaluate(truth: GroundTruth, findings: Finding[], events: number
       const first = firstFinding.get(label.id);
       // Within a second, the detector meant for the attack gets the credit (events of one request may reach detectors in any order).
       const primary = (f: Finding) => PRIMARY_DETECTORS[label.kind].includes(f.detector);
+      if (primary(finding) && !firstPrimary.has(label.id)) firstPrimary.set(label.id, finding);
       if (!first || (finding.time - first.time <= 1000 && primary(finding) && !primary(first))) firstFinding.set(label.id, finding);
     }
     if (labels.length > 0) continue;
@@ -119,6 +123,7 @@ export function evaluate(truth: GroundTruth, findings: Finding[], events: number
 
   const instances: InstanceResult[] = truth.labels.map((label) => {
     const found = firstFinding.get(label.id);
+    const primary = firstPrimary.get(label.id);
     return {
       id: label.id,
       kind: label.kind,
@@ -126,6 +131,7 @@ export function evaluate(truth: GroundTruth, findings: Finding[], events: number
       detected: found !== undefined,
       ttd_s: found ? (found.time - label.injected) / 1000 : null,
       detector: found?.detector ?? null,
+      primary_ttd_s: primary ? (primary.time - label.injected) / 1000 : null,
       note: label.note,
     };
   });

@@ -38,8 +38,15 @@ export function tableReport(report: SimulationReport, facts: RunFacts, withInsta
     lines.push('');
     lines.push(
       ...table(
-        ['attack', 'injected at (event time)', 'detected by', 'time to detect', 'what'],
-        detail.instances.map((i) => [i.id, new Date(i.injected).toISOString().slice(0, 19).replace('T', ' '), i.detector ?? 'MISSED', i.ttd_s === null ? '-' : `${i.ttd_s.toFixed(1)} s`, i.note]),
+        ['attack', 'injected at (event time)', 'first detected by', 'time to detect', 'by its own detector', 'what'],
+        detail.instances.map((i) => [
+          i.id,
+          new Date(i.injected).toISOString().slice(0, 19).replace('T', ' '),
+          i.detector ?? 'MISSED',
+          i.ttd_s === null ? '-' : `${i.ttd_s.toFixed(1)} s`,
+          i.primary_ttd_s === null ? '-' : `${i.primary_ttd_s.toFixed(1)} s`,
+          i.note,
+        ]),
       ),
     );
   }
