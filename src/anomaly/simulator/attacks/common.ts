@@ -11,7 +11,13 @@ export interface AttackScenario {
   kind: AttackKind;
   /** Time the actor needs before the injection (a victim's session must exist to be stolen). */
   lead(rng: Rng): number;
-  run(ctx: SimContext, rng: Rng, start: number, injected: number, id: string): DomainEvent[];
+  /**
+   * Where in its slot an instance starts, as a fraction of the slot (1: anywhere). Attacks
+   * that last hours start early so they can run their course before the next one starts.
+   */
+  injectWithin?: number;
+  /** `room`: time from the injection to the end of the instance's slot (the next instance of its kind). */
+  run(ctx: SimContext, rng: Rng, start: number, injected: number, id: string, room: number): DomainEvent[];
 }
 
 /** A rate drawn log-uniformly (attack tools are configured anywhere from timid to greedy). */

@@ -29,17 +29,24 @@ export interface AttackPlan {
   to: number;
 }
 
-/** Each attack instance at a random time, its actor starting early enough to set up a victim. */
+/**
+ * Each attack instance at a random time, its actor starting early enough to set up a victim.
+ * Stratified: the window is cut into one slot per instance and each is injected at a random
+ * time in its own slot, so instances of one kind spread over the day instead of clumping.
+ */
 export function attackActors(ctx: SimContext, rng: Rng, plan: AttackPlan): ActorSpec[] {
   const specs: ActorSpec[] = [];
+  const slot = (plan.to - plan.from) / Math.max(1, plan.perKind);
   for (const kind of plan.kinds) {
     const scenario = SCENARIOS[kind];
     for (let i = 0; i < plan.perKind; i += 1) {
       const name = `attack/${kind}/${i}`;
       const timing = rng.fork(name, 'timing');
-      const injected = Math.round(timing.between(plan.from, plan.to));
+      const slotStart = plan.from + i * slot;
+      const injected = Math.round(slotStart + timing.between(0, slot * (scenario.injectWithin ?? 1)));
+      const room = slotStart + slot - injected;
       const start = Math.max(ctx.start, injected - scenario.lead(timing));
-      specs.push({ name, time: start, run: (context, actorRng) => scenario.run(context, actorRng, start, injected, `${kind}#${i + 1}`) });
+      specs.push({ name, time: start, run: (context, actorRng) => scenario.run(context, actorRng, start, injected, `${kind}#${i + 1}`, room) });
     }
   }
   return specs;

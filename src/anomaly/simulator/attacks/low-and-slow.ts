@@ -14,9 +14,11 @@ import { lastTime, markAttacker, type AttackScenario } from './common.js';
 export const lowAndSlowStuffing: AttackScenario = {
   kind: 'low_and_slow_stuffing',
   lead: () => 0,
-  run(ctx, rng, _start, injected, id) {
+  injectWithin: 1 / 3,
+  run(ctx, rng, _start, injected, id, room) {
     const proxies = rng.int(100, 400);
-    const length = rng.between(1, 3) * HOUR;
+    // Never overlapping the next instance: a deployment-wide verdict could not tell them apart.
+    const length = Math.min(rng.between(1, 3) * HOUR, room);
     const events: DomainEvent[] = [];
     const prefixes = new Set<string>();
     for (let p = 0; p < proxies; p += 1) {
