@@ -15,6 +15,7 @@ function numberSchema(key: string): TSchema {
   if (key.endsWith('window_s')) return Type.Number({ exclusiveMinimum: 0 });
   if (key.startsWith('warmup') || key.endsWith('_warmup_windows')) return Type.Integer({ minimum: 0 });
   if (key.startsWith('max_') || key.endsWith('_entries') || key === 'tracked_keys' || key === 'baseline_size') return Type.Integer({ minimum: 1 });
+  if (key === 'shared_network_sessions') return Type.Integer({ minimum: 0 });
   return Type.Number({ minimum: 0 });
 }
 

@@ -34,6 +34,12 @@ export interface ImpossibleTravelConfig extends DetectorCommon {
   min_distance_km: number;
   /** Score multiplier when either end is a hosting/VPN range; 0 skips such pairs. @default 0 */
   datacenter_factor: number;
+  /**
+   * A network that this many other sessions have jumped to or from implausibly is a shared
+   * egress (VPN exit, carrier NAT placed far away) and is treated like a hosting range; 0 never
+   * learns this. @default 2
+   */
+  shared_network_sessions: number;
   /** Also follow users across their sessions (a stolen account used elsewhere). @default true */
   track_users: boolean;
   /** Sessions remembered (least recently seen forgotten first). @default 1048576 */
@@ -86,11 +92,11 @@ export interface SignupFloodConfig extends DetectorCommon {
 export interface DistributedStuffingConfig {
   /** Counting window for failures against one client from everywhere (s). @default 300 */
   window_s: number;
-  /** Never alert below this many failures per window. @default 30 */
+  /** Never alert below this many failures per window. @default 12 */
   failures_floor: number;
-  /** The failures must come from at least this many networks (it is distributed)… @default 8 */
+  /** The failures must come from at least this many networks (it is distributed)… @default 6 */
   prefixes_floor: number;
-  /** …against at least this many accounts (it is spraying, not one forgetful user). @default 10 */
+  /** …against at least this many accounts (it is spraying, not one forgetful user). @default 6 */
   accounts_floor: number;
   /** Windows of the client's failure baseline before it is trusted. @default 12 */
   warmup_windows: number;
@@ -180,6 +186,7 @@ export const defaultDetectionConfig: DetectionConfig = {
       max_speed_kmh: 900,
       min_distance_km: 100,
       datacenter_factor: 0,
+      shared_network_sessions: 2,
       track_users: true,
       max_sessions: 1_048_576,
       max_users: 524_288,
@@ -217,7 +224,7 @@ export const defaultDetectionConfig: DetectionConfig = {
       warmup_samples: 30,
       max_prefixes: 16_384,
       max_clients: 1024,
-      distributed: { window_s: 300, failures_floor: 30, prefixes_floor: 8, accounts_floor: 10, warmup_windows: 12 },
+      distributed: { window_s: 300, failures_floor: 12, prefixes_floor: 6, accounts_floor: 6, warmup_windows: 12 },
     },
     off_hours: {
       ...common(0.3, 'observe'),

@@ -112,7 +112,12 @@ export class DistributedStuffing {
     }
     if (window <= state.window) return state;
     if (!state.flagged && !context.isAllowListed({ kind: 'client', id: clientId }, time)) {
-      state.baseline.observe(state.failures, state.window * this.windowMs);
+      // Clipped at the alert threshold: an attack kept just under it must not raise the baseline
+      // window by window until it looks normal (low-and-slow is exactly that attack).
+      const closedAt = state.window * this.windowMs;
+      const expected = state.baseline.expected(closedAt);
+      const ceiling = expected ? expected.median + (this.config.z_threshold / 0.6745) * Math.max(expected.mad, 0.6745 * Math.sqrt(expected.median), 1) : Infinity;
+      state.baseline.observe(Math.min(state.failures, ceiling), closedAt);
       const gap = Math.min(window - state.window - 1, MAX_GAP_WINDOWS);
       for (let i = 1; i <= gap; i++) state.baseline.observe(0, (state.window + i) * this.windowMs);
     }

@@ -14,7 +14,7 @@ describe('impossible_travel', () => {
 
   it('fires when a session jumps from Paris to Sydney within an hour', () => {
     const findings = travel(run(engineWith(), [ev.created(T0, s('a'), NET.paris), ev.refreshed(T0 + HOUR, s('a'), NET.sydney)]));
-    assert.equal(findings.length, 2, 'the session and its user');
+    assert.equal(findings.length, 1, 'the session; its user moved within that one session, so no second alert');
     const [bySession] = findings;
     assert.deepEqual(bySession!.entity, { kind: 'session', id: 'a' });
     assert.ok(bySession!.score >= 0.85, `score ${bySession!.score}`);
@@ -67,6 +67,19 @@ describe('impossible_travel', () => {
       travel(run(engineWith(), events)).map((f) => f.entity),
       [{ kind: 'user', id: 'alice' }],
     );
+  });
+
+  it('learns a shared egress: the third session to jump to the same far network is not blamed', () => {
+    const events = [NET.paris, NET.lyon, NET.versailles].flatMap((home, i) => [
+      ev.created(T0 + i * HOUR, s(`phone-${i}`), home),
+      ev.refreshed(T0 + i * HOUR + MINUTE, s(`phone-${i}`), NET.sydney),
+    ]);
+    assert.deepEqual(
+      travel(run(engineWith(), events)).map((f) => f.entity.id),
+      ['phone-0', 'phone-1'],
+    );
+    const never = engineWith({ detectors: { impossible_travel: { shared_network_sessions: 0 } } });
+    assert.equal(travel(run(never, events)).length, 3);
   });
 
   it('honours a configured speed limit and minimum distance', () => {
