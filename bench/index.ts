@@ -5,6 +5,7 @@ const benches: Record<string, { about: string; load: () => Promise<{ main(): Pro
   sign: { about: 'access-token signing: jose SignJWT vs node:crypto, in-process', load: () => import('./sign.js') },
   token: { about: 'client_credentials over HTTP: Guestpass vs oidc-provider vs a bare Fastify', load: () => import('./token.js') },
   anonymous: { about: 'guest-session creation and refresh over HTTP: Guestpass vs better-auth vs a bare Fastify', load: () => import('./anonymous.js') },
+  anomaly: { about: 'detection engine: memory for 1M sessions, cost per event (p50/p99)', load: () => import('./anomaly.js') },
 };
 
 const name = process.argv[2];

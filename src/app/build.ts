@@ -1,6 +1,7 @@
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { anomalyFeature } from '../anomaly/index.js';
 import { clientAdminRoutes } from '../clients/admin-routes.js';
 import { registerCors } from '../clients/cors.js';
 import { sessionsFeature } from '../sessions/index.js';
@@ -63,6 +64,8 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   });
 
   await registerCors(app, ctx);
+  // First among the features: its containment hooks guard every route registered after it.
+  await anomalyFeature(app, ctx);
   await opsRoutes(app, ctx);
   await oauthFeature(app, ctx);
   await clientAdminRoutes(app, ctx);

@@ -1,4 +1,7 @@
 import type { Logger } from 'pino';
+import { DetectionEngine } from '../anomaly/engine.js';
+import { createDefaultGeoResolver } from '../anomaly/geo/index.js';
+import { AnomalyService } from '../anomaly/service.js';
 import { ClientCache } from '../clients/cache.js';
 import { ClientService } from '../clients/service.js';
 import { ClientStore } from '../clients/store.js';
@@ -52,6 +55,8 @@ export interface AppContext {
   accounts: AccountService;
   idTokens: IdTokenVerifier;
   rateLimits: RateLimitStore;
+  /** Anomaly detection, alerts and containment (started by the server's anomaly feature). */
+  anomaly: AnomalyService;
   metrics: Metrics;
   /** The issuer; settable because port 0 is only known once the server listens. */
   issuer: { value: string };
@@ -119,10 +124,23 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
         await ctx.accounts.close();
         await store.close();
       },
-    } as Omit<AppContext, 'guestSessions' | 'accounts' | 'idTokens'> as AppContext;
+    } as Omit<AppContext, 'guestSessions' | 'accounts' | 'idTokens' | 'anomaly'> as AppContext;
     // The guest-session and account services work through the context they belong to.
     ctx.guestSessions = new GuestSessionService({ ctx, sessions: sessionStore, users: ctx.userStore });
     Object.assign(ctx, createAccounts({ ctx, masterKey: masterKey.key, onMailError: (error) => logger?.error({ err: error }, 'sending mail failed') }));
+    // Nothing is read or subscribed until the server starts the feature (geo files open lazily).
+    const geo = createDefaultGeoResolver(config);
+    ctx.anomaly = new AnomalyService({
+      store,
+      events,
+      sessions: sessionStore,
+      config: config.anomalyConfig,
+      engine: new DetectionEngine({ config: config.anomalyConfig, geo }),
+      geo,
+      allowListMs: config.anomalyAllowListTtl * 1000,
+      metrics,
+      now,
+    });
     return ctx;
   } catch (error) {
     await store.close();

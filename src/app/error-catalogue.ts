@@ -1,5 +1,6 @@
 import { accountError } from '../accounts/error-codes.js';
 import { idTokenError } from '../accounts/id-token/error-codes.js';
+import { anomalyError } from '../anomaly/error-codes.js';
 import { clientError } from '../clients/error-codes.js';
 import { dpopError } from '../dpop/error-codes.js';
 import { oauthError } from '../oauth/error-codes.js';
@@ -16,4 +17,5 @@ export const errorCatalogues: Record<string, Record<string, ErrorSpec>> = {
   dpop: dpopError.catalogue,
   accounts: accountError.catalogue,
   idToken: idTokenError.catalogue,
+  anomaly: anomalyError.catalogue,
 };

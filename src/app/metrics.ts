@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Prometheus metrics for one server instance. A registry per instance (not prom-client's
@@ -34,6 +34,44 @@ export class Metrics {
     help: 'Error responses by OAuth error string and Guestpass error code.',
     labelNames: ['error', 'code'] as const,
     registers: [this.registry],
+  });
+
+  readonly anomalyAlerts = new Counter({
+    name: 'guestpass_anomaly_alerts_total',
+    help: 'Alerts raised (new per detector, entity and window), by detector and severity.',
+    labelNames: ['detector', 'severity'] as const,
+    registers: [this.registry],
+  });
+
+  readonly anomalyContainment = new Counter({
+    name: 'guestpass_anomaly_containment_total',
+    help: 'Containment applied to new alerts, by detector and action.',
+    labelNames: ['detector', 'action'] as const,
+    registers: [this.registry],
+  });
+
+  readonly anomalyProcessing = new Histogram({
+    name: 'guestpass_anomaly_processing_seconds',
+    help: 'Time the detection engine and containment spend on one domain event, inline in the request.',
+    buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01],
+    registers: [this.registry],
+  });
+
+  /** Set by the anomaly feature: verdict counts per detector, read when /metrics is scraped. */
+  anomalyFeedback?: () => Promise<Map<string, { truePositives: number; falsePositives: number }>>;
+
+  readonly anomalyPrecision = new Gauge({
+    name: 'guestpass_anomaly_precision',
+    help: 'Per detector, alerts confirmed (acknowledged or resolved) / alerts with a verdict; false_positive counts against.',
+    labelNames: ['detector'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.anomalyFeedback) return;
+      this.anomalyPrecision.reset();
+      for (const [detector, { truePositives, falsePositives }] of await this.anomalyFeedback()) {
+        if (truePositives + falsePositives > 0) this.anomalyPrecision.set({ detector }, truePositives / (truePositives + falsePositives));
+      }
+    },
   });
 
   constructor({ defaultMetrics = true } = {}) {

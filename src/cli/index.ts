@@ -4,8 +4,10 @@ import { ConfigError } from '../config/index.js';
 import { clientsCommand } from './clients.js';
 import { configFlags } from './config-flags.js';
 import { withContext } from './context.js';
+import { detectCommand } from './detect.js';
 import { keysCommand } from './keys.js';
 import { serveCommand } from './serve.js';
+import { simulateCommand } from './simulate.js';
 import { UsageError } from './usage.js';
 
 const USAGE = `Usage: guestpass <command>
@@ -15,6 +17,8 @@ Commands:
   migrate    apply database migrations and exit
   clients    create, list, rotate-secret, delete registered applications
   keys       rotate or list signing keys
+  detect     replay domain events (JSON lines) through the detectors and print findings
+  simulate   labelled attack traffic through the detectors: detection rate, time to detect, false alerts
 
 Every command reads the same GUESTPASS_* environment and --flags (see guestpass serve --help).`;
 
@@ -29,6 +33,8 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   migrate: migrateCommand,
   clients: clientsCommand,
   keys: keysCommand,
+  detect: detectCommand,
+  simulate: simulateCommand,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -31,7 +31,12 @@ export interface DpopExpectations {
   requireNonce?: boolean;
   /** RFC 7638 thumbprint the token or session is bound to (`cnf.jkt`). */
   expectedJkt?: string;
+  /** Told about failures that suggest theft rather than a client bug, before the error is thrown (the caller emits the domain event). */
+  onViolation?: (violation: DpopViolation) => void;
 }
+
+/** A proof from the wrong key (RFC 9449 §4.3 step 12) or a replayed `jti` (§11.1). */
+export type DpopViolation = { kind: 'key_mismatch'; expectedJkt: string; presentedJkt: string } | { kind: 'proof_replayed'; jkt: string };
 
 export interface DpopVerification {
   /** RFC 7638 SHA-256 thumbprint of the proof key: the value for `cnf.jkt` (RFC 9449 §6). */
@@ -75,12 +80,13 @@ export class DpopVerifier {
     if (expected.accessToken !== undefined) checkAth(claims, expected.accessToken);
     const jkt = await calculateJwkThumbprint(jwk, 'sha256');
     if (expected.expectedJkt !== undefined && jkt !== expected.expectedJkt) {
+      expected.onViolation?.({ kind: 'key_mismatch', expectedJkt: expected.expectedJkt, presentedJkt: jkt });
       throw dpopError('INVALID_DPOP_PROOF', 'The DPoP proof key does not match the key this token or session is bound to; sign proofs with that key.');
     }
     // Last but one, so a client learns about every other mistake before fetching a nonce.
     this.checkNonce(claims, expected.requireNonce ?? false);
     // Last, so only proofs that are otherwise accepted occupy the replay store.
-    await this.rememberOnce(jkt, claims);
+    await this.rememberOnce(jkt, claims, expected.onViolation);
     return { jkt };
   }
 
@@ -108,9 +114,10 @@ export class DpopVerifier {
   }
 
   /** RFC 9449 §11.1. Keyed by thumbprint too, so one client cannot burn another's jti. */
-  private async rememberOnce(jkt: string, claims: DpopClaims): Promise<void> {
+  private async rememberOnce(jkt: string, claims: DpopClaims, onViolation?: (violation: DpopViolation) => void): Promise<void> {
     const expiresAtMs = (claims.iat + this.leewaySeconds) * 1000;
     if (!(await this.replay.remember(`${jkt}:${claims.jti}`, expiresAtMs))) {
+      onViolation?.({ kind: 'proof_replayed', jkt });
       throw dpopError('INVALID_DPOP_PROOF', 'This DPoP proof was already used (its jti was replayed); sign a new proof with a fresh jti for every request (RFC 9449 §11.1).');
     }
   }

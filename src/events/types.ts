@@ -59,6 +59,20 @@ export interface DomainEvents {
   'user.merged': EventBase & { guest_id: string; account_id: string; method: 'email' | 'login' | 'id_token' };
   'password.reset': EventBase;
 
+  /**
+   * The anomaly feature stored a new alert (one per detector, entity and window) and applied
+   * its containment. `time` is the event time of the finding; `entity_id` is pseudonymous.
+   */
+  'alert.raised': EventBase & {
+    alert_id: string;
+    detector: string;
+    entity_kind: 'session' | 'user' | 'client' | 'prefix' | 'asn';
+    entity_id: string;
+    severity: 'low' | 'medium' | 'high' | 'critical';
+    score: number;
+    action: 'observe' | 'throttle' | 'revoke' | 'block_prefix' | 'quarantine';
+  };
+
   /** A batch of telemetry events was accepted for a session. */
   'telemetry.ingested': SessionEventBase & { accepted: number; rejected: number };
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { dpopHeaderValue } from '../dpop/index.js';
 import type { AccessTokenClaims } from './access-token.js';
+import { dpopViolationReporter } from './dpop-binding.js';
 import { oauthError } from './error-codes.js';
 
 declare module 'fastify' {
@@ -57,7 +58,18 @@ export async function verifyResourceToken(ctx: AppContext, request: FastifyReque
         'WWW-Authenticate': `DPoP error="invalid_token", algs="${ctx.dpop.algorithms.join(' ')}"`,
       });
     }
-    await ctx.dpop.verifyAtResource(proof, { htm: request.method, htu: publicUrl(ctx, request), accessToken: presented.token, expectedJkt: jkt, requireNonce: ctx.config.dpopRequireNonce });
+    await ctx.dpop.verifyAtResource(proof, {
+      htm: request.method,
+      htu: publicUrl(ctx, request),
+      accessToken: presented.token,
+      expectedJkt: jkt,
+      requireNonce: ctx.config.dpopRequireNonce,
+      onViolation: dpopViolationReporter(ctx, request, {
+        ...(claims.sid ? { session_id: claims.sid } : {}),
+        ...(claims.client_id ? { client_id: claims.client_id } : {}),
+        ...(claims.sub ? { subject: claims.sub } : {}),
+      }),
+    });
   }
   const granted = new Set((claims.scope ?? '').split(' '));
   const missing = scopes.filter((scope) => !granted.has(scope));

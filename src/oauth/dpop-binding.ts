@@ -1,7 +1,31 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { dpopHeaderValue } from '../dpop/index.js';
+import { networkField } from '../app/network.js';
+import { dpopHeaderValue, type DpopViolation } from '../dpop/index.js';
 import { publicUrl } from './bearer.js';
+
+/** Who a DPoP proof was presented for, as far as the caller knows. */
+export interface DpopSubject {
+  session_id?: string;
+  client_id?: string;
+  subject?: string;
+}
+
+/**
+ * Turns a proof from the wrong key or a replayed proof into its domain event
+ * (`dpop.key_mismatch`, `dpop.proof_replayed`) for the anomaly detectors; the request still
+ * fails as RFC 9449 says.
+ */
+export function dpopViolationReporter(ctx: AppContext, request: FastifyRequest, who: DpopSubject = {}): (violation: DpopViolation) => void {
+  return (violation) => {
+    const base = { time: ctx.now(), ...who, ...networkField(request.ip) };
+    if (violation.kind === 'key_mismatch') {
+      ctx.events.emit('dpop.key_mismatch', { ...base, expected_jkt: violation.expectedJkt, presented_jkt: violation.presentedJkt });
+    } else {
+      ctx.events.emit('dpop.proof_replayed', { ...base, jkt: violation.jkt });
+    }
+  };
+}
 
 /**
  * DPoP at a token-issuing endpoint (RFC 9449 §5): a request with a proof gets tokens bound to
@@ -11,7 +35,12 @@ import { publicUrl } from './bearer.js';
 export async function verifyTokenRequestProof(ctx: AppContext, request: FastifyRequest): Promise<string | undefined> {
   const proof = dpopHeaderValue(request.headers);
   if (proof === undefined) return undefined;
-  const { jkt } = await ctx.dpop.verify(proof, { htm: request.method, htu: publicUrl(ctx, request), requireNonce: ctx.config.dpopRequireNonce });
+  const { jkt } = await ctx.dpop.verify(proof, {
+    htm: request.method,
+    htu: publicUrl(ctx, request),
+    requireNonce: ctx.config.dpopRequireNonce,
+    onViolation: dpopViolationReporter(ctx, request),
+  });
   return jkt;
 }
 

@@ -95,6 +95,8 @@ export class GuestSessionService {
     }
     this.checkLifetime(payload, facts.client);
     if (payload.jkt && facts.dpopJkt !== payload.jkt) {
+      // A bound session token with another key's proof: the token left its key (RFC 9449 §1).
+      if (facts.dpopJkt) this.ctx.events.emit('dpop.key_mismatch', { ...this.eventBase(payload, facts), expected_jkt: payload.jkt, presented_jkt: facts.dpopJkt });
       throw sessionError('DPOP_REQUIRED', 'This session is bound to a DPoP key: send a DPoP proof made with that same key (RFC 9449 §5).');
     }
     if (!payload.jkt && facts.client.guest.requireDpop) throw sessionError('DPOP_REQUIRED');

@@ -1,0 +1,151 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from '../../storage/schema.js';
+import type { AlertsTable } from '../tables.js';
+import type { ContainmentAction, Entity, Finding } from '../types.js';
+import type { Alert, AlertPage, AlertQuery, AlertStatus, DetectorFeedback } from './types.js';
+
+function toAlert(row: Selectable<AlertsTable>): Alert {
+  return {
+    id: row.id,
+    detector: row.detector,
+    entity: { kind: row.entity_kind, id: row.entity_id },
+    windowStart: Number(row.window_start),
+    severity: row.severity,
+    score: Number(row.score),
+    evidence: JSON.parse(row.evidence) as Record<string, unknown>,
+    status: row.status,
+    action: row.action as ContainmentAction,
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+    count: Number(row.count),
+    allowUntil: row.allow_until === null ? null : Number(row.allow_until),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/** `first_seen:id` of the last row of a page, base64url: pages stay stable while alerts arrive. */
+function encodeCursor(alert: Alert): string {
+  return Buffer.from(`${alert.firstSeen}:${alert.id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { firstSeen: number; id: string } | undefined {
+  const match = /^(\d{1,16}):([A-Za-z0-9-]{1,64})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  return match ? { firstSeen: Number(match[1]), id: match[2]! } : undefined;
+}
+
+export interface AlertWrite {
+  /** Used when this finding opens a new alert; an existing alert keeps its own. */
+  id: string;
+  finding: Finding;
+  action: ContainmentAction;
+  /** Findings folded into this write (the dedupe coalesces repeats). */
+  count: number;
+  /** Event time of the latest finding folded in. */
+  lastSeen: number;
+  now: number;
+}
+
+/** Alerts in SQL, the same on SQLite and PostgreSQL. */
+export class AlertStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Inserts the alert or folds the finding into the one already stored for its
+   * (detector, entity, window), in one statement. The highest-scoring finding's score,
+   * severity and evidence win. Returns the stored id and whether this call created it.
+   */
+  async upsert({ id, finding, action, count, lastSeen, now }: AlertWrite): Promise<{ id: string; created: boolean }> {
+    const row = await this.db
+      .insertInto('alerts')
+      .values({
+        id,
+        detector: finding.detector,
+        entity_kind: finding.entity.kind,
+        entity_id: finding.entity.id,
+        window_start: finding.window_start,
+        severity: finding.severity,
+        score: finding.score,
+        evidence: JSON.stringify(finding.evidence),
+        status: 'open',
+        action,
+        first_seen: finding.time,
+        last_seen: lastSeen,
+        count,
+        allow_until: null,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.columns(['detector', 'entity_kind', 'entity_id', 'window_start']).doUpdateSet((eb) => {
+          const higher = eb('excluded.score', '>', eb.ref('alerts.score'));
+          return {
+            count: eb('alerts.count', '+', eb.ref('excluded.count')),
+            last_seen: eb.case().when('excluded.last_seen', '>', eb.ref('alerts.last_seen')).then(eb.ref('excluded.last_seen')).else(eb.ref('alerts.last_seen')).end(),
+            score: eb.case().when(higher).then(eb.ref('excluded.score')).else(eb.ref('alerts.score')).end(),
+            severity: eb.case().when(higher).then(eb.ref('excluded.severity')).else(eb.ref('alerts.severity')).end(),
+            evidence: eb.case().when(higher).then(eb.ref('excluded.evidence')).else(eb.ref('alerts.evidence')).end(),
+          };
+        }),
+      )
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { id: row.id, created: row.id === id };
+  }
+
+  async get(id: string): Promise<Alert | undefined> {
+    const row = await this.db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toAlert(row);
+  }
+
+  /** Newest first (by first_seen, then id), filtered, one page at a time. */
+  async list(query: AlertQuery): Promise<AlertPage> {
+    let select = this.db.selectFrom('alerts').selectAll();
+    if (query.status) select = select.where('status', '=', query.status);
+    if (query.detector) select = select.where('detector', '=', query.detector);
+    if (query.entityKind) select = select.where('entity_kind', '=', query.entityKind);
+    if (query.entityId) select = select.where('entity_id', '=', query.entityId);
+    if (query.since !== undefined) select = select.where('first_seen', '>=', query.since);
+    if (query.until !== undefined) select = select.where('first_seen', '<', query.until);
+    const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (cursor) {
+      select = select.where((eb) => eb.or([eb('first_seen', '<', cursor.firstSeen), eb.and([eb('first_seen', '=', cursor.firstSeen), eb('id', '<', cursor.id)])]));
+    }
+    const rows = await select.orderBy('first_seen', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+    const alerts = rows.slice(0, query.limit).map(toAlert);
+    return { alerts, nextCursor: rows.length > query.limit ? encodeCursor(alerts[alerts.length - 1]!) : null };
+  }
+
+  /** Records a verdict; `allowUntil` is set for false_positive and cleared otherwise. */
+  async setStatus(id: string, status: AlertStatus, allowUntil: number | null, now: number): Promise<Alert | undefined> {
+    const row = await this.db
+      .updateTable('alerts')
+      .set({ status, allow_until: allowUntil, updated_at: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toAlert(row);
+  }
+
+  /** Per-detector verdict counts over the alerts that have one. */
+  async feedback(): Promise<Map<string, DetectorFeedback>> {
+    const rows = await this.db
+      .selectFrom('alerts')
+      .select((eb) => ['detector', 'status', eb.fn.countAll<string | number>().as('n')])
+      .where('status', 'in', ['acknowledged', 'resolved', 'false_positive'])
+      .groupBy(['detector', 'status'])
+      .execute();
+    const byDetector = new Map<string, DetectorFeedback>();
+    for (const row of rows) {
+      const entry = byDetector.get(row.detector) ?? { truePositives: 0, falsePositives: 0 };
+      if (row.status === 'false_positive') entry.falsePositives += Number(row.n);
+      else entry.truePositives += Number(row.n);
+      byDetector.set(row.detector, entry);
+    }
+    return byDetector;
+  }
+
+  /** Entities still allow-listed at `now`, to restore the engine's allow-list after a restart. */
+  async allowListed(now: number): Promise<{ entity: Entity; until: number }[]> {
+    const rows = await this.db.selectFrom('alerts').select(['entity_kind', 'entity_id', 'allow_until']).where('allow_until', '>', now).execute();
+    return rows.map((row) => ({ entity: { kind: row.entity_kind, id: row.entity_id }, until: Number(row.allow_until) }));
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * Configuration of the detection engine: per detector whether it runs, how much its findings
+ * weigh, its thresholds, warm-up and memory bounds, and what containment does with its
+ * findings. Durations are seconds, like every other Guestpass option. `parseDetectionConfig`
+ * (config-schema.ts) reads a JSON file of overrides; anything left out keeps its default.
+ */
+import type { ContainmentAction } from './types.js';
+
+export { parseDetectionConfig, type DetectionConfigInput } from './config-schema.js';
+
+/** What happens to the entity of a finding (issue 6 §5); applied by the server, not by the engine. */
+export interface ContainmentConfig {
+  /** `observe` records only; `throttle` answers 429; `revoke` ends the session and its tokens; `block_prefix` refuses the network; `quarantine` tags the session's telemetry. */
+  action: ContainmentAction;
+  /** How long `throttle`, `block_prefix` and `quarantine` last (s); ignored by `observe` and `revoke`. */
+  duration_s: number;
+}
+
+/** What every detector has. */
+export interface DetectorCommon {
+  /** @default true */
+  enabled: boolean;
+  /** Multiplies the detector's score (0..1) before it is reported; `off_hours` is low on purpose. */
+  weight: number;
+  /** Findings about one entity within one such window are one alert (s). @default 3600 */
+  alert_window_s: number;
+  containment: ContainmentConfig;
+}
+
+export interface ImpossibleTravelConfig extends DetectorCommon {
+  /** Faster than this between two sightings is impossible (km/h): a long-haul flight is ~900. @default 900 */
+  max_speed_kmh: number;
+  /** Shorter than this, after subtracting both locations' accuracy radii, is never travel (km). @default 100 */
+  min_distance_km: number;
+  /** Score multiplier when either end is a hosting/VPN range; 0 skips such pairs. @default 0 */
+  datacenter_factor: number;
+  /**
+   * A network that this many other sessions have jumped to or from implausibly is a shared
+   * egress (VPN exit, carrier NAT placed far away) and is treated like a hosting range; 0 never
+   * learns this. @default 2
+   */
+  shared_network_sessions: number;
+  /** Also follow users across their sessions (a stolen account used elsewhere). @default true */
+  track_users: boolean;
+  /** Sessions remembered (least recently seen forgotten first). @default 1048576 */
+  max_sessions: number;
+  /** Users remembered. @default 524288 */
+  max_users: number;
+}
+
+/** A per-session rate compared with the population's robust baseline (refresh_storm, ingestion_spike). */
+export interface SessionRateConfig extends DetectorCommon {
+  /** Counting window (s). @default 60 */
+  window_s: number;
+  /** Never alert below this many per window (an absolute floor). */
+  floor: number;
+  /** Modified z-score of log(1 + rate) against the population above which a rate is anomalous. @default 3.5 */
+  z_threshold: number;
+  /** Smallest MAD (of log(1 + rate)) used, for populations where nearly every session has the same rate. @default 0.35 */
+  mad_floor: number;
+  /** Per-session windows observed before the baseline is trusted. @default 50 */
+  warmup_samples: number;
+  /** Recent per-session windows the population baseline is computed from. @default 512 */
+  baseline_size: number;
+  /** Sessions with a window in progress remembered. @default 262144 */
+  max_sessions: number;
+}
+
+export interface SignupFloodConfig extends DetectorCommon {
+  /** Counting window for guest creations (s). @default 60 */
+  window_s: number;
+  /** Never alert on a /24 or /48 below this many creations per window. @default 20 */
+  prefix_floor: number;
+  /** Never alert on an ASN below this many creations per window. @default 60 */
+  asn_floor: number;
+  /** Modified z-score against the hour-of-week baseline above which a count is anomalous. @default 3.5 */
+  z_threshold: number;
+  /** Smallest MAD (creations per window). @default 1 */
+  mad_floor: number;
+  /** Networks and ASNs that get their own hour-of-week baseline (the heaviest, by Space-Saving). @default 512 */
+  tracked_keys: number;
+  /** Windows a baseline must have seen before it is trusted. @default 30 */
+  warmup_windows: number;
+  /** Window for distinct sessions per network (s). @default 600 */
+  distinct_window_s: number;
+  /** Never alert below this many distinct sessions from one network per distinct window. @default 150 */
+  distinct_floor: number;
+  /** Distinct windows a network's own baseline must have seen before it is trusted. @default 3 */
+  distinct_warmup_windows: number;
+}
+
+export interface DistributedStuffingConfig {
+  /** Counting window for failures against one client from everywhere (s). @default 300 */
+  window_s: number;
+  /** Never alert below this many failures per window. @default 12 */
+  failures_floor: number;
+  /** The failures must come from at least this many networks (it is distributed)… @default 6 */
+  prefixes_floor: number;
+  /** …against at least this many accounts (it is spraying, not one forgetful user). @default 6 */
+  accounts_floor: number;
+  /** Windows of the client's failure baseline before it is trusted. @default 12 */
+  warmup_windows: number;
+}
+
+export interface CredentialStuffingConfig extends DetectorCommon {
+  /** Counting window for failures per network (s). @default 300 */
+  window_s: number;
+  /** Never alert on a network below this many failed logins per window. @default 20 */
+  failures_floor: number;
+  /** Never alert on a network below this many distinct accounts failing per window. @default 10 */
+  accounts_floor: number;
+  /** Modified z-score of log(1 + count) against the population of networks. @default 3.5 */
+  z_threshold: number;
+  /** Smallest MAD of log(1 + count). @default 0.5 */
+  mad_floor: number;
+  /** Per-network windows observed before the baseline is trusted. @default 30 */
+  warmup_samples: number;
+  /** Networks with login activity remembered. @default 16384 */
+  max_prefixes: number;
+  /** Clients remembered for the distributed (low-and-slow) check. @default 1024 */
+  max_clients: number;
+  distributed: DistributedStuffingConfig;
+}
+
+export interface OffHoursConfig extends DetectorCommon {
+  /** Counting window for a client's events (s). @default 600 */
+  window_s: number;
+  /** Never alert below this many events per window. @default 200 */
+  floor: number;
+  /** Modified z-score against the client's hour-of-week slot. @default 3.5 */
+  z_threshold: number;
+  /** Smallest MAD (events per window). @default 5 */
+  mad_floor: number;
+  /** Weeks an hour-of-week slot must have seen before it is trusted. @default 1 */
+  warmup_weeks: number;
+  /** Clients remembered. @default 1024 */
+  max_clients: number;
+}
+
+export interface DetectionConfig {
+  engine: {
+    /** (detector, entity, window) keys remembered to emit each finding once. @default 65536 */
+    dedup_entries: number;
+    /** Allow-listed entities remembered. @default 65536 */
+    allow_list_entries: number;
+    /**
+     * Before a baseline is warm, only counts at or above `floor × cold_floor_factor` alert, so
+     * a blatant attack in the first minutes is still caught; 0 keeps cold detectors silent.
+     * @default 2
+     */
+    cold_floor_factor: number;
+  };
+  detectors: {
+    token_reuse: DetectorCommon;
+    client_mismatch: DetectorCommon;
+    dpop_mismatch: DetectorCommon;
+    impossible_travel: ImpossibleTravelConfig;
+    refresh_storm: SessionRateConfig;
+    signup_flood: SignupFloodConfig;
+    credential_stuffing: CredentialStuffingConfig;
+    off_hours: OffHoursConfig;
+    ingestion_spike: SessionRateConfig;
+  };
+}
+
+export type DetectorName = keyof DetectionConfig['detectors'];
+
+const HOUR = 3600;
+const common = (weight: number, action: ContainmentAction, duration_s = 0): DetectorCommon => ({
+  enabled: true,
+  weight,
+  alert_window_s: HOUR,
+  containment: { action, duration_s },
+});
+
+/** The defaults; every value is documented on its field above. */
+export const defaultDetectionConfig: DetectionConfig = {
+  engine: { dedup_entries: 65_536, allow_list_entries: 65_536, cold_floor_factor: 2 },
+  detectors: {
+    // RFC 9700 §4.14.2: reuse of a rotated refresh token means it leaked; end the session.
+    token_reuse: common(1, 'revoke'),
+    client_mismatch: common(1, 'revoke'),
+    dpop_mismatch: common(1, 'revoke'),
+    impossible_travel: {
+      ...common(0.9, 'revoke'),
+      max_speed_kmh: 900,
+      min_distance_km: 100,
+      datacenter_factor: 0,
+      shared_network_sessions: 2,
+      track_users: true,
+      max_sessions: 1_048_576,
+      max_users: 524_288,
+    },
+    refresh_storm: {
+      ...common(0.8, 'throttle', 600),
+      window_s: 60,
+      floor: 10,
+      z_threshold: 3.5,
+      mad_floor: 0.35,
+      warmup_samples: 50,
+      baseline_size: 512,
+      max_sessions: 262_144,
+    },
+    signup_flood: {
+      ...common(0.8, 'block_prefix', 900),
+      window_s: 60,
+      prefix_floor: 20,
+      asn_floor: 60,
+      z_threshold: 3.5,
+      mad_floor: 1,
+      tracked_keys: 512,
+      warmup_windows: 30,
+      distinct_window_s: 600,
+      distinct_floor: 150,
+      distinct_warmup_windows: 3,
+    },
+    credential_stuffing: {
+      ...common(0.9, 'block_prefix', 900),
+      window_s: 300,
+      failures_floor: 20,
+      accounts_floor: 10,
+      z_threshold: 3.5,
+      mad_floor: 0.5,
+      warmup_samples: 30,
+      max_prefixes: 16_384,
+      max_clients: 1024,
+      distributed: { window_s: 300, failures_floor: 12, prefixes_floor: 6, accounts_floor: 6, warmup_windows: 12 },
+    },
+    off_hours: {
+      ...common(0.3, 'observe'),
+      window_s: 600,
+      floor: 200,
+      z_threshold: 3.5,
+      mad_floor: 5,
+      warmup_weeks: 1,
+      max_clients: 1024,
+    },
+    ingestion_spike: {
+      ...common(0.7, 'quarantine', HOUR),
+      window_s: 60,
+      floor: 600,
+      z_threshold: 3.5,
+      mad_floor: 0.35,
+      warmup_samples: 50,
+      baseline_size: 512,
+      max_sessions: 262_144,
+    },
+  },
+};
+
+/** The containment configured for a finding's detector (`finding.detector`); undefined for an unknown name. */
+export function containmentFor(config: DetectionConfig, detector: string): ContainmentConfig | undefined {
+  return Object.hasOwn(config.detectors, detector) ? config.detectors[detector as DetectorName].containment : undefined;
+}

@@ -1,0 +1,183 @@
+import { newId } from '../../crypto/ids.js';
+import type { EventBus } from '../../events/bus.js';
+import type { SessionStore } from '../../sessions/store.js';
+import { prefixKey } from '../geo/prefix.js';
+import type { ContainmentAction, DetectionInput, Entity, Finding } from '../types.js';
+import { ActiveBlocks } from './active.js';
+import type { BlockStore } from './store.js';
+import type { Block, ContainmentPolicy, LastingAction } from './types.js';
+
+export interface ContainmentServiceOptions {
+  blocks: BlockStore;
+  sessions: SessionStore;
+  events: EventBus;
+  policy: ContainmentPolicy;
+  now: () => number;
+  /** Where failures of background writes go (the request that caused them has moved on). */
+  onError: (error: unknown, what: string) => void;
+}
+
+export interface Applied {
+  /** What was actually done; `observe` when the configured action had nothing to act on. */
+  action: ContainmentAction;
+  blockIds: string[];
+  /** Settles when the blocks are stored. */
+  persisted: Promise<void>;
+}
+
+/**
+ * Loopback (127.0.0.0/8, ::1) is never refused as a network: it is the machine itself, a
+ * developer's loop or a proxy on the same host, and blocking it would take the whole service
+ * down. Findings about it are still raised, as `observe`.
+ */
+export function isLoopbackPrefix(prefix: string): boolean {
+  return prefix.startsWith('127.') || prefix === '0:0:0::/48';
+}
+
+/** How long other nodes' changes may take to be seen, and the overlap each sync re-reads. */
+const SYNC_OVERLAP_MS = 5000;
+
+/**
+ * Turns findings into containment (issue 6 §5). Everything that must hold from the next
+ * request is decided synchronously in memory; the database write follows in the background,
+ * and a request about a session whose revocation is still being written waits for it.
+ */
+export class ContainmentService {
+  readonly active = new ActiveBlocks();
+  private readonly pendingRevocations = new Map<string, Promise<void>>();
+  private lastSync = 0;
+
+  constructor(private readonly options: ContainmentServiceOptions) {}
+
+  /** Reads the blocks in force from the database (start-up). */
+  async load(): Promise<void> {
+    const now = this.options.now();
+    for (const block of await this.options.blocks.active(now, 100_000)) this.active.add(block);
+    this.lastSync = now;
+  }
+
+  /** Picks up blocks created or lifted by other nodes since the last sync. */
+  async sync(): Promise<void> {
+    const now = this.options.now();
+    for (const block of await this.options.blocks.changedSince(this.lastSync - SYNC_OVERLAP_MS)) {
+      if (block.liftedAt !== null || block.expiresAt <= now) this.active.remove(block.id);
+      else if (!this.active.get(block.id)) this.active.add(block);
+    }
+    this.active.sweep(now);
+    this.lastSync = now;
+  }
+
+  /** Applies the detector's configured action to a new alert's finding. */
+  apply(finding: Finding, input: DetectionInput, alertId: string): Applied {
+    const rule = this.options.policy(finding.detector);
+    const sessionId = finding.entity.kind === 'session' ? finding.entity.id : 'session_id' in input ? input.session_id : undefined;
+    switch (rule.action) {
+      case 'observe':
+        return { action: 'observe', blockIds: [], persisted: Promise.resolve() };
+      case 'revoke':
+        return this.revoke(finding, sessionId);
+      case 'throttle':
+        if (finding.entity.kind === 'prefix' && isLoopbackPrefix(finding.entity.id)) return observed();
+        return this.block('throttle', finding.entity, finding, alertId, rule.durationMs);
+      case 'quarantine':
+        return sessionId ? this.block('quarantine', { kind: 'session', id: sessionId }, finding, alertId, rule.durationMs) : observed();
+      case 'block_prefix': {
+        // The entity when it is a network; otherwise the network the tipping event came from.
+        const prefix = (finding.entity.kind === 'prefix' ? prefixKey(finding.entity.id) : undefined) ?? input.network?.ip_prefix;
+        return prefix && !isLoopbackPrefix(prefix) ? this.block('block_prefix', { kind: 'prefix', id: prefix }, finding, alertId, rule.durationMs) : observed();
+      }
+    }
+  }
+
+  /** A revocation of this session still being written, for requests to wait on. */
+  pendingRevocation(sessionId: string): Promise<void> | undefined {
+    return this.pendingRevocations.get(sessionId);
+  }
+
+  get revocationsPending(): boolean {
+    return this.pendingRevocations.size > 0;
+  }
+
+  /** Telemetry from a quarantined session is kept but tagged (read by the telemetry feature). */
+  isQuarantined(sessionId: string): boolean {
+    return this.active.find('quarantine', 'session', sessionId, this.options.now()) !== undefined;
+  }
+
+  list(): Promise<Block[]> {
+    return this.options.blocks.active(this.options.now());
+  }
+
+  /** Lifts one block; undefined when it is not in force. */
+  async lift(id: string): Promise<Block | undefined> {
+    const lifted = await this.options.blocks.lift(id, this.options.now());
+    if (lifted) this.active.remove(id);
+    return lifted;
+  }
+
+  /** Lifts what an alert caused (false_positive). Revoked sessions stay revoked. */
+  async liftForAlert(alertId: string): Promise<number> {
+    const ids = await this.options.blocks.liftForAlert(alertId, this.options.now());
+    for (const id of ids) this.active.remove(id);
+    return ids.length;
+  }
+
+  /** Once the alert's stored id is known (a repeat after a restart keeps the older id). */
+  async attachAlert(applied: Applied, generatedId: string, storedId: string): Promise<void> {
+    if (storedId === generatedId || applied.blockIds.length === 0) return;
+    await applied.persisted;
+    await this.options.blocks.setAlert(applied.blockIds, storedId);
+    for (const id of applied.blockIds) {
+      const block = this.active.get(id);
+      if (block) block.alertId = storedId;
+    }
+  }
+
+  private block(action: LastingAction, entity: Entity, finding: Finding, alertId: string, durationMs: number): Applied {
+    const now = this.options.now();
+    const block: Block = { id: newId(), action, entity, detector: finding.detector, alertId, createdAt: now, expiresAt: now + durationMs, liftedAt: null };
+    this.active.add(block);
+    const persisted = this.options.blocks.insert(block).catch((error: unknown) => this.options.onError(error, 'storing a block'));
+    return { action, blockIds: [block.id], persisted };
+  }
+
+  /**
+   * Revokes the session (and so its access tokens: verification checks session revocation).
+   * A user finding revokes every stored session of the user.
+   */
+  private revoke(finding: Finding, sessionId: string | undefined): Applied {
+    const reason = `anomaly_${finding.detector}`.slice(0, 64);
+    const targets = sessionId ? [sessionId] : [];
+    const byUser = finding.entity.kind === 'user' ? this.options.sessions.listByUser(finding.entity.id) : Promise.resolve([]);
+    if (targets.length === 0 && finding.entity.kind !== 'user') return observed();
+    const work = (async () => {
+      const ids = new Set([...targets, ...(await byUser).filter((session) => session.revokedAt === null).map((session) => session.id)]);
+      await Promise.all([...ids].map((id) => this.revokeSession(id, reason, finding)));
+    })().catch((error: unknown) => this.options.onError(error, 'revoking a session'));
+    for (const id of targets) this.trackRevocation(id, work);
+    return { action: 'revoke', blockIds: [], persisted: work };
+  }
+
+  private async revokeSession(id: string, reason: string, finding: Finding): Promise<void> {
+    const now = this.options.now();
+    if (!(await this.options.sessions.revoke(id, reason, now))) return;
+    const record = await this.options.sessions.get(id);
+    this.options.events.emit('session.revoked', {
+      time: now,
+      ...(record?.clientId ? { client_id: record.clientId } : {}),
+      ...(record?.userId ? { subject: record.userId } : finding.entity.kind === 'user' ? { subject: finding.entity.id } : {}),
+      session_id: id,
+      reason,
+    });
+  }
+
+  private trackRevocation(id: string, work: Promise<void>): void {
+    const tracked = work.finally(() => {
+      if (this.pendingRevocations.get(id) === tracked) this.pendingRevocations.delete(id);
+    });
+    this.pendingRevocations.set(id, tracked);
+  }
+}
+
+function observed(): Applied {
+  return { action: 'observe', blockIds: [], persisted: Promise.resolve() };
+}

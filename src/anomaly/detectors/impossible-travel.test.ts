@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { assertPrivateEvidence, engineWith, ev, HOUR, MINUTE, NET, only, run, T0 } from '../../../test/fixtures/anomaly/streams.js';
+import { distanceKm } from './impossible-travel.js';
+
+const travel = (findings: Parameters<typeof only>[0]) => only(findings, 'impossible_travel');
+const s = (session: string, user = `user-${session}`) => ({ session, user });
+
+describe('impossible_travel', () => {
+  it('measures great-circle distances', () => {
+    assert.ok(Math.abs(distanceKm(48.8566, 2.3522, -33.8688, 151.2093) - 16_960) < 50, 'Paris–Sydney');
+    assert.ok(Math.abs(distanceKm(48.8566, 2.3522, 45.764, 4.8357) - 392) < 5, 'Paris–Lyon');
+  });
+
+  it('fires when a session jumps from Paris to Sydney within an hour', () => {
+    const findings = travel(run(engineWith(), [ev.created(T0, s('a'), NET.paris), ev.refreshed(T0 + HOUR, s('a'), NET.sydney)]));
+    assert.equal(findings.length, 1, 'the session; its user moved within that one session, so no second alert');
+    const [bySession] = findings;
+    assert.deepEqual(bySession!.entity, { kind: 'session', id: 'a' });
+    assert.ok(bySession!.score >= 0.85, `score ${bySession!.score}`);
+    assert.equal(bySession!.severity, 'critical', 'eighteen times the speed limit');
+    assert.deepEqual([(bySession!.evidence['from'] as { country: string }).country, (bySession!.evidence['to'] as { country: string }).country], ['FR', 'AU']);
+    assert.ok((bySession!.evidence['speed_kmh'] as number) > 16_000);
+    assertPrivateEvidence(findings);
+  });
+
+  it('fires on a stolen token replayed from another country minutes later', () => {
+    const findings = travel(run(engineWith(), [ev.created(T0, s('a'), NET.paris), ev.refreshed(T0 + 3 * MINUTE, s('a'), NET.london)]));
+    assert.ok(findings.some((f) => f.entity.kind === 'session'));
+  });
+
+  it('stays quiet for a traveller slower than a plane: Paris in the morning, New York nine hours later', () => {
+    const events = [ev.created(T0, s('t'), NET.paris), ev.refreshed(T0 + 9 * HOUR, s('t'), NET.newYork), ev.refreshed(T0 + 9 * HOUR + MINUTE, s('t'), NET.newYork, 2)];
+    assert.deepEqual(travel(run(engineWith(), events)), []);
+  });
+
+  it('stays quiet for hops shorter than the minimum distance, and within the accuracy radii', () => {
+    const events = [
+      ev.created(T0, s('near'), NET.paris),
+      ev.refreshed(T0 + MINUTE, s('near'), NET.versailles),
+      ev.created(T0, s('coarse'), NET.coarseA),
+      ev.refreshed(T0 + MINUTE, s('coarse'), NET.coarseB),
+    ];
+    assert.deepEqual(travel(run(engineWith(), events)), []);
+  });
+
+  it('stays quiet for a VPN user hopping between home and a datacenter exit', () => {
+    const events = [0, 1, 2, 3, 4, 5].map((i) => ev.refreshed(T0 + i * MINUTE, s('vpn'), i % 2 === 0 ? NET.paris : NET.vpnFrankfurt, i + 1));
+    assert.deepEqual(travel(run(engineWith(), events)), []);
+  });
+
+  it('still fires when a VPN sighting sits between home and a real jump', () => {
+    const events = [ev.created(T0, s('v'), NET.paris), ev.refreshed(T0 + MINUTE, s('v'), NET.vpnFrankfurt), ev.refreshed(T0 + 2 * MINUTE, s('v'), NET.sydney, 2)];
+    assert.equal(travel(run(engineWith(), events)).filter((f) => f.entity.kind === 'session').length, 1);
+  });
+
+  it('discounts datacenter pairs instead of skipping them when configured', () => {
+    const engine = engineWith({ detectors: { impossible_travel: { datacenter_factor: 0.5, track_users: false } } });
+    const [finding] = travel(run(engine, [ev.created(T0, s('d'), NET.sydney), ev.refreshed(T0 + MINUTE, s('d'), NET.vpnFrankfurt)]));
+    assert.equal(finding?.evidence['datacenter'], true);
+    assert.ok(finding!.score <= 0.45, `score ${finding!.score}`);
+  });
+
+  it('follows a user across sessions', () => {
+    const events = [ev.created(T0, s('phone', 'alice'), NET.paris), ev.created(T0 + 20 * MINUTE, s('laptop', 'alice'), NET.sydney)];
+    assert.deepEqual(
+      travel(run(engineWith(), events)).map((f) => f.entity),
+      [{ kind: 'user', id: 'alice' }],
+    );
+  });
+
+  it('learns a shared egress: the third session to jump to the same far network is not blamed', () => {
+    const events = [NET.paris, NET.lyon, NET.versailles].flatMap((home, i) => [
+      ev.created(T0 + i * HOUR, s(`phone-${i}`), home),
+      ev.refreshed(T0 + i * HOUR + MINUTE, s(`phone-${i}`), NET.sydney),
+    ]);
+    assert.deepEqual(
+      travel(run(engineWith(), events)).map((f) => f.entity.id),
+      ['phone-0', 'phone-1'],
+    );
+    const never = engineWith({ detectors: { impossible_travel: { shared_network_sessions: 0 } } });
+    assert.equal(travel(run(never, events)).length, 3);
+  });
+
+  it('honours a configured speed limit and minimum distance', () => {
+    // Paris → Lyon (392 km, 352 km after the radii) in 30 minutes is 704 km/h.
+    const events = [ev.created(T0, s('x'), NET.paris), ev.refreshed(T0 + 30 * MINUTE, s('x'), NET.lyon)];
+    assert.deepEqual(travel(run(engineWith(), events)), []);
+    const strict = engineWith({ detectors: { impossible_travel: { max_speed_kmh: 500, track_users: false } } });
+    assert.equal(travel(run(strict, events)).length, 1);
+    const far = engineWith({ detectors: { impossible_travel: { max_speed_kmh: 500, min_distance_km: 400, track_users: false } } });
+    assert.deepEqual(travel(run(far, events)), []);
+  });
+});

@@ -1,0 +1,235 @@
+import type { ImpossibleTravelConfig } from '../config.js';
+import { hash32 } from '../sketches/hash.js';
+import { BoundedLru, SlotTable, type ColumnHandle } from '../sketches/lru.js';
+import type { DetectionContext, DetectionInput, Entity, Finding, GeoLocation } from '../types.js';
+import { finding, locate, NONE, prefixHash, sessionOf, type EngineDetector } from './common.js';
+
+const EARTH_RADIUS_KM = 6371;
+const RAD = Math.PI / 180;
+
+/** Great-circle distance (haversine), km. */
+export function distanceKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const dLat = (lat2 - lat1) * RAD;
+  const dLon = (lon2 - lon1) * RAD;
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * RAD) * Math.cos(lat2 * RAD) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+interface Sighting {
+  time: number;
+  location: GeoLocation;
+  prefixHash: string;
+  /** Hash of the /16 (IPv4) or /32 (IPv6) around the /24 or /48: a provider's block. */
+  block: number;
+}
+
+/** The wider block of a prefix: `203.0.113.0/24` → `203.0`, `2001:db8:1::/48` → `2001:db8`. */
+function blockOf(prefix: string): number {
+  const separator = prefix.includes(':') ? ':' : '.';
+  const parts = prefix.split(separator);
+  return hash32(`${parts[0]}${separator}${parts[1]}`);
+}
+
+/**
+ * The last place each session (or user) was seen, in typed-array columns (about 55 bytes a
+ * key with the table's own 24): time, coordinates, accuracy radius, country and the prefix
+ * hash packed into numbers. Only non-hosting sightings become the anchor, so a VPN hop in
+ * between never hides a real jump from home to elsewhere.
+ */
+class Anchors {
+  private readonly table: SlotTable;
+  private readonly seen: ColumnHandle<Uint8Array>;
+  private readonly time: ColumnHandle<Float64Array>;
+  private readonly lat: ColumnHandle<Float32Array>;
+  private readonly lon: ColumnHandle<Float32Array>;
+  private readonly accuracy: ColumnHandle<Float32Array>;
+  private readonly country: ColumnHandle<Uint16Array>;
+  private readonly hashHigh: ColumnHandle<Uint32Array>;
+  private readonly hashLow: ColumnHandle<Uint16Array>;
+  private readonly block: ColumnHandle<Uint32Array>;
+  /** For users: a hash of the session that set the anchor (a jump within one session is the session's finding). */
+  private readonly session: ColumnHandle<Uint32Array>;
+
+  constructor(maxEntries: number) {
+    this.table = new SlotTable(maxEntries);
+    this.seen = this.table.column(Uint8Array);
+    this.time = this.table.column(Float64Array);
+    this.lat = this.table.column(Float32Array);
+    this.lon = this.table.column(Float32Array);
+    this.accuracy = this.table.column(Float32Array);
+    this.country = this.table.column(Uint16Array);
+    this.hashHigh = this.table.column(Uint32Array);
+    this.hashLow = this.table.column(Uint16Array);
+    this.block = this.table.column(Uint32Array);
+    this.session = this.table.column(Uint32Array);
+  }
+
+  /** The key's slot, created when new; the key becomes the youngest. */
+  acquire(key: string): number {
+    return this.table.acquire(key);
+  }
+
+  has(slot: number): boolean {
+    return this.seen.a[slot] === 1;
+  }
+
+  read(slot: number): Sighting {
+    const code = this.country.a[slot]!;
+    const location: GeoLocation = { lat: this.lat.a[slot]!, lon: this.lon.a[slot]!, accuracy_km: this.accuracy.a[slot]! };
+    if (code !== 0) location.country = String.fromCharCode(code >> 8, code & 0xff);
+    const hash = this.hashHigh.a[slot]!.toString(16).padStart(8, '0') + this.hashLow.a[slot]!.toString(16).padStart(4, '0');
+    return { time: this.time.a[slot]!, location, prefixHash: hash, block: this.block.a[slot]! };
+  }
+
+  sessionOf(slot: number): number {
+    return this.session.a[slot]!;
+  }
+
+  /** Same place as the anchor: only the time moves (no hashing on the common path). */
+  samePlace(slot: number, location: GeoLocation): boolean {
+    return this.seen.a[slot] === 1 && this.lat.a[slot] === Math.fround(location.lat) && this.lon.a[slot] === Math.fround(location.lon);
+  }
+
+  touch(slot: number, time: number, session: number): void {
+    this.time.a[slot] = time;
+    this.session.a[slot] = session;
+  }
+
+  set(slot: number, time: number, location: GeoLocation, prefix: string, session: number): void {
+    const hash = prefixHash(prefix);
+    this.block.a[slot] = blockOf(prefix);
+    this.session.a[slot] = session;
+    const country = location.country;
+    this.seen.a[slot] = 1;
+    this.time.a[slot] = time;
+    this.lat.a[slot] = location.lat;
+    this.lon.a[slot] = location.lon;
+    this.accuracy.a[slot] = location.accuracy_km;
+    this.country.a[slot] = country && country.length === 2 ? (country.charCodeAt(0) << 8) | country.charCodeAt(1) : 0;
+    this.hashHigh.a[slot] = parseInt(hash.slice(0, 8), 16);
+    this.hashLow.a[slot] = parseInt(hash.slice(8, 12), 16);
+  }
+
+  get approxBytes(): number {
+    return this.table.approxBytes;
+  }
+}
+
+/** Networks remembered as endpoints of implausible jumps. */
+const EGRESS_NETWORKS = 16_384;
+
+/**
+ * The same session or user seen at two places further apart than anyone can travel in the
+ * time between: a copied token used elsewhere. Locations are coarse, so both accuracy radii
+ * are subtracted from the distance first and short hops never count; a hosting or VPN range
+ * says nothing about where the person is, so such pairs are skipped or discounted.
+ *
+ * Resolvers often cannot tell a VPN exit or a carrier's egress from a home (DB-IP Lite has no
+ * ASN), so the detector also learns them from behaviour: a network that `shared_network_sessions`
+ * different sessions have "jumped" to or from is a shared egress (a VPN exit, a carrier NAT
+ * placed far from its users), and later jumps through it count as hosting ones. A thief's own
+ * network is the endpoint of his stolen sessions only, so it stays suspicious far longer.
+ */
+export class ImpossibleTravelDetector implements EngineDetector {
+  readonly name = 'impossible_travel';
+  private readonly sessions: Anchors;
+  private readonly users: Anchors | undefined;
+  /** Per network (by prefix hash): hashes of the sessions that jumped implausibly through it. */
+  private readonly egress = new BoundedLru<number, number[]>(EGRESS_NETWORKS);
+
+  constructor(private readonly config: ImpossibleTravelConfig) {
+    this.sessions = new Anchors(config.max_sessions);
+    this.users = config.track_users ? new Anchors(config.max_users) : undefined;
+  }
+
+  get approxBytes(): number {
+    return this.sessions.approxBytes + (this.users?.approxBytes ?? 0) + this.egress.size * (96 + 16 * this.config.shared_network_sessions);
+  }
+
+  observe(input: DetectionInput, context: DetectionContext): Finding[] {
+    const sessionId = sessionOf(input);
+    if (!sessionId || !input.network) return NONE;
+    const location = locate(input, context);
+    if (!location) return NONE;
+    const session = hash32(sessionId);
+    const bySession = this.check(this.sessions, { kind: 'session', id: sessionId }, input, location, session);
+    // In session events `subject` is the user id (events/types.ts), so a user is followed across sessions.
+    const byUser = this.users && input.subject ? this.check(this.users, { kind: 'user', id: input.subject }, input, location, session) : undefined;
+    if (!bySession && !byUser) return NONE;
+    return bySession && byUser ? [bySession, byUser] : [(bySession ?? byUser)!];
+  }
+
+  private check(anchors: Anchors, entity: Entity, input: DetectionInput, location: GeoLocation, session: number): Finding | undefined {
+    const prefix = input.network!.ip_prefix;
+    const slot = anchors.acquire(entity.id);
+    const hosting = location.datacenter === true;
+    if (!anchors.has(slot)) {
+      if (!hosting) anchors.set(slot, input.time, location, prefix, session);
+      return undefined;
+    }
+    if (hosting && this.config.datacenter_factor === 0) return undefined;
+    if (!hosting && anchors.samePlace(slot, location)) {
+      anchors.touch(slot, input.time, session);
+      return undefined;
+    }
+    // A user's jump within one session is already that session's finding.
+    const sameSession = entity.kind === 'user' && anchors.sessionOf(slot) === session;
+    const anchor = anchors.read(slot);
+    if (!hosting) anchors.set(slot, input.time, location, prefix, session);
+    if (sameSession) return undefined;
+    return this.judge(entity, session, anchor, { time: input.time, location, prefixHash: prefixHash(prefix), block: blockOf(prefix) });
+  }
+
+  private judge(entity: Entity, session: number, from: Sighting, to: Sighting): Finding | undefined {
+    const { max_speed_kmh: limit, min_distance_km: minimum } = this.config;
+    const distance = distanceKm(from.location.lat, from.location.lon, to.location.lat, to.location.lon);
+    const effective = distance - from.location.accuracy_km - to.location.accuracy_km;
+    if (effective <= minimum) return undefined;
+    const hours = Math.abs(to.time - from.time) / 3_600_000;
+    const speed = hours > 0 ? effective / hours : Infinity;
+    if (speed <= limit) return undefined;
+    const shared = this.sharedEgress(entity, session, from, to);
+    const hosting = to.location.datacenter === true || shared;
+    if (shared && this.config.datacenter_factor === 0) return undefined;
+    // 0.5 just over the limit, 1 at twice the limit (or at once).
+    const score = (0.5 + 0.5 * Math.min(1, speed / limit - 1)) * (hosting ? this.config.datacenter_factor : 1);
+    return finding(this.name, this.config, entity, to.time, score, {
+      distance_km: Math.round(distance),
+      effective_distance_km: Math.round(effective),
+      elapsed_s: Math.round(hours * 3600),
+      speed_kmh: Number.isFinite(speed) ? Math.round(speed) : null,
+      limit_kmh: limit,
+      from: { prefix_hash: from.prefixHash, ...(from.location.country ? { country: from.location.country } : {}), accuracy_km: from.location.accuracy_km },
+      to: { prefix_hash: to.prefixHash, ...(to.location.country ? { country: to.location.country } : {}), accuracy_km: to.location.accuracy_km },
+      ...(to.location.datacenter ? { datacenter: true } : {}),
+      ...(shared ? { shared_egress: true } : {}),
+    });
+  }
+
+  /**
+   * Records a session's implausible jump on both of its networks, and on their wider blocks
+   * (a carrier or VPN provider spreads its users over many /24s of one block), and says whether
+   * either end was already a shared egress: a /24 that `shared_network_sessions` other sessions
+   * jumped through, or a block that twice as many did. Only sessions are counted (a user's
+   * jump is also its session's), so one person with two devices does not make a network shared.
+   */
+  private sharedEgress(entity: Entity, session: number, from: Sighting, to: Sighting): boolean {
+    const needed = this.config.shared_network_sessions;
+    if (needed === 0) return false;
+    const ends: [number, number][] = [
+      [hash32(from.prefixHash), needed],
+      [hash32(to.prefixHash), needed],
+      [from.block, 2 * needed],
+      [to.block, 2 * needed],
+    ];
+    let shared = false;
+    for (const [network, threshold] of ends) {
+      let seen = this.egress.get(network);
+      if (!seen) this.egress.set(network, (seen = []));
+      const others = seen.length - (seen.includes(session) ? 1 : 0);
+      if (others >= threshold) shared = true;
+      else if (entity.kind === 'session' && !seen.includes(session)) seen.push(session);
+    }
+    return shared;
+  }
+}

@@ -1,0 +1,33 @@
+/** The detectors, one file each; `createDetectors` builds the enabled ones from a configuration. */
+import type { DetectionConfig } from '../config.js';
+import { ClientMismatchDetector } from './client-mismatch.js';
+import type { EngineDetector } from './common.js';
+import { CredentialStuffingDetector } from './credential-stuffing.js';
+import { DpopMismatchDetector } from './dpop-mismatch.js';
+import { ImpossibleTravelDetector } from './impossible-travel.js';
+import { IngestionSpikeDetector } from './ingestion-spike.js';
+import { OffHoursDetector } from './off-hours.js';
+import { RefreshStormDetector } from './refresh-storm.js';
+import { SignupFloodDetector } from './signup-flood.js';
+import { TokenReuseDetector } from './token-reuse.js';
+
+export type { EngineDetector } from './common.js';
+export { distanceKm } from './impossible-travel.js';
+export { prefixAddress, prefixHash } from './common.js';
+
+export function createDetectors(config: DetectionConfig): EngineDetector[] {
+  const { detectors: d, engine } = config;
+  const cold = engine.cold_floor_factor;
+  const all: [boolean, () => EngineDetector][] = [
+    [d.token_reuse.enabled, () => new TokenReuseDetector(d.token_reuse)],
+    [d.client_mismatch.enabled, () => new ClientMismatchDetector(d.client_mismatch)],
+    [d.dpop_mismatch.enabled, () => new DpopMismatchDetector(d.dpop_mismatch)],
+    [d.impossible_travel.enabled, () => new ImpossibleTravelDetector(d.impossible_travel)],
+    [d.refresh_storm.enabled, () => new RefreshStormDetector(d.refresh_storm, cold)],
+    [d.signup_flood.enabled, () => new SignupFloodDetector(d.signup_flood, cold)],
+    [d.credential_stuffing.enabled, () => new CredentialStuffingDetector(d.credential_stuffing, cold)],
+    [d.off_hours.enabled, () => new OffHoursDetector(d.off_hours)],
+    [d.ingestion_spike.enabled, () => new IngestionSpikeDetector(d.ingestion_spike, cold)],
+  ];
+  return all.filter(([enabled]) => enabled).map(([, create]) => create());
+}

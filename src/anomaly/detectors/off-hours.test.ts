@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { engineWith, ev, HOUR, MINUTE, only, run, T0 } from '../../../test/fixtures/anomaly/streams.js';
+import type { DetectionInput } from '../types.js';
+
+const DAY = 24 * HOUR;
+const offHours = (findings: Parameters<typeof only>[0]) => only(findings, 'off_hours');
+
+/** A business application: busy 09:00–17:00 UTC (300 events per 10 minutes), a trickle at night. */
+function routine(days: number): DetectionInput[] {
+  const events: DetectionInput[] = [];
+  const start = T0 - 9 * HOUR; // Monday 00:00
+  for (let t = start; t < start + days * DAY; t += 10 * MINUTE) {
+    const hour = new Date(t).getUTCHours();
+    const perWindow = hour >= 9 && hour < 17 ? 300 : 3;
+    for (let i = 0; i < perWindow; i++) events.push(ev.tokenIssued(t + Math.floor((i * 10 * MINUTE) / perWindow), 'backoffice'));
+  }
+  return events;
+}
+
+function burst(at: number, count: number): DetectionInput[] {
+  return Array.from({ length: count }, (_, i) => ev.tokenIssued(at + Math.floor((i * 10 * MINUTE) / count), 'backoffice'));
+}
+
+describe('off_hours', () => {
+  const weekAndADay = routine(8);
+  const tuesdayNight = T0 - 9 * HOUR + 8 * DAY + 3 * HOUR; // Tuesday 03:00 of the second week
+
+  it('flags a client busy at 3 a.m. when a week of history says it sleeps then, at low severity', () => {
+    const findings = offHours(run(engineWith(), [...weekAndADay, ...burst(tuesdayNight, 400)]));
+    assert.equal(findings.length, 1);
+    const [finding] = findings;
+    assert.deepEqual(finding!.entity, { kind: 'client', id: 'backoffice' });
+    assert.equal(finding!.severity, 'low');
+    assert.ok(finding!.score <= 0.3, `weight 0.3 caps the score: ${finding!.score}`);
+    assert.equal(finding!.evidence['hour_of_week_utc'], 24 + 3);
+  });
+
+  it('stays quiet for the same volume during business hours', () => {
+    assert.deepEqual(offHours(run(engineWith(), [...weekAndADay, ...burst(tuesdayNight + 7 * HOUR, 320)])), []);
+  });
+
+  it('stays quiet before the hour-of-week slot has seen a week', () => {
+    assert.deepEqual(offHours(run(engineWith(), [...routine(2), ...burst(T0 - 9 * HOUR + DAY + 3 * HOUR + 5 * MINUTE, 400)])), []);
+  });
+});

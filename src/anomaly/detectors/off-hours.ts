@@ -1,0 +1,92 @@
+import type { OffHoursConfig } from '../config.js';
+import { HourOfWeekBaseline, hourOfWeek } from '../sketches/hour-of-week.js';
+import { BoundedLru } from '../sketches/lru.js';
+import { modifiedZ, scoreFromZ } from '../sketches/robust.js';
+import type { DetectionContext, DetectionInput, Finding } from '../types.js';
+import { finding, NONE, type EngineDetector } from './common.js';
+
+const MAX_GAP_WINDOWS = 36;
+
+interface ClientTraffic {
+  window: number;
+  count: number;
+  flagged: boolean;
+  baseline: HourOfWeekBaseline;
+}
+
+/**
+ * A client's traffic far above what it usually has at this hour of the week: tokens used at
+ * 3 a.m. by an application whose users sleep then (seed 004: "usage outside normal time
+ * windows"). Compared only with the same hour-of-week slot once it has seen
+ * `warmup_weeks` weeks, never with the recent hours, because "unusual for the time" is the
+ * point. Weak evidence on its own, hence low weight and severity: it colours other alerts.
+ */
+export class OffHoursDetector implements EngineDetector {
+  readonly name = 'off_hours';
+  private readonly clients: BoundedLru<string, ClientTraffic>;
+  private readonly windowMs: number;
+
+  constructor(private readonly config: OffHoursConfig) {
+    this.clients = new BoundedLru(config.max_clients);
+    this.windowMs = config.window_s * 1000;
+  }
+
+  get approxBytes(): number {
+    return this.clients.size * 2800;
+  }
+
+  observe(input: DetectionInput, context: DetectionContext): Finding[] {
+    const clientId = input.client_id;
+    if (!clientId) return NONE;
+    const window = Math.floor(input.time / this.windowMs);
+    const state = this.stateFor(clientId, window, input.time, context);
+    state.count++;
+    if (state.flagged || state.count < this.config.floor) return NONE;
+    const expected = state.baseline.expected(input.time, true);
+    if (!expected) return NONE;
+    const mad = Math.max(expected.mad, 0.6745 * Math.sqrt(expected.median));
+    const z = modifiedZ(state.count, expected.median, mad, this.config.mad_floor);
+    if (z <= this.config.z_threshold) return NONE;
+    state.flagged = true;
+    return [
+      finding(
+        this.name,
+        this.config,
+        { kind: 'client', id: clientId },
+        input.time,
+        scoreFromZ(z, this.config.z_threshold),
+        {
+          events: state.count,
+          window_s: this.config.window_s,
+          window_start: window * this.windowMs,
+          hour_of_week_utc: hourOfWeek(input.time),
+          expected: { median: Math.round(expected.median * 10) / 10, mad: Math.round(expected.mad * 10) / 10 },
+          z: Math.round(z * 100) / 100,
+        },
+        'low',
+      ),
+    ];
+  }
+
+  private stateFor(clientId: string, window: number, time: number, context: DetectionContext): ClientTraffic {
+    let state = this.clients.get(clientId);
+    if (!state) {
+      // The ring holds at least an hour of windows: a slot's median/MAD is over that hour's windows.
+      const perHour = Math.max(1, Math.ceil(3_600_000 / this.windowMs));
+      const baseline = new HourOfWeekBaseline({ recentSize: perHour, recentWarmup: perHour, slotWarmup: this.config.warmup_weeks });
+      state = { window, count: 0, flagged: false, baseline };
+      this.clients.set(clientId, state);
+      return state;
+    }
+    if (window <= state.window) return state;
+    if (!state.flagged && !context.isAllowListed({ kind: 'client', id: clientId }, time)) {
+      state.baseline.observe(state.count, state.window * this.windowMs);
+      const gap = Math.min(window - state.window - 1, MAX_GAP_WINDOWS);
+      for (let i = 1; i <= gap; i++) state.baseline.observe(0, (state.window + i) * this.windowMs);
+    }
+    state.window = window;
+    state.count = 0;
+    state.flagged = false;
+    return state;
+  }
+}

@@ -1,0 +1,66 @@
+import type { GeoLocation } from '../types.js';
+import type { AsnDatabase } from './asn.js';
+import { Lru } from './lru.js';
+import { prefixAddress, prefixKey } from './prefix.js';
+import type { LoadableGeoResolver } from './resolver.js';
+
+export interface CachedGeoResolverOptions {
+  /** Where locations come from; undefined disables location (GUESTPASS_GEOIP_DATABASE=none). */
+  city?: LoadableGeoResolver;
+  asn?: AsnDatabase;
+  /** Prefixes remembered. @default 50_000 */
+  capacity?: number;
+}
+
+/**
+ * The resolver the engine gets: answers per /24 or /48 (events carry nothing finer), from a
+ * bounded LRU, adding ASN and the hosting flag when an ASN database is configured. Answers
+ * given before the files are open are not cached, so they cannot outlive the loading.
+ */
+export class CachedGeoResolver implements LoadableGeoResolver {
+  private readonly city: LoadableGeoResolver | undefined;
+  private readonly asn: AsnDatabase | undefined;
+  private readonly cache: Lru<string, GeoLocation | undefined>;
+  hits = 0;
+  misses = 0;
+
+  constructor({ city, asn, capacity = 50_000 }: CachedGeoResolverOptions) {
+    this.city = city;
+    this.asn = asn;
+    this.cache = new Lru(capacity);
+  }
+
+  async ready(): Promise<void> {
+    await Promise.all([this.city?.ready(), this.asn?.ready()]);
+  }
+
+  get loaded(): boolean {
+    return (this.city?.loaded ?? true) && (this.asn?.loaded ?? true);
+  }
+
+  get openedInMs(): number | undefined {
+    return this.city?.openedInMs;
+  }
+
+  /** Accepts an address or a prefix (`203.0.113.0/24`); both resolve per prefix. */
+  resolve(ipOrPrefix: string): GeoLocation | undefined {
+    const key = prefixKey(ipOrPrefix);
+    if (key === undefined) return undefined;
+    if (this.cache.has(key)) {
+      this.hits++;
+      return this.cache.get(key);
+    }
+    this.misses++;
+    const address = prefixAddress(key)!;
+    const location = this.locate(address);
+    if (this.loaded) this.cache.set(key, location);
+    return location;
+  }
+
+  private locate(address: string): GeoLocation | undefined {
+    const location = this.city?.resolve(address);
+    const asn = this.asn?.lookup(address);
+    if (!location || !asn) return location;
+    return { ...location, asn: asn.asn, ...(asn.datacenter || location.datacenter ? { datacenter: true } : {}) };
+  }
+}

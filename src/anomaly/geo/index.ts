@@ -1,0 +1,33 @@
+/** Where an address is: the default DB-IP Lite resolver, MaxMind files for production, and the per-prefix cache. */
+import { AsnDatabase } from './asn.js';
+import { CachedGeoResolver } from './cached.js';
+import { DbipGeoResolver } from './dbip.js';
+import { MaxmindGeoResolver } from './maxmind.js';
+
+export { AsnDatabase, asnInfo, type AsnInfo } from './asn.js';
+export { CachedGeoResolver, type CachedGeoResolverOptions } from './cached.js';
+export { DBIP_ACCURACY_KM, DbipGeoResolver, bundledDbipPaths, dbipLocation } from './dbip.js';
+export { HOSTING_ASNS, isHostingAsn } from './hosting-asns.js';
+export { MaxmindGeoResolver, maxmindLocation } from './maxmind.js';
+export { prefixAddress, prefixKey } from './prefix.js';
+export type { LoadableGeoResolver } from './resolver.js';
+
+/** The value of GUESTPASS_GEOIP_DATABASE that turns location lookups off. */
+export const GEOIP_NONE = 'none';
+
+export interface GeoSettings {
+  /** A GeoLite2/GeoIP2 City `.mmdb` path, `none`, or undefined for the bundled DB-IP Lite files. */
+  geoipDatabase?: string | undefined;
+  /** A GeoLite2-ASN `.mmdb` path. */
+  geoipAsnDatabase?: string | undefined;
+}
+
+/**
+ * The resolver the server, replay and the simulator use, from the options. Nothing is read
+ * yet: call `ready()` to open the files (the server does so without waiting for it).
+ */
+export function createDefaultGeoResolver(config: GeoSettings): CachedGeoResolver {
+  const { geoipDatabase, geoipAsnDatabase } = config;
+  const city = geoipDatabase === GEOIP_NONE ? undefined : geoipDatabase ? new MaxmindGeoResolver(geoipDatabase) : new DbipGeoResolver();
+  return new CachedGeoResolver({ ...(city ? { city } : {}), ...(geoipAsnDatabase ? { asn: new AsnDatabase(geoipAsnDatabase) } : {}) });
+}

@@ -1,0 +1,18 @@
+import { networkOf } from '../../app/network.js';
+
+/**
+ * The first address of a network prefix (`203.0.113.0/24` → `203.0.113.0`,
+ * `2001:db8:1::/48` → `2001:db8:1::`): what a resolver looks up for an event, which carries
+ * the prefix only. Undefined when the text is not a prefix of a known family.
+ */
+export function prefixAddress(prefix: string): string | undefined {
+  const slash = prefix.indexOf('/');
+  const address = slash < 0 ? prefix : prefix.slice(0, slash);
+  return networkOf(address) ? address : undefined;
+}
+
+/** The /24 or /48 an address or prefix belongs to: the key of every per-network cache. */
+export function prefixKey(addressOrPrefix: string): string | undefined {
+  const address = prefixAddress(addressOrPrefix);
+  return address === undefined ? undefined : networkOf(address)?.ip_prefix;
+}

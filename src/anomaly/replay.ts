@@ -1,0 +1,101 @@
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { DomainEvent, EventName } from '../events/types.js';
+
+/**
+ * The replay format (docs/events.md): one domain event per line, exactly as the event bus
+ * emits it, `{"type": "session.created", "time": 1772442000000, ...}`. Every event type has a
+ * closed schema, so a replay file cannot smuggle in a raw address or an e-mail under a field
+ * the engine would ignore, and a typo in a field name is an error, not a silently empty field.
+ */
+
+/** /24 or /48 as app/network.ts writes them: never a full address. */
+const Network = Type.Object(
+  {
+    ip_prefix: Type.String({ pattern: '^(\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.0/24|[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::/48)$' }),
+    ip_version: Type.Union([Type.Literal(4), Type.Literal(6)]),
+  },
+  { additionalProperties: false },
+);
+
+const Id = Type.String({ minLength: 1, maxLength: 256 });
+const base = { time: Type.Integer({ minimum: 0 }), client_id: Type.Optional(Id), subject: Type.Optional(Id), network: Type.Optional(Network) };
+const session = { ...base, session_id: Id };
+const count = Type.Integer({ minimum: 0 });
+
+function event<K extends EventName, P extends TProperties>(type: K, properties: P) {
+  return Type.Object({ type: Type.Literal(type), ...properties }, { additionalProperties: false });
+}
+
+const schemas = {
+  'client.created': event('client.created', { ...base, client_type: Type.Union([Type.Literal('public'), Type.Literal('confidential')]), is_admin: Type.Boolean() }),
+  'client.updated': event('client.updated', base),
+  'client.deleted': event('client.deleted', base),
+  'client.secret_rotated': event('client.secret_rotated', { ...base, old_secret_expires_at: Type.Union([Type.Integer(), Type.Null()]) }),
+  'client.authentication_failed': event('client.authentication_failed', { ...base, reason: Type.String() }),
+  'token.issued': event('token.issued', { ...base, grant_type: Type.String(), jti: Id, scope: Type.String(), audience: Type.String(), expires_at: count }),
+  'token.revoked': event('token.revoked', { ...base, token_kind: Type.Literal('access_token'), jti: Id }),
+  'key.rotated': event('key.rotated', { ...base, use: Type.Union([Type.Literal('sig'), Type.Literal('enc')]), kid: Id }),
+  'session.created': event('session.created', session),
+  'session.refreshed': event('session.refreshed', { ...session, generation: count }),
+  'session.revoked': event('session.revoked', { ...session, reason: Type.String() }),
+  'session.metadata_updated': event('session.metadata_updated', { ...session, metadata_bytes: count }),
+  'token.reused': event('token.reused', { ...session, presented_generation: count, current_generation: count }),
+  'session.client_mismatch': event('session.client_mismatch', { ...session, session_client_id: Id }),
+  'dpop.proof_replayed': event('dpop.proof_replayed', { ...base, session_id: Type.Optional(Id), jkt: Id }),
+  'dpop.key_mismatch': event('dpop.key_mismatch', { ...base, session_id: Type.Optional(Id), expected_jkt: Id, presented_jkt: Id }),
+  'signup.requested': event('signup.requested', { ...base, account_key: Id, has_guest: Type.Boolean() }),
+  'login.succeeded': event('login.succeeded', { ...session, account_key: Id, method: Type.Union([Type.Literal('password'), Type.Literal('id_token')]) }),
+  'login.failed': event('login.failed', { ...base, account_key: Id, reason: Type.Union([Type.Literal('bad_credentials'), Type.Literal('throttled')]) }),
+  'user.converted': event('user.converted', { ...base, method: Type.Union([Type.Literal('email'), Type.Literal('id_token')]), session_id: Type.Optional(Id) }),
+  'user.merged': event('user.merged', { ...base, guest_id: Id, account_id: Id, method: Type.Union([Type.Literal('email'), Type.Literal('login'), Type.Literal('id_token')]) }),
+  'password.reset': event('password.reset', base),
+  'alert.raised': event('alert.raised', {
+    ...base,
+    alert_id: Id,
+    detector: Id,
+    entity_kind: Type.Union([Type.Literal('session'), Type.Literal('user'), Type.Literal('client'), Type.Literal('prefix'), Type.Literal('asn')]),
+    entity_id: Id,
+    severity: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')]),
+    score: Type.Number({ minimum: 0, maximum: 1 }),
+    action: Type.Union([Type.Literal('observe'), Type.Literal('throttle'), Type.Literal('revoke'), Type.Literal('block_prefix'), Type.Literal('quarantine')]),
+  }),
+  'telemetry.ingested': event('telemetry.ingested', { ...session, accepted: count, rejected: count }),
+} satisfies { [K in EventName]: TObject };
+
+// Both directions: a new or changed event type in events/types.ts fails to compile until its schema follows.
+type Parsed = Static<(typeof schemas)[EventName]>;
+const everyEventParses = (event: DomainEvent): Parsed => event;
+const everyParsedIsAnEvent = (parsed: Parsed): DomainEvent => parsed;
+void everyEventParses;
+void everyParsedIsAnEvent;
+
+export const EVENT_TYPES = Object.keys(schemas) as EventName[];
+
+/** A replay line that is not a valid domain event; the message says what to fix. */
+export class ReplayLineError extends Error {
+  override name = 'ReplayLineError';
+}
+
+/** Parses and validates one line of a replay file. */
+export function parseReplayLine(line: string): DomainEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    throw new ReplayLineError('not JSON: each line must be one JSON object');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ReplayLineError('not a JSON object');
+  const type = (json as { type?: unknown }).type;
+  if (typeof type !== 'string' || !Object.hasOwn(schemas, type)) {
+    throw new ReplayLineError(`"type" must be a domain event name (${EVENT_TYPES.join(', ')}), got ${JSON.stringify(type)}`);
+  }
+  const schema = schemas[type as EventName];
+  const issue = Value.Errors(schema, json).First();
+  if (issue) {
+    const field = issue.path.replace(/^\//, '').replaceAll('/', '.');
+    if (issue.message === 'Unexpected property') throw new ReplayLineError(`unknown field "${field}" in a ${type} event (see docs/events.md)`);
+    throw new ReplayLineError(`${type}: ${field ? `field "${field}"` : 'the event'}: ${issue.message.charAt(0).toLowerCase()}${issue.message.slice(1)}`);
+  }
+  return json as DomainEvent;
+}

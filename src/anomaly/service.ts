@@ -1,0 +1,124 @@
+import type { Metrics } from '../app/metrics.js';
+import type { EventBus } from '../events/bus.js';
+import type { SessionStore } from '../sessions/store.js';
+import type { Store } from '../storage/database.js';
+import { AlertService } from './alerts/service.js';
+import { AlertStore } from './alerts/store.js';
+import type { DetectionConfig, DetectorName } from './config.js';
+import { ContainmentService } from './containment/service.js';
+import { BlockStore } from './containment/store.js';
+import type { ContainmentPolicy } from './containment/types.js';
+import type { CachedGeoResolver } from './geo/cached.js';
+import type { DetectionEngineApi, DetectionInput } from './types.js';
+
+export interface AnomalyServiceOptions {
+  store: Store;
+  events: EventBus;
+  sessions: SessionStore;
+  config: DetectionConfig;
+  engine: DetectionEngineApi;
+  geo: CachedGeoResolver;
+  /** How long a false_positive verdict allow-lists its entity (ms). */
+  allowListMs: number;
+  metrics?: Metrics;
+  now: () => number;
+}
+
+/** Repeats are folded into stored alerts this often. */
+const FLUSH_INTERVAL_MS = 1000;
+/** Blocks created or lifted on other nodes are picked up this often. */
+const SYNC_INTERVAL_MS = 5000;
+
+/** The containment each detector's configuration asks for; unknown detectors only observe. */
+export function policyOf(config: DetectionConfig): ContainmentPolicy {
+  return (detector) => {
+    const containment = config.detectors[detector as DetectorName]?.containment;
+    return containment ? { action: containment.action, durationMs: containment.duration_s * 1000 } : { action: 'observe', durationMs: 0 };
+  };
+}
+
+/**
+ * The anomaly feature as the rest of the server sees it (`ctx.anomaly`): the engine fed from
+ * the event bus, alerts with feedback, and containment. `isQuarantined(sessionId)` is for the
+ * telemetry feature: events from a quarantined session are kept but tagged, not dropped.
+ */
+export class AnomalyService {
+  readonly engine: DetectionEngineApi;
+  readonly geo: CachedGeoResolver;
+  readonly alerts: AlertService;
+  readonly containment: ContainmentService;
+  /** Where failures of background work go; the server points it at its logger. */
+  onError: (error: unknown, what: string) => void = (error, what) => process.emitWarning(`anomaly: ${what} failed: ${String(error)}`);
+  private readonly options: AnomalyServiceOptions;
+  private unsubscribe?: () => void;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(options: AnomalyServiceOptions) {
+    this.options = options;
+    this.engine = options.engine;
+    this.geo = options.geo;
+    const onError = (error: unknown, what: string) => this.onError(error, what);
+    this.containment = new ContainmentService({
+      blocks: new BlockStore(options.store.db),
+      sessions: options.sessions,
+      events: options.events,
+      policy: policyOf(options.config),
+      now: options.now,
+      onError,
+    });
+    this.alerts = new AlertService({
+      store: new AlertStore(options.store.db),
+      events: options.events,
+      containment: this.containment,
+      engine: this.engine,
+      metrics: options.metrics,
+      allowListMs: options.allowListMs,
+      now: options.now,
+      onError,
+    });
+  }
+
+  isQuarantined(sessionId: string): boolean {
+    return this.containment.isQuarantined(sessionId);
+  }
+
+  /**
+   * One domain event, inline in the request that emitted it: detection and the in-memory part
+   * of containment happen before this returns, so the next request already meets them.
+   */
+  observe(input: DetectionInput): void {
+    // The feature's own event is an output, not evidence.
+    if (input.type === 'alert.raised') return;
+    const started = performance.now();
+    const findings = this.engine.process(input);
+    for (const finding of findings) this.alerts.handle(finding, input);
+    this.options.metrics?.anomalyProcessing.observe((performance.now() - started) / 1000);
+  }
+
+  /**
+   * Restores blocks and allow-lists from the database, subscribes to every domain event and
+   * starts the background timers. The geo files open in the background (see geo/readers.ts).
+   */
+  async start(): Promise<void> {
+    const { store, events, metrics, now } = this.options;
+    await this.containment.load();
+    for (const { entity, until } of await new AlertStore(store.db).allowListed(now())) this.engine.allowList(entity, until);
+    if (metrics) metrics.anomalyFeedback = () => new AlertStore(store.db).feedback();
+    this.geo.ready().catch((error: unknown) => this.onError(error, 'opening the geolocation database'));
+    this.unsubscribe = events.onAny((event) => this.observe(event));
+    this.timers = [
+      setInterval(() => void this.alerts.flush(), FLUSH_INTERVAL_MS),
+      setInterval(() => this.containment.sync().catch((error: unknown) => this.onError(error, 'syncing blocks')), SYNC_INTERVAL_MS),
+    ];
+    for (const timer of this.timers) timer.unref();
+  }
+
+  /** Stops listening and writes what is pending; the database must still be open. */
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.alerts.flush();
+    await this.alerts.settled();
+  }
+}

@@ -1,0 +1,69 @@
+import type { Entity } from '../types.js';
+
+export const ATTACK_KINDS = ['signup_flood', 'refresh_storm', 'token_replay', 'impossible_travel', 'client_swap', 'credential_stuffing', 'low_and_slow_stuffing'] as const;
+export type AttackKind = (typeof ATTACK_KINDS)[number];
+
+/** Attacks whose detection is a broken invariant (certain, no learning): 100% expected. */
+export const HARD_INVARIANT_KINDS: ReadonlySet<AttackKind> = new Set(['token_replay', 'client_swap']);
+
+/** An entity a finding may name to count as catching an attack; `detectors` narrows shared entities. */
+export interface LabelEntity extends Entity {
+  /** Only findings of these detectors count (for entities legitimate traffic shares, such as a client). */
+  detectors?: string[];
+}
+
+/** One injected attack: what a detector should name, and when it started (event time). */
+export interface AttackLabel {
+  id: string;
+  kind: AttackKind;
+  /** Event time of the attack's first malicious request. */
+  injected: number;
+  /** Event time of its last malicious request. */
+  until: number;
+  entities: LabelEntity[];
+  /** One line on this instance (variant, source, rate), for the human report. */
+  note: string;
+}
+
+/** Which hard negative (or plain population) a legitimate entity belongs to. */
+export type Cohort = 'home' | 'login' | 'mobile_nat' | 'mobile_switch' | 'vpn' | 'traveller' | 'two_tabs' | 'flash_crowd';
+
+/**
+ * What really happened, filled in as actors run: the attack labels, every entity attackers
+ * touched (a finding about one is not a false alert even if no label names it, e.g. one of a
+ * flood's bot sessions), and the cohort of each legitimate session and user.
+ */
+export class GroundTruth {
+  readonly labels: AttackLabel[] = [];
+  /** Attacks whose decisive request would fall after the end of the window: not scored. */
+  readonly cutOff: string[] = [];
+  readonly cohorts = new Map<string, Cohort>();
+  /** `kind:id` → earliest event time an attacker used it. */
+  readonly attackerEntities = new Map<string, number>();
+  legitSessions = 0;
+  readonly legitSessionsByCohort = new Map<Cohort, number>();
+
+  constructor(private readonly end = Infinity) {}
+
+  /** Records an attack; one that could only be seen after the window ends is listed as cut off instead. */
+  label(label: AttackLabel, decisive = label.injected): void {
+    if (label.injected >= this.end || decisive >= this.end) {
+      this.cutOff.push(label.id);
+      return;
+    }
+    this.labels.push({ ...label, until: Math.min(label.until, this.end) });
+  }
+
+  legitSession(sessionId: string, userId: string, cohort: Cohort): void {
+    this.legitSessions += 1;
+    this.legitSessionsByCohort.set(cohort, (this.legitSessionsByCohort.get(cohort) ?? 0) + 1);
+    this.cohorts.set(`session:${sessionId}`, cohort);
+    if (!this.cohorts.has(`user:${userId}`)) this.cohorts.set(`user:${userId}`, cohort);
+  }
+
+  attacker(kind: Entity['kind'], id: string, time: number): void {
+    const key = `${kind}:${id}`;
+    const seen = this.attackerEntities.get(key);
+    if (seen === undefined || time < seen) this.attackerEntities.set(key, time);
+  }
+}
