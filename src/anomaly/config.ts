@@ -100,6 +100,16 @@ export interface DistributedStuffingConfig {
   accounts_floor: number;
   /** Windows of the client's failure baseline before it is trusted. @default 12 */
   warmup_windows: number;
+  /** An account failing again within this long is the same person retrying, not a new attempt (s). @default 1800 */
+  new_account_s: number;
+  /** The burst check counts first failures in this window and in four times it (s). @default 60 */
+  burst_window_s: number;
+  /** A burst alarms when so many first failures are less likely than this under the learned rate (Poisson). @default 0.0001 */
+  burst_p_value: number;
+  /** Never a burst below this many first failures in a window. @default 4 */
+  burst_min_failures: number;
+  /** Minutes of the client's failure rate learned before the burst check alerts. @default 30 */
+  burst_warmup_minutes: number;
 }
 
 export interface CredentialStuffingConfig extends DetectorCommon {
@@ -224,7 +234,18 @@ export const defaultDetectionConfig: DetectionConfig = {
       warmup_samples: 30,
       max_prefixes: 16_384,
       max_clients: 1024,
-      distributed: { window_s: 300, failures_floor: 12, prefixes_floor: 6, accounts_floor: 6, warmup_windows: 12 },
+      distributed: {
+        window_s: 300,
+        failures_floor: 12,
+        prefixes_floor: 6,
+        accounts_floor: 6,
+        warmup_windows: 12,
+        new_account_s: 1800,
+        burst_window_s: 60,
+        burst_p_value: 0.0001,
+        burst_min_failures: 4,
+        burst_warmup_minutes: 30,
+      },
     },
     off_hours: {
       ...common(0.3, 'observe'),
