@@ -125,11 +125,10 @@ export class DistributedStuffing {
     const score = Math.min(1, 0.5 + Math.log10(threshold / Math.max(burst.p_value, 1e-300)) / 8);
     const found = finding('credential_stuffing', this.config, { kind: 'client', id: clientId }, time, score, {
       check: 'distributed_burst',
-      first_failures: burst.count,
       window_s: burst.window_s,
       expected: burst.expected,
       p_value: Number(burst.p_value.toPrecision(2)),
-      distinct_networks: burst.distinct_networks,
+      distinct_networks: burst.count,
     });
     // One alert per episode: a deployment-wide attack lasts hours, and hour windows would
     // fold the next attack into the alert of the one before.

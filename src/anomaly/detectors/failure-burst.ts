@@ -26,21 +26,20 @@ export function poissonTail(n: number, lambda: number): number {
 }
 
 export interface Burst {
-  /** First failures (accounts not failing recently) in the window. */
+  /** Networks with a first failure (an account not failing recently) in the window. */
   count: number;
   window_s: number;
   /** Expected in the window from the learned rate. */
   expected: number;
   p_value: number;
-  distinct_networks: number;
   /** When the alarm this burst opened started (the alert's window). */
   episode_start: number;
 }
 
 /**
  * One client's first failed logins per minute against a learned rate, judged as a Poisson
- * scan: `n` first failures within the last minute (or four) when `λ` were expected is an
- * alarm when P(X ≥ n | λ) < `burst_p_value`. Counting only an account's first failure in
+ * scan: first failures from `n` networks within the last minute (or four) when `λ` first
+ * failures were expected is an alarm when P(X ≥ n | λ) < `burst_p_value`. Counting only an account's first failure in
  * `new_account_s` makes one person's repeated typos one event, which is what keeps legitimate
  * failures near-Poisson; a distributed attack tries a new leaked account with every attempt,
  * so a few attempts a minute are already far outside that.
@@ -80,8 +79,15 @@ export class FailureBurst {
     this.inMinute = 0;
   }
 
-  /** Records a first failure from `network` (a hash); returns the burst it completes when that opens a new alarm. */
+  /**
+   * Records a first failure from `network` (a hash); returns the burst it completes when that
+   * opens a new alarm. A network counts once per long window: what is judged is how many
+   * networks start failing, so stuffing from one network (the per-network check's business)
+   * neither makes a burst nor hides one.
+   */
   add(time: number, network: number): Burst | undefined {
+    if (this.recentlyFrom(network, time - 4 * this.settings.burst_window_s * 1000)) return undefined;
+    // The rate learned is of what is judged: networks starting to fail.
     this.inMinute++;
     this.times[this.next] = time;
     this.networks[this.next] = network;
@@ -104,6 +110,15 @@ export class FailureBurst {
     return fresh ? { ...found, episode_start: this.episodeStart } : undefined;
   }
 
+  private recentlyFrom(network: number, since: number): boolean {
+    for (let i = 1; i <= this.stored; i++) {
+      const slot = (this.next - i + RING) % RING;
+      if (this.times[slot]! <= since) return false;
+      if (this.networks[slot] === network) return true;
+    }
+    return false;
+  }
+
   private judge(time: number, windowS: number): Omit<Burst, 'episode_start'> | undefined {
     const since = time - windowS * 1000;
     let count = 0;
@@ -116,11 +131,7 @@ export class FailureBurst {
     const expected = Math.max(this.rate, RATE_FLOOR) * (windowS / 60);
     const p = poissonTail(count, expected);
     if (p >= this.settings.burst_p_value) return undefined;
-    const distinct = new Set<number>();
-    for (let i = 1; i <= count; i++) distinct.add(this.networks[(this.next - i + RING) % RING]!);
-    // Spread over networks, or it is one network's business (the per-network check).
-    if (distinct.size < Math.max(3, Math.ceil(count / 2))) return undefined;
-    return { count, window_s: windowS, expected: Math.round(expected * 100) / 100, p_value: p, distinct_networks: distinct.size };
+    return { count, window_s: windowS, expected: Math.round(expected * 100) / 100, p_value: p };
   }
 
   private learn(value: number): void {
