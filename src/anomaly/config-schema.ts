@@ -15,7 +15,9 @@ function numberSchema(key: string): TSchema {
   if (key.endsWith('window_s')) return Type.Number({ exclusiveMinimum: 0 });
   if (key.startsWith('warmup') || key.endsWith('_warmup_windows') || key === 'burst_warmup_minutes' || key === 'burst_min_failures') return Type.Integer({ minimum: 0 });
   if (key.startsWith('max_') || key.endsWith('_entries') || key === 'tracked_keys' || key === 'baseline_size') return Type.Integer({ minimum: 1 });
-  if (key === 'shared_network_sessions') return Type.Integer({ minimum: 0 });
+  if (key === 'shared_network_sessions' || key === 'shared_network_origins') return Type.Integer({ minimum: 0 });
+  if (key === 'busy_network_sessions') return Type.Integer({ minimum: 0, maximum: 12 });
+  if (key === 'shared_block_countries') return Type.Integer({ minimum: 0, maximum: 8 });
   return Type.Number({ minimum: 0 });
 }
 

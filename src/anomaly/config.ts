@@ -40,6 +40,26 @@ export interface ImpossibleTravelConfig extends DetectorCommon {
    * learns this. @default 2
    */
   shared_network_sessions: number;
+  /**
+   * A network that sessions moved to or from (plausibly or not) from this many distinct wider
+   * blocks within a day is a shared egress, treated like a hosting range. @default 4
+   */
+  shared_network_origins: number;
+  /**
+   * A network that this many distinct sessions reached within a day is busy: a jump within one
+   * country through it is not reported. @default 8
+   */
+  busy_network_sessions: number;
+  /**
+   * Learn, per country, how far the population's implausible same-country jumps reach (carrier
+   * NAT placed in one city), and do not report a same-country jump within that. @default true
+   */
+  learn_country_spread: boolean;
+  /**
+   * A /16 (or /32) that sessions arrived at from this many other countries within a day is a
+   * VPN or proxy provider's, treated like a hosting range. @default 3
+   */
+  shared_block_countries: number;
   /** Also follow users across their sessions (a stolen account used elsewhere). @default true */
   track_users: boolean;
   /** Sessions remembered (least recently seen forgotten first). @default 1048576 */
@@ -197,6 +217,10 @@ export const defaultDetectionConfig: DetectionConfig = {
       min_distance_km: 100,
       datacenter_factor: 0,
       shared_network_sessions: 2,
+      shared_network_origins: 4,
+      busy_network_sessions: 8,
+      learn_country_spread: true,
+      shared_block_countries: 3,
       track_users: true,
       max_sessions: 1_048_576,
       max_users: 524_288,
