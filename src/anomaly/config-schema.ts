@@ -11,11 +11,13 @@ const ACTIONS: readonly ContainmentAction[] = ['observe', 'throttle', 'revoke', 
 
 /** Which numbers must be whole, and their ranges; everything else is a number ≥ 0. */
 function numberSchema(key: string): TSchema {
-  if (key === 'weight' || key === 'datacenter_factor') return Type.Number({ minimum: 0, maximum: 1 });
+  if (key === 'weight' || key === 'datacenter_factor' || key === 'burst_p_value') return Type.Number({ minimum: 0, maximum: 1 });
   if (key.endsWith('window_s')) return Type.Number({ exclusiveMinimum: 0 });
-  if (key.startsWith('warmup') || key.endsWith('_warmup_windows')) return Type.Integer({ minimum: 0 });
+  if (key.startsWith('warmup') || key.endsWith('_warmup_windows') || key === 'burst_warmup_minutes' || key === 'burst_min_failures') return Type.Integer({ minimum: 0 });
   if (key.startsWith('max_') || key.endsWith('_entries') || key === 'tracked_keys' || key === 'baseline_size') return Type.Integer({ minimum: 1 });
-  if (key === 'shared_network_sessions') return Type.Integer({ minimum: 0 });
+  if (key === 'shared_network_sessions' || key === 'shared_network_origins') return Type.Integer({ minimum: 0 });
+  if (key === 'busy_network_sessions') return Type.Integer({ minimum: 0, maximum: 12 });
+  if (key === 'shared_block_countries') return Type.Integer({ minimum: 0, maximum: 8 });
   return Type.Number({ minimum: 0 });
 }
 

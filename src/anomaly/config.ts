@@ -40,6 +40,26 @@ export interface ImpossibleTravelConfig extends DetectorCommon {
    * learns this. @default 2
    */
   shared_network_sessions: number;
+  /**
+   * A network that sessions moved to or from (plausibly or not) from this many distinct wider
+   * blocks within a day is a shared egress, treated like a hosting range. @default 4
+   */
+  shared_network_origins: number;
+  /**
+   * A network that this many distinct sessions reached within a day is busy: a jump within one
+   * country through it is not reported. @default 8
+   */
+  busy_network_sessions: number;
+  /**
+   * Learn, per country, how far the population's implausible same-country jumps reach (carrier
+   * NAT placed in one city), and do not report a same-country jump within that. @default true
+   */
+  learn_country_spread: boolean;
+  /**
+   * A /16 (or /32) that sessions arrived at from this many other countries within a day is a
+   * VPN or proxy provider's, treated like a hosting range. @default 3
+   */
+  shared_block_countries: number;
   /** Also follow users across their sessions (a stolen account used elsewhere). @default true */
   track_users: boolean;
   /** Sessions remembered (least recently seen forgotten first). @default 1048576 */
@@ -100,6 +120,16 @@ export interface DistributedStuffingConfig {
   accounts_floor: number;
   /** Windows of the client's failure baseline before it is trusted. @default 12 */
   warmup_windows: number;
+  /** An account failing again within this long is the same person retrying, not a new attempt (s). @default 1800 */
+  new_account_s: number;
+  /** The burst check counts first failures in this window and in four times it (s). @default 60 */
+  burst_window_s: number;
+  /** A burst alarms when so many first failures are less likely than this under the learned rate (Poisson). @default 0.0001 */
+  burst_p_value: number;
+  /** Never a burst below this many first failures in a window. @default 4 */
+  burst_min_failures: number;
+  /** Minutes of the client's failure rate learned before the burst check alerts. @default 30 */
+  burst_warmup_minutes: number;
 }
 
 export interface CredentialStuffingConfig extends DetectorCommon {
@@ -187,6 +217,10 @@ export const defaultDetectionConfig: DetectionConfig = {
       min_distance_km: 100,
       datacenter_factor: 0,
       shared_network_sessions: 2,
+      shared_network_origins: 4,
+      busy_network_sessions: 8,
+      learn_country_spread: true,
+      shared_block_countries: 3,
       track_users: true,
       max_sessions: 1_048_576,
       max_users: 524_288,
@@ -224,7 +258,18 @@ export const defaultDetectionConfig: DetectionConfig = {
       warmup_samples: 30,
       max_prefixes: 16_384,
       max_clients: 1024,
-      distributed: { window_s: 300, failures_floor: 12, prefixes_floor: 6, accounts_floor: 6, warmup_windows: 12 },
+      distributed: {
+        window_s: 300,
+        failures_floor: 12,
+        prefixes_floor: 6,
+        accounts_floor: 6,
+        warmup_windows: 12,
+        new_account_s: 1800,
+        burst_window_s: 60,
+        burst_p_value: 0.0001,
+        burst_min_failures: 4,
+        burst_warmup_minutes: 30,
+      },
     },
     off_hours: {
       ...common(0.3, 'observe'),

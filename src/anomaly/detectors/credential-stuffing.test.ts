@@ -47,6 +47,17 @@ describe('credential_stuffing', () => {
     const findings = stuffing(run(engineWith(), events));
     assert.deepEqual(
       findings.map((f) => [f.entity, f.evidence['check']]),
+      [[{ kind: 'client', id: 'web' }, 'distributed_burst']],
+    );
+    assert.ok(findings[0]!.time - AFTER <= 60_000, `after ${(findings[0]!.time - AFTER) / 1000} s`);
+    assert.ok((findings[0]!.evidence['distinct_networks'] as number) >= 4);
+  });
+
+  it('still judges five-minute windows against the hour-of-week baseline when the burst check is off', () => {
+    const events = [...background({ minutes: WARM + 5 }), ...failures(120, 3 * MINUTE, 120, BOTNET)];
+    const findings = stuffing(run(engineWith({ detectors: { credential_stuffing: { distributed: { burst_p_value: 0 } } } }), events));
+    assert.deepEqual(
+      findings.map((f) => [f.entity, f.evidence['check']]),
       [[{ kind: 'client', id: 'web' }, 'distributed']],
     );
     assert.ok(findings[0]!.time - AFTER <= 60_000, `after ${(findings[0]!.time - AFTER) / 1000} s`);

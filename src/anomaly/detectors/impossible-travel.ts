@@ -3,6 +3,8 @@ import { hash32 } from '../sketches/hash.js';
 import { BoundedLru, SlotTable, type ColumnHandle } from '../sketches/lru.js';
 import type { DetectionContext, DetectionInput, Entity, Finding, GeoLocation } from '../types.js';
 import { finding, locate, NONE, prefixHash, sessionOf, type EngineDetector } from './common.js';
+import { CountrySpread } from './country-spread.js';
+import { SharedEgressProfiles } from './shared-egress.js';
 
 const EARTH_RADIUS_KM = 6371;
 const RAD = Math.PI / 180;
@@ -21,6 +23,11 @@ interface Sighting {
   prefixHash: string;
   /** Hash of the /16 (IPv4) or /32 (IPv6) around the /24 or /48: a provider's block. */
   block: number;
+}
+
+/** A two-letter country code as a number (0 when unknown), as the anchors store it. */
+function countryCode(country: string | undefined): number {
+  return country && country.length === 2 ? (country.charCodeAt(0) << 8) | country.charCodeAt(1) : 0;
 }
 
 /** The wider block of a prefix: `203.0.113.0/24` → `203.0`, `2001:db8:1::/48` → `2001:db8`. */
@@ -99,13 +106,12 @@ class Anchors {
     const hash = prefixHash(prefix);
     this.block.a[slot] = blockOf(prefix);
     this.session.a[slot] = session;
-    const country = location.country;
     this.seen.a[slot] = 1;
     this.time.a[slot] = time;
     this.lat.a[slot] = location.lat;
     this.lon.a[slot] = location.lon;
     this.accuracy.a[slot] = location.accuracy_km;
-    this.country.a[slot] = country && country.length === 2 ? (country.charCodeAt(0) << 8) | country.charCodeAt(1) : 0;
+    this.country.a[slot] = countryCode(location.country);
     this.hashHigh.a[slot] = parseInt(hash.slice(0, 8), 16);
     this.hashLow.a[slot] = parseInt(hash.slice(8, 12), 16);
   }
@@ -129,6 +135,13 @@ const EGRESS_NETWORKS = 16_384;
  * different sessions have "jumped" to or from is a shared egress (a VPN exit, a carrier NAT
  * placed far from its users), and later jumps through it count as hosting ones. A thief's own
  * network is the endpoint of his stolen sessions only, so it stays suspicious far longer.
+ *
+ * It also learns from every move, plausible or not (shared-egress.ts): a /24 that sessions
+ * from many blocks move onto, a /16 that sessions from several countries arrive at, and, for
+ * jumps within one country, a busy /24 or a distance within what the country's sessions
+ * usually "jump" (country-spread.ts: carriers registering a whole country's NAT in one city).
+ * The last applies to sessions only: a user appearing elsewhere in a new session (an account
+ * takeover) is still judged on distance and speed alone.
  */
 export class ImpossibleTravelDetector implements EngineDetector {
   readonly name = 'impossible_travel';
@@ -136,14 +149,22 @@ export class ImpossibleTravelDetector implements EngineDetector {
   private readonly users: Anchors | undefined;
   /** Per network (by prefix hash): hashes of the sessions that jumped implausibly through it. */
   private readonly egress = new BoundedLru<number, number[]>(EGRESS_NETWORKS);
+  /** Per network: where the sessions moving through it come from, and how many use it. */
+  private readonly profiles: SharedEgressProfiles;
+  /** Per country: how far its legitimate same-country jumps reach (misplaced carrier egress). */
+  private readonly spread = new CountrySpread();
 
   constructor(private readonly config: ImpossibleTravelConfig) {
     this.sessions = new Anchors(config.max_sessions);
     this.users = config.track_users ? new Anchors(config.max_users) : undefined;
+    this.profiles = new SharedEgressProfiles(
+      { counterparts: config.shared_network_origins, busySessions: config.busy_network_sessions, countries: config.shared_block_countries },
+      EGRESS_NETWORKS * 2,
+    );
   }
 
   get approxBytes(): number {
-    return this.sessions.approxBytes + (this.users?.approxBytes ?? 0) + this.egress.size * (96 + 16 * this.config.shared_network_sessions);
+    return this.sessions.approxBytes + (this.users?.approxBytes ?? 0) + this.egress.size * (96 + 16 * this.config.shared_network_sessions) + this.profiles.approxBytes + this.spread.approxBytes;
   }
 
   observe(input: DetectionInput, context: DetectionContext): Finding[] {
@@ -165,6 +186,7 @@ export class ImpossibleTravelDetector implements EngineDetector {
     const hosting = location.datacenter === true;
     if (!anchors.has(slot)) {
       if (!hosting) anchors.set(slot, input.time, location, prefix, session);
+      if (entity.kind === 'session') this.profiles.arrived(hash32(prefixHash(prefix)), session, input.time);
       return undefined;
     }
     if (hosting && this.config.datacenter_factor === 0) return undefined;
@@ -177,7 +199,15 @@ export class ImpossibleTravelDetector implements EngineDetector {
     const anchor = anchors.read(slot);
     if (!hosting) anchors.set(slot, input.time, location, prefix, session);
     if (sameSession) return undefined;
-    return this.judge(entity, session, anchor, { time: input.time, location, prefixHash: prefixHash(prefix), block: blockOf(prefix) });
+    const to: Sighting = { time: input.time, location, prefixHash: prefixHash(prefix), block: blockOf(prefix) };
+    const found = this.judge(entity, session, anchor, to);
+    if (entity.kind === 'session') {
+      const from = { network: hash32(anchor.prefixHash), block: anchor.block, country: countryCode(anchor.location.country) };
+      const here = { network: hash32(to.prefixHash), block: to.block, country: countryCode(location.country) };
+      this.profiles.arrived(here.network, session, input.time);
+      this.profiles.moved(from, here, input.time);
+    }
+    return found;
   }
 
   private judge(entity: Entity, session: number, from: Sighting, to: Sighting): Finding | undefined {
@@ -188,7 +218,10 @@ export class ImpossibleTravelDetector implements EngineDetector {
     const hours = Math.abs(to.time - from.time) / 3_600_000;
     const speed = hours > 0 ? effective / hours : Infinity;
     if (speed <= limit) return undefined;
-    const shared = this.sharedEgress(entity, session, from, to);
+    const country = from.location.country !== undefined && from.location.country === to.location.country ? from.location.country : undefined;
+    const withinSpread = country !== undefined && entity.kind === 'session' && this.config.learn_country_spread && effective <= this.spread.spread(country);
+    if (country !== undefined && entity.kind === 'session') this.spread.record(country, effective);
+    const shared = this.sharedEgress(entity, session, from, to) || this.explainedByPopulation(session, from, to) || withinSpread;
     const hosting = to.location.datacenter === true || shared;
     if (shared && this.config.datacenter_factor === 0) return undefined;
     // 0.5 just over the limit, 1 at twice the limit (or at once).
@@ -203,7 +236,22 @@ export class ImpossibleTravelDetector implements EngineDetector {
       to: { prefix_hash: to.prefixHash, ...(to.location.country ? { country: to.location.country } : {}), accuracy_km: to.location.accuracy_km },
       ...(to.location.datacenter ? { datacenter: true } : {}),
       ...(shared ? { shared_egress: true } : {}),
+      ...(withinSpread ? { within_country_spread: true } : {}),
     });
+  }
+
+  /**
+   * Either end is a shared egress (sessions from many places move through it), or the jump
+   * stays within one country and either end is a busy network, whose registered location
+   * says little about where its many users are.
+   */
+  private explainedByPopulation(session: number, from: Sighting, to: Sighting): boolean {
+    const [a, b] = [hash32(from.prefixHash), hash32(to.prefixHash)];
+    if (this.profiles.isShared(a, to.time, to.block) || this.profiles.isShared(b, to.time, from.block)) return true;
+    const [fromCountry, toCountry] = [countryCode(from.location.country), countryCode(to.location.country)];
+    if (this.profiles.isMultinational(from.block, to.time, toCountry) || this.profiles.isMultinational(to.block, to.time, fromCountry)) return true;
+    const sameCountry = from.location.country !== undefined && from.location.country === to.location.country;
+    return sameCountry && (this.profiles.isBusy(a, to.time, session) || this.profiles.isBusy(b, to.time, session));
   }
 
   /**
