@@ -20,6 +20,18 @@ const GuestSettingsBody = Type.Object(
     require_dpop: Type.Optional(Type.Boolean()),
     require_if_match: Type.Optional(Type.Boolean()),
     transport: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('cookie')])),
+    telemetry: Type.Optional(
+      Type.Union([
+        Type.Object(
+          {
+            allowed_events: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 500, description: 'Event names POST /v1/events keeps; others are dropped.' })),
+            allowed_props: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 500, description: 'Prop keys kept; others are removed from events.' })),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ]),
+    ),
   },
   { additionalProperties: false },
 );

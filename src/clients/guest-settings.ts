@@ -6,6 +6,15 @@ export interface ClaimMapping {
   path: string;
 }
 
+/**
+ * Per-client telemetry allow-lists (issue 5 item 3), applied to every token of the client,
+ * guest or registered. Absent lists allow every event name and every prop key.
+ */
+export interface TelemetrySettings {
+  allowedEvents?: string[];
+  allowedProps?: string[];
+}
+
 /** How a client's guest sessions behave. Every field has a default a real site can live with. */
 export interface GuestSettings {
   /** May this client create guest sessions at POST /anonymous/token? */
@@ -30,6 +39,8 @@ export interface GuestSettings {
   requireIfMatch: boolean;
   /** Where the session token goes by default: the JSON body, or an HttpOnly cookie. */
   transport: 'body' | 'cookie';
+  /** Telemetry allow-lists for POST /v1/events; null allows every name and prop key. */
+  telemetry: TelemetrySettings | null;
 }
 
 export const DEFAULT_GUEST_SETTINGS: GuestSettings = {
@@ -44,6 +55,7 @@ export const DEFAULT_GUEST_SETTINGS: GuestSettings = {
   requireDpop: false,
   requireIfMatch: false,
   transport: 'body',
+  telemetry: null,
 };
 
 /** Claims a mapping may not overwrite: registered JWT claims and the ones Guestpass sets. */
@@ -72,6 +84,12 @@ export function validateGuestSettings(input: Partial<GuestSettings> | undefined)
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/.test(path)) throw invalid(`Path "${path}" must be a direct dotted path such as preferences.currency.`);
   }
   if (settings.transport !== 'body' && settings.transport !== 'cookie') throw invalid('guest.transport must be "body" or "cookie".');
+  for (const [name, list] of [['allowed_events', settings.telemetry?.allowedEvents], ['allowed_props', settings.telemetry?.allowedProps]] as const) {
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || list.length > 500 || !list.every((entry) => typeof entry === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(entry))) {
+      throw invalid(`guest.telemetry.${name} must be a list of at most 500 names of 1–64 letters, digits or . _ : -.`);
+    }
+  }
   return settings;
 }
 
@@ -88,6 +106,7 @@ export interface GuestSettingsJson {
   require_dpop?: boolean;
   require_if_match?: boolean;
   transport?: 'body' | 'cookie';
+  telemetry?: { allowed_events?: string[]; allowed_props?: string[] } | null;
 }
 
 const jsonNames: [keyof GuestSettingsJson, keyof GuestSettings][] = [
@@ -102,6 +121,7 @@ const jsonNames: [keyof GuestSettingsJson, keyof GuestSettings][] = [
   ['require_dpop', 'requireDpop'],
   ['require_if_match', 'requireIfMatch'],
   ['transport', 'transport'],
+  ['telemetry', 'telemetry'],
 ];
 
 export function guestSettingsFromJson(json: GuestSettingsJson): Partial<GuestSettings> {
@@ -110,11 +130,20 @@ export function guestSettingsFromJson(json: GuestSettingsJson): Partial<GuestSet
   if (unknown.length > 0) throw invalid(`Unknown guest setting "${unknown[0]}"; known: ${[...known].join(', ')}.`);
   const settings: Record<string, unknown> = {};
   for (const [jsonName, name] of jsonNames) if (json[jsonName] !== undefined) settings[name] = json[jsonName];
+  if (json.telemetry) {
+    const { allowed_events, allowed_props, ...rest } = json.telemetry;
+    if (Object.keys(rest).length > 0) throw invalid(`Unknown telemetry setting "${Object.keys(rest)[0]}"; known: allowed_events, allowed_props.`);
+    settings['telemetry'] = { ...(allowed_events ? { allowedEvents: allowed_events } : {}), ...(allowed_props ? { allowedProps: allowed_props } : {}) };
+  }
   return settings as Partial<GuestSettings>;
 }
 
 export function guestSettingsToJson(settings: GuestSettings): Required<GuestSettingsJson> {
   const json: Record<string, unknown> = {};
   for (const [jsonName, name] of jsonNames) json[jsonName] = settings[name];
+  const telemetry = settings.telemetry;
+  json['telemetry'] = telemetry
+    ? { ...(telemetry.allowedEvents ? { allowed_events: telemetry.allowedEvents } : {}), ...(telemetry.allowedProps ? { allowed_props: telemetry.allowedProps } : {}) }
+    : null;
   return json as unknown as Required<GuestSettingsJson>;
 }
