@@ -5,6 +5,7 @@ import { clientAdminRoutes } from '../clients/admin-routes.js';
 import { registerCors } from '../clients/cors.js';
 import { sessionsFeature } from '../sessions/index.js';
 import { oauthFeature } from '../oauth/index.js';
+import { telemetryFeature } from '../telemetry/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandlers, preRoutingErrorOptions } from './error-handler.js';
 import { loggerOptions } from './logger.js';
@@ -66,5 +67,6 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   await oauthFeature(app, ctx);
   await clientAdminRoutes(app, ctx);
   await sessionsFeature(app, ctx);
+  await telemetryFeature(app, ctx);
   return app;
 }

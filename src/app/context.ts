@@ -19,6 +19,7 @@ import { UserStore } from '../sessions/user-store.js';
 import { openDatabase, type Store } from '../storage/database.js';
 import { Metrics } from './metrics.js';
 import { migrateToLatest } from '../storage/migrate.js';
+import { TelemetryService } from '../telemetry/service.js';
 
 /** The longest lifetime any access token may have; retired signing keys outlive it. */
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 3600;
@@ -44,6 +45,7 @@ export interface AppContext {
   dpop: DpopVerifier;
   userStore: UserStore;
   guestSessions: GuestSessionService;
+  telemetry: TelemetryService;
   rateLimits: RateLimitStore;
   metrics: Metrics;
   /** The issuer; settable because port 0 is only known once the server listens. */
@@ -108,10 +110,15 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
       issuer,
       now,
       notes: { migrationsApplied, keysCreated: created, ...(masterKey.warning ? { masterKeyWarning: masterKey.warning } : {}) },
-      close: () => store.close(),
-    } as Omit<AppContext, 'guestSessions'> as AppContext;
+      // Telemetry first: its writer commits what is queued while the database is still open.
+      close: async () => {
+        await ctx.telemetry.close();
+        await store.close();
+      },
+    } as Omit<AppContext, 'guestSessions' | 'telemetry'> as AppContext;
     // The guest-session service works through the context it belongs to.
     ctx.guestSessions = new GuestSessionService({ ctx, sessions: sessionStore, users: ctx.userStore });
+    ctx.telemetry = new TelemetryService({ store, config, metrics, events, now, ...(logger ? { logger } : {}) });
     return ctx;
   } catch (error) {
     await store.close();

@@ -2,6 +2,7 @@ import { clientError } from '../clients/error-codes.js';
 import { dpopError } from '../dpop/error-codes.js';
 import { oauthError } from '../oauth/error-codes.js';
 import { sessionError } from '../sessions/error-codes.js';
+import { telemetryError } from '../telemetry/error-codes.js';
 import { httpError } from './error-codes.js';
 import type { ErrorSpec } from './errors.js';
 
@@ -12,4 +13,5 @@ export const errorCatalogues: Record<string, Record<string, ErrorSpec>> = {
   clients: clientError.catalogue,
   sessions: sessionError.catalogue,
   dpop: dpopError.catalogue,
+  telemetry: telemetryError.catalogue,
 };
