@@ -5,6 +5,7 @@ const benches: Record<string, { about: string; load: () => Promise<{ main(): Pro
   sign: { about: 'access-token signing: jose SignJWT vs node:crypto, in-process', load: () => import('./sign.js') },
   token: { about: 'client_credentials over HTTP: Guestpass vs oidc-provider vs a bare Fastify', load: () => import('./token.js') },
   anonymous: { about: 'guest-session creation and refresh over HTTP: Guestpass vs better-auth vs a bare Fastify', load: () => import('./anonymous.js') },
+  ingest: { about: 'telemetry POST /v1/events over HTTP, batches of 50 and 1, vs raw better-sqlite3 inserts of the same rows', load: () => import('./ingest.js') },
 };
 
 const name = process.argv[2];
