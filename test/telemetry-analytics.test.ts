@@ -73,7 +73,7 @@ describeEachDatabase('telemetry analytics', (database) => {
     const staging = await query('events', '&deployment=staging&interval=day');
     assert.equal(sum(staging['series'] as { events: number }[]), 1);
     const perMinute = await query('events', '&interval=minute&name=page.view');
-    assert.deepEqual((perMinute['series'] as { time: string; events: number }[]).map((point) => [Date.parse(point.time) - BASE, point.events]), [
+    assert.deepEqual((perMinute['series'] as { time: number; events: number }[]).map((point) => [point.time - BASE, point.events]), [
       [3 * MINUTE, 1],
       [4 * MINUTE, 1],
     ]);

@@ -118,6 +118,8 @@ describeEachDatabase('telemetry ingestion: POST /v1/events', (database) => {
     );
     assert.equal(inJson.status, 400);
     assert.match(inJson.body.error_description ?? '', /x-www-form-urlencoded/);
+    const plainText = await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: JSON.stringify({ events: [] }) });
+    assert.equal(plainText.status, 415, 'a sendBeacon string cannot carry the token: refused, not guessed at');
     const notJson = await json<IngestAnswer>(await fetch(`${server.url}/v1/events`, { method: 'POST', body: new URLSearchParams({ access_token: guest.token, events: '[{' }) }));
     assert.equal(notJson.status, 400);
     assert.match(notJson.body.error_description ?? '', /JSON array/);

@@ -10,7 +10,7 @@ import type { EventsTable } from './tables.js';
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
 const EventsListQuery = Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: 'At most 1000. @default 100' })) }, { additionalProperties: false });
 
-const range = (filters: Filters) => ({ from: new Date(filters.from).toISOString(), to: new Date(filters.to).toISOString() });
+const range = (filters: Filters) => ({ from: filters.from, to: filters.to });
 
 /** A stored event as the admin API shows it: what survived the privacy pipeline, nothing more. */
 function eventView(row: Selectable<EventsTable>) {
@@ -20,8 +20,8 @@ function eventView(row: Selectable<EventsTable>) {
   return {
     id: row.event_id,
     name: row.name,
-    ts: new Date(Number(row.ts)).toISOString(),
-    received_at: new Date(Number(row.received_at)).toISOString(),
+    ts: Number(row.ts),
+    received_at: Number(row.received_at),
     client_id: row.client_id,
     user_id: row.user_id,
     session_id: row.session_id,
@@ -58,7 +58,7 @@ export async function telemetryAdminRoutes(app: FastifyInstance, ctx: AppContext
       ...range(filters),
       interval: request.query.interval ?? 'hour',
       group_by: groupBy,
-      series: series.map((point) => ({ time: new Date(point.bucket).toISOString(), ...(groupBy.length > 0 ? { group: point.group } : {}), events: point.events, errors: point.errors })),
+      series: series.map((point) => ({ time: point.bucket, ...(groupBy.length > 0 ? { group: point.group } : {}), events: point.events, errors: point.errors })),
     };
   });
 
