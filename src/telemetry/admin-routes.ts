@@ -124,7 +124,7 @@ export async function telemetryAdminRoutes(app: FastifyInstance, ctx: AppContext
     { preHandler: read, schema: { tags, security, summary: 'A person’s stored events and its merged guests’, newest first', params: IdParams, querystring: EventsListQuery } },
     async (request) => {
       const userIds = await ctx.telemetry.queries.identitiesOf(request.params.id);
-      const limit = Math.min(1000, Number(request.query.limit ?? 100));
+      const limit = Math.max(1, Math.min(1000, Number(request.query.limit ?? 100)));
       return { user_ids: userIds, events: (await ctx.telemetry.queries.userEvents(userIds, limit)).map(eventView) };
     },
   );

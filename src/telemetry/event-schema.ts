@@ -10,6 +10,8 @@ export const LIMITS = {
   propStringLength: 256,
   metricKeys: 32,
   errorMessageLength: 1024,
+  /** Largest metric magnitude: sums of many stay exact in a double and finite. */
+  metricMagnitude: 1e12,
   pastMs: 7 * 86_400_000,
   futureMs: 5 * 60_000,
 } as const;
@@ -52,7 +54,12 @@ export const TelemetryEventItem = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    metrics: Type.Optional(Type.Record(Type.RegExp(METRIC_KEY), Type.Number(), { maxProperties: LIMITS.metricKeys, additionalProperties: false })),
+    metrics: Type.Optional(
+      Type.Record(Type.RegExp(METRIC_KEY), Type.Number({ minimum: -LIMITS.metricMagnitude, maximum: LIMITS.metricMagnitude }), {
+        maxProperties: LIMITS.metricKeys,
+        additionalProperties: false,
+      }),
+    ),
     error: Type.Optional(
       Type.Object(
         {
@@ -92,6 +99,6 @@ export const FIELD_HINTS: Record<string, string> = {
   ts: 'ts must be ISO 8601 with a time zone (2025-01-31T12:00:00Z) or epoch milliseconds',
   props: `props must be a flat object of at most ${LIMITS.propKeys} keys matching ${PROP_KEY.source}, each a string of at most ${LIMITS.propStringLength} characters, a number or a boolean`,
   context: 'context may hold app_version, deployment, platform and locale, each a short identifier (letters, digits and . _ - + / :)',
-  metrics: `metrics must be an object of at most ${LIMITS.metricKeys} named numbers, names matching ${METRIC_KEY.source}`,
+  metrics: `metrics must be an object of at most ${LIMITS.metricKeys} named numbers between -1e12 and 1e12, names matching ${METRIC_KEY.source}`,
   error: `error must be {type, message?}: type an identifier such as TypeError, message at most ${LIMITS.errorMessageLength} characters`,
 };

@@ -125,7 +125,8 @@ export class TelemetryStore {
     }
     await trx
       .insertInto('event_user_days')
-      .values([...days.values()])
+      // Sorted like the rollups, so concurrent transactions lock rows in one order.
+      .values([...days].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, day]) => day))
       .onConflict((oc) =>
         oc.columns(['day', 'client_id', 'user_id']).doUpdateSet({
           events: sql`event_user_days.events + excluded.events`,

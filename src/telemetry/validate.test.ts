@@ -43,6 +43,7 @@ describe('validateItem', () => {
     assert.match(rejection({ ...good, props: { 'bad key': 1 } }).description, /props has a key "bad key"/);
     assert.match(rejection({ ...good, context: { app_version: '1.0 <script>' } }).description, /^context\.app_version is not valid/);
     assert.match(rejection({ ...good, metrics: { duration_ms: '12' } }).description, /^metrics\.duration_ms/);
+    assert.match(rejection({ ...good, metrics: { duration_ms: 1e300 } }).description, /between -1e12 and 1e12/);
     assert.match(rejection({ ...good, error: { message: 'x' } }).description, /^Missing error|^error/);
     assert.equal(rejection('a string').code, 'INVALID_EVENT_ITEM');
     assert.equal(rejection(null).code, 'INVALID_EVENT_ITEM');
