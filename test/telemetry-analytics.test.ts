@@ -133,6 +133,13 @@ describeEachDatabase('telemetry analytics', (database) => {
     );
   });
 
+  it('should answer the same once the appended rollup rows are compacted', async () => {
+    const before = await Promise.all(['events', 'distinct', 'metrics', 'split', 'errors'].map((path) => query(path, path === 'events' ? '&group_by=name,app_version&interval=minute' : '')));
+    assert.ok((await server.ctx.telemetry.compactRollups()) > 0);
+    const compacted = await Promise.all(['events', 'distinct', 'metrics', 'split', 'errors'].map((path) => query(path, path === 'events' ? '&group_by=name,app_version&interval=minute' : '')));
+    assert.deepEqual(compacted, before);
+  });
+
   it('should show a person its own events and its merged guest’s', async () => {
     const listed = await admin.call('GET', `/admin/api/users/${ids.g4}/events`);
     assert.deepEqual((listed.body['user_ids'] as string[]).sort(), [ids.g2, ids.g4].sort());

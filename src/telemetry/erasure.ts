@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import { keyString, MINUTE_MS, rollupKeyOf, RollupState, type RollupKey } from './rollup.js';
 import type { TelemetryStore } from './store.js';
@@ -19,6 +19,11 @@ export interface ErasureResult {
  */
 export async function eraseEvents(store: TelemetryStore, userIds: string[], now: number): Promise<ErasureResult> {
   return store.db.transaction().execute(async (trx) => {
+    // PostgreSQL: hold off rollup appends and compaction until this commits, so a rebuilt row
+    // and an appended one never both count an event (another node's commit included). A commit
+    // already under way appends after us and counts only its own events; SQLite runs one
+    // writer at a time anyway. Erasure is rare; ingestion waits for it, at most a moment.
+    if (store.dialect === 'postgres') await sql`lock table event_rollups in share row exclusive mode`.execute(trx);
     const affected = new Map<string, RollupKey>();
     let deletedEvents = 0;
     for (let start = 0; start < userIds.length; start += ID_CHUNK) {
@@ -42,9 +47,9 @@ export async function eraseEvents(store: TelemetryStore, userIds: string[], now:
   });
 }
 
-/** Recomputes one rollup row from the raw events of its minute, or deletes it if none remain. */
+/** Recomputes one rollup key from the raw events of its minute: its rows become one, or none. */
 async function rebuildRollup(store: TelemetryStore, trx: Transaction<Database>, key: RollupKey, now: number): Promise<void> {
-  await store.lockRollup(trx, key);
+  const rows = await store.rollupRows(trx, key);
   const { bucket, ...dimensions } = key;
   const remaining = await trx
     .selectFrom('events')
@@ -53,17 +58,15 @@ async function rebuildRollup(store: TelemetryStore, trx: Transaction<Database>, 
     .where('ts', '<', bucket + MINUTE_MS)
     .where((eb) => eb.and({ ...dimensions }))
     .execute();
-  if (remaining.length === 0) {
-    await trx.deleteFrom('event_rollups').where((eb) => eb.and({ ...key })).execute();
-    return;
-  }
   const state = new RollupState();
   for (const row of remaining) {
     state.add({ ...dimensions, ts: row.ts, user_id: row.user_id, session_id: row.session_id, has_error: row.error_type !== null, metrics: JSON.parse(row.metrics) as Record<string, number> });
   }
-  await trx
-    .updateTable('event_rollups')
-    .set({ ...state.toColumns(), updated_at: now })
-    .where((eb) => eb.and({ ...key }))
-    .execute();
+  await store.replaceRollup(
+    trx,
+    key,
+    rows.map(({ id }) => id),
+    state,
+    now,
+  );
 }

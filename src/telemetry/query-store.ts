@@ -111,7 +111,8 @@ export class TelemetryQueries {
         users: state.users.estimate(),
         ...(metric ? { metric: summarizeMetric(sketch) } : {}),
       }))
-      .sort((a, b) => b.events - a.events);
+      // Busiest first; ties in a stable order, whatever order the rows came in.
+      .sort((a, b) => b.events - a.events || (JSON.stringify(a.group) < JSON.stringify(b.group) ? -1 : 1));
   }
 
   /**

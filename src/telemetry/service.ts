@@ -18,6 +18,8 @@ import { GroupCommitWriter } from './writer.js';
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
 const FIRST_PURGE_MS = 60_000;
+/** How often appended rollup rows are merged; queries are right either way, merging keeps them fast. */
+const COMPACT_INTERVAL_MS = 5_000;
 
 export interface TelemetryServiceOptions {
   store: Store;
@@ -62,6 +64,9 @@ export class TelemetryService {
   private countryReady: Promise<void> | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
   private purging: Promise<unknown> | undefined;
+  private compactTimer: NodeJS.Timeout | undefined;
+  private compacting: Promise<unknown> | undefined;
+  private closed = false;
   private readonly options: TelemetryServiceOptions;
 
   constructor(options: TelemetryServiceOptions) {
@@ -85,6 +90,7 @@ export class TelemetryService {
       }
     }
     this.schedulePurge(FIRST_PURGE_MS);
+    this.scheduleCompaction();
   }
 
   /** Stores a batch; resolves after the commit with what was accepted, repeated and rejected. */
@@ -132,10 +138,22 @@ export class TelemetryService {
     return this.store.purgeBefore(now - this.options.config.telemetryRetention * 1000);
   }
 
+  /** Merges every key's appended rollup rows into one row; returns the rows folded in. */
+  async compactRollups(): Promise<number> {
+    const batch = 5000;
+    let folded = 0;
+    for (;;) {
+      const count = await this.store.compactRollups(this.options.now(), { maxRows: batch });
+      folded += count;
+      if (count < batch || this.closed) return folded;
+    }
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.purgeTimer);
-    this.purgeTimer = undefined;
-    await this.purging;
+    clearTimeout(this.compactTimer);
+    await Promise.all([this.purging, this.compacting]);
     await this.writer.close();
   }
 
@@ -177,13 +195,25 @@ export class TelemetryService {
     for (const { step, reason } of batch.redactions) metrics.telemetryRedactions.inc({ step, reason });
   }
 
+  private scheduleCompaction(): void {
+    this.compactTimer = setTimeout(() => {
+      this.compacting = this.compactRollups()
+        .catch((error: unknown) => this.options.logger?.error({ err: error }, 'telemetry rollup compaction failed'))
+        .finally(() => {
+          this.compacting = undefined;
+          if (!this.closed) this.scheduleCompaction();
+        });
+    }, COMPACT_INTERVAL_MS);
+    this.compactTimer.unref();
+  }
+
   private schedulePurge(delay: number): void {
     this.purgeTimer = setTimeout(() => {
       this.purging = this.purgeExpired()
         .catch((error: unknown) => this.options.logger?.error({ err: error }, 'telemetry retention purge failed'))
         .finally(() => {
           this.purging = undefined;
-          if (this.purgeTimer !== undefined) this.schedulePurge(PURGE_INTERVAL_MS);
+          if (!this.closed) this.schedulePurge(PURGE_INTERVAL_MS);
         });
     }, delay);
     this.purgeTimer.unref();

@@ -1,7 +1,8 @@
 import { CompiledQuery, sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type { Dialect } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
-import { DAY_MS, groupByRollup, RollupState, type RollupInput, type RollupKey } from './rollup.js';
+import { newId } from '../crypto/ids.js';
+import { DAY_MS, groupByRollup, keyString, RollupState, type RollupInput, type RollupKey } from './rollup.js';
 import type { EventsTable } from './tables.js';
 
 export type EventRow = Insertable<EventsTable>;
@@ -16,6 +17,7 @@ export interface StoredBatch {
 const PURGE_BATCH = 5000;
 /** Rows per INSERT statement: bounds the distinct statement texts (and prepared statements) to 100. */
 const INSERT_CHUNK = 100;
+const ID_CHUNK = 500;
 
 /** Every column of `events`, in the order insertEvents binds them. */
 const EVENT_COLUMNS = [
@@ -69,43 +71,70 @@ export class TelemetryStore {
     return text;
   }
 
-  /** Adds newly stored events to their minute rollups and user days. */
+  /**
+   * Adds newly stored events to their minute rollups and user days. Rollups get one new row
+   * per key this commit touched (compaction merges them later): appending reads nothing and
+   * locks nothing that another transaction or node is writing.
+   */
   async addToAggregates(trx: Db, inputs: RollupInput[], now: number): Promise<void> {
     if (inputs.length === 0) return;
-    // Sorted, so two nodes merging into the same rows lock them in the same order (PostgreSQL).
-    const groups = [...groupByRollup(inputs)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const [, { key, state }] of groups) await this.mergeRollup(trx, key, state, now);
+    const rows = [...groupByRollup(inputs).values()].map(({ key, state }) => ({ id: newId(), ...key, ...state.toColumns(), compacted: 0, updated_at: now }));
+    await trx.insertInto('event_rollups').values(rows).execute();
     await this.addUserDays(trx, inputs);
   }
 
-  private async mergeRollup(trx: Db, key: RollupKey, state: RollupState, now: number): Promise<void> {
-    // A new row is the common case (a new minute): one statement, nothing to merge.
-    const created = await trx
-      .insertInto('event_rollups')
-      .values({ ...key, ...state.toColumns(), updated_at: now })
-      .onConflict((oc) => oc.doNothing())
-      .returning('bucket')
-      .executeTakeFirst();
-    if (created) return;
-    const current = await this.lockRollup(trx, key);
-    if (!current) throw new Error('rollup row vanished inside its transaction');
-    current.merge(state);
-    await trx
-      .updateTable('event_rollups')
-      .set({ ...current.toColumns(), updated_at: now })
-      .where((eb) => eb.and({ ...key }))
-      .execute();
-  }
-
-  /** The row of `key`, locked until the transaction ends on PostgreSQL (SQLite's writer lock covers it). */
-  async lockRollup(trx: Db, key: RollupKey): Promise<RollupState | undefined> {
+  /** Every row of one rollup key with its state; locked until the transaction ends on PostgreSQL. */
+  async rollupRows(trx: Db, key: RollupKey): Promise<{ id: string; state: RollupState }[]> {
     let query = trx
       .selectFrom('event_rollups')
-      .select(['events', 'errors', 'sessions', 'users', 'metrics'])
+      .select(['id', 'events', 'errors', 'sessions', 'users', 'metrics'])
       .where((eb) => eb.and({ ...key }));
     if (this.dialect === 'postgres') query = query.forUpdate();
-    const row = await query.executeTakeFirst();
-    return row && RollupState.fromColumns(row);
+    return (await query.execute()).map((row) => ({ id: row.id, state: RollupState.fromColumns(row) }));
+  }
+
+  /** Replaces the rows `ids` of `key` by one compacted row holding `state` (none when it counts nothing). */
+  async replaceRollup(trx: Db, key: RollupKey, ids: string[], state: RollupState, now: number): Promise<void> {
+    for (let start = 0; start < ids.length; start += ID_CHUNK) await trx.deleteFrom('event_rollups').where('id', 'in', ids.slice(start, start + ID_CHUNK)).execute();
+    if (state.events > 0) await trx.insertInto('event_rollups').values({ id: newId(), ...key, ...state.toColumns(), compacted: 1, updated_at: now }).execute();
+  }
+
+  /**
+   * Merges the rows of keys that have appended rows into one row per key, up to `maxRows`
+   * appended rows per transaction. Returns how many appended rows were folded in. Safe beside
+   * the writer (it only appends) and beside another node compacting (rows are locked, and a
+   * row merged by the other is skipped; at worst a key keeps two rows until the next run).
+   */
+  async compactRollups(now: number, { maxRows = 5000 } = {}): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const pending = await trx
+        .selectFrom('event_rollups')
+        .select(['bucket', 'client_id', 'name', 'app_version', 'deployment', 'origin', 'is_anonymous', 'country'])
+        .where('compacted', '=', 0)
+        .orderBy('bucket')
+        .limit(maxRows)
+        .execute();
+      const keys = new Map<string, RollupKey>();
+      for (const row of pending) keys.set(keyString(row), { ...row, bucket: Number(row.bucket) });
+      for (const [, key] of [...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const rows = await this.rollupRows(trx, key);
+        if (rows.length === 0) continue; // another node compacted it meanwhile
+        if (rows.length === 1) {
+          await trx.updateTable('event_rollups').set({ compacted: 1 }).where('id', '=', rows[0]!.id).execute();
+          continue;
+        }
+        const merged = new RollupState();
+        for (const { state } of rows) merged.merge(state);
+        await this.replaceRollup(
+          trx,
+          key,
+          rows.map(({ id }) => id),
+          merged,
+          now,
+        );
+      }
+      return pending.length;
+    });
   }
 
   private async addUserDays(trx: Db, inputs: RollupInput[]): Promise<void> {

@@ -39,11 +39,13 @@ export interface EventsTable {
 }
 
 /**
- * One-minute rollups, maintained in the same transaction as the events they count, so that
- * dashboards never scan raw rows. One row per minute and combination of dimensions; the
- * sketches are mergeable, so any coarser interval is a merge of minutes.
+ * One-minute rollups, written in the same transaction as the events they count, so that
+ * dashboards never scan raw rows. A key (minute and combination of dimensions) may have
+ * several rows: each commit appends its own, and compaction merges them into one. The
+ * sketches are mergeable, so a query merges a key's rows, and minutes into any interval.
  */
 export interface EventRollupsTable {
+  id: string;
   /** Minute start, epoch ms (of the event time). */
   bucket: number;
   client_id: string;
@@ -60,6 +62,8 @@ export interface EventRollupsTable {
   users: string;
   /** JSON: metric name → { sum, count, sketch } with a DDSketch (telemetry/sketches/ddsketch.ts). */
   metrics: string;
+  /** 0 for a row a commit appended, 1 for the merged row compaction wrote. */
+  compacted: number;
   updated_at: number;
 }
 

@@ -57,9 +57,14 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     assert.ok(commits.length < 20, `grouped into ${commits.length} transactions`);
     assert.equal(commits.reduce((sum, requests) => sum + requests, 0), 20);
 
-    // The rollup of that minute counts every event once, with the sessions and the metric.
-    const rollups = await store.db.selectFrom('event_rollups').selectAll().where('client_id', '=', 'client-a').execute();
+    // The rollup of that minute counts every event once, with the sessions and the metric:
+    // one appended row per commit, one row once compacted.
+    const rowsOf = () => store.db.selectFrom('event_rollups').selectAll().where('client_id', '=', 'client-a').execute();
+    assert.equal((await rowsOf()).length, commits.length);
+    await telemetry.compactRollups(Date.now());
+    const rollups = await rowsOf();
     assert.equal(rollups.length, 1);
+    assert.equal(rollups[0]!.compacted, 1);
     const state = RollupState.fromColumns(rollups[0]!);
     assert.equal(state.events, 100);
     assert.equal(state.sessions.estimate(), 20);
@@ -73,8 +78,8 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     const first = pending({ client_id: 'client-b' });
     assert.equal((await writer.write([first])).size, 1);
     assert.equal((await writer.write([first, pending({ client_id: 'client-b' })])).size, 1);
-    const rollup = await store.db.selectFrom('event_rollups').select('events').where('client_id', '=', 'client-b').executeTakeFirstOrThrow();
-    assert.equal(Number(rollup.events), 2);
+    const rollups = await store.db.selectFrom('event_rollups').select('events').where('client_id', '=', 'client-b').execute();
+    assert.deepEqual(rollups.map((row) => Number(row.events)), [1, 1]);
     const day = await store.db.selectFrom('event_user_days').selectAll().where('client_id', '=', 'client-b').executeTakeFirstOrThrow();
     assert.deepEqual([Number(day.events), Number(day.guest_events), Number(day.first_ts)], [2, 2, T0 + 5_000]);
     await writer.close();

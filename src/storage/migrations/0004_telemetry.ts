@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 /**
  * Telemetry: raw events (kept for the retention period), one-minute rollups maintained as
@@ -36,6 +36,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('event_rollups')
+    // Each commit appends one row per rollup key it touched (no read-modify-write, no row
+    // locks shared between nodes); compaction later merges a key's rows into one. Queries
+    // merge whatever rows a key has, so they are right before and after compaction.
+    .addColumn('id', 'varchar(36)', (col) => col.primaryKey())
     .addColumn('bucket', 'bigint', (col) => col.notNull())
     .addColumn('client_id', 'varchar(64)', (col) => col.notNull())
     .addColumn('name', 'varchar(64)', (col) => col.notNull())
@@ -49,10 +53,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('sessions', 'text', (col) => col.notNull())
     .addColumn('users', 'text', (col) => col.notNull())
     .addColumn('metrics', 'text', (col) => col.notNull())
+    .addColumn('compacted', 'integer', (col) => col.notNull())
     .addColumn('updated_at', 'bigint', (col) => col.notNull())
-    // Bucket first: every dashboard query is a time range.
-    .addPrimaryKeyConstraint('event_rollups_pk', ['bucket', 'client_id', 'name', 'app_version', 'deployment', 'origin', 'is_anonymous', 'country'])
     .execute();
+  // Every dashboard query is a time range; a key's rows are found through their bucket too.
+  await db.schema.createIndex('event_rollups_bucket').on('event_rollups').columns(['bucket', 'client_id', 'name']).execute();
+  // Only rows waiting for compaction: a small index the compaction job scans.
+  await db.schema.createIndex('event_rollups_pending').on('event_rollups').column('bucket').where(sql.ref('compacted'), '=', 0).execute();
 
   await db.schema
     .createTable('event_user_days')
