@@ -8,6 +8,11 @@ import type { EventsTable } from './tables.js';
 export type EventRow = Insertable<EventsTable>;
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** The idempotency key of an event as one string. */
+export function eventKey(row: { client_id: string; event_id: string }): string {
+  return `${row.client_id}\n${row.event_id}`;
+}
+
 /** Rows one request asked to store, and which of them were new (not already stored). */
 export interface StoredBatch {
   rows: EventRow[];
@@ -39,8 +44,8 @@ export class TelemetryStore {
   ) {}
 
   /**
-   * Inserts one request's rows; a (client_id, event_id) already stored is skipped (ON
-   * CONFLICT DO NOTHING) and only the new ids come back (RETURNING, both dialects).
+   * Inserts rows; a (client_id, event_id) already stored is skipped (ON CONFLICT DO NOTHING)
+   * and only the new ones come back (RETURNING, both dialects), as `eventKey`s.
    *
    * The statement is written here rather than with Kysely's builder: building and compiling
    * a 50-row insert cost about a tenth of the endpoint's CPU, and the text depends only on the
@@ -52,8 +57,8 @@ export class TelemetryStore {
       const chunk = rows.slice(start, start + INSERT_CHUNK);
       const parameters: unknown[] = [];
       for (const row of chunk) for (const column of EVENT_COLUMNS) parameters.push(row[column] ?? null);
-      const { rows: returned } = await trx.executeQuery<{ event_id: string }>(CompiledQuery.raw(this.insertSql(chunk.length), parameters));
-      for (const { event_id } of returned) inserted.add(event_id);
+      const { rows: returned } = await trx.executeQuery<{ client_id: string; event_id: string }>(CompiledQuery.raw(this.insertSql(chunk.length), parameters));
+      for (const row of returned) inserted.add(eventKey(row));
     }
     return inserted;
   }
@@ -65,7 +70,7 @@ export class TelemetryStore {
       const placeholder = this.dialect === 'postgres' ? () => `$${++next}` : () => '?';
       const row = () => `(${EVENT_COLUMNS.map(placeholder).join(', ')})`;
       const values = Array.from({ length: count }, row).join(', ');
-      text = `insert into events (${EVENT_COLUMNS.join(', ')}) values ${values} on conflict (client_id, event_id) do nothing returning event_id`;
+      text = `insert into events (${EVENT_COLUMNS.join(', ')}) values ${values} on conflict (client_id, event_id) do nothing returning client_id, event_id`;
       this.insertText.set(count, text);
     }
     return text;

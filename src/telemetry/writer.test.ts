@@ -85,6 +85,18 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     await writer.close();
   });
 
+  it('should credit an id sent by two requests of one group to the first, and a duplicate to the second', async () => {
+    const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 20 });
+    const shared = pending({ client_id: 'client-f' });
+    const otherClient = { ...shared, row: { ...shared.row, client_id: 'client-g' } };
+    const [first, second, third] = await Promise.all([writer.write([shared]), writer.write([{ ...shared }, pending({ client_id: 'client-f' })]), writer.write([otherClient])]);
+    assert.deepEqual([...first], [shared.row.event_id]);
+    assert.equal(second.size, 1);
+    assert.ok(!second.has(shared.row.event_id));
+    assert.deepEqual([...third], [shared.row.event_id], 'the same id under another client is another event');
+    await writer.close();
+  });
+
   it('should fail only the batch the database refuses when a group is committed together', async () => {
     const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 20 });
     // A name longer than its column: PostgreSQL refuses varchar(64) overflow; SQLite a NULL in a NOT NULL column.

@@ -1,5 +1,5 @@
 import type { RollupInput } from './rollup.js';
-import type { EventRow, TelemetryStore } from './store.js';
+import { eventKey, type EventRow, type TelemetryStore } from './store.js';
 
 /** One event on its way to the store: its row, and the numbers its rollup needs. */
 export interface PendingEvent {
@@ -123,18 +123,34 @@ export class GroupCommitWriter {
     );
   }
 
+  /**
+   * One transaction for the group: the rows of every request in shared INSERT statements (an
+   * id repeated by a later request of the group is that request's duplicate), then the
+   * rollups and user days of what was new. Resolves with each request's new event ids.
+   */
   private transaction(group: Waiting[]): Promise<Set<string>[]> {
     return this.store.db.transaction().execute(async (trx) => {
-      const results: Set<string>[] = [];
+      const owner = new Map<string, number>();
+      const rows: EventRow[] = [];
+      group.forEach(({ events }, index) => {
+        for (const { row } of events) {
+          const key = eventKey(row);
+          if (owner.has(key)) continue;
+          owner.set(key, index);
+          rows.push(row);
+        }
+      });
+      const inserted = await this.store.insertEvents(trx, rows);
+      const results = group.map(() => new Set<string>());
       const fresh: RollupInput[] = [];
-      for (const { events } of group) {
-        const inserted = await this.store.insertEvents(
-          trx,
-          events.map((event) => event.row),
-        );
-        results.push(inserted);
-        for (const { row, metrics } of events) if (inserted.has(row.event_id)) fresh.push(rollupInput(row, metrics));
-      }
+      group.forEach(({ events }, index) => {
+        for (const { row, metrics } of events) {
+          const key = eventKey(row);
+          if (!inserted.has(key) || owner.get(key) !== index) continue;
+          results[index]!.add(row.event_id);
+          fresh.push(rollupInput(row, metrics));
+        }
+      });
       await this.store.addToAggregates(trx, fresh, this.now());
       return results;
     });
