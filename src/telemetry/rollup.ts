@@ -20,8 +20,6 @@ export interface RollupKey {
   country: string;
 }
 
-export const ROLLUP_KEY_COLUMNS = ['bucket', 'client_id', 'name', 'app_version', 'deployment', 'origin', 'is_anonymous', 'country'] as const;
-
 /** What a stored event contributes to its rollup row. */
 export interface RollupInput extends Omit<RollupKey, 'bucket'> {
   ts: number;
@@ -89,9 +87,11 @@ export class RollupState {
   }
 }
 
+const minuteOf = (ts: number) => ts - (((ts % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
+
 export function rollupKeyOf(input: RollupInput): RollupKey {
   return {
-    bucket: input.ts - (((input.ts % MINUTE_MS) + MINUTE_MS) % MINUTE_MS),
+    bucket: minuteOf(input.ts),
     client_id: input.client_id,
     name: input.name,
     app_version: input.app_version,
@@ -102,18 +102,27 @@ export function rollupKeyOf(input: RollupInput): RollupKey {
   };
 }
 
+/**
+ * A rollup key as one string, for maps and for a stable lock order. The separator is a
+ * control character, which no dimension can contain (their schemas exclude it).
+ */
 export function keyString(key: RollupKey): string {
-  return JSON.stringify(ROLLUP_KEY_COLUMNS.map((column) => key[column]));
+  return keyOf(key, key.bucket);
+}
+
+function keyOf(dimensions: Omit<RollupKey, 'bucket'>, bucket: number): string {
+  const { client_id, name, app_version, deployment, origin, is_anonymous, country } = dimensions;
+  return `${bucket}\u0001${client_id}\u0001${name}\u0001${app_version}\u0001${deployment}\u0001${origin}\u0001${is_anonymous}\u0001${country}`;
 }
 
 /** Groups inputs by rollup row: the contributions one transaction merges into the table. */
 export function groupByRollup(inputs: Iterable<RollupInput>): Map<string, { key: RollupKey; state: RollupState }> {
   const groups = new Map<string, { key: RollupKey; state: RollupState }>();
   for (const input of inputs) {
-    const key = rollupKeyOf(input);
-    const id = keyString(key);
+    // The string first, from the input itself: an object per event only for new groups.
+    const id = keyOf(input, minuteOf(input.ts));
     let group = groups.get(id);
-    if (!group) groups.set(id, (group = { key, state: new RollupState() }));
+    if (!group) groups.set(id, (group = { key: rollupKeyOf(input), state: new RollupState() }));
     group.state.add(input);
   }
   return groups;
