@@ -7,6 +7,7 @@ import { registerCors } from '../clients/cors.js';
 import { sessionsFeature } from '../sessions/index.js';
 import { accountsFeature } from '../accounts/index.js';
 import { oauthFeature } from '../oauth/index.js';
+import { telemetryFeature } from '../telemetry/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandlers, preRoutingErrorOptions } from './error-handler.js';
 import { loggerOptions } from './logger.js';
@@ -71,5 +72,6 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   await clientAdminRoutes(app, ctx);
   await sessionsFeature(app, ctx);
   await accountsFeature(app, ctx);
+  await telemetryFeature(app, ctx);
   return app;
 }

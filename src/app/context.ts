@@ -26,6 +26,7 @@ import { createAccounts } from '../accounts/index.js';
 import type { AccountService } from '../accounts/service.js';
 import type { IdTokenVerifier } from '../accounts/id-token/verifier.js';
 import { migrateToLatest } from '../storage/migrate.js';
+import { TelemetryService } from '../telemetry/service.js';
 
 /** The longest lifetime any access token may have; retired signing keys outlive it. */
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 3600;
@@ -54,6 +55,7 @@ export interface AppContext {
   /** Registered users: sign-up, login, conversion, merging (accounts/). */
   accounts: AccountService;
   idTokens: IdTokenVerifier;
+  telemetry: TelemetryService;
   rateLimits: RateLimitStore;
   /** Anomaly detection, alerts and containment (started by the server's anomaly feature). */
   anomaly: AnomalyService;
@@ -120,11 +122,13 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
       issuer,
       now,
       notes: { migrationsApplied, keysCreated: created, ...(masterKey.warning ? { masterKeyWarning: masterKey.warning } : {}) },
+      // Telemetry first: its writer commits what is queued while the database is still open.
       close: async () => {
+        await ctx.telemetry.close();
         await ctx.accounts.close();
         await store.close();
       },
-    } as Omit<AppContext, 'guestSessions' | 'accounts' | 'idTokens' | 'anomaly'> as AppContext;
+    } as Omit<AppContext, 'guestSessions' | 'accounts' | 'idTokens' | 'anomaly' | 'telemetry'> as AppContext;
     // The guest-session and account services work through the context they belong to.
     ctx.guestSessions = new GuestSessionService({ ctx, sessions: sessionStore, users: ctx.userStore });
     Object.assign(ctx, createAccounts({ ctx, masterKey: masterKey.key, onMailError: (error) => logger?.error({ err: error }, 'sending mail failed') }));
@@ -141,6 +145,7 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
       metrics,
       now,
     });
+    ctx.telemetry = new TelemetryService({ store, config, metrics, events, now, ...(logger ? { logger } : {}) });
     return ctx;
   } catch (error) {
     await store.close();

@@ -5,6 +5,7 @@ import { clientError } from '../clients/error-codes.js';
 import { dpopError } from '../dpop/error-codes.js';
 import { oauthError } from '../oauth/error-codes.js';
 import { sessionError } from '../sessions/error-codes.js';
+import { telemetryError } from '../telemetry/error-codes.js';
 import { httpError } from './error-codes.js';
 import type { ErrorSpec } from './errors.js';
 
@@ -18,4 +19,5 @@ export const errorCatalogues: Record<string, Record<string, ErrorSpec>> = {
   accounts: accountError.catalogue,
   idToken: idTokenError.catalogue,
   anomaly: anomalyError.catalogue,
+  telemetry: telemetryError.catalogue,
 };

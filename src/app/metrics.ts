@@ -74,6 +74,34 @@ export class Metrics {
     },
   });
 
+  readonly telemetryEvents = new Counter({
+    name: 'guestpass_telemetry_events_total',
+    help: 'Telemetry events by outcome: accepted, duplicate, rejected (schema, size, time window) or dropped (privacy pipeline).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly telemetryDropped = new Counter({
+    name: 'guestpass_telemetry_privacy_dropped_total',
+    help: 'Telemetry events the privacy pipeline dropped, by step and reason.',
+    labelNames: ['step', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly telemetryRedactions = new Counter({
+    name: 'guestpass_telemetry_privacy_redactions_total',
+    help: 'Values the privacy pipeline removed or replaced in kept telemetry events, by step and reason.',
+    labelNames: ['step', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly telemetryCommits = new Histogram({
+    name: 'guestpass_telemetry_commit_seconds',
+    help: 'Group-commit transactions of telemetry events, by duration.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
   constructor({ defaultMetrics = true } = {}) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'guestpass_' });
   }

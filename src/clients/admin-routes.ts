@@ -25,6 +25,18 @@ const GuestSettingsBody = Type.Object(
         description: 'Per top-level metadata key: prefer_account, prefer_guest, union (or {"strategy": "union", "id": "sku"}), sum, latest.',
       }),
     ),
+    telemetry: Type.Optional(
+      Type.Union([
+        Type.Object(
+          {
+            allowed_events: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 500, description: 'Event names POST /v1/events keeps; others are dropped.' })),
+            allowed_props: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 500, description: 'Prop keys kept; others are removed from events.' })),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ]),
+    ),
   },
   { additionalProperties: false },
 );

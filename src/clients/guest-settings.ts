@@ -7,6 +7,15 @@ export interface ClaimMapping {
   path: string;
 }
 
+/**
+ * Per-client telemetry allow-lists (issue 5 item 3), applied to every token of the client,
+ * guest or registered. Absent lists allow every event name and every prop key.
+ */
+export interface TelemetrySettings {
+  allowedEvents?: string[];
+  allowedProps?: string[];
+}
+
 /** How a client's guest sessions behave. Every field has a default a real site can live with. */
 export interface GuestSettings {
   /** May this client create guest sessions at POST /anonymous/token? */
@@ -33,6 +42,8 @@ export interface GuestSettings {
   transport: 'body' | 'cookie';
   /** Per-key strategies for merging a guest into an existing account; override GUESTPASS_MERGE_STRATEGIES. */
   mergeStrategies: MergeStrategies;
+  /** Telemetry allow-lists for POST /v1/events; null allows every name and prop key. */
+  telemetry: TelemetrySettings | null;
 }
 
 export const DEFAULT_GUEST_SETTINGS: GuestSettings = {
@@ -48,6 +59,7 @@ export const DEFAULT_GUEST_SETTINGS: GuestSettings = {
   requireIfMatch: false,
   transport: 'body',
   mergeStrategies: {},
+  telemetry: null,
 };
 
 /** Claims a mapping may not overwrite: registered JWT claims and the ones Guestpass sets. */
@@ -81,6 +93,12 @@ export function validateGuestSettings(input: Partial<GuestSettings> | undefined)
   } catch (error) {
     throw invalid(`${(error as Error).message}.`);
   }
+  for (const [name, list] of [['allowed_events', settings.telemetry?.allowedEvents], ['allowed_props', settings.telemetry?.allowedProps]] as const) {
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || list.length > 500 || !list.every((entry) => typeof entry === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(entry))) {
+      throw invalid(`guest.telemetry.${name} must be a list of at most 500 names of 1–64 letters, digits or . _ : -.`);
+    }
+  }
   return settings;
 }
 
@@ -98,6 +116,7 @@ export interface GuestSettingsJson {
   require_if_match?: boolean;
   transport?: 'body' | 'cookie';
   merge_strategies?: Record<string, unknown>;
+  telemetry?: { allowed_events?: string[]; allowed_props?: string[] } | null;
 }
 
 const jsonNames: [keyof GuestSettingsJson, keyof GuestSettings][] = [
@@ -113,6 +132,7 @@ const jsonNames: [keyof GuestSettingsJson, keyof GuestSettings][] = [
   ['require_if_match', 'requireIfMatch'],
   ['transport', 'transport'],
   ['merge_strategies', 'mergeStrategies'],
+  ['telemetry', 'telemetry'],
 ];
 
 export function guestSettingsFromJson(json: GuestSettingsJson): Partial<GuestSettings> {
@@ -121,11 +141,20 @@ export function guestSettingsFromJson(json: GuestSettingsJson): Partial<GuestSet
   if (unknown.length > 0) throw invalid(`Unknown guest setting "${unknown[0]}"; known: ${[...known].join(', ')}.`);
   const settings: Record<string, unknown> = {};
   for (const [jsonName, name] of jsonNames) if (json[jsonName] !== undefined) settings[name] = json[jsonName];
+  if (json.telemetry) {
+    const { allowed_events, allowed_props, ...rest } = json.telemetry;
+    if (Object.keys(rest).length > 0) throw invalid(`Unknown telemetry setting "${Object.keys(rest)[0]}"; known: allowed_events, allowed_props.`);
+    settings['telemetry'] = { ...(allowed_events ? { allowedEvents: allowed_events } : {}), ...(allowed_props ? { allowedProps: allowed_props } : {}) };
+  }
   return settings as Partial<GuestSettings>;
 }
 
 export function guestSettingsToJson(settings: GuestSettings): Required<GuestSettingsJson> {
   const json: Record<string, unknown> = {};
   for (const [jsonName, name] of jsonNames) json[jsonName] = settings[name];
+  const telemetry = settings.telemetry;
+  json['telemetry'] = telemetry
+    ? { ...(telemetry.allowedEvents ? { allowed_events: telemetry.allowedEvents } : {}), ...(telemetry.allowedProps ? { allowed_props: telemetry.allowedProps } : {}) }
+    : null;
   return json as unknown as Required<GuestSettingsJson>;
 }

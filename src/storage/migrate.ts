@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import * as foundation from './migrations/0001_foundation.js';
 import * as guestSessions from './migrations/0002_guest_sessions.js';
 import * as accounts from './migrations/0003_accounts.js';
+import * as telemetry from './migrations/0004_telemetry.js';
 import * as anomaly from './migrations/0005_anomaly.js';
 import type { Store } from './database.js';
 
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_guest_sessions': guestSessions,
   '0003_accounts': accounts,
+  '0004_telemetry': telemetry,
   '0005_anomaly': anomaly,
 };
 

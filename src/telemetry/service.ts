@@ -1,0 +1,221 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../app/metrics.js';
+import { networkField } from '../app/network.js';
+import type { Client } from '../clients/types.js';
+import type { Config } from '../config/index.js';
+import type { EventBus } from '../events/bus.js';
+import type { AccessTokenClaims } from '../oauth/access-token.js';
+import type { Store } from '../storage/database.js';
+import { countryResolverFor, type CountryResolver } from './country.js';
+import { eraseEvents, type ErasureResult } from './erasure.js';
+import { telemetryError } from './error-codes.js';
+import { prepareBatch, type PreparedBatch, type Rejection } from './ingest.js';
+import { EventLimiter } from './limits.js';
+import { PRIVACY_REASONS } from './privacy/index.js';
+import { TelemetryQueries } from './query-store.js';
+import { TelemetryStore } from './store.js';
+import { GroupCommitWriter } from './writer.js';
+
+const PURGE_INTERVAL_MS = 10 * 60_000;
+const FIRST_PURGE_MS = 60_000;
+/** How often appended rollup rows are merged; queries are right either way, merging keeps them fast. */
+const COMPACT_INTERVAL_MS = 5_000;
+
+export interface TelemetryServiceOptions {
+  store: Store;
+  config: Config;
+  metrics: Metrics;
+  events: EventBus;
+  now: () => number;
+  /** Replaces the resolver GUESTPASS_TELEMETRY_COUNTRY_DB names (e.g. the anomaly feature's shared one). */
+  country?: CountryResolver;
+  logger?: Pick<Logger, 'error'>;
+}
+
+/** One request to POST /v1/events, as the route hands it over. */
+export interface IngestInput {
+  claims: AccessTokenClaims;
+  client: Client;
+  items: readonly unknown[];
+  /** Host of the Origin header, or ''. */
+  origin: string;
+  /** Used for the country and the network prefix of the domain event; never stored. */
+  ip: string;
+}
+
+/** The 202 body (issue 5 item 2). */
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: Rejection[];
+}
+
+/**
+ * Telemetry: ingestion (limits → validation → privacy pipeline → group commit), analytics
+ * reads, erasure and retention. Owns a purge timer and the writer; `close()` stops both after
+ * committing what is queued.
+ */
+export class TelemetryService {
+  readonly queries: TelemetryQueries;
+  private readonly store: TelemetryStore;
+  private readonly writer: GroupCommitWriter;
+  private readonly limiter: EventLimiter;
+  private readonly country: CountryResolver;
+  private countryReady: Promise<void> | undefined;
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private purging: Promise<unknown> | undefined;
+  private compactTimer: NodeJS.Timeout | undefined;
+  private compacting: Promise<unknown> | undefined;
+  private closed = false;
+  private readonly options: TelemetryServiceOptions;
+
+  constructor(options: TelemetryServiceOptions) {
+    this.options = options;
+    const { store, config, metrics, now } = options;
+    this.store = new TelemetryStore(store.db, store.dialect);
+    this.queries = new TelemetryQueries(store.db);
+    this.writer = new GroupCommitWriter({
+      store: this.store,
+      intervalMs: config.telemetryCommitInterval * 1000,
+      now,
+      onCommit: (_events, _requests, seconds) => metrics.telemetryCommits.observe(seconds),
+    });
+    this.limiter = new EventLimiter({ now });
+    this.country = options.country ?? countryResolverFor(config.telemetryCountryDb);
+    // Counters start at zero for every step and reason, so a dashboard sees them before the first hit.
+    for (const [step, reasons] of Object.entries(PRIVACY_REASONS)) {
+      for (const reason of reasons) {
+        metrics.telemetryDropped.inc({ step, reason }, 0);
+        metrics.telemetryRedactions.inc({ step, reason }, 0);
+      }
+    }
+    this.schedulePurge(FIRST_PURGE_MS);
+    this.scheduleCompaction();
+  }
+
+  /** Stores a batch; resolves after the commit with what was accepted, repeated and rejected. */
+  async ingest(input: IngestInput): Promise<IngestResult> {
+    const { claims, client, items } = input;
+    this.enforceLimits(claims, items.length);
+    const now = this.options.now();
+    const batch = prepareBatch(
+      items,
+      {
+        clientId: client.id,
+        userId: claims.sub,
+        sessionId: claims.sid ?? null,
+        isAnonymous: claims.is_anonymous === true,
+        origin: input.origin,
+        country: await this.countryOf(input.ip),
+        receivedAt: now,
+      },
+      client.guest.telemetry ?? {},
+    );
+    const inserted = await this.writer.write(batch.pending);
+    const result = { accepted: inserted.size, duplicates: batch.pending.length - inserted.size + batch.repeats, rejected: batch.rejected };
+    this.count(batch, result);
+    this.options.events.emit('telemetry.ingested', {
+      time: now,
+      client_id: client.id,
+      subject: claims.sub,
+      // A client_credentials token has no session; its subject stands in for one.
+      session_id: claims.sid ?? claims.sub,
+      accepted: result.accepted,
+      rejected: result.rejected.length,
+      ...networkField(input.ip),
+    });
+    return result;
+  }
+
+  /** Erases a person's events and its merged guests' (DELETE /admin/api/users/:id/events). */
+  async erase(userId: string): Promise<ErasureResult & { userIds: string[] }> {
+    const userIds = await this.queries.identitiesOf(userId);
+    return { ...(await eraseEvents(this.store, userIds, this.options.now())), userIds };
+  }
+
+  /** Deletes events, rollups and user days older than the retention period. */
+  purgeExpired(now = this.options.now()): Promise<number> {
+    return this.store.purgeBefore(now - this.options.config.telemetryRetention * 1000);
+  }
+
+  /** Merges every key's appended rollup rows into one row; returns the rows folded in. */
+  async compactRollups(): Promise<number> {
+    const batch = 5000;
+    let folded = 0;
+    for (;;) {
+      const count = await this.store.compactRollups(this.options.now(), { maxRows: batch });
+      folded += count;
+      if (count < batch || this.closed) return folded;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.purgeTimer);
+    clearTimeout(this.compactTimer);
+    await Promise.all([this.purging, this.compacting]);
+    await this.writer.close();
+  }
+
+  /** Issue 5 item 5: events per minute per session and per client; the batch fits both or neither counts. */
+  private enforceLimits(claims: AccessTokenClaims, events: number): void {
+    const { config } = this.options;
+    const rules = [
+      { key: `session:${claims.sid ?? `sub:${claims.sub}`}`, limit: config.telemetryEventsPerMinutePerSession, code: 'SESSION_EVENT_LIMIT' as const, who: 'this session' },
+      { key: `client:${claims.client_id}`, limit: config.telemetryEventsPerMinutePerClient, code: 'CLIENT_EVENT_LIMIT' as const, who: 'this client' },
+    ];
+    for (const rule of rules) {
+      const verdict = this.limiter.check(rule.key, events, rule.limit);
+      if (!verdict.allowed) {
+        throw telemetryError(
+          rule.code,
+          `${events} more events would exceed the limit of ${rule.limit} events per minute for ${rule.who}; retry after ${verdict.retryAfterSeconds} s${events > rule.limit ? ' with a smaller batch' : ''}.`,
+          { 'Retry-After': String(verdict.retryAfterSeconds) },
+        );
+      }
+    }
+    for (const rule of rules) this.limiter.take(rule.key, events, rule.limit);
+  }
+
+  private async countryOf(ip: string): Promise<string> {
+    this.countryReady ??= (this.country.ready?.() ?? Promise.resolve()).catch((error: unknown) => {
+      this.options.logger?.error({ err: error }, 'the country database could not be loaded; telemetry is stored without countries');
+    });
+    await this.countryReady;
+    return this.country.resolve(ip)?.country ?? '';
+  }
+
+  private count(batch: PreparedBatch, result: IngestResult): void {
+    const { metrics } = this.options;
+    metrics.telemetryEvents.inc({ outcome: 'accepted' }, result.accepted);
+    metrics.telemetryEvents.inc({ outcome: 'duplicate' }, result.duplicates);
+    metrics.telemetryEvents.inc({ outcome: 'dropped' }, batch.dropped.length);
+    metrics.telemetryEvents.inc({ outcome: 'rejected' }, result.rejected.length - batch.dropped.length);
+    for (const { step, reason } of batch.dropped) metrics.telemetryDropped.inc({ step, reason });
+    for (const { step, reason } of batch.redactions) metrics.telemetryRedactions.inc({ step, reason });
+  }
+
+  private scheduleCompaction(): void {
+    this.compactTimer = setTimeout(() => {
+      this.compacting = this.compactRollups()
+        .catch((error: unknown) => this.options.logger?.error({ err: error }, 'telemetry rollup compaction failed'))
+        .finally(() => {
+          this.compacting = undefined;
+          if (!this.closed) this.scheduleCompaction();
+        });
+    }, COMPACT_INTERVAL_MS);
+    this.compactTimer.unref();
+  }
+
+  private schedulePurge(delay: number): void {
+    this.purgeTimer = setTimeout(() => {
+      this.purging = this.purgeExpired()
+        .catch((error: unknown) => this.options.logger?.error({ err: error }, 'telemetry retention purge failed'))
+        .finally(() => {
+          this.purging = undefined;
+          if (!this.closed) this.schedulePurge(PURGE_INTERVAL_MS);
+        });
+    }, delay);
+    this.purgeTimer.unref();
+  }
+}
