@@ -145,7 +145,7 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
       metrics,
       now,
     });
-    ctx.telemetry = new TelemetryService({ store, config, metrics, events, now, ...(logger ? { logger } : {}) });
+    ctx.telemetry = new TelemetryService({ store, config, metrics, events, now, ...(logger ? { logger } : {}), isQuarantined: (sessionId) => ctx.anomaly.isQuarantined(sessionId) });
     return ctx;
   } catch (error) {
     await store.close();

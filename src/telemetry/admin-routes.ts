@@ -33,6 +33,7 @@ function eventView(row: Selectable<EventsTable>) {
     metrics: JSON.parse(row.metrics) as Record<string, number>,
     error: row.error_type === null ? null : { type: row.error_type, ...(row.error_message !== null ? { message: row.error_message } : {}) },
     redactions: row.redactions,
+    quarantined: row.quarantined === 1,
   };
 }
 

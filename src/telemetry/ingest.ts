@@ -15,6 +15,8 @@ export interface ServerStamp {
   /** ISO 3166-1 alpha-2, or ''. */
   country: string;
   receivedAt: number;
+  /** The session is quarantined by anomaly containment: its events are tagged, not dropped. */
+  quarantined: boolean;
 }
 
 export interface Rejection {
@@ -85,6 +87,7 @@ export function prepareBatch(items: readonly unknown[], stamp: ServerStamp, poli
       error_type: event.error?.type ?? null,
       error_message: event.error?.message ?? null,
       redactions: outcome.redactions.length,
+      quarantined: stamp.quarantined ? 1 : 0,
     };
     batch.pending.push({ row, metrics: event.metrics });
   }

@@ -30,6 +30,8 @@ export interface TelemetryServiceOptions {
   /** Replaces the resolver GUESTPASS_TELEMETRY_COUNTRY_DB names (e.g. the anomaly feature's shared one). */
   country?: CountryResolver;
   logger?: Pick<Logger, 'error'>;
+  /** Anomaly containment: a quarantined session's events are kept but tagged (issue 6 §5). */
+  isQuarantined?: (sessionId: string) => boolean;
 }
 
 /** One request to POST /v1/events, as the route hands it over. */
@@ -108,6 +110,7 @@ export class TelemetryService {
         origin: input.origin,
         country: await this.countryOf(input.ip),
         receivedAt: now,
+        quarantined: claims.sid !== undefined && this.options.isQuarantined?.(claims.sid) === true,
       },
       client.guest.telemetry ?? {},
     );

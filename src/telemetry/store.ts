@@ -27,7 +27,7 @@ const ID_CHUNK = 500;
 /** Every column of `events`, in the order insertEvents binds them. */
 const EVENT_COLUMNS = [
   'client_id', 'event_id', 'name', 'ts', 'received_at', 'user_id', 'session_id', 'is_anonymous', 'app_version', 'deployment',
-  'platform', 'locale', 'origin', 'country', 'props', 'metrics', 'error_type', 'error_message', 'redactions',
+  'platform', 'locale', 'origin', 'country', 'props', 'metrics', 'error_type', 'error_message', 'redactions', 'quarantined',
 ] as const satisfies readonly (keyof EventsTable)[];
 
 /**

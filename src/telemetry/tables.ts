@@ -36,6 +36,8 @@ export interface EventsTable {
   error_message: string | null;
   /** How many values the privacy pipeline redacted in this event. */
   redactions: number;
+  /** 1 when the session was quarantined by anomaly containment at ingestion. */
+  quarantined: number;
 }
 
 /**

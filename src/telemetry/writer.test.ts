@@ -32,6 +32,7 @@ function pending(overrides: Partial<EventRow> = {}, metrics: Record<string, numb
       error_type: null,
       error_message: null,
       redactions: 0,
+      quarantined: 0,
       ...overrides,
     },
     metrics,
