@@ -1,4 +1,4 @@
-import { Lru } from '../geo/lru.js';
+import { BoundedLru } from '../sketches/lru.js';
 import type { ContainmentAction, Finding } from '../types.js';
 
 /** An alert this node raised recently, with the repeats not yet written. */
@@ -24,11 +24,11 @@ export function dedupeKey(finding: Finding): string {
  * (a repeat of a forgotten one becomes an upsert that folds into the stored row).
  */
 export class AlertDedupe {
-  private readonly open: Lru<string, OpenAlert>;
+  private readonly open: BoundedLru<string, OpenAlert>;
   private readonly dirty = new Set<string>();
 
   constructor(capacity = 10_000) {
-    this.open = new Lru(capacity);
+    this.open = new BoundedLru(capacity);
   }
 
   /** Folds a repeat into its open alert and returns it; undefined when the finding is new here. */

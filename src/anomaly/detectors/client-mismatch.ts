@@ -1,6 +1,6 @@
 import type { DetectorCommon } from '../config.js';
 import type { DetectionContext, DetectionInput, Finding } from '../types.js';
-import { finding, NONE, networkEvidence, type EngineDetector } from './common.js';
+import { invariantFinding, NONE, type EngineDetector } from './common.js';
 
 /**
  * A session token was presented by another client than the one it was issued to. A refresh
@@ -15,21 +15,11 @@ export class ClientMismatchDetector implements EngineDetector {
 
   observe(input: DetectionInput, context: DetectionContext): Finding[] {
     if (input.type !== 'session.client_mismatch') return NONE;
-    return [
-      finding(
-        this.name,
-        this.config,
-        { kind: 'session', id: input.session_id },
-        input.time,
-        1,
-        {
-          session_client_id: input.session_client_id,
-          ...(input.client_id ? { presenting_client_id: input.client_id } : {}),
-          ...(input.subject ? { user_id: input.subject } : {}),
-          ...networkEvidence(input, context),
-        },
-        'high',
-      ),
-    ];
+    const evidence = {
+      session_client_id: input.session_client_id,
+      ...(input.client_id ? { presenting_client_id: input.client_id } : {}),
+      ...(input.subject ? { user_id: input.subject } : {}),
+    };
+    return invariantFinding(this.name, this.config, { kind: 'session', id: input.session_id }, input, context, evidence, 'high');
   }
 }

@@ -63,6 +63,19 @@ export function alertWindowStart(time: number, config: DetectorCommon): number {
   return Math.floor(time / span) * span;
 }
 
+/** A broken invariant (certain, no learning): one finding of score 1 with where it came from. */
+export function invariantFinding(
+  detector: string,
+  config: DetectorCommon,
+  entity: Entity,
+  input: DetectionInput,
+  context: DetectionContext,
+  evidence: Record<string, unknown>,
+  severity: Severity,
+): Finding[] {
+  return [finding(detector, config, entity, input.time, 1, { ...evidence, ...networkEvidence(input, context) }, severity)];
+}
+
 /** A finding with the detector's weight applied and its alert window filled in. */
 export function finding(
   detector: string,

@@ -1,6 +1,6 @@
 import type { DetectorCommon } from '../config.js';
 import type { DetectionContext, DetectionInput, Entity, Finding } from '../types.js';
-import { finding, NONE, networkEvidence, type EngineDetector } from './common.js';
+import { invariantFinding, NONE, type EngineDetector } from './common.js';
 
 /**
  * DPoP (RFC 9449) broken: a bound session or token presented with a proof from another key
@@ -20,22 +20,12 @@ export class DpopMismatchDetector implements EngineDetector {
       input.type === 'dpop.key_mismatch'
         ? { kind: 'key_mismatch', expected_jkt: short(input.expected_jkt), presented_jkt: short(input.presented_jkt) }
         : { kind: 'proof_replayed', jkt: short(input.jkt) };
-    return [
-      finding(
-        this.name,
-        this.config,
-        entityOf(input),
-        input.time,
-        1,
-        {
-          ...detail,
-          ...(input.session_id && input.subject ? { user_id: input.subject } : {}),
-          ...(input.client_id ? { client_id: input.client_id } : {}),
-          ...networkEvidence(input, context),
-        },
-        'high',
-      ),
-    ];
+    const evidence = {
+      ...detail,
+      ...(input.session_id && input.subject ? { user_id: input.subject } : {}),
+      ...(input.client_id ? { client_id: input.client_id } : {}),
+    };
+    return invariantFinding(this.name, this.config, entityOf(input), input, context, evidence, 'high');
   }
 }
 

@@ -1,6 +1,6 @@
 import type { DetectorCommon } from '../config.js';
 import type { DetectionContext, DetectionInput, Finding } from '../types.js';
-import { finding, NONE, networkEvidence, type EngineDetector } from './common.js';
+import { invariantFinding, NONE, type EngineDetector } from './common.js';
 
 /**
  * A session token older than the session's current generation was presented: the token was
@@ -15,22 +15,12 @@ export class TokenReuseDetector implements EngineDetector {
 
   observe(input: DetectionInput, context: DetectionContext): Finding[] {
     if (input.type !== 'token.reused') return NONE;
-    return [
-      finding(
-        this.name,
-        this.config,
-        { kind: 'session', id: input.session_id },
-        input.time,
-        1,
-        {
-          presented_generation: input.presented_generation,
-          current_generation: input.current_generation,
-          ...(input.subject ? { user_id: input.subject } : {}),
-          ...(input.client_id ? { client_id: input.client_id } : {}),
-          ...networkEvidence(input, context),
-        },
-        'critical',
-      ),
-    ];
+    const evidence = {
+      presented_generation: input.presented_generation,
+      current_generation: input.current_generation,
+      ...(input.subject ? { user_id: input.subject } : {}),
+      ...(input.client_id ? { client_id: input.client_id } : {}),
+    };
+    return invariantFinding(this.name, this.config, { kind: 'session', id: input.session_id }, input, context, evidence, 'critical');
   }
 }

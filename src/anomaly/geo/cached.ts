@@ -1,6 +1,6 @@
 import type { GeoLocation } from '../types.js';
 import type { AsnDatabase } from './asn.js';
-import { Lru } from './lru.js';
+import { BoundedLru } from '../sketches/lru.js';
 import { prefixAddress, prefixKey } from './prefix.js';
 import type { LoadableGeoResolver } from './resolver.js';
 
@@ -20,14 +20,14 @@ export interface CachedGeoResolverOptions {
 export class CachedGeoResolver implements LoadableGeoResolver {
   private readonly city: LoadableGeoResolver | undefined;
   private readonly asn: AsnDatabase | undefined;
-  private readonly cache: Lru<string, GeoLocation | undefined>;
+  private readonly cache: BoundedLru<string, GeoLocation | undefined>;
   hits = 0;
   misses = 0;
 
   constructor({ city, asn, capacity = 50_000 }: CachedGeoResolverOptions) {
     this.city = city;
     this.asn = asn;
-    this.cache = new Lru(capacity);
+    this.cache = new BoundedLru(capacity);
   }
 
   async ready(): Promise<void> {

@@ -12,7 +12,7 @@ import {
   prefixAddress,
   prefixKey,
 } from './index.js';
-import { Lru } from './lru.js';
+import { BoundedLru } from '../sketches/lru.js';
 
 describe('DB-IP City Lite resolver (bundled)', () => {
   const geo = createDefaultGeoResolver({});
@@ -107,7 +107,7 @@ describe('prefixes and the LRU', () => {
   });
 
   it('should keep at most its capacity, evicting the least recently used', () => {
-    const lru = new Lru<string, number>(2);
+    const lru = new BoundedLru<string, number>(2);
     lru.set('a', 1);
     lru.set('b', 2);
     lru.get('a');

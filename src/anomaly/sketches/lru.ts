@@ -2,7 +2,7 @@ import { hash64 } from './hash.js';
 
 /**
  * A bounded least-recently-used map for small tables (clients, prefixes with failed logins,
- * allow-listed entities). A Map keeps insertion order, so re-inserting on a hit moves a key to
+ * allow-listed entities, geo answers per prefix, open alerts). A Map keeps insertion order, so re-inserting on a hit moves a key to
  * the young end and the oldest key is always the first: O(1) both ways.
  */
 export class BoundedLru<K, V> {
@@ -18,12 +18,17 @@ export class BoundedLru<K, V> {
     return this.entries.size;
   }
 
+  /** The value, made young; `has` tells a cached undefined from a miss. */
   get(key: K): V | undefined {
     const value = this.entries.get(key);
-    if (value === undefined) return undefined;
+    if (value === undefined && !this.entries.has(key)) return undefined;
     this.entries.delete(key);
-    this.entries.set(key, value);
+    this.entries.set(key, value as V);
     return value;
+  }
+
+  has(key: K): boolean {
+    return this.entries.has(key);
   }
 
   /** The value without making it young. */
