@@ -9,16 +9,7 @@ export const DAY_MS = 86_400_000;
 const MAX_METRICS_PER_ROW = 64;
 
 /** The dimensions of one rollup row; '' stands for "not sent". */
-export interface RollupKey {
-  bucket: number;
-  client_id: string;
-  name: string;
-  app_version: string;
-  deployment: string;
-  origin: string;
-  is_anonymous: number;
-  country: string;
-}
+export type RollupKey = Pick<EventRollupsTable, 'bucket' | 'client_id' | 'name' | 'app_version' | 'deployment' | 'origin' | 'is_anonymous' | 'country'>;
 
 /** What a stored event contributes to its rollup row. */
 export interface RollupInput extends Omit<RollupKey, 'bucket'> {
