@@ -1,6 +1,8 @@
 import type { SessionRateConfig } from '../config.js';
 import { SlotTable, type ColumnHandle } from '../sketches/lru.js';
 import { modifiedZ, RobustWindow, scoreFromZ } from '../sketches/robust.js';
+import type { DetectionContext, DetectionInput, Finding } from '../types.js';
+import { finding, networkEvidence, NONE, type EngineDetector } from './common.js';
 
 /** Why a session's rate is anomalous, for the finding's evidence. */
 export interface RateVerdict {
@@ -85,5 +87,47 @@ export class SessionRate {
       z: Math.round(z * 100) / 100,
       baseline: { median_rate: Math.round(Math.expm1(median) * 100) / 100, mad_log: Math.round(mad * 1000) / 1000, samples: this.baseline.count },
     };
+  }
+}
+
+/**
+ * refresh_storm and ingestion_spike: one session's count per window against the population.
+ * Subclasses say which event counts, by how much, and what the count is called in evidence.
+ */
+export abstract class SessionRateDetector implements EngineDetector {
+  abstract readonly name: string;
+  private readonly rate: SessionRate;
+
+  constructor(
+    protected readonly config: SessionRateConfig,
+    coldFloorFactor: number,
+  ) {
+    this.rate = new SessionRate(config, coldFloorFactor);
+  }
+
+  get approxBytes(): number {
+    return this.rate.approxBytes;
+  }
+
+  abstract observe(input: DetectionInput, context: DetectionContext): Finding[];
+
+  /** Counts `amount` for the event's session; a finding when the window's count is anomalous. */
+  protected count(input: DetectionInput & { session_id: string }, context: DetectionContext, amount: number, countName: string, extra: Record<string, unknown> = {}): Finding[] {
+    const entity = { kind: 'session', id: input.session_id } as const;
+    const verdict = this.rate.add(input.session_id, input.time, amount, () => !context.isAllowListed(entity, input.time));
+    if (!verdict) return NONE;
+    return [
+      finding(this.name, this.config, entity, input.time, verdict.score, {
+        [countName]: verdict.count,
+        window_s: this.config.window_s,
+        window_start: verdict.window_start,
+        floor: this.config.floor,
+        z: verdict.z ?? null,
+        baseline: verdict.baseline ?? 'warming up',
+        ...extra,
+        ...(input.client_id ? { client_id: input.client_id } : {}),
+        ...networkEvidence(input, context),
+      }),
+    ];
   }
 }
