@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
-import { networkField } from '../../app/network.js';
 import type { Client } from '../../clients/types.js';
 import { enforceRateLimits } from '../../ratelimit/index.js';
 import { sessionError } from '../../sessions/error-codes.js';
@@ -51,10 +50,6 @@ export async function guestFromSessionToken(ctx: AppContext, sessionToken: strin
   const session = await ctx.guestSessions.authenticate(sessionToken);
   if (session.cid !== client.id) throw sessionError('SESSION_CLIENT_MISMATCH', 'This session token was issued to another client; send it with its own client_id.');
   return { userId: session.uid, sessionId: session.sid, clientId: session.cid };
-}
-
-export function networkFieldOf(request: FastifyRequest) {
-  return networkField(request.ip);
 }
 
 export function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {

@@ -1,10 +1,11 @@
+import { networkField } from '../../app/network.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { GuestpassError } from '../../app/errors.js';
 import { requireAccessToken } from '../../oauth/bearer.js';
 import { gatherFacts } from '../../sessions/routes.js';
 import { MAIL_SENT_RESPONSE } from '../service.js';
-import { ClientFields, Email, limitByIp, networkFieldOf, Password, type AccountsRouteContext } from './common.js';
+import { ClientFields, Email, limitByIp, Password, type AccountsRouteContext } from './common.js';
 import { confirmEmailPage, resetPasswordPage, resultPage } from './pages.js';
 
 const TokenQuery = Type.Object({ token: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
@@ -38,7 +39,7 @@ export async function passwordRoutes(app: FastifyInstance, { ctx, accounts }: Ac
     async (request, reply) => {
       await limitByIp(ctx, request);
       try {
-        await accounts.verifyLink(request.body.token, networkFieldOf(request).network);
+        await accounts.verifyLink(request.body.token, networkField(request.ip).network);
         return resultPage(reply, 200, 'Address confirmed', 'Your e-mail address is confirmed. You can go back to the app.');
       } catch (error) {
         if (error instanceof GuestpassError && error.status < 500) return resultPage(reply, error.status, 'This link cannot be used', error.message);
@@ -80,7 +81,7 @@ export async function passwordRoutes(app: FastifyInstance, { ctx, accounts }: Ac
       await limitByIp(ctx, request);
       const fromForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') === true;
       try {
-        const userId = await accounts.resetPassword(request.body, networkFieldOf(request).network);
+        const userId = await accounts.resetPassword(request.body, networkField(request.ip).network);
         if (fromForm) return resultPage(reply, 200, 'Password changed', 'Your password is changed. Sign in again in the app.');
         return { status: 'password_reset', user_id: userId };
       } catch (error) {

@@ -1,3 +1,4 @@
+import { networkField } from '../../app/network.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { advertiseDpopNonce } from '../../oauth/dpop-binding.js';
@@ -7,7 +8,7 @@ import { gatherFacts } from '../../sessions/routes.js';
 import type { GuestTokenResponse } from '../../sessions/types.js';
 import { accountError } from '../error-codes.js';
 import { MAIL_SENT_RESPONSE, type Verified } from '../service.js';
-import { ClientFields, Email, guestFromSessionToken, limitByAccount, limitByIp, networkFieldOf, Password, pick, SessionTokenField, TokenRequestFields, type AccountsRouteContext } from './common.js';
+import { ClientFields, Email, guestFromSessionToken, limitByAccount, limitByIp, Password, pick, SessionTokenField, TokenRequestFields, type AccountsRouteContext } from './common.js';
 
 const SignupBody = Type.Object(
   { email: Email, password: Type.Optional(Password), session_token: SessionTokenField, ...ClientFields },
@@ -45,7 +46,7 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
       const { client } = await gatherFacts(ctx, request, request.body);
       const guest = await guestFromSessionToken(ctx, request.body.session_token, client);
       if (guest && !(await accounts.isLiveGuest(guest.userId))) throw accountError('NOT_A_GUEST');
-      await accounts.signUp({ email: request.body.email, ...pick(request.body, ['password']), ...(guest ? { guest } : {}), client, ...networkFieldOf(request) });
+      await accounts.signUp({ email: request.body.email, ...pick(request.body, ['password']), ...(guest ? { guest } : {}), client, ...networkField(request.ip) });
       return reply.code(202).send(MAIL_SENT_RESPONSE);
     },
   );
@@ -80,7 +81,7 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
         throw error;
       });
       const guest = await guestFromSessionToken(ctx, body.session_token, facts.client);
-      const { account, merged } = await accounts.logIn({ email: body.email, password: body.password, client: facts.client, ...(guest ? { guest } : {}), ...networkFieldOf(request) });
+      const { account, merged } = await accounts.logIn({ email: body.email, password: body.password, client: facts.client, ...(guest ? { guest } : {}), ...networkField(request.ip) });
       const tokens = await accounts.issueTokens(facts, account, pick(body, ['scope', 'audience', 'resource']));
       accounts.loginSucceeded(account, tokens, facts.client, 'password', facts.network);
       ctx.metrics.tokensIssued.inc({ grant_type: 'password' });
@@ -96,7 +97,7 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
       const caller = await resolveSessionCaller(ctx, request);
       if (!(await accounts.isLiveGuest(caller.session.uid))) throw accountError('NOT_A_GUEST');
       const guest = { userId: caller.session.uid, sessionId: caller.session.sid, clientId: caller.session.cid };
-      await accounts.convert({ email: request.body.email, guest, ...networkFieldOf(request) });
+      await accounts.convert({ email: request.body.email, guest, ...networkField(request.ip) });
       return reply.code(202).send(MAIL_SENT_RESPONSE);
     },
   );
