@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { accountError } from '../../src/accounts/error-codes.js';
 import { PROOF_TTL_MS } from '../../src/accounts/proofs.js';
-import { InProcessAdmin, linkTokenIn, nextMailTo, postForm, postJson, textOf, uniqueEmail } from '../helpers/accounts.js';
+import { linkTokenIn, nextMailTo, postForm, postJson, textOf, uniqueEmail, startMailedServer, type MailedServer } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { claimsOf, createGuest, GuestAdmin, refreshGuest } from '../helpers/guests.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { codeIn, linkIn, startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
+import type { TestServer } from '../helpers/server.js';
+import { codeIn, linkIn, type SmtpCapture } from '../helpers/smtp-capture.js';
 
 const PASSWORD = 'a long and unusual passphrase';
 const describe = (code: keyof typeof accountError.catalogue) => accountError.catalogue[code].description;
@@ -20,16 +20,12 @@ describeEachDatabase('e-mail verification codes and links', (database) => {
   let admin: GuestAdmin;
   let clientId: string;
 
+  let fixture: MailedServer;
   before(async () => {
-    smtp = await startSmtpCapture();
-    server = await startTestServer({ database, env: { GUESTPASS_SMTP_URL: smtp.url, GUESTPASS_LOGIN_RATE_LIMIT_PER_IP: '10000' } });
-    admin = new InProcessAdmin(server);
-    clientId = await admin.publicClient();
+    fixture = await startMailedServer(database);
+    ({ smtp, server, admin, clientId } = fixture);
   });
-  after(async () => {
-    await server?.stop();
-    await smtp?.stop();
-  });
+  after(() => fixture?.stop());
 
   /** Signs up and returns the mail that came for it. */
   const signUp = async (email: string, extra: Record<string, unknown> = {}) => {

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { accountError } from '../../src/accounts/error-codes.js';
 import { MAIL_SENT_RESPONSE } from '../../src/accounts/service.js';
-import { getWithToken, InProcessAdmin, nextMailTo, patchWithToken, postJson, register, uniqueEmail } from '../helpers/accounts.js';
+import { getWithToken, nextMailTo, patchWithToken, postJson, register, uniqueEmail, startMailedServer, type MailedServer } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { claimsOf, createGuest, GuestAdmin, json, ORIGIN, refreshGuest } from '../helpers/guests.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { codeIn, startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
+import type { TestServer } from '../helpers/server.js';
+import { codeIn, type SmtpCapture } from '../helpers/smtp-capture.js';
 
 const PASSWORD = 'chosen after converting';
 
@@ -16,19 +16,12 @@ describeEachDatabase('convert first, password later', (database) => {
   let admin: GuestAdmin;
   let clientId: string;
 
+  let fixture: MailedServer;
   before(async () => {
-    smtp = await startSmtpCapture();
-    server = await startTestServer({
-      database,
-      env: { GUESTPASS_SMTP_URL: smtp.url, GUESTPASS_LOGIN_RATE_LIMIT_PER_IP: '10000', GUESTPASS_MERGE_STRATEGIES: JSON.stringify({ cart: 'union' }) },
-    });
-    admin = new InProcessAdmin(server);
-    clientId = await admin.publicClient();
+    fixture = await startMailedServer(database, { GUESTPASS_MERGE_STRATEGIES: JSON.stringify({ cart: 'union' }) });
+    ({ smtp, server, admin, clientId } = fixture);
   });
-  after(async () => {
-    await server?.stop();
-    await smtp?.stop();
-  });
+  after(() => fixture?.stop());
 
   const convert = async (token: string, email: string) =>
     json(await fetch(`${server.url}/anonymous/convert`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', origin: ORIGIN }, body: JSON.stringify({ email }) }));

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { accountError } from '../../src/accounts/error-codes.js';
-import { getWithToken, InProcessAdmin, linkTokenIn, nextMailTo, postForm, postJson, register, textOf, uniqueEmail } from '../helpers/accounts.js';
+import { getWithToken, linkTokenIn, nextMailTo, postForm, postJson, register, textOf, uniqueEmail, startMailedServer, type MailedServer } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { claimsOf, createGuest, GuestAdmin, json, refreshGuest, ORIGIN } from '../helpers/guests.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { codeIn, linkIn, startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
+import type { TestServer } from '../helpers/server.js';
+import { codeIn, linkIn, type SmtpCapture } from '../helpers/smtp-capture.js';
 
 const OLD_PASSWORD = 'the passphrase I forgot';
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -17,16 +17,12 @@ describeEachDatabase('password reset', (database) => {
   let admin: GuestAdmin;
   let clientId: string;
 
+  let fixture: MailedServer;
   before(async () => {
-    smtp = await startSmtpCapture();
-    server = await startTestServer({ database, env: { GUESTPASS_SMTP_URL: smtp.url, GUESTPASS_LOGIN_RATE_LIMIT_PER_IP: '10000' } });
-    admin = new InProcessAdmin(server);
-    clientId = await admin.publicClient();
+    fixture = await startMailedServer(database);
+    ({ smtp, server, admin, clientId } = fixture);
   });
-  after(async () => {
-    await server?.stop();
-    await smtp?.stop();
-  });
+  after(() => fixture?.stop());
 
   const logIn = (email: string, password: string) => postJson(server, '/accounts/login', { client_id: clientId, email, password });
   /** A registered account and the reset mail requested for it. */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { GuestAdmin, ORIGIN, json, type JsonResponse } from './guests.js';
-import type { TestServer } from './server.js';
-import { codeIn, linkIn, type CapturedMail, type SmtpCapture } from './smtp-capture.js';
+import type { DatabaseKind } from './databases.js';
+import { startTestServer, type TestServer } from './server.js';
+import { codeIn, linkIn, startSmtpCapture, type CapturedMail, type SmtpCapture } from './smtp-capture.js';
 
 /** POST a JSON body to an /accounts/* endpoint from the browser origin. */
 export async function postJson(server: TestServer, path: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<JsonResponse> {
@@ -120,4 +121,34 @@ export async function patchWithToken(server: TestServer, path: string, token: st
       body: typeof body === 'string' ? body : JSON.stringify(body),
     }),
   );
+}
+
+export interface MailedServer {
+  smtp: SmtpCapture;
+  server: TestServer;
+  admin: InProcessAdmin;
+  /** A public browser client allowed from ORIGIN. */
+  clientId: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real server whose mail goes to a captured SMTP server, with an admin and a public client.
+ * The per-IP account limit is lifted: every request of a test comes from loopback.
+ */
+export async function startMailedServer(database: DatabaseKind, env: Record<string, string> = {}): Promise<MailedServer> {
+  const smtp = await startSmtpCapture();
+  const server = await startTestServer({ database, env: { GUESTPASS_SMTP_URL: smtp.url, GUESTPASS_LOGIN_RATE_LIMIT_PER_IP: '10000', ...env } });
+  const admin = new InProcessAdmin(server);
+  const clientId = await admin.publicClient();
+  return {
+    smtp,
+    server,
+    admin,
+    clientId,
+    stop: async () => {
+      await server.stop();
+      await smtp.stop();
+    },
+  };
 }
