@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { DetectionEngine } from '../anomaly/engine.js';
-import { createDefaultGeoResolver } from '../anomaly/geo/index.js';
+import { createDefaultGeoResolver, GEOIP_NONE } from '../anomaly/geo/index.js';
 import { AnomalyService } from '../anomaly/service.js';
 import { ClientCache } from '../clients/cache.js';
 import { ClientService } from '../clients/service.js';
@@ -145,7 +145,19 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
       metrics,
       now,
     });
-    ctx.telemetry = new TelemetryService({ store, config, metrics, events, now, ...(logger ? { logger } : {}), isQuarantined: (sessionId) => ctx.anomaly.isQuarantined(sessionId) });
+    // One copy of the geolocation database (~130 MB): telemetry's default country source is the
+    // anomaly feature's resolver, which answers per prefix from its cache.
+    const sharedCountry = config.telemetryCountryDb === 'dbip' && config.geoipDatabase !== GEOIP_NONE ? { country: geo } : {};
+    ctx.telemetry = new TelemetryService({
+      store,
+      config,
+      metrics,
+      events,
+      now,
+      ...(logger ? { logger } : {}),
+      ...sharedCountry,
+      isQuarantined: (sessionId) => ctx.anomaly.isQuarantined(sessionId),
+    });
     return ctx;
   } catch (error) {
     await store.close();
