@@ -56,6 +56,14 @@ export interface ImpossibleTravelConfig extends DetectorCommon {
    */
   learn_country_spread: boolean;
   /**
+   * For this long after the detector's first event (event time, s), a session's same-country
+   * jump is learnt from but not reported while its country's spread is still unknown: a fresh
+   * server has not yet seen where the country's carriers place their phones. Jumps across
+   * countries, and users in new sessions, are judged from the first event. 0 reports at once.
+   * @default 3600
+   */
+  country_spread_warmup_s: number;
+  /**
    * A /16 (or /32) that sessions arrived at from this many other countries within a day is a
    * VPN or proxy provider's, treated like a hosting range. @default 3
    */
@@ -220,6 +228,7 @@ export const defaultDetectionConfig: DetectionConfig = {
       shared_network_origins: 4,
       busy_network_sessions: 8,
       learn_country_spread: true,
+      country_spread_warmup_s: 3600,
       shared_block_countries: 3,
       track_users: true,
       max_sessions: 1_048_576,

@@ -54,8 +54,8 @@ export const anomalyOptions = {
   geoipAsnDatabase: option<string>({
     env: 'GUESTPASS_GEOIP_ASN_DATABASE',
     default: undefined,
-    defaultDoc: 'none',
-    doc: 'A MaxMind GeoLite2-ASN `.mmdb`: adds the ASN to locations (sign-up floods per ASN) and flags well-known hosting and VPN networks, across which travel is discounted.',
+    defaultDoc: 'bundled @ip-location-db/asn',
+    doc: 'A MaxMind GeoLite2-ASN `.mmdb` for the ASN of each network (sign-up floods per ASN; well-known hosting and VPN networks, across which travel is discounted). Unset, the RouteViews/RIR/DB-IP ranges of @ip-location-db/asn (CC BY 4.0) are used; `none` turns ASN lookups off.',
     parse: parseString,
   }),
 } as const;

@@ -18,7 +18,8 @@ export function networkOf(ip: string): NetworkInfo | undefined {
   return undefined;
 }
 
-function expandIPv6(address: string): string[] {
+/** The eight groups of an IPv6 address, `::` expanded (groups keep their leading zeros or lack of them). */
+export function expandIPv6(address: string): string[] {
   const withoutZone = address.split('%')[0] ?? address;
   const [head = '', tail] = withoutZone.split('::');
   const headGroups = head === '' ? [] : head.split(':');

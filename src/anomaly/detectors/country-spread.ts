@@ -52,8 +52,17 @@ export class CountrySpread {
 
   /** The distance (km) within which a same-country jump in `country` is what legitimate traffic does; 0 while unknown. */
   spread(country: string): number {
-    const ring = this.countries.get(country);
-    const source = ring && ring.count >= MIN_SAMPLES ? ring : this.all.count >= MIN_SAMPLES ? this.all : undefined;
+    const source = this.source(country);
     return source ? source.quantile(QUANTILE) : 0;
+  }
+
+  /** Whether the country has seen enough jumps of its own to have a spread (the all-countries one does not count). */
+  knows(country: string): boolean {
+    return (this.countries.get(country)?.count ?? 0) >= MIN_SAMPLES;
+  }
+
+  private source(country: string): DistanceRing | undefined {
+    const ring = this.countries.get(country);
+    return ring && ring.count >= MIN_SAMPLES ? ring : this.all.count >= MIN_SAMPLES ? this.all : undefined;
   }
 }

@@ -57,8 +57,8 @@ describe('impossible_travel: what the population teaches', () => {
 
   it('learns how far a country\'s phones appear to jump, and still reports account takeovers and longer jumps there', () => {
     const places: Record<string, GeoLocation> = { ...Object.fromEntries(homes(8, MUNICH)), ...Object.fromEntries(homes(8, HAMBURG, 20)), '198.18.9.0/24': FRANKFURT, '192.0.2.0/24': at('DE', 54.32, 10.13) };
-    const e = engine(places, { shared_network_sessions: 0, shared_network_origins: 0, busy_network_sessions: 0, track_users: true });
-    // Munich phones on a carrier registered in Frankfurt (300 km): the first five are reported while nothing is known.
+    const e = engine(places, { shared_network_sessions: 0, shared_network_origins: 0, busy_network_sessions: 0, track_users: true, country_spread_warmup_s: 0 });
+    // Munich phones on a carrier registered in Frankfurt (300 km): without a warm-up, the first five are reported while nothing is known.
     const phones = homes(6, MUNICH).flatMap(([home], i) => move(T0 + i * MINUTE, `phone-${i}`, home, '198.18.9.0/24'));
     // A Munich user whose account is used from Kiel (700 km) in a new session three minutes later.
     const takeover = [ev.created(T0 + 20 * MINUTE, { session: 'own', user: 'victim' }, '203.3.1.0/24'), ev.created(T0 + 23 * MINUTE, { session: 'thief', user: 'victim' }, '192.0.2.0/24')];
@@ -66,5 +66,18 @@ describe('impossible_travel: what the population teaches', () => {
     assert.deepEqual(found, ['phone-0', 'phone-1', 'phone-2', 'phone-3', 'phone-4', 'victim']);
     // A session jumping much further than the phones do (Munich → Kiel, 700 km) is still reported.
     assert.deepEqual(travel(move(T0 + 30 * MINUTE, 'far', '203.4.1.0/24', '192.0.2.0/24'), e), ['far']);
+  });
+
+  it('holds back same-country session jumps while a fresh detector learns the country, but not jumps abroad or account takeovers', () => {
+    const places: Record<string, GeoLocation> = { ...Object.fromEntries(homes(8, MUNICH)), '198.18.9.0/24': FRANKFURT, '192.0.2.0/24': at('DE', 54.32, 10.13), '198.51.100.0/24': AMSTERDAM };
+    const e = engine(places, { shared_network_sessions: 0, shared_network_origins: 0, busy_network_sessions: 0, track_users: true });
+    // The first phones jump before Germany has a spread: learnt from, not reported (the default warm-up is an hour).
+    const phones = homes(3, MUNICH).flatMap(([home], i) => move(T0 + i * MINUTE, `phone-${i}`, home, '198.18.9.0/24'));
+    // Meanwhile a session jumps from Munich to Amsterdam, and an account is used from Kiel in a new session.
+    const abroad = move(T0 + 5 * MINUTE, 'abroad', '203.4.1.0/24', '198.51.100.0/24');
+    const takeover = [ev.created(T0 + 6 * MINUTE, { session: 'own', user: 'victim' }, '203.5.1.0/24'), ev.created(T0 + 8 * MINUTE, { session: 'thief', user: 'victim' }, '192.0.2.0/24')];
+    assert.deepEqual(travel([...phones, ...abroad, ...takeover], e), ['abroad', 'victim']);
+    // Once the hour is over, a same-country jump in a country still without a spread is reported.
+    assert.deepEqual(travel(move(T0 + 61 * MINUTE, 'later', '203.6.1.0/24', '192.0.2.0/24'), e), ['later']);
   });
 });

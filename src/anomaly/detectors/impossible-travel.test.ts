@@ -86,9 +86,10 @@ describe('impossible_travel', () => {
     // Paris → Lyon (392 km, 352 km after the radii) in 30 minutes is 704 km/h.
     const events = [ev.created(T0, s('x'), NET.paris), ev.refreshed(T0 + 30 * MINUTE, s('x'), NET.lyon)];
     assert.deepEqual(travel(run(engineWith(), events)), []);
-    const strict = engineWith({ detectors: { impossible_travel: { max_speed_kmh: 500, track_users: false } } });
+    // Paris → Lyon stays in one country: no warm-up, so a fresh detector reports it at once.
+    const strict = engineWith({ detectors: { impossible_travel: { max_speed_kmh: 500, track_users: false, country_spread_warmup_s: 0 } } });
     assert.equal(travel(run(strict, events)).length, 1);
-    const far = engineWith({ detectors: { impossible_travel: { max_speed_kmh: 500, min_distance_km: 400, track_users: false } } });
+    const far = engineWith({ detectors: { impossible_travel: { max_speed_kmh: 500, min_distance_km: 400, track_users: false, country_spread_warmup_s: 0 } } });
     assert.deepEqual(travel(run(far, events)), []);
   });
 });

@@ -153,6 +153,8 @@ export class ImpossibleTravelDetector implements EngineDetector {
   private readonly profiles: SharedEgressProfiles;
   /** Per country: how far its legitimate same-country jumps reach (misplaced carrier egress). */
   private readonly spread = new CountrySpread();
+  /** Event time of the first event seen: the country-spread warm-up runs from here. */
+  private startedAt: number | undefined;
 
   constructor(private readonly config: ImpossibleTravelConfig) {
     this.sessions = new Anchors(config.max_sessions);
@@ -168,6 +170,7 @@ export class ImpossibleTravelDetector implements EngineDetector {
   }
 
   observe(input: DetectionInput, context: DetectionContext): Finding[] {
+    this.startedAt ??= input.time;
     const sessionId = sessionOf(input);
     if (!sessionId || !input.network) return NONE;
     const location = locate(input, context);
@@ -219,8 +222,12 @@ export class ImpossibleTravelDetector implements EngineDetector {
     const speed = hours > 0 ? effective / hours : Infinity;
     if (speed <= limit) return undefined;
     const country = from.location.country !== undefined && from.location.country === to.location.country ? from.location.country : undefined;
-    const withinSpread = country !== undefined && entity.kind === 'session' && this.config.learn_country_spread && effective <= this.spread.spread(country);
-    if (country !== undefined && entity.kind === 'session') this.spread.record(country, effective);
+    const learning = country !== undefined && entity.kind === 'session' && this.config.learn_country_spread;
+    const withinSpread = learning && effective <= this.spread.spread(country);
+    // A fresh detector has not yet learnt where the country's carriers place their phones.
+    const warmingUp = learning && !this.spread.knows(country) && to.time - this.startedAt! < this.config.country_spread_warmup_s * 1000;
+    if (learning) this.spread.record(country, effective);
+    if (warmingUp) return undefined;
     const shared = this.sharedEgress(entity, session, from, to) || this.explainedByPopulation(session, from, to) || withinSpread;
     const hosting = to.location.datacenter === true || shared;
     if (shared && this.config.datacenter_factor === 0) return undefined;

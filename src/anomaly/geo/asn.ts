@@ -8,6 +8,14 @@ export interface AsnInfo {
   datacenter: boolean;
 }
 
+/** Where ASNs come from: the bundled table (asn-table.ts) or a GeoLite2-ASN file. */
+export interface AsnSource {
+  /** Opens or parses the data (once); lookups before this settles answer undefined. */
+  ready(): Promise<void>;
+  readonly loaded: boolean;
+  lookup(ip: string): AsnInfo | undefined;
+}
+
 /** GeoLite2-ASN record → ASN and the datacenter flag. */
 export function asnInfo(record: unknown): AsnInfo | undefined {
   if (typeof record !== 'object' || record === null) return undefined;
@@ -16,7 +24,7 @@ export function asnInfo(record: unknown): AsnInfo | undefined {
 }
 
 /** A MaxMind GeoLite2-ASN `.mmdb` (GUESTPASS_GEOIP_ASN_DATABASE). */
-export class AsnDatabase {
+export class AsnDatabase implements AsnSource {
   private readonly readers: LazyReaders<'asn'>;
 
   constructor(path: string) {

@@ -1,5 +1,5 @@
 import type { GeoLocation } from '../types.js';
-import type { AsnDatabase } from './asn.js';
+import type { AsnSource } from './asn.js';
 import { BoundedLru } from '../sketches/lru.js';
 import { prefixAddress, prefixKey } from './prefix.js';
 import type { LoadableGeoResolver } from './resolver.js';
@@ -7,19 +7,20 @@ import type { LoadableGeoResolver } from './resolver.js';
 export interface CachedGeoResolverOptions {
   /** Where locations come from; undefined disables location (GUESTPASS_GEOIP_DATABASE=none). */
   city?: LoadableGeoResolver;
-  asn?: AsnDatabase;
+  /** Where ASNs (and so the hosting flag) come from; undefined leaves them out. */
+  asn?: AsnSource;
   /** Prefixes remembered. @default 50_000 */
   capacity?: number;
 }
 
 /**
  * The resolver the engine gets: answers per /24 or /48 (events carry nothing finer), from a
- * bounded LRU, adding ASN and the hosting flag when an ASN database is configured. Answers
+ * bounded LRU, adding the ASN and the hosting flag when an ASN source is set. Answers
  * given before the files are open are not cached, so they cannot outlive the loading.
  */
 export class CachedGeoResolver implements LoadableGeoResolver {
   private readonly city: LoadableGeoResolver | undefined;
-  private readonly asn: AsnDatabase | undefined;
+  private readonly asn: AsnSource | undefined;
   private readonly cache: BoundedLru<string, GeoLocation | undefined>;
   hits = 0;
   misses = 0;

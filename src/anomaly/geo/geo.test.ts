@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   asnInfo,
+  BundledAsnTable,
   CachedGeoResolver,
   createDefaultGeoResolver,
   DBIP_ACCURACY_KM,
@@ -53,6 +57,51 @@ describe('DB-IP City Lite resolver (bundled)', () => {
     cached.resolve('81.2.69.254');
     cached.resolve('81.2.69.0/24');
     assert.deepEqual([cached.misses, cached.hits], [1, 2]);
+  });
+});
+
+describe('ASN table (bundled @ip-location-db/asn)', () => {
+  const table = new BundledAsnTable();
+
+  it('should answer unknown until the ranges are parsed', () => {
+    assert.equal(new BundledAsnTable().lookup('8.8.8.8'), undefined);
+  });
+
+  it('should find the ASN of IPv4, IPv6 and IPv4-mapped addresses, and flag hosting and VPN networks', async () => {
+    await table.ready();
+    assert.deepEqual(table.lookup('8.8.8.8'), { asn: 15169, datacenter: false });
+    assert.deepEqual(table.lookup('2001:4860:4860::8888'), { asn: 15169, datacenter: false });
+    assert.deepEqual(table.lookup('146.70.49.7'), { asn: 9009, datacenter: true }, 'an M247 VPN exit');
+    assert.deepEqual(table.lookup('::ffff:159.65.27.3'), { asn: 14061, datacenter: true }, 'DigitalOcean');
+    assert.equal(table.lookup('81.2.69.142')?.datacenter, false, 'a London broadband address');
+  });
+
+  it('should answer unknown for private, documentation and malformed addresses', async () => {
+    await table.ready();
+    for (const ip of ['10.0.0.1', '192.168.1.1', '203.0.113.9', 'fe80::1', 'not an address', '']) assert.equal(table.lookup(ip), undefined, ip);
+  });
+
+  it('should read range boundaries inclusively, skip lines without an ASN, and keep IPv6 to its first 64 bits', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'guestpass-asn-'));
+    const ipv4 = join(folder, 'v4.csv');
+    const ipv6 = join(folder, 'v6.csv');
+    // 192.0.2.0–192.0.2.255 → 64500; a malformed line; 198.51.100.0–198.51.100.127 → 64501 (no organisation).
+    writeFileSync(ipv4, '3221225984,3221226239,64500,"Example, Inc."\ngarbage\n3325256704,3325256831,64501\n');
+    // 2001:db8::/32 → 64502
+    writeFileSync(ipv6, `${0x20010db8n << 96n},${(0x20010db9n << 96n) - 1n},64502,Example\n`);
+    const small = new BundledAsnTable({ ipv4, ipv6 });
+    await small.ready();
+    assert.deepEqual(['192.0.2.0', '192.0.2.255', '192.0.3.0', '198.51.100.127', '198.51.100.128'].map((ip) => small.lookup(ip)?.asn), [64500, 64500, undefined, 64501, undefined]);
+    assert.deepEqual(['2001:db8:ffff:1::1', '2001:db9::1'].map((ip) => small.lookup(ip)?.asn), [64502, undefined]);
+  });
+
+  it('should add the ASN to locations by default, and leave it out when ASN lookups are off', async () => {
+    const withAsn = createDefaultGeoResolver({});
+    const without = createDefaultGeoResolver({ geoipAsnDatabase: 'none' });
+    await Promise.all([withAsn.ready(), without.ready()]);
+    assert.equal(withAsn.resolve('146.70.49.0/24')?.datacenter, true);
+    assert.equal(withAsn.resolve('81.2.69.0/24')?.asn, 20712);
+    assert.equal(without.resolve('81.2.69.0/24')?.asn, undefined);
   });
 });
 

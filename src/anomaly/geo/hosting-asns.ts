@@ -1,8 +1,8 @@
 /**
  * Autonomous systems of large hosting, cloud and VPN-exit providers. Traffic from them says
  * little about where a person is (a VPN exit in Frankfurt is not the user's home), so impossible
- * travel across them is discounted. Used only when an ASN database is configured
- * (GUESTPASS_GEOIP_ASN_DATABASE). The list is short on purpose: well-known networks whose
+ * travel across them is discounted. ASNs come from the bundled @ip-location-db/asn table or a
+ * GeoLite2-ASN file (GUESTPASS_GEOIP_ASN_DATABASE). The list is short on purpose: well-known networks whose
  * address space is overwhelmingly servers, not residential or mobile users.
  */
 export const HOSTING_ASNS: ReadonlyMap<number, string> = new Map([
@@ -25,6 +25,7 @@ export const HOSTING_ASNS: ReadonlyMap<number, string> = new Map([
   [132203, 'Tencent Cloud'],
   [9009, 'M247 (many commercial VPN exits)'],
   [60068, 'Datacamp / CDN77 (many commercial VPN exits)'],
+  [212238, 'Datacamp (its second AS, also VPN exits)'],
   [13335, 'Cloudflare (WARP exits)'],
 ]);
 

@@ -1,10 +1,12 @@
 /** Where an address is: the default DB-IP Lite resolver, MaxMind files for production, and the per-prefix cache. */
 import { AsnDatabase } from './asn.js';
+import { BundledAsnTable } from './asn-table.js';
 import { CachedGeoResolver } from './cached.js';
 import { DbipGeoResolver } from './dbip.js';
 import { MaxmindGeoResolver } from './maxmind.js';
 
-export { AsnDatabase, asnInfo, type AsnInfo } from './asn.js';
+export { AsnDatabase, asnInfo, type AsnInfo, type AsnSource } from './asn.js';
+export { BundledAsnTable, bundledAsnPaths } from './asn-table.js';
 export { CachedGeoResolver, type CachedGeoResolverOptions } from './cached.js';
 export { DBIP_ACCURACY_KM, DbipGeoResolver, bundledDbipPaths, dbipLocation } from './dbip.js';
 export { HOSTING_ASNS, isHostingAsn } from './hosting-asns.js';
@@ -18,7 +20,7 @@ export const GEOIP_NONE = 'none';
 export interface GeoSettings {
   /** A GeoLite2/GeoIP2 City `.mmdb` path, `none`, or undefined for the bundled DB-IP Lite files. */
   geoipDatabase?: string | undefined;
-  /** A GeoLite2-ASN `.mmdb` path. */
+  /** A GeoLite2-ASN `.mmdb` path, `none`, or undefined for the bundled @ip-location-db/asn table. */
   geoipAsnDatabase?: string | undefined;
 }
 
@@ -29,5 +31,6 @@ export interface GeoSettings {
 export function createDefaultGeoResolver(config: GeoSettings): CachedGeoResolver {
   const { geoipDatabase, geoipAsnDatabase } = config;
   const city = geoipDatabase === GEOIP_NONE ? undefined : geoipDatabase ? new MaxmindGeoResolver(geoipDatabase) : new DbipGeoResolver();
-  return new CachedGeoResolver({ ...(city ? { city } : {}), ...(geoipAsnDatabase ? { asn: new AsnDatabase(geoipAsnDatabase) } : {}) });
+  const asn = geoipAsnDatabase === GEOIP_NONE ? undefined : geoipAsnDatabase ? new AsnDatabase(geoipAsnDatabase) : new BundledAsnTable();
+  return new CachedGeoResolver({ ...(city ? { city } : {}), ...(asn ? { asn } : {}) });
 }
