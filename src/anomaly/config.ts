@@ -101,6 +101,13 @@ export interface SignupFloodConfig extends DetectorCommon {
   prefix_floor: number;
   /** Never alert on an ASN below this many creations per window. @default 60 */
   asn_floor: number;
+  /**
+   * An ASN outside the hosting list is reported only when its creations in the window average
+   * at least this many per /24 or /48: a flood concentrates on a few networks, while a crowd
+   * from one country (a launch, a TV spot) spreads over a national ISP's many. 0 turns this
+   * off. Floods from one network are still reported per network. @default 3
+   */
+  asn_min_per_network: number;
   /** Modified z-score against the hour-of-week baseline above which a count is anomalous. @default 3.5 */
   z_threshold: number;
   /** Smallest MAD (creations per window). @default 1 */
@@ -249,6 +256,7 @@ export const defaultDetectionConfig: DetectionConfig = {
       window_s: 60,
       prefix_floor: 20,
       asn_floor: 60,
+      asn_min_per_network: 3,
       z_threshold: 3.5,
       mad_floor: 1,
       tracked_keys: 512,

@@ -20,12 +20,20 @@ type KeyKind = 'prefix' | 'asn';
  * A flash crowd (a launch, a TV spot) raises creations everywhere at once: it widens (many
  * more distinct networks and ASNs per window) where a flood deepens (one key far above its
  * usual). So expected counts are scaled by the widening, measured against its own
- * hour-of-week baseline, and a crowd from many networks stays quiet.
+ * hour-of-week baseline, and a crowd from many networks stays quiet. A crowd from one country
+ * can still lift a national ISP far above its own usual, so an ASN outside the hosting list
+ * must also be concentrated: many creations per network it is seen from (a second pair of
+ * count-min sketches counts the distinct networks per ASN).
  */
 export class SignupFloodDetector implements EngineDetector {
   readonly name = 'signup_flood';
   private current = new CountMinSketch(4096, 4);
   private previous = new CountMinSketch(4096, 4);
+  /** Creations per (ASN, network) pair in this window: a pair's first creation adds a network to its ASN. */
+  private pairs = new CountMinSketch(4096, 4);
+  /** Distinct networks per ASN, this window and the previous one (for the sliding count). */
+  private networks = new CountMinSketch(2048, 4);
+  private previousNetworks = new CountMinSketch(2048, 4);
   private readonly heavy: SpaceSaving;
   /** A slot's baseline and the key it belongs to: a slot changes hands often, its baseline only at a window's end. */
   private readonly baselines: HourOfWeekBaseline[] = [];
@@ -58,6 +66,8 @@ export class SignupFloodDetector implements EngineDetector {
     const baselines = this.baselines.reduce((sum, baseline) => sum + baseline.approxBytes, 0);
     return (
       this.current.approxBytes * 2 +
+      this.pairs.approxBytes +
+      this.networks.approxBytes * 2 +
       this.heavy.approxBytes +
       baselines +
       this.config.tracked_keys * 16 +
@@ -90,6 +100,7 @@ export class SignupFloodDetector implements EngineDetector {
     if (asn !== undefined) this.spread.asn.now.add(String(asn));
 
     const byPrefix = this.count('prefix', prefix, input, context);
+    if (asn !== undefined && this.pairs.add(`${asn}|${prefix}`) === 1) this.networks.add(String(asn));
     const byAsn = asn === undefined ? undefined : this.count('asn', String(asn), input, context);
     if (!byPrefix && !byAsn) return found;
     return [...found, ...(byPrefix ? [byPrefix] : []), ...(byAsn ? [byAsn] : [])];
@@ -106,6 +117,8 @@ export class SignupFloodDetector implements EngineDetector {
     const elapsed = (input.time - this.window * this.windowMs) / this.windowMs;
     const sliding = now + this.previous.estimate(key) * Math.max(0, 1 - elapsed);
     if (sliding < floor || this.flagged[slot] === this.window || this.flaggedUntracked.has(key)) return undefined;
+    const perNetwork = kind === 'asn' ? sliding / Math.max(1, this.networks.estimate(id) + this.previousNetworks.estimate(id) * Math.max(0, 1 - elapsed)) : undefined;
+    if (perNetwork !== undefined && perNetwork < this.config.asn_min_per_network && locate(input, context)?.datacenter !== true) return undefined;
 
     const own = this.owners[slot] === key ? this.baselines[slot]!.expected(input.time) : undefined;
     const expected: (RobustStats & { source: string }) | undefined = own
@@ -140,6 +153,7 @@ export class SignupFloodDetector implements EngineDetector {
       z: z === null ? null : Math.round(z * 100) / 100,
       expected: expected ? { median: round(expected.median), mad: round(expected.mad), source: expected.source } : 'warming up',
       widening: round(widening),
+      ...(perNetwork !== undefined ? { per_network: round(perNetwork) } : {}),
     });
   }
 
@@ -195,8 +209,14 @@ export class SignupFloodDetector implements EngineDetector {
     }
     // Swap the sketches; after a gap of more than one window the old counts no longer overlap.
     [this.previous, this.current] = [this.current, this.previous];
+    [this.previousNetworks, this.networks] = [this.networks, this.previousNetworks];
     this.current.clear();
-    if (window > this.window + 1) this.previous.clear();
+    this.networks.clear();
+    this.pairs.clear();
+    if (window > this.window + 1) {
+      this.previous.clear();
+      this.previousNetworks.clear();
+    }
     this.flaggedUntracked.clear();
     this.window = window;
   }
