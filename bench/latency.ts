@@ -116,13 +116,16 @@ function quantile(sorted: number[], q: number): number {
 }
 
 /** p99 of the server's processing histogram, as the upper bound of the bucket that holds it, and the mean. */
-async function serverSpan(url: string): Promise<{ events: number; meanUs: number; p99BucketUs: string }> {
+async function serverSpan(url: string): Promise<{ events: number; meanUs: number; p99BucketUs: string; alerts: number; shares: string }> {
   const text = await (await fetch(`${url}/metrics`)).text();
+  // Alerts raised during the run (each costs a finding's handling and, maybe, containment).
+  const alerts = [...text.matchAll(/^guestpass_anomaly_alerts_total\{[^}]*\} (\d+)/gm)].reduce((sum, [, n]) => sum + Number(n), 0);
   const buckets = [...text.matchAll(/^guestpass_anomaly_processing_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)].map(([, le, n]) => [le!, Number(n)] as const);
   const count = Number(/^guestpass_anomaly_processing_seconds_count (\d+)/m.exec(text)?.[1] ?? 0);
   const sum = Number(/^guestpass_anomaly_processing_seconds_sum (\S+)/m.exec(text)?.[1] ?? 0);
   const bucket = buckets.find(([, n]) => n >= 0.99 * count)?.[0] ?? '?';
-  return { events: count, meanUs: count > 0 ? (sum / count) * 1e6 : 0, p99BucketUs: bucket === '+Inf' ? '> 10000' : `≤ ${Number(bucket) * 1e6}` };
+  const shares = buckets.map(([le, n]) => `≤${le === '+Inf' ? '∞' : Number(le) * 1e6}µs ${((100 * n) / Math.max(1, count)).toFixed(1)}%`).join(' ');
+  return { events: count, meanUs: count > 0 ? (sum / count) * 1e6 : 0, p99BucketUs: bucket === '+Inf' ? '> 10000' : `≤ ${Number(bucket) * 1e6}`, alerts, shares };
 }
 
 const ms = (value: number) => value.toFixed(2).padStart(8);
@@ -150,7 +153,7 @@ export async function main(): Promise<void> {
         console.log(`${`${round} ${name}`.padEnd(22)}${cells.map((c) => c.trim().padStart(10)).join('')}`);
         if (name === 'detection-on') {
           const span = await serverSpan(target.info.url);
-          spans.push(`round ${round}: ${span.events} events, mean ${span.meanUs.toFixed(1)} µs, p99 ${span.p99BucketUs} µs`);
+          spans.push(`round ${round}: ${span.events} events, mean ${span.meanUs.toFixed(1)} µs, p99 ${span.p99BucketUs} µs, ${span.alerts} alerts raised\n    cumulative: ${span.shares}`);
         }
       } finally {
         await target.stop();
