@@ -14,27 +14,29 @@ import { plainAddress } from './readers.js';
  * with it, the hosting list (hosting-asns.ts) discounts them out of the box.
  *
  * The package ships CSV, not MaxMind DB, so the ranges are parsed once into sorted typed arrays
- * (≈ 412,000 IPv4 and 103,000 IPv6 ranges, ~8 MB) and searched by bisection. IPv6 ranges are
- * kept to their first 64 bits: routed IPv6 blocks are never longer than /48, so nothing is lost.
+ * (≈ 412,000 IPv4 and 103,000 IPv6 ranges, ~10 MB) and searched by bisection. IPv6 ranges are
+ * kept to their first 48 bits: routed IPv6 blocks are never longer than /48 (and events carry
+ * only the /48), so nothing is lost, and every value fits a double exactly.
  */
 export function bundledAsnPaths(): { ipv4: string; ipv6: string } {
   const folder = dirname(createRequire(import.meta.url).resolve('@ip-location-db/asn/package.json'));
   return { ipv4: join(folder, 'asn-ipv4-num.csv'), ipv6: join(folder, 'asn-ipv6-num.csv') };
 }
 
-interface Ranges<T extends Uint32Array | BigUint64Array> {
-  starts: T;
-  ends: T;
+/** Sorted ranges of one address family, as numbers (IPv4, or the first 48 bits of IPv6). */
+interface Ranges {
+  starts: Float64Array;
+  ends: Float64Array;
   asns: Uint32Array;
+}
+
+interface AsnTableData {
+  ipv4: Ranges;
+  ipv6: Ranges;
 }
 
 /** One table per path and process: servers started side by side (as in the tests) share it. */
 const loaded = new Map<string, Promise<AsnTableData>>();
-
-interface AsnTableData {
-  ipv4: Ranges<Uint32Array>;
-  ipv6: Ranges<BigUint64Array>;
-}
 
 export class BundledAsnTable implements AsnSource {
   private data: AsnTableData | undefined;
@@ -66,16 +68,16 @@ export class BundledAsnTable implements AsnSource {
     const address = plainAddress(ip);
     let asn: number | undefined;
     if (isIPv4(address)) asn = search(this.data.ipv4, ipv4Number(address));
-    else if (isIPv6(address)) asn = search(this.data.ipv6, ipv6High64(address));
+    else if (isIPv6(address)) asn = search(this.data.ipv6, ipv6Top48(address));
     return asn === undefined || asn === 0 ? undefined : { asn, datacenter: isHostingAsn(asn) };
   }
 }
 
 async function loadTable(paths: { ipv4: string; ipv6: string }): Promise<AsnTableData> {
   const [ipv4Text, ipv6Text] = await Promise.all([readFile(paths.ipv4), readFile(paths.ipv6)]);
-  const ipv4 = await parseRanges(ipv4Text, (digits) => Number(digits), (n) => new Uint32Array(n));
-  // 128-bit decimal → its first 64 bits.
-  const ipv6 = await parseRanges(ipv6Text, (digits) => BigInt(digits) >> 64n, (n) => new BigUint64Array(n));
+  const ipv4 = await parseRanges(ipv4Text, Number);
+  // 128-bit decimal → its first 48 bits.
+  const ipv6 = await parseRanges(ipv6Text, (digits) => Number(BigInt(digits) >> 80n));
   return { ipv4, ipv6 };
 }
 
@@ -83,16 +85,12 @@ async function loadTable(paths: { ipv4: string; ipv6: string }): Promise<AsnTabl
  * Parses `start,end,asn,"organisation"` lines (numeric addresses, sorted by start), handing
  * the event loop back every 20,000 lines so that loading never stalls requests for long.
  */
-async function parseRanges<V extends number | bigint, T extends Uint32Array | BigUint64Array>(
-  text: Buffer,
-  toValue: (digits: string) => V,
-  allocate: (n: number) => T,
-): Promise<Ranges<T>> {
+async function parseRanges(text: Buffer, toNumber: (digits: string) => number): Promise<Ranges> {
   let lines = 0;
-  for (let i = 0; i < text.length; i++) if (text[i] === 0x0a) lines++;
-  if (text.length > 0 && text[text.length - 1] !== 0x0a) lines++;
-  const starts = allocate(lines);
-  const ends = allocate(lines);
+  for (let i = text.indexOf(0x0a); i >= 0; i = text.indexOf(0x0a, i + 1)) lines++;
+  lines++;
+  const starts = new Float64Array(lines);
+  const ends = new Float64Array(lines);
   const asns = new Uint32Array(lines);
   let count = 0;
   let position = 0;
@@ -102,15 +100,15 @@ async function parseRanges<V extends number | bigint, T extends Uint32Array | Bi
     const second = indexOrEnd(text, 0x2c, first + 1);
     const asnEnd = Math.min(indexOrEnd(text, 0x2c, second + 1), lineEnd);
     if (second < lineEnd) {
-      (starts as unknown as V[])[count] = toValue(text.toString('latin1', position, first));
-      (ends as unknown as V[])[count] = toValue(text.toString('latin1', first + 1, second));
+      starts[count] = toNumber(text.toString('latin1', position, first));
+      ends[count] = toNumber(text.toString('latin1', first + 1, second));
       asns[count] = Number(text.toString('latin1', second + 1, asnEnd));
       count++;
     }
     position = lineEnd + 1;
     if (count % 20_000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return { starts: starts.subarray(0, count) as T, ends: ends.subarray(0, count) as T, asns: asns.subarray(0, count) };
+  return { starts: starts.subarray(0, count), ends: ends.subarray(0, count), asns: asns.subarray(0, count) };
 }
 
 function indexOrEnd(text: Buffer, byte: number, from: number): number {
@@ -119,8 +117,7 @@ function indexOrEnd(text: Buffer, byte: number, from: number): number {
 }
 
 /** The ASN of the range holding `value` (the last range starting at or before it), if it reaches that far. */
-function search<T extends Uint32Array | BigUint64Array>(ranges: Ranges<T>, value: T extends Uint32Array ? number : bigint): number | undefined {
-  const { starts, ends, asns } = ranges as unknown as { starts: ArrayLike<number | bigint>; ends: ArrayLike<number | bigint>; asns: Uint32Array };
+function search({ starts, ends, asns }: Ranges, value: number): number | undefined {
   let low = 0;
   let high = starts.length - 1;
   let found = -1;
@@ -138,10 +135,10 @@ function search<T extends Uint32Array | BigUint64Array>(ranges: Ranges<T>, value
 
 function ipv4Number(address: string): number {
   const [a = 0, b = 0, c = 0, d = 0] = address.split('.').map(Number);
-  return ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
+  return a * 2 ** 24 + b * 2 ** 16 + c * 2 ** 8 + d;
 }
 
-function ipv6High64(address: string): bigint {
-  const groups = expandIPv6(address).slice(0, 4);
-  return BigInt(`0x${groups.map((group) => group.padStart(4, '0')).join('')}`);
+function ipv6Top48(address: string): number {
+  const [a = '0', b = '0', c = '0'] = expandIPv6(address);
+  return parseInt(a, 16) * 2 ** 32 + parseInt(b, 16) * 2 ** 16 + parseInt(c, 16);
 }

@@ -81,7 +81,7 @@ describe('ASN table (bundled @ip-location-db/asn)', () => {
     for (const ip of ['10.0.0.1', '192.168.1.1', '203.0.113.9', 'fe80::1', 'not an address', '']) assert.equal(table.lookup(ip), undefined, ip);
   });
 
-  it('should read range boundaries inclusively, skip lines without an ASN, and keep IPv6 to its first 64 bits', async () => {
+  it('should read range boundaries inclusively, skip lines without an ASN, and keep IPv6 to its first 48 bits', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'guestpass-asn-'));
     const ipv4 = join(folder, 'v4.csv');
     const ipv6 = join(folder, 'v6.csv');
