@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FORM_TYPE, JSON_TYPE, serveTarget, startCeiling, startGuestpass, type Running, type TargetRequest } from './target.js';
+import { FORM_TYPE, JSON_TYPE, serveTarget, startCeiling, startGuestpass, type Running, type TargetRequest, UNTHROTTLED_LIMITS } from './target.js';
 
 export interface AnonymousTarget {
   /** The request under load; for refresh, the form without its refresh_token. */
@@ -16,20 +16,9 @@ export interface AnonymousTarget {
   open?: TargetRequest;
 }
 
-// High enough never to refuse, so the limiters run but never answer 429. Refresh goes through
-// POST /oauth/token, whose own limiter counts it.
-const UNTHROTTLED = '100000000';
-const GUESTPASS_ENV = {
-  GUESTPASS_GUEST_RATE_LIMIT_PER_IP: UNTHROTTLED,
-  GUESTPASS_GUEST_RATE_LIMIT_PER_PREFIX: UNTHROTTLED,
-  GUESTPASS_GUEST_RATE_LIMIT_PER_CLIENT: UNTHROTTLED,
-  GUESTPASS_TOKEN_RATE_LIMIT_PER_IP: UNTHROTTLED,
-  GUESTPASS_TOKEN_RATE_LIMIT_PER_CLIENT: UNTHROTTLED,
-};
-
 /** Guestpass with a public client: creation is `request`; refresh also needs `open`. */
 async function guestpass(mode: 'create' | 'refresh'): Promise<Running<AnonymousTarget>> {
-  const { server, close } = await startGuestpass(GUESTPASS_ENV);
+  const { server, close } = await startGuestpass(UNTHROTTLED_LIMITS);
   const { client } = await server.ctx.clients.create({ name: 'bench', type: 'public' });
   const create: TargetRequest = {
     url: `${server.url}/anonymous/token`,

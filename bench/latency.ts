@@ -128,7 +128,7 @@ async function serverSpan(url: string): Promise<{ events: number; meanUs: number
   return { events: count, meanUs: count > 0 ? (sum / count) * 1e6 : 0, p99BucketUs: bucket === '+Inf' ? '> 10000' : `≤ ${Number(bucket) * 1e6}`, alerts, shares };
 }
 
-const ms = (value: number) => value.toFixed(2).padStart(8);
+const ms = (value: number) => value.toFixed(2);
 
 export async function main(): Promise<void> {
   console.log(`anomaly detection's latency: ${RATE} req/s for ${DURATION_S} s (+${WARMUP_S} s warm-up), ${ROUNDS} rounds of detection on and off, Node ${process.version}, ${availableParallelism()} CPUs`);
@@ -150,7 +150,7 @@ export async function main(): Promise<void> {
         p99[name].push(quantile(sorted, 0.99));
         failed += run.failures + warm.failures;
         const cells = [String(sorted.length), ms(quantile(sorted, 0.5)), ms(quantile(sorted, 0.9)), ms(quantile(sorted, 0.99)), ms(quantile(sorted, 0.999)), ms(sorted.at(-1)!), String(run.failures)];
-        console.log(`${`${round} ${name}`.padEnd(22)}${cells.map((c) => c.trim().padStart(10)).join('')}`);
+        console.log(`${`${round} ${name}`.padEnd(22)}${cells.map((c) => c.padStart(10)).join('')}`);
         if (name === 'detection-on') {
           const span = await serverSpan(target.info.url);
           spans.push(`round ${round}: ${span.events} events, mean ${span.meanUs.toFixed(1)} µs, p99 ${span.p99BucketUs} µs, ${span.alerts} alerts raised\n    cumulative: ${span.shares}`);

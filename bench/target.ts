@@ -24,6 +24,21 @@ export interface Running<Info> {
 }
 
 export const JSON_TYPE = 'application/json';
+
+const UNTHROTTLED = '100000000';
+/**
+ * Every rate limit high enough never to refuse: the limiters still run and cost what they cost,
+ * but a 429 would measure the limit, not the endpoint.
+ */
+export const UNTHROTTLED_LIMITS = {
+  GUESTPASS_GUEST_RATE_LIMIT_PER_IP: UNTHROTTLED,
+  GUESTPASS_GUEST_RATE_LIMIT_PER_PREFIX: UNTHROTTLED,
+  GUESTPASS_GUEST_RATE_LIMIT_PER_CLIENT: UNTHROTTLED,
+  GUESTPASS_TOKEN_RATE_LIMIT_PER_IP: UNTHROTTLED,
+  GUESTPASS_TOKEN_RATE_LIMIT_PER_CLIENT: UNTHROTTLED,
+  GUESTPASS_TELEMETRY_EVENTS_PER_MINUTE_PER_SESSION: UNTHROTTLED,
+  GUESTPASS_TELEMETRY_EVENTS_PER_MINUTE_PER_CLIENT: UNTHROTTLED,
+};
 export const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /** The machine's HTTP ceiling: Fastify parsing a small JSON body and echoing it back. */
