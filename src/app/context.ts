@@ -20,7 +20,8 @@ import { MemoryRateLimitStore, type RateLimitStore } from '../ratelimit/index.js
 import { GuestSessionService } from '../sessions/service.js';
 import { SessionStore } from '../sessions/store.js';
 import { UserStore } from '../sessions/user-store.js';
-import { openDatabase, type Store } from '../storage/database.js';
+import { openDatabase, sqliteFileOf, type Store } from '../storage/database.js';
+import { tightenPrivateData, type PrivateDataReport } from '../storage/private-files.js';
 import { Metrics } from './metrics.js';
 import { createAccounts } from '../accounts/index.js';
 import type { AccountService } from '../accounts/service.js';
@@ -64,7 +65,7 @@ export interface AppContext {
   issuer: { value: string };
   now: () => number;
   /** What happened while building, for the start-up log. */
-  notes: { migrationsApplied: string[]; keysCreated: string[]; masterKeyWarning?: string };
+  notes: { migrationsApplied: string[]; keysCreated: string[]; permissions: PrivateDataReport; masterKeyWarning?: string };
   close(): Promise<void>;
 }
 
@@ -78,6 +79,8 @@ export interface CreateContextOptions {
 
 /** Opens the database, applies migrations, loads the master key and the keyring. */
 export async function createContext({ config, logger, metrics = new Metrics({ defaultMetrics: false }), now = Date.now }: CreateContextOptions): Promise<AppContext> {
+  // Before anything is opened: older versions left these readable by other local users.
+  const permissions = tightenPrivateData({ dataDir: config.dataDir, sqliteFile: sqliteFileOf(config.databaseUrl) });
   const store = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema });
   try {
     const migrationsApplied = await migrateToLatest(store);
@@ -121,7 +124,7 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
       metrics,
       issuer,
       now,
-      notes: { migrationsApplied, keysCreated: created, ...(masterKey.warning ? { masterKeyWarning: masterKey.warning } : {}) },
+      notes: { migrationsApplied, keysCreated: created, permissions, ...(masterKey.warning ? { masterKeyWarning: masterKey.warning } : {}) },
       // Telemetry first: its writer commits what is queued while the database is still open.
       close: async () => {
         await ctx.telemetry.close();

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createPrivateFolder, writeNewPrivateFile } from '../storage/private-files.js';
 
 export interface MasterKey {
   key: Buffer;
@@ -16,8 +17,8 @@ const WARNING =
 
 /**
  * The master key encrypts private signing keys and the sealing key at rest. In embedded mode
- * it is generated into the data folder on first start (mode 0600) with a loud warning; in
- * production it comes from the environment.
+ * it is generated into the data folder on first start (folder 0700, file 0600 whatever the
+ * umask) with a loud warning; in production it comes from the environment.
  */
 export function loadMasterKey(configured: string | undefined, dataDir: string): MasterKey {
   if (configured !== undefined) return { key: Buffer.from(configured, 'base64url'), source: 'environment' };
@@ -27,8 +28,8 @@ export function loadMasterKey(configured: string | undefined, dataDir: string): 
     if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64url key.`);
     return { key, source: 'data-folder', warning: WARNING };
   }
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  createPrivateFolder(dataDir);
   const key = randomBytes(32);
-  writeFileSync(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  writeNewPrivateFile(file, `${key.toString('base64url')}\n`);
   return { key, source: 'generated', warning: WARNING };
 }

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { createPrivateFile, createPrivateFolder } from './private-files.js';
 import type { Database } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
 
@@ -45,14 +45,26 @@ export function dialectOf(url: string): Dialect {
   return /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
 }
 
+/** The SQLite database file a URL names; undefined for PostgreSQL and in-memory databases. */
+export function sqliteFileOf(url: string): string | undefined {
+  if (dialectOf(url) !== 'sqlite') return undefined;
+  const file = url.replace(/^sqlite:/, '');
+  return file === ':memory:' ? undefined : resolve(file);
+}
+
 export async function openDatabase({ url, schema = 'public', poolSize = 10 }: DatabaseOptions): Promise<Store> {
   return dialectOf(url) === 'postgres' ? openPostgres(url, schema, poolSize) : openSqlite(url);
 }
 
 function openSqlite(url: string): Store {
-  const file = url.replace(/^sqlite:/, '');
-  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-  const connection = new BetterSqlite3(file);
+  const file = sqliteFileOf(url);
+  if (file) {
+    // Owner-only before SQLite opens it: the file holds e-mail addresses and password hashes,
+    // and SQLite creates the -wal and -shm files with the database file's mode.
+    createPrivateFolder(dirname(file));
+    createPrivateFile(file);
+  }
+  const connection = new BetterSqlite3(file ?? ':memory:');
   // WAL lets readers run beside the single writer. synchronous=FULL fsyncs every commit: a 2xx
   // must mean the data survives a power loss, not only a crash of this process.
   connection.pragma('journal_mode = WAL');
