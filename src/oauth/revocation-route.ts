@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
+import { GuestpassError } from '../app/errors.js';
 import { networkField } from '../app/network.js';
 import type { NetworkInfo } from '../events/types.js';
 import { looksLikeSessionToken } from '../sessions/session-token.js';
@@ -13,13 +14,19 @@ import { TokenParameterSchema, type TokenParameterBody } from './token-schema.js
  * Per §2.2, a token that is unknown, malformed or already expired is answered 200 like a
  * successful revocation: the client's intent is fulfilled, and nothing is revealed.
  */
-/** Revoking a session token ends the session and, with it, its access tokens. */
+/**
+ * Revoking a session token ends the session and, with it, its access tokens. The token goes
+ * through the sessions feature's one check, so a rotated-away copy counts as reuse there (and
+ * revokes the session all the same). No DPoP proof is asked for: revocation only takes away,
+ * and RFC 7009 knows no proof.
+ */
 async function revokeSessionToken(ctx: AppContext, token: string, clientId: string, facts: { network?: NetworkInfo }): Promise<void> {
   let session;
   try {
-    session = ctx.guestSessions.open(token);
-  } catch {
-    return; // §2.2: an invalid token is answered like a revoked one.
+    session = await ctx.guestSessions.authenticate(token, { ...facts, proveKey: async (payload) => payload.jkt });
+  } catch (error) {
+    if (error instanceof GuestpassError && error.error === 'invalid_grant') return; // §2.2: answered like a revoked token.
+    throw error;
   }
   if (session.cid !== clientId) throw oauthError('TOKEN_NOT_ISSUED_TO_CLIENT');
   await ctx.guestSessions.revokeToken(session, 'revoked_by_client', facts);

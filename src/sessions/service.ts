@@ -5,8 +5,9 @@ import { resolveAudience, resolveScope } from '../oauth/scope.js';
 import { sessionError } from './error-codes.js';
 import { applyMergePatch, checkMetadata, mappedClaims } from './metadata.js';
 import { openSessionToken, sealSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
-import type { SessionSeed, SessionStore } from './store.js';
-import type { CreateSessionInput, GuestTokenResponse, RequestFacts } from './types.js';
+import { judgeGeneration, type GenerationVerdict } from './generation.js';
+import type { SessionRecord, SessionSeed, SessionStore } from './store.js';
+import type { CreateSessionInput, GuestTokenResponse, RequestFacts, SessionPresentation } from './types.js';
 import type { Metadata, UserStore } from './user-store.js';
 import { cachedClient } from '../clients/lookup.js';
 
@@ -87,22 +88,13 @@ export class GuestSessionService {
    */
   async refresh(facts: RequestFacts, sessionToken: string): Promise<GuestTokenResponse> {
     const payload = this.open(sessionToken);
-    const seed = this.seed(payload, facts);
-    if (payload.cid !== facts.client.id) {
-      await this.revoke(payload, 'client_mismatch', facts);
-      this.ctx.events.emit('session.client_mismatch', { ...this.eventBase(payload, facts), client_id: facts.client.id, session_client_id: payload.cid });
-      throw sessionError('SESSION_CLIENT_MISMATCH');
-    }
+    await this.checkClient(payload, facts.client, facts);
     this.checkLifetime(payload, facts.client);
-    if (payload.jkt && facts.dpopJkt !== payload.jkt) {
-      // A bound session token with another key's proof: the token left its key (RFC 9449 §1).
-      if (facts.dpopJkt) this.ctx.events.emit('dpop.key_mismatch', { ...this.eventBase(payload, facts), expected_jkt: payload.jkt, presented_jkt: facts.dpopJkt });
-      throw sessionError('DPOP_REQUIRED', 'This session is bound to a DPoP key: send a DPoP proof made with that same key (RFC 9449 §5).');
-    }
+    this.checkBinding(payload, facts.dpopJkt, facts);
     if (!payload.jkt && facts.client.guest.requireDpop) throw sessionError('DPOP_REQUIRED');
 
     const now = this.ctx.now();
-    const generation = await this.rotate(payload, seed, facts, now);
+    const generation = await this.rotate(payload, this.seed(payload, facts), facts, now);
     const user = await this.users.get(payload.uid);
     if (user?.mergedInto) {
       // A session of a merged guest that never had a row escaped the merge's revocation.
@@ -114,15 +106,34 @@ export class GuestSessionService {
     return this.respond(facts.client, next, user?.metadata, user ? user.isAnonymous : true);
   }
 
-  /** Opens a session token and checks it is usable, without rotating (for reading endpoints). */
-  async authenticate(sessionToken: string): Promise<SessionTokenPayload> {
+  /**
+   * The one check of a session token used anywhere but at refresh (reading and writing the
+   * session, conversion, sign-up, login, revocation): sealed by us, owned by the presenting
+   * client, within its lifetimes, proven with its DPoP key when bound, and of the current
+   * generation by the same rule as refresh: the immediate predecessor within the client's
+   * `refresh_grace` passes, anything older is reuse and revokes the session. It does not
+   * rotate. Every route reaches a session token's contents only through here or `refresh`.
+   */
+  async authenticate(sessionToken: string, presentation: SessionPresentation): Promise<SessionTokenPayload> {
     const payload = this.open(sessionToken);
-    const owner = await cachedClient(this.ctx, payload.cid).catch(() => undefined);
+    const owner = presentation.client ?? (await cachedClient(this.ctx, payload.cid).catch(() => undefined));
     if (!owner) throw sessionError('SESSION_REVOKED', 'The client of this session no longer exists.');
+    await this.checkClient(payload, owner, presentation);
     this.checkLifetime(payload, owner);
+    this.checkBinding(payload, await presentation.proveKey(payload), presentation);
     const record = await this.sessions.get(payload.sid);
-    if (record?.revokedAt != null) throw sessionError('SESSION_REVOKED');
+    const verdict = judgeGeneration(payload.gen, record, owner.guest.refreshGrace * 1000, this.ctx.now());
+    if (verdict !== 'current' && verdict !== 'grace') await this.refuse(verdict, payload, record, presentation);
     return payload;
+  }
+
+  /**
+   * Who a session token names, without authenticating it: for containment, which can only
+   * refuse on it. Grants nothing, so it returns ids only.
+   */
+  identify(sessionToken: string): Pick<SessionIdentity, 'sid' | 'uid' | 'cid'> | undefined {
+    const payload = openSessionToken(this.ctx.keyring, sessionToken);
+    return payload && { sid: payload.sid, uid: payload.uid, cid: payload.cid };
   }
 
   /** Revokes the session of a session token (RFC 7009, logout). */
@@ -130,10 +141,36 @@ export class GuestSessionService {
     await this.revoke(payload, reason, facts);
   }
 
-  open(sessionToken: string): SessionTokenPayload {
+  private open(sessionToken: string): SessionTokenPayload {
     const payload = openSessionToken(this.ctx.keyring, sessionToken);
     if (!payload) throw sessionError('INVALID_SESSION_TOKEN');
     return payload;
+  }
+
+  /** RFC 6749 §6: a session token is a credential of its own client only; another client's use of it revokes it. */
+  private async checkClient(payload: SessionTokenPayload, client: Client, facts: Pick<RequestFacts, 'network'>): Promise<void> {
+    if (payload.cid === client.id) return;
+    await this.revoke(payload, 'client_mismatch', facts);
+    this.ctx.events.emit('session.client_mismatch', { ...this.eventBase(payload, facts), client_id: client.id, session_client_id: payload.cid });
+    throw sessionError('SESSION_CLIENT_MISMATCH');
+  }
+
+  /** A bound session needs a proof made with its key on every use (RFC 9449 §5, §7). */
+  private checkBinding(payload: SessionTokenPayload, provenJkt: string | undefined, facts: Pick<RequestFacts, 'network'>): void {
+    if (!payload.jkt || provenJkt === payload.jkt) return;
+    // A bound session token with another key's proof: the token left its key (RFC 9449 §1).
+    if (provenJkt) this.ctx.events.emit('dpop.key_mismatch', { ...this.eventBase(payload, facts), expected_jkt: payload.jkt, presented_jkt: provenJkt });
+    throw sessionError('DPOP_REQUIRED', 'This session is bound to a DPoP key: send a DPoP proof made with that same key (RFC 9449 §5, §7).');
+  }
+
+  /** Ends a request whose generation did not pass; reuse also revokes the session (RFC 9700 §4.14.2). */
+  private async refuse(verdict: GenerationVerdict, payload: SessionTokenPayload, record: SessionRecord | undefined, facts: Pick<RequestFacts, 'network'>): Promise<never> {
+    if (verdict === 'reused') {
+      await this.revoke(payload, 'token_reused', facts);
+      this.ctx.events.emit('token.reused', { ...this.eventBase(payload, facts), presented_generation: payload.gen, current_generation: record?.generation ?? 0 });
+      throw sessionError('SESSION_TOKEN_REUSED');
+    }
+    throw sessionError(verdict === 'ahead' ? 'INVALID_SESSION_TOKEN' : 'SESSION_REVOKED');
   }
 
   private async rotate(payload: SessionTokenPayload, seed: SessionSeed, facts: RequestFacts, now: number): Promise<number> {
@@ -147,14 +184,10 @@ export class GuestSessionService {
     if (rotated) return payload.gen + 1;
 
     const record = await this.sessions.get(payload.sid);
-    if (!record || record.revokedAt != null) throw sessionError('SESSION_REVOKED');
-    const graceMs = facts.client.guest.refreshGrace * 1000;
-    const predecessor = payload.gen === record.generation - 1;
-    if (predecessor && graceMs > 0 && now - (record.lastRefreshedAt ?? 0) <= graceMs) return record.generation;
-    if (payload.gen >= record.generation) throw sessionError('INVALID_SESSION_TOKEN');
-    await this.revoke(payload, 'token_reused', facts);
-    this.ctx.events.emit('token.reused', { ...this.eventBase(payload, facts), presented_generation: payload.gen, current_generation: record.generation });
-    throw sessionError('SESSION_TOKEN_REUSED');
+    const verdict = judgeGeneration(payload.gen, record, facts.client.guest.refreshGrace * 1000, now);
+    if (verdict === 'grace' && record) return record.generation;
+    // 'current' after a failed compare-and-set means the row changed under us (a revocation): refuse.
+    return this.refuse(verdict === 'current' ? 'revoked' : verdict, payload, record, facts);
   }
 
   private checkLifetime(payload: SessionTokenPayload, client: Client): void {

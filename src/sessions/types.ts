@@ -1,6 +1,7 @@
 import type { Client } from '../clients/types.js';
 import type { NetworkInfo } from '../events/types.js';
 import type { TokenResponse } from '../oauth/grants/types.js';
+import type { SessionTokenPayload } from './session-token.js';
 
 /** What the caller proved about the request, gathered by the route before the service runs. */
 export interface RequestFacts {
@@ -9,6 +10,19 @@ export interface RequestFacts {
   network?: NetworkInfo;
   /** RFC 7638 thumbprint of a verified DPoP proof key, when the request carried a proof. */
   dpopJkt?: string;
+}
+
+/** How a session token was presented to an endpoint other than refresh: what `authenticate` checks it against. */
+export interface SessionPresentation {
+  /** The client the request authenticated as, when it did (token endpoints); the session must be its own. */
+  client?: Client;
+  network?: NetworkInfo;
+  /**
+   * Checks the request's DPoP proof in the way this kind of endpoint needs (RFC 9449 §5 at
+   * token endpoints, §7 with `ath` at resource endpoints) and returns the proven key's
+   * thumbprint, or undefined without a proof. Called for every session token.
+   */
+  proveKey(session: SessionTokenPayload): Promise<string | undefined>;
 }
 
 export interface CreateSessionInput {

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
-import type { Client } from '../../clients/types.js';
 import { enforceRateLimits } from '../../ratelimit/index.js';
-import { sessionError } from '../../sessions/error-codes.js';
+import { sessionFromTokenRequest } from '../../sessions/credentials.js';
+import type { RequestFacts } from '../../sessions/types.js';
 import type { GuestHandle } from '../conversion.js';
 import type { AccountService } from '../service.js';
 
@@ -42,13 +42,14 @@ export async function limitByAccount(ctx: AppContext, accountKey: string): Promi
 }
 
 /**
- * The guest a caller presents with its session token. It must be a live session of the
- * same client: a session token is a bearer credential of that application only (RFC 6749 §6).
+ * The guest a caller presents with its session token, checked by the sessions feature like any
+ * session token: a live session of the same client, of the current generation, proven with its
+ * DPoP key when bound (a session token is a bearer credential of that application only,
+ * RFC 6749 §6).
  */
-export async function guestFromSessionToken(ctx: AppContext, sessionToken: string | undefined, client: Client): Promise<GuestHandle | undefined> {
+export async function guestFromSessionToken(ctx: AppContext, sessionToken: string | undefined, facts: RequestFacts): Promise<GuestHandle | undefined> {
   if (sessionToken === undefined) return undefined;
-  const session = await ctx.guestSessions.authenticate(sessionToken);
-  if (session.cid !== client.id) throw sessionError('SESSION_CLIENT_MISMATCH', 'This session token was issued to another client; send it with its own client_id.');
+  const session = await sessionFromTokenRequest(ctx, sessionToken, facts);
   return { userId: session.uid, sessionId: session.sid, clientId: session.cid };
 }
 

@@ -25,7 +25,7 @@ export async function linkRoutes(app: FastifyInstance, { ctx, accounts }: Accoun
       await limitByIp(ctx, request);
       const { body } = request;
       const facts = await gatherFacts(ctx, request, body);
-      const guest = await guestFromSessionToken(ctx, body.session_token, facts.client);
+      const guest = await guestFromSessionToken(ctx, body.session_token, facts);
       const identity = await verifier.verify(body.id_token, pick(body, ['nonce']));
       const { account, outcome } = await accounts.linkIdentity(identity, facts.client, guest, facts.network);
       const tokens = await accounts.issueTokens(facts, account, pick(body, ['scope', 'audience', 'resource']));

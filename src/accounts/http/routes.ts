@@ -43,8 +43,9 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
     { schema: { tags, summary: 'Register an address (202 whatever the address; a code and a link are mailed)', body: SignupBody } },
     async (request, reply) => {
       await limitByIp(ctx, request);
-      const { client } = await gatherFacts(ctx, request, request.body);
-      const guest = await guestFromSessionToken(ctx, request.body.session_token, client);
+      const facts = await gatherFacts(ctx, request, request.body);
+      const { client } = facts;
+      const guest = await guestFromSessionToken(ctx, request.body.session_token, facts);
       if (guest && !(await accounts.isLiveGuest(guest.userId))) throw accountError('NOT_A_GUEST');
       await accounts.signUp({ email: request.body.email, ...pick(request.body, ['password']), ...(guest ? { guest } : {}), client, ...networkField(request.ip) });
       return reply.code(202).send(MAIL_SENT_RESPONSE);
@@ -80,7 +81,7 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
         ctx.events.emit('login.failed', { time: ctx.now(), client_id: facts.client.id, account_key: accountKey, reason: 'throttled', ...(facts.network ? { network: facts.network } : {}) });
         throw error;
       });
-      const guest = await guestFromSessionToken(ctx, body.session_token, facts.client);
+      const guest = await guestFromSessionToken(ctx, body.session_token, facts);
       const { account, merged } = await accounts.logIn({ email: body.email, password: body.password, client: facts.client, ...(guest ? { guest } : {}), ...networkField(request.ip) });
       const tokens = await accounts.issueTokens(facts, account, pick(body, ['scope', 'audience', 'resource']));
       accounts.loginSucceeded(account, tokens, facts.client, 'password', facts.network);

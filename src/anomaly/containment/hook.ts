@@ -49,12 +49,9 @@ function identify(ctx: AppContext, request: FastifyRequest): Caller {
   const body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
   const sessionToken = text(body['refresh_token']) ?? text(body['session_token']) ?? readSessionCookie(request, ctx.issuer.value);
   if (sessionToken) {
-    try {
-      const payload = ctx.guestSessions.open(sessionToken);
-      Object.assign(caller, { sessionId: payload.sid, userId: payload.uid, clientId: payload.cid });
-    } catch {
-      // Not a session token of ours: the route will say so.
-    }
+    // Not a session token of ours when undefined: the route will say so.
+    const session = ctx.guestSessions.identify(sessionToken);
+    if (session) Object.assign(caller, { sessionId: session.sid, userId: session.uid, clientId: session.cid });
   }
   caller.clientId ??= text(body['client_id']);
   return caller;
