@@ -1,10 +1,13 @@
 import { networkField } from '../../app/network.js';
+import { verifyTokenRequestProof } from '../dpop-binding.js';
 import { resolveAudience, resolveScope } from '../scope.js';
 import type { Grant } from './types.js';
 
 /**
  * RFC 6749 §4.4: a confidential client gets a token for itself; `sub` is the client id
- * (RFC 9068 §2.2). No refresh token is issued (§4.4.3).
+ * (RFC 9068 §2.2). No refresh token is issued (§4.4.3). A request with a DPoP proof gets a
+ * token bound to the proof's key (`cnf.jkt`, `token_type: DPoP`), as RFC 9449 §5 asks of
+ * every grant: a client that sent a proof relies on the binding.
  */
 export const clientCredentialsGrant: Grant = {
   type: 'client_credentials',
@@ -12,8 +15,10 @@ export const clientCredentialsGrant: Grant = {
   async handle({ ctx, request, body, client }) {
     const scope = resolveScope(body.scope, client.scopes);
     const audience = resolveAudience(body, client, ctx.issuer.value);
+    // After the other checks, so a request refused for its scope or audience does not use up the proof's jti.
+    const jkt = await verifyTokenRequestProof(ctx, request);
     const ttlSeconds = client.accessTokenTtl ?? ctx.config.accessTokenTtl;
-    const issued = ctx.accessTokens.issue({ subject: client.id, clientId: client.id, audience, scope, ttlSeconds });
+    const issued = ctx.accessTokens.issue({ subject: client.id, clientId: client.id, audience, scope, ttlSeconds, ...(jkt ? { claims: { cnf: { jkt } } } : {}) });
     ctx.events.emit('token.issued', {
       time: ctx.now(),
       client_id: client.id,
@@ -25,6 +30,6 @@ export const clientCredentialsGrant: Grant = {
       audience,
       expires_at: issued.expiresAt,
     });
-    return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, ...(scope ? { scope } : {}) };
+    return { access_token: issued.token, token_type: jkt ? 'DPoP' : 'Bearer', expires_in: issued.expiresIn, ...(scope ? { scope } : {}) };
   },
 };
