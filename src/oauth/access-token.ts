@@ -42,6 +42,11 @@ export interface AccessTokensOptions {
   issuer: () => string;
   /** Whether a well-signed, unexpired token was revoked since (see token-liveness.ts). */
   isRevoked: (claims: AccessTokenClaims) => Promise<boolean>;
+  /**
+   * How far in the future a token's `iat` may lie, for clocks that differ between nodes; the
+   * same allowance DPoP proofs get (`iatLeewaySeconds` in dpop/proof.ts). @default 60
+   */
+  clockSkewSeconds?: number;
   now?: () => number;
 }
 
@@ -51,9 +56,11 @@ const ALGORITHMS = ['ES256', 'EdDSA'];
 /** Mints and verifies RFC 9068 JWT access tokens. */
 export class AccessTokens {
   private readonly now: () => number;
+  private readonly clockSkewSeconds: number;
 
   constructor(private readonly options: AccessTokensOptions) {
     this.now = options.now ?? Date.now;
+    this.clockSkewSeconds = options.clockSkewSeconds ?? 60;
   }
 
   issue(input: IssueAccessTokenInput): IssuedAccessToken {
@@ -88,8 +95,14 @@ export class AccessTokens {
     return claims;
   }
 
-  /** Signature and claims only, ignoring the denylist and optionally expiry (for revocation). */
+  /**
+   * Signature and claims only, ignoring the denylist and optionally expiry (for revocation).
+   * An `iat` beyond the clock-skew allowance in the future is refused even then: no node
+   * issued that token at that time; it was minted by a node whose clock is wrong or with a
+   * stolen key, and its lifetime, counted from that `iat`, would run longer than intended.
+   */
   async verifySignature(token: string, { allowExpired = false } = {}): Promise<AccessTokenClaims | undefined> {
+    let claims: AccessTokenClaims;
     try {
       const { payload } = await jwtVerify(token, (header: ProtectedHeaderParameters) => this.keyFor(header), {
         issuer: this.options.issuer(),
@@ -98,11 +111,13 @@ export class AccessTokens {
         requiredClaims: ['sub', 'jti', 'client_id', 'exp', 'iat', 'aud'],
         currentDate: new Date(allowExpired ? 0 : this.now()),
       });
-      return payload as AccessTokenClaims;
+      claims = payload as AccessTokenClaims;
     } catch (error) {
       if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return undefined;
       throw error;
     }
+    if (claims.iat > this.now() / 1000 + this.clockSkewSeconds) return undefined;
+    return claims;
   }
 
   private keyFor(header: ProtectedHeaderParameters) {
