@@ -16,6 +16,16 @@ export const clientError = defineErrors({
     error: 'access_denied',
     description: 'This Origin is not one of the client’s allowed origins; add it to the client’s allowed_origins.',
   },
+  PREFLIGHT_INVALID: {
+    status: 400,
+    error: 'invalid_request',
+    description: 'A CORS preflight (OPTIONS with an Origin) needs an Access-Control-Request-Method header naming the method of the request to come.',
+  },
+  PREFLIGHT_NOT_ALLOWED: {
+    status: 403,
+    error: 'invalid_request',
+    description: 'The CORS preflight asks for a method or a request header that Guestpass does not accept from browsers.',
+  },
   NOT_CONFIDENTIAL: {
     status: 400,
     error: 'invalid_request',
