@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
 import { httpError } from './error-codes.js';
+import { registerMetricsEndpoint } from './metrics-endpoint.js';
 
 /** Liveness, readiness, Prometheus metrics and the OpenAPI document. */
 export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -16,10 +17,7 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     return { status: 'ready' };
   });
 
-  app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (_request, reply) => {
-    reply.type(ctx.metrics.registry.contentType);
-    return ctx.metrics.registry.metrics();
-  });
+  registerMetricsEndpoint(app, ctx);
 
   app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
 }

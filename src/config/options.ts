@@ -8,7 +8,7 @@ import { accountOptions } from '../accounts/options.js';
 import { anomalyOptions } from '../anomaly/options.js';
 import { telemetryOptions } from '../telemetry/options.js';
 import { option, type OptionSpec } from './option.js';
-import { parseBoolean, parseDuration, parseInteger, parseEnum, parseList, parseString } from './parsers.js';
+import { parseBoolean, parseDuration, parseInteger, parseEnum, parseList, parseListenAddress, parseString } from './parsers.js';
 
 export type { OptionSpec } from './option.js';
 
@@ -148,6 +148,23 @@ const coreOptions = {
     default: 1_048_576,
     doc: 'Largest request body in bytes, unless an endpoint sets less.',
     parse: (raw) => parseInteger(raw, { min: 1024, max: 16 * 1_048_576 }),
+  }),
+  metricsAddress: option<{ host: string; port: number } | undefined>({
+    env: 'GUESTPASS_METRICS_ADDRESS',
+    default: undefined,
+    defaultDoc: 'unset: /metrics on the main port',
+    doc: 'Serve /metrics on a listener of its own, HOST:PORT (e.g. 127.0.0.1:9464 or [::1]:9464), and not on the main port: its labels describe traffic, so keep it where only the scraper reaches it.',
+    parse: parseListenAddress,
+  }),
+  metricsToken: option<string | undefined>({
+    env: 'GUESTPASS_METRICS_TOKEN',
+    default: undefined,
+    defaultDoc: 'unset: no token',
+    doc: 'A secret of at least 32 characters (`openssl rand -base64 32`) that /metrics requires as "Authorization: Bearer <token>" (401 otherwise), wherever it is served.',
+    parse: (raw) => {
+      if (raw.trim().length < 32) throw new Error('must be at least 32 characters');
+      return raw.trim();
+    },
   }),
   devClients: option({
     env: 'GUESTPASS_DEV_CLIENTS',

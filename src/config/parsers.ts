@@ -42,3 +42,10 @@ export function parseList(raw: string): string[] {
     .map((item) => item.trim())
     .filter((item) => item !== '');
 }
+
+/** `HOST:PORT` to listen on, the host an IP address or name, IPv6 in brackets (`[::1]:9464`). */
+export function parseListenAddress(raw: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(raw.trim());
+  if (!match) throw new Error(`must be HOST:PORT such as 127.0.0.1:9464 or [::1]:9464, got "${raw}"`);
+  return { host: (match[1] ?? match[2])!, port: parseInteger(match[3]!, { min: 0, max: 65535 }) };
+}
