@@ -101,6 +101,13 @@ const coreOptions = {
     doc: 'Seconds between re-reads of the key table, so a rotation made by the CLI or another node is picked up.',
     parse: (raw) => parseDuration(raw, { min: 0.05, max: 3600 }),
   }),
+  keyActivationDelay: option<number | undefined>({
+    env: 'GUESTPASS_KEY_ACTIVATION_DELAY',
+    default: undefined,
+    defaultDoc: 'KEY_REFRESH_INTERVAL + 90',
+    doc: 'Seconds from `keys rotate` until the new key signs access tokens (or seals session tokens). It is published at once, so by then every node has loaded it (key refresh interval) and every cached JWKS holds it (we send max-age=60); the default adds 30 s of margin. `keys rotate --now` skips the wait.',
+    parse: (raw) => parseDuration(raw, { min: 0, max: 86400 }),
+  }),
   clientCacheTtl: option({
     env: 'GUESTPASS_CLIENT_CACHE_TTL',
     default: 5,

@@ -5,10 +5,11 @@ import { describeEachDatabase } from '../../test/helpers/databases.js';
 import { openTestStore } from '../../test/helpers/store.js';
 import { openDatabase, type Store } from '../storage/database.js';
 import { migrateToLatest } from '../storage/migrate.js';
-import { KeyStore } from './key-store.js';
-import { Keyring } from './keyring.js';
+import { KeyStore, type KeyRow } from './key-store.js';
+import { Keyring, type KeyringOptions } from './keyring.js';
 
 const HOUR = 3_600_000;
+const MINUTE = 60_000;
 
 describeEachDatabase('Keyring', (database) => {
   let store: Store;
@@ -31,7 +32,7 @@ describeEachDatabase('Keyring', (database) => {
     assert.deepEqual((await other.initialize()).created, []);
     assert.equal(other.signingKey.kid, first);
 
-    const second = await keyring.rotateSigningKey();
+    const { kid: second } = await keyring.rotateSigningKey({ activationDelayMs: 0 });
     assert.notEqual(second, first);
     assert.equal(keyring.signingKey.kid, second);
     assert.deepEqual(keyring.jwks().keys.map((key) => key.kid).sort(), [first, second].sort());
@@ -57,5 +58,106 @@ describeEachDatabase('Keyring', (database) => {
     assert.equal(keyring.signingKey.alg, 'EdDSA');
     assert.equal(keyring.jwks().keys[0]?.crv, 'Ed25519');
     await fresh.close();
+  });
+
+  /** Two nodes on a store of their own, on a clock the test moves. */
+  async function twoNodes(): Promise<{ a: Keyring; b: Keyring; rows: () => Promise<KeyRow[]>; clock: { now: number }; close: () => Promise<void> }> {
+    const own = await openTestStore(database, 'gp_keyring_staged');
+    const clock = { now: Date.now() };
+    const keyStore = new KeyStore(own.store.db);
+    const options: KeyringOptions = { store: keyStore, masterKey: randomBytes(32), signingAlg: 'ES256', retiredSigningKeyLifetimeMs: HOUR, retiredSealingKeyLifetimeMs: 24 * HOUR, now: () => clock.now };
+    const a = new Keyring(options);
+    const b = new Keyring(options);
+    await a.initialize();
+    await b.initialize();
+    const rows = () => own.store.db.selectFrom('keys').selectAll().orderBy('created_at').execute();
+    return { a, b, rows, clock, close: own.close };
+  }
+
+  it('should publish a staged signing key at once and sign with it on every node from its activation time', async () => {
+    const { a, b, rows, clock, close } = await twoNodes();
+    try {
+      const first = a.signingKey.kid;
+      const rotated = await a.rotateSigningKey({ activationDelayMs: 2 * MINUTE });
+      assert.equal(rotated.activatesAt, clock.now + 2 * MINUTE);
+      assert.equal(a.signingKey.kid, first, 'the rotating node keeps signing with the old key');
+      assert.deepEqual(a.jwks().keys.map((key) => key.kid).sort(), [first, rotated.kid].sort());
+
+      await b.refresh();
+      assert.equal(b.signingKey.kid, first);
+      assert.ok(b.verificationKey(rotated.kid), 'the other node verifies the new key before anyone signs with it');
+
+      clock.now = rotated.activatesAt - 1;
+      assert.equal(a.signingKey.kid, first);
+      clock.now = rotated.activatesAt;
+      // Both switch by the clock, without a refresh.
+      assert.equal(a.signingKey.kid, rotated.kid);
+      assert.equal(b.signingKey.kid, rotated.kid);
+
+      // Both record the switch at once: one of them does, the table keeps exactly one current key.
+      await Promise.all([a.refresh(), b.refresh()]);
+      const signing = (await rows()).filter((row) => row.use === 'sig');
+      assert.deepEqual(
+        signing.map((row) => [row.kid, row.status]),
+        [
+          [first, 'retired'],
+          [rotated.kid, 'current'],
+        ],
+      );
+      assert.equal(signing[0]!.expires_at, clock.now + HOUR, 'the old key stays published for a token lifetime after the switch');
+
+      clock.now += HOUR + 1;
+      await a.refresh();
+      assert.deepEqual(a.jwks().keys.map((key) => key.kid), [rotated.kid]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('should load a staged sealing key on every node before sealing with it', async () => {
+    const { a, b, clock, close } = await twoNodes();
+    try {
+      const first = a.sealingKey.kid;
+      const rotated = await a.rotateSealingKey({ activationDelayMs: MINUTE });
+      await b.refresh();
+      assert.equal(a.sealingKey.kid, first);
+      assert.ok(b.openingKey(rotated.kid), 'the other node opens session tokens sealed with the new key');
+      clock.now = rotated.activatesAt;
+      assert.equal(b.sealingKey.kid, rotated.kid);
+      assert.ok(b.openingKey(first), 'the old key still opens the sessions it sealed');
+    } finally {
+      await close();
+    }
+  });
+
+  it('should replace a key still waiting but keep it published, and keep one whose time has come when rotating again', async () => {
+    const { a, b, clock, close } = await twoNodes();
+    try {
+      const first = a.signingKey.kid;
+      const replaced = await a.rotateSigningKey({ activationDelayMs: MINUTE });
+      await b.refresh();
+      clock.now += 1000;
+      const waiting = await a.rotateSigningKey({ activationDelayMs: MINUTE });
+      assert.equal(a.signingKey.kid, first);
+      // A node that read the table between the two rotations and does not re-read it in time
+      // switches to the replaced key at its activation time: its tokens must still verify.
+      clock.now = replaced.activatesAt;
+      assert.equal(b.signingKey.kid, replaced.kid);
+      await a.refresh();
+      assert.ok(a.verificationKey(replaced.kid), 'the replaced key stays published');
+      assert.equal(a.signingKey.kid, first, 'but nobody who has read the table since signs with it');
+
+      await b.refresh();
+      assert.equal(b.signingKey.kid, first, 'once it has re-read the table, it waits for the new key');
+      clock.now = waiting.activatesAt;
+      assert.equal(b.signingKey.kid, waiting.kid, 'it may have signed on a node since');
+      // An emergency rotation before any node recorded the switch: the key that signed stays published.
+      const emergency = await a.rotateSigningKey({ activationDelayMs: 0 });
+      assert.equal(emergency.activatesAt, clock.now);
+      assert.equal(a.signingKey.kid, emergency.kid);
+      assert.deepEqual(a.jwks().keys.map((key) => key.kid).sort(), [first, replaced.kid, waiting.kid, emergency.kid].sort());
+    } finally {
+      await close();
+    }
   });
 });

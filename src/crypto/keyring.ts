@@ -22,19 +22,44 @@ export interface KeyringOptions {
   now?: () => number;
 }
 
+export interface RotateOptions {
+  /**
+   * How long the new key is published before it signs (or seals): long enough for every node
+   * to load it and every JWKS cache to hold it (see `activationDelaySeconds`). 0 switches at
+   * once, for an emergency.
+   */
+  activationDelayMs: number;
+}
+
+export interface RotatedKey {
+  kid: string;
+  /** Epoch milliseconds from which the key signs (or seals). */
+  activatesAt: number;
+}
+
+/** The key in use, and the one that takes over by itself at its activation time. */
+interface InUse<K> {
+  current: K;
+  next?: { key: K; activatesAt: number };
+}
+
 interface Snapshot {
-  signing: SigningKey;
-  sealing: SealingKey;
+  signing: InUse<SigningKey>;
+  sealing: InUse<SealingKey>;
   verificationKeys: Map<string, KeyObject>;
   openingKeys: Map<string, KeyObject>;
   jwks: { keys: JWK[] };
 }
 
 /**
- * Keys in memory, imported once. The current signing key signs access tokens; current and
- * not-yet-expired retired keys verify them and are published in the JWKS. The same holds for
- * the sealing key of session tokens. `refresh()` re-reads the table so a rotation made by the
- * CLI or another node is picked up (the server calls it on an interval).
+ * Keys in memory, imported once. The current signing key signs access tokens; the waiting
+ * (next), current and not-yet-expired retired keys verify them and are published in the JWKS.
+ * The same holds for the sealing key of session tokens. `refresh()` re-reads the table so a
+ * rotation made by the CLI or another node is picked up (the server calls it on an interval).
+ *
+ * A staged rotation publishes the next key before anyone uses it: every node that has loaded
+ * it switches at its activation time by the clock, without waiting for a refresh, so all nodes
+ * change keys together and no resource server meets a `kid` its cached JWKS lacks.
  */
 export class Keyring {
   private snapshot: Snapshot | undefined;
@@ -58,35 +83,37 @@ export class Keyring {
     return { created };
   }
 
-  /** Makes a new signing key current; the old one stays published until its tokens expire. */
-  async rotateSigningKey(): Promise<string> {
-    const row = this.newSigningKeyRow();
-    await this.options.store.replaceCurrent(row, this.options.retiredSigningKeyLifetimeMs);
-    await this.refresh();
-    return row.kid;
+  /**
+   * Publishes a new signing key that signs from `activationDelayMs` on; the old one signs until
+   * then and stays published until its tokens have expired.
+   */
+  async rotateSigningKey(options: RotateOptions): Promise<RotatedKey> {
+    return this.rotate(this.newSigningKeyRow(), options);
   }
 
-  /** Makes a new sealing key current; the old one still opens session tokens until they expire. */
-  async rotateSealingKey(): Promise<string> {
-    const row = this.newSealingKeyRow();
-    await this.options.store.replaceCurrent(row, this.options.retiredSealingKeyLifetimeMs);
-    await this.refresh();
-    return row.kid;
+  /** Loads a new sealing key on every node, sealing from `activationDelayMs` on; the old one opens session tokens until they expire. */
+  async rotateSealingKey(options: RotateOptions): Promise<RotatedKey> {
+    return this.rotate(this.newSealingKeyRow(), options);
   }
 
   async refresh(): Promise<void> {
     const now = this.now();
     await this.options.store.deleteExpired(now);
-    const rows = await this.options.store.listLive(now);
+    let rows = await this.options.store.listLive(now);
+    const due = new Set(rows.filter((row) => row.status === 'next' && row.activates_at <= now).map((row) => row.use));
+    if (due.size > 0) {
+      for (const use of due) await this.options.store.promoteDue(use, now, this.retiredLifetimeMs(use));
+      rows = await this.options.store.listLive(now);
+    }
     this.snapshot = this.importRows(rows);
   }
 
   get signingKey(): SigningKey {
-    return this.loaded().signing;
+    return this.inUse(this.loaded().signing);
   }
 
   get sealingKey(): SealingKey {
-    return this.loaded().sealing;
+    return this.inUse(this.loaded().sealing);
   }
 
   /** Public key for a `kid`, or undefined for a key we never had or that has expired. */
@@ -102,6 +129,22 @@ export class Keyring {
     return this.loaded().jwks;
   }
 
+  private async rotate(row: KeyRow, { activationDelayMs }: RotateOptions): Promise<RotatedKey> {
+    const activatesAt = row.created_at + Math.max(0, activationDelayMs);
+    const staged: KeyRow = activatesAt > row.created_at ? { ...row, status: 'next', activates_at: activatesAt } : row;
+    await this.options.store.rotate(staged, this.retiredLifetimeMs(row.use));
+    await this.refresh();
+    return { kid: row.kid, activatesAt };
+  }
+
+  private retiredLifetimeMs(use: KeyRow['use']): number {
+    return use === 'sig' ? this.options.retiredSigningKeyLifetimeMs : this.options.retiredSealingKeyLifetimeMs;
+  }
+
+  private inUse<K>({ current, next }: InUse<K>): K {
+    return next && this.now() >= next.activatesAt ? next.key : current;
+  }
+
   private loaded(): Snapshot {
     if (!this.snapshot) throw new Error('Keyring used before initialize()');
     return this.snapshot;
@@ -111,26 +154,26 @@ export class Keyring {
     const verificationKeys = new Map<string, KeyObject>();
     const openingKeys = new Map<string, KeyObject>();
     const published: JWK[] = [];
-    let signing: SigningKey | undefined;
-    let sealing: SealingKey | undefined;
+    const signing: Partial<InUse<SigningKey>> = {};
+    const sealing: Partial<InUse<SealingKey>> = {};
     for (const row of rows) {
       const secret = this.open(row);
       if (row.use === 'sig') {
         const publicJwk = JSON.parse(row.public_jwk ?? 'null') as JWK;
         verificationKeys.set(row.kid, createPublicKey({ key: publicJwk, format: 'jwk' }));
         published.push({ ...publicJwk, kid: row.kid, alg: row.alg, use: 'sig' });
-        if (row.status === 'current') {
+        if (row.status !== 'retired') {
           const privateKey = createPrivateKey({ key: JSON.parse(secret) as JWK, format: 'jwk' });
-          signing = { kid: row.kid, alg: row.alg as SigningAlg, privateKey };
+          place(signing, row, { kid: row.kid, alg: row.alg as SigningAlg, privateKey });
         }
       } else {
         const key = createSecretKey(Buffer.from(secret, 'base64url'));
         openingKeys.set(row.kid, key);
-        if (row.status === 'current') sealing = { kid: row.kid, key };
+        if (row.status !== 'retired') place(sealing, row, { kid: row.kid, key });
       }
     }
-    if (!signing || !sealing) throw new Error('The key table has no current signing or sealing key; run `guestpass migrate` and start the server once.');
-    return { signing, sealing, verificationKeys, openingKeys, jwks: { keys: published } };
+    if (!signing.current || !sealing.current) throw new Error('The key table has no current signing or sealing key; run `guestpass migrate` and start the server once.');
+    return { signing: signing as InUse<SigningKey>, sealing: sealing as InUse<SealingKey>, verificationKeys, openingKeys, jwks: { keys: published } };
   }
 
   private open(row: KeyRow): string {
@@ -148,6 +191,7 @@ export class Keyring {
     const { privateKey, publicKey } =
       alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
     const kid = newId();
+    const now = this.now();
     return {
       kid,
       use: 'sig',
@@ -155,7 +199,8 @@ export class Keyring {
       public_jwk: JSON.stringify(publicKey.export({ format: 'jwk' })),
       private_sealed: sealWithMasterKey(this.options.masterKey, JSON.stringify(privateKey.export({ format: 'jwk' })), kid),
       status: 'current',
-      created_at: this.now(),
+      created_at: now,
+      activates_at: now,
       retired_at: null,
       expires_at: null,
     };
@@ -163,6 +208,7 @@ export class Keyring {
 
   private newSealingKeyRow(): KeyRow {
     const kid = newId();
+    const now = this.now();
     return {
       kid,
       use: 'enc',
@@ -170,9 +216,15 @@ export class Keyring {
       public_jwk: null,
       private_sealed: sealWithMasterKey(this.options.masterKey, randomBytes(32).toString('base64url'), kid),
       status: 'current',
-      created_at: this.now(),
+      created_at: now,
+      activates_at: now,
       retired_at: null,
       expires_at: null,
     };
   }
+}
+
+function place<K>(slot: Partial<InUse<K>>, row: KeyRow, key: K): void {
+  if (row.status === 'current') slot.current = key;
+  else slot.next = { key, activatesAt: row.activates_at };
 }

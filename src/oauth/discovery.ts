@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
+import { JWKS_MAX_AGE_SECONDS } from '../crypto/key-activation.js';
 import { supportedGrantTypes } from './grants/index.js';
 
 /** RFC 8414 authorization-server metadata; served at both well-known paths. */
@@ -31,8 +32,9 @@ export async function discoveryRoutes(app: FastifyInstance, ctx: AppContext): Pr
     });
   }
   app.get('/.well-known/jwks.json', { schema: { tags: ['discovery'], summary: 'Public signing keys (RFC 7517)' } }, async (_request, reply) => {
-    // Short cache: a rotated key must reach resource servers well before tokens need it.
-    reply.header('Cache-Control', 'public, max-age=60');
+    // Short cache: a rotated key must reach resource servers before tokens carry it; a staged
+    // rotation waits at least this long before the key signs (crypto/key-activation.ts).
+    reply.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`);
     return ctx.keyring.jwks();
   });
 }

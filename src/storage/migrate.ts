@@ -4,6 +4,7 @@ import * as guestSessions from './migrations/0002_guest_sessions.js';
 import * as accounts from './migrations/0003_accounts.js';
 import * as telemetry from './migrations/0004_telemetry.js';
 import * as anomaly from './migrations/0005_anomaly.js';
+import * as keyActivation from './migrations/0006_key_activation.js';
 import type { Store } from './database.js';
 
 /**
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0003_accounts': accounts,
   '0004_telemetry': telemetry,
   '0005_anomaly': anomaly,
+  '0006_key_activation': keyActivation,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

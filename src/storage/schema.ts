@@ -44,8 +44,11 @@ export interface KeysTable {
   public_jwk: string | null;
   /** Private JWK or raw key, AES-256-GCM-encrypted with the master key. */
   private_sealed: string;
-  status: 'current' | 'retired';
+  /** `next`: published (and loaded by every node) but not yet signing or sealing. */
+  status: 'next' | 'current' | 'retired';
   created_at: number;
+  /** From when the key signs (seals): a staged rotation publishes it this long in advance. */
+  activates_at: number;
   retired_at: number | null;
   /** When a retired key leaves the JWKS: every token it signed has expired by then. */
   expires_at: number | null;
