@@ -11,6 +11,12 @@ export const clientError = defineErrors({
     error: 'invalid_client_metadata',
     description: 'The client settings are not valid.',
   },
+  METADATA_SCHEMA_UNUSABLE: {
+    status: 400,
+    error: 'invalid_client_metadata',
+    description:
+      'This client’s guest.metadata_schema cannot be compiled (it was stored before schemas were checked when set), so no metadata can be written; an administrator must correct or remove it with PATCH /admin/api/clients/:id.',
+  },
   ORIGIN_NOT_ALLOWED: {
     status: 403,
     error: 'access_denied',

@@ -1,5 +1,6 @@
 import { readMergeStrategies, type MergeStrategies } from '../accounts/merge/strategies.js';
 import { clientError } from './error-codes.js';
+import { compileMetadataSchema, UnusableSchemaError } from './metadata-schema.js';
 
 /** Copies a metadata value into the access token: `{"claim": "currency", "path": "preferences.currency"}`. */
 export interface ClaimMapping {
@@ -69,6 +70,17 @@ export const RESERVED_CLAIMS = new Set([
 
 const invalid = (description: string) => clientError('INVALID_CLIENT_METADATA', description);
 
+/** The schema must compile now, on the linear-time pattern engine, not fail later on every metadata write. */
+function checkMetadataSchema(schema: unknown): void {
+  if (schema === null || schema === undefined) return;
+  try {
+    compileMetadataSchema(schema);
+  } catch (error) {
+    if (error instanceof UnusableSchemaError) throw invalid(`${error.message}.`);
+    throw error;
+  }
+}
+
 function integerIn(value: number, min: number, max: number, name: string): number {
   if (!Number.isInteger(value) || value < min || value > max) throw invalid(`${name} must be a whole number from ${min} to ${max}.`);
   return value;
@@ -87,6 +99,7 @@ export function validateGuestSettings(input: Partial<GuestSettings> | undefined)
     if (RESERVED_CLAIMS.has(claim)) throw invalid(`Claim "${claim}" is reserved and cannot be mapped from metadata.`);
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/.test(path)) throw invalid(`Path "${path}" must be a direct dotted path such as preferences.currency.`);
   }
+  checkMetadataSchema(settings.metadataSchema);
   if (settings.transport !== 'body' && settings.transport !== 'cookie') throw invalid('guest.transport must be "body" or "cookie".');
   try {
     settings.mergeStrategies = readMergeStrategies(settings.mergeStrategies, 'guest.merge_strategies');

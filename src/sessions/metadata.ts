@@ -1,4 +1,6 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { clientError } from '../clients/error-codes.js';
+import { compileMetadataSchema, UnusableSchemaError } from '../clients/metadata-schema.js';
 import type { Client } from '../clients/types.js';
 import { sessionError } from './error-codes.js';
 import type { Metadata } from './user-store.js';
@@ -22,21 +24,24 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const compiled = new Map<string, ValidateFunction>();
-
+/**
+ * The client's schema, compiled once per schema text (patterns run in linear time). A schema
+ * is checked when it is set; one stored before that check that does not compile refuses every
+ * write with METADATA_SCHEMA_UNUSABLE, naming the fix, rather than failing as a 500 or letting
+ * metadata through unchecked.
+ */
 function schemaValidator(client: Client): ValidateFunction | undefined {
   const schema = client.guest.metadataSchema;
   if (!schema) return undefined;
-  // Keyed by the schema text, so an updated client schema compiles afresh.
-  const key = JSON.stringify(schema);
-  let validate = compiled.get(key);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    if (compiled.size > 1000) compiled.clear();
-    compiled.set(key, validate);
+  try {
+    return compileMetadataSchema(schema);
+  } catch (error) {
+    if (!(error instanceof UnusableSchemaError)) throw error;
+    throw clientError(
+      'METADATA_SCHEMA_UNUSABLE',
+      `This client's ${error.message}, so no metadata can be written until an administrator corrects or removes it with PATCH /admin/api/clients/:id {"guest": {"metadata_schema": …}}.`,
+    );
   }
-  return validate;
 }
 
 /** Checks the metadata is an object within the client's size limit and schema. */
