@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { GuestSettings } from '../src/clients/guest-settings.js';
 import { describeEachDatabase } from './helpers/databases.js';
-import { createGuest, GuestAdmin, json, type JsonResponse } from './helpers/guests.js';
+import { claimsOf, createGuest, GuestAdmin, json, type JsonResponse } from './helpers/guests.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -135,5 +135,40 @@ describeEachDatabase('hardening: client configuration', (database) => {
     const fixed = await admin.call('PATCH', `/admin/api/clients/${clientId}`, { guest: { metadata_schema: { properties: { a: { type: 'integer' } } } } });
     assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
     assert.equal((await writeMetadata(guest.access_token, { a: 1 })).status, 200);
+  });
+
+  it('should refuse claims_mapping paths and claim names that reach an object prototype', async () => {
+    const refused: { claim: string; path: string }[] = [
+      { claim: 'c', path: '__proto__.polluted' },
+      { claim: 'c', path: 'constructor.name' },
+      { claim: 'c', path: 'preferences.constructor.prototype' },
+      { claim: 'c', path: 'preferences.__proto__' },
+      { claim: '__proto__', path: 'preferences.currency' },
+      { claim: 'constructor', path: 'preferences.currency' },
+      { claim: 'prototype', path: 'preferences.currency' },
+    ];
+    for (const mapping of refused) {
+      assertRefused(await createClient({ claims_mapping: [mapping] }), /__proto__, constructor or prototype/);
+    }
+    const clientId = await admin.publicClient();
+    assertRefused(await admin.call('PATCH', `/admin/api/clients/${clientId}`, { guest: { claims_mapping: [{ claim: 'c', path: 'a.prototype' }] } }), /prototype/);
+    assert.equal((await createClient({ claims_mapping: [{ claim: 'currency', path: 'preferences.currency' }] })).status, 201);
+  });
+
+  it('should copy only the metadata’s own values into access tokens, even from a mapping stored before the check', async () => {
+    const clientId = await admin.publicClient({ claims_mapping: [{ claim: 'currency', path: 'preferences.currency' }] });
+    await storeUnchecked(clientId, {
+      claimsMapping: [
+        { claim: 'currency', path: 'preferences.currency' },
+        { claim: 'prototype_of_metadata', path: '__proto__' },
+        { claim: 'prototype_of_preferences', path: 'preferences.__proto__' },
+        { claim: 'kind', path: 'constructor.name' },
+      ],
+    });
+    const guest = await createGuest(server, { client_id: clientId, metadata: { preferences: { currency: 'EUR' } } });
+    assert.equal(guest.status, 200, JSON.stringify(guest.body));
+    const claims = claimsOf(guest.body.access_token);
+    assert.equal(claims['currency'], 'EUR');
+    for (const inherited of ['prototype_of_metadata', 'prototype_of_preferences', 'kind']) assert.equal(inherited in claims, false, `${inherited}: ${JSON.stringify(claims[inherited])}`);
   });
 });

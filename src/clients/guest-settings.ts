@@ -68,7 +68,31 @@ export const RESERVED_CLAIMS = new Set([
   'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'sid', 'is_anonymous', 'cnf', 'azp', 'auth_time', 'acr', 'amr', 'typ',
 ]);
 
+/**
+ * Names that reach an object's prototype rather than its data. A claim or path segment never
+ * uses one: `__proto__` as a claim would set the prototype of the claims object, and as a path
+ * segment would read `Object.prototype` into a token.
+ */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 const invalid = (description: string) => clientError('INVALID_CLIENT_METADATA', description);
+
+function checkClaimsMapping(mappings: unknown): void {
+  if (!Array.isArray(mappings)) throw invalid('guest.claims_mapping must be a list of {"claim", "path"} pairs.');
+  if (mappings.length > 10) throw invalid('guest.claims_mapping may hold at most 10 mappings.');
+  for (const mapping of mappings as Partial<ClaimMapping>[]) {
+    const { claim, path } = mapping ?? {};
+    if (typeof claim !== 'string' || typeof path !== 'string' || Object.keys(mapping).length !== 2) {
+      throw invalid('Each guest.claims_mapping entry must be {"claim": "<name>", "path": "<dotted.path>"} and nothing else.');
+    }
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(claim)) throw invalid(`Claim name "${claim}" must be 1–64 letters, digits or underscores.`);
+    if (RESERVED_CLAIMS.has(claim)) throw invalid(`Claim "${claim}" is reserved and cannot be mapped from metadata.`);
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/.test(path)) throw invalid(`Path "${path}" must be a direct dotted path such as preferences.currency.`);
+    if (PROTOTYPE_KEYS.has(claim) || path.split('.').some((segment) => PROTOTYPE_KEYS.has(segment))) {
+      throw invalid(`Claim mapping ${JSON.stringify({ claim, path })} names __proto__, constructor or prototype, which reach an object's prototype rather than metadata.`);
+    }
+  }
+}
 
 /** The schema must compile now, on the linear-time pattern engine, not fail later on every metadata write. */
 function checkMetadataSchema(schema: unknown): void {
@@ -93,12 +117,7 @@ export function validateGuestSettings(input: Partial<GuestSettings> | undefined)
   integerIn(settings.idleTimeout, 60, 90 * 86400, 'guest.idle_timeout');
   integerIn(settings.refreshGrace, 0, 60, 'guest.refresh_grace');
   integerIn(settings.metadataMaxBytes, 2, 64 * 1024, 'guest.metadata_max_bytes');
-  if (settings.claimsMapping.length > 10) throw invalid('guest.claims_mapping may hold at most 10 mappings.');
-  for (const { claim, path } of settings.claimsMapping) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(claim)) throw invalid(`Claim name "${claim}" must be 1–64 letters, digits or underscores.`);
-    if (RESERVED_CLAIMS.has(claim)) throw invalid(`Claim "${claim}" is reserved and cannot be mapped from metadata.`);
-    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/.test(path)) throw invalid(`Path "${path}" must be a direct dotted path such as preferences.currency.`);
-  }
+  checkClaimsMapping(settings.claimsMapping);
   checkMetadataSchema(settings.metadataSchema);
   if (settings.transport !== 'body' && settings.transport !== 'cookie') throw invalid('guest.transport must be "body" or "cookie".');
   try {

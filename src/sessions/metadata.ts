@@ -59,13 +59,17 @@ export function checkMetadata(client: Client, metadata: unknown): Metadata {
   return metadata;
 }
 
-/** The claims a client maps from metadata into access tokens; missing values are omitted. */
+/**
+ * The claims a client maps from metadata into access tokens; missing values are omitted. Only
+ * the metadata's own members are read, so no path reaches a prototype (`__proto__`,
+ * `constructor`), whatever mapping was stored before such paths were refused.
+ */
 export function mappedClaims(client: Client, metadata: Metadata | undefined): Record<string, unknown> {
   const claims: Record<string, unknown> = {};
   if (!metadata) return claims;
   for (const { claim, path } of client.guest.claimsMapping) {
     let value: unknown = metadata;
-    for (const segment of path.split('.')) value = isObject(value) ? value[segment] : undefined;
+    for (const segment of path.split('.')) value = isObject(value) && Object.hasOwn(value, segment) ? value[segment] : undefined;
     if (value !== undefined) claims[claim] = value;
   }
   return claims;
