@@ -40,7 +40,8 @@ describeEachDatabase('anomaly containment over HTTP', (database) => {
   before(async () => {
     server = await startTestServer({ database, env: { GUESTPASS_TRUSTED_PROXIES: '1', GUESTPASS_ANOMALY_CONFIG: JSON.stringify(DETECTION) } });
     admin = new GuestAdmin(server);
-    clientId = await admin.publicClient();
+    // Strict single use, so replaying the immediate predecessor is reuse (the default refresh_grace would accept it).
+    clientId = await admin.publicClient({ refresh_grace: 0 });
     await server.ctx.anomaly.geo.ready();
   });
   after(() => server.stop());

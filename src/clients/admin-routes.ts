@@ -11,7 +11,7 @@ const GuestSettingsBody = Type.Object(
     scopes: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 })),
     session_ttl: Type.Optional(Type.Integer({ description: 'Absolute session lifetime, seconds (300 to 7776000). @default 2592000' })),
     idle_timeout: Type.Optional(Type.Integer({ description: 'Idle timeout, seconds. @default 604800' })),
-    refresh_grace: Type.Optional(Type.Integer({ description: 'Grace window for the immediate predecessor of a rotated session token, seconds (0 to 60). @default 0' })),
+    refresh_grace: Type.Optional(Type.Integer({ description: 'Grace window for the immediate predecessor of a rotated session token, seconds (0 to 60). @default 10' })),
     metadata_max_bytes: Type.Optional(Type.Integer({ description: 'Largest serialized metadata. @default 4096' })),
     metadata_schema: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description: 'JSON Schema for metadata' })),
     claims_mapping: Type.Optional(

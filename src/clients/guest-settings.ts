@@ -27,7 +27,12 @@ export interface GuestSettings {
   sessionTtl: number;
   /** A session unused (not refreshed) this long expires. @default 604800 (7 days) */
   idleTimeout: number;
-  /** Seconds in which the immediate predecessor of a rotated token still gets a result. @default 0 */
+  /**
+   * Seconds in which the immediate predecessor of a rotated token still gets a result: two tabs
+   * refreshing at once, or a client whose refresh response was lost when a node died after
+   * committing the rotation, retries with the token it still has. 0 makes every token strictly
+   * single-use. @default 10
+   */
   refreshGrace: number;
   /** Largest serialized metadata in bytes. @default 4096 */
   metadataMaxBytes: number;
@@ -52,7 +57,7 @@ export const DEFAULT_GUEST_SETTINGS: GuestSettings = {
   scopes: [],
   sessionTtl: 30 * 86400,
   idleTimeout: 7 * 86400,
-  refreshGrace: 0,
+  refreshGrace: 10,
   metadataMaxBytes: 4096,
   metadataSchema: null,
   claimsMapping: [],

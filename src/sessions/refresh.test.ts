@@ -18,7 +18,8 @@ describeEachDatabase('session refresh and rotation', (database) => {
       env: { GUESTPASS_GUEST_RATE_LIMIT_PER_IP: '100000', GUESTPASS_TOKEN_RATE_LIMIT_PER_IP: '100000', GUESTPASS_ANOMALY_DETECTION: 'false' },
     });
     admin = new GuestAdmin(server);
-    clientId = await admin.publicClient({ scopes: ['cart:write'] });
+    // Strict single use: the default refresh_grace would let the immediate predecessor through.
+    clientId = await admin.publicClient({ scopes: ['cart:write'], refresh_grace: 0 });
     graceClientId = await admin.publicClient({ refresh_grace: 30 });
   });
   after(() => server.stop());

@@ -12,7 +12,7 @@ import type { DomainEvent, NetworkInfo } from '../../events/types.js';
 /** A registered application as the simulator needs it. */
 export interface SimClient {
   id: string;
-  /** guest.refresh_grace in seconds (clients/guest-settings.ts; the server's default is 0). */
+  /** guest.refresh_grace in seconds (clients/guest-settings.ts; the server's default is 10). */
   refreshGraceS: number;
 }
 
