@@ -1,11 +1,12 @@
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import type { GuestpassError } from '../app/errors.js';
 import { newId } from '../crypto/ids.js';
 import type { Database } from '../storage/schema.js';
 import { accountError } from './error-codes.js';
 import type { EmailTokensTable } from './tables.js';
 
-/** Wrong codes allowed before a code locks (issue 4 §2). */
+/** Code attempts per address and purpose before codes lock (issue 4 §2); the last wrong one locks. */
 export const MAX_CODE_ATTEMPTS = 5;
 /** How long a mailed code or link lasts. */
 export const PROOF_TTL_MS = 10 * 60_000;
@@ -45,11 +46,25 @@ function toProof(row: Pick<Selectable<EmailTokensTable>, 'id' | 'purpose' | 'ema
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
+/** What a locked code says, by purpose: where the new code comes from. */
+const LOCKED_HINT: Record<ProofPurpose, string | undefined> = {
+  verify: undefined,
+  reset: 'Too many wrong codes: this code is locked; request a new one with POST /accounts/password/forgot.',
+};
+
 /**
  * One-time e-mail proofs: a 6-digit code and a link token carrying the same proof. Only hashes
  * are stored. A 6-digit code has 20 bits, so a plain hash would fall to an offline search:
  * the code hash is an HMAC under a server secret and bound to its row. The link token has 256
  * bits, so SHA-256 suffices and lets us find the row by its hash.
+ *
+ * Code attempts are counted per address and purpose, whether or not a proof is pending, so
+ * that the lock-out cannot tell an address with a pending sign-up (or, for resets, a
+ * registered one) from any other (issue 10b). The count lives in an attempt row of the same
+ * table: keyed by an HMAC of the address (it never holds the address), with no code that could
+ * match. It starts at the first attempt and lasts PROOF_TTL_MS, so it outlives any proof issued
+ * before it began; a new proof for the address, or `restartAttempts` where none is issued,
+ * ends it. While it holds, a proof's own count can never run ahead of it.
  */
 export class EmailProofs {
   constructor(
@@ -66,10 +81,11 @@ export class EmailProofs {
     const linkToken = randomBytes(32).toString('base64url');
     const expiresAt = now + PROOF_TTL_MS;
     await this.db.transaction().execute(async (trx) => {
+      // The address's attempt count ends with its older proofs: a new code gets its own tries.
       await trx
         .updateTable('email_tokens')
         .set({ expires_at: now })
-        .where('email', '=', input.email)
+        .where('email', 'in', [input.email, this.attemptKey(input.email)])
         .where('purpose', '=', input.purpose)
         .where('consumed_at', 'is', null)
         .where('expires_at', '>', now)
@@ -97,10 +113,15 @@ export class EmailProofs {
   }
 
   /**
-   * Checks a code against the newest live proof for the address. Every try counts (atomically,
-   * so parallel guesses cannot exceed the limit); the fifth wrong one locks the proof.
+   * Checks a code against the newest live proof for the address. Every try counts against the
+   * address (atomically, so parallel guesses cannot exceed the limit), pending proof or not; the
+   * fifth wrong one locks. The proof keeps its own count too, which the address's never trails.
    */
   async consumeCode(purpose: ProofPurpose, email: string, code: string): Promise<Proof> {
+    const locked = () => accountError('CODE_LOCKED', LOCKED_HINT[purpose]);
+    const attempt = await this.countAttempt(purpose, email);
+    if (!attempt) throw locked();
+    const wrong = () => (attempt.number >= MAX_CODE_ATTEMPTS ? locked() : accountError('INVALID_CODE'));
     const now = this.now();
     const row = await this.db
       .selectFrom('email_tokens')
@@ -112,7 +133,7 @@ export class EmailProofs {
       .orderBy('created_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (!row) throw accountError('INVALID_CODE');
+    if (!row) throw wrong();
     const counted = await this.db
       .updateTable('email_tokens')
       .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
@@ -120,11 +141,70 @@ export class EmailProofs {
       .where('attempts', '<', MAX_CODE_ATTEMPTS)
       .where('consumed_at', 'is', null)
       .executeTakeFirst();
-    if (Number(counted.numUpdatedRows) !== 1) throw accountError('CODE_LOCKED');
-    if (!/^\d{6}$/.test(code) || !safeEqual(row.code_hash, this.codeHash(row.id, code))) {
-      throw accountError(row.attempts + 1 >= MAX_CODE_ATTEMPTS ? 'CODE_LOCKED' : 'INVALID_CODE');
+    if (Number(counted.numUpdatedRows) !== 1) throw locked();
+    if (!/^\d{6}$/.test(code) || !safeEqual(row.code_hash, this.codeHash(row.id, code))) throw wrong();
+    const proof = await this.consume(row, wrong);
+    // Only wrong codes count: an address just proven must not lock sooner than any other.
+    await this.db.updateTable('email_tokens').set((eb) => ({ attempts: eb('attempts', '-', 1) })).where('id', '=', attempt.counter).where('attempts', '>', 0).execute();
+    return proof;
+  }
+
+  /**
+   * Ends the address's attempt count as issuing a proof would, for a request that issues none
+   * for reasons the caller must not reveal (a reset asked for an unregistered address).
+   */
+  async restartAttempts(purpose: ProofPurpose, email: string): Promise<void> {
+    const now = this.now();
+    await this.db
+      .updateTable('email_tokens')
+      .set({ expires_at: now })
+      .where('email', '=', this.attemptKey(email))
+      .where('purpose', '=', purpose)
+      .where('expires_at', '>', now)
+      .execute();
+  }
+
+  /**
+   * Counts one code attempt for the address: the attempt row and the attempt's number in it (1
+   * to MAX_CODE_ATTEMPTS), or undefined once all are spent. A new row's link_hash (unique) is
+   * derived from the row before it, so parallel first attempts share one row instead of each
+   * starting their own.
+   */
+  private async countAttempt(purpose: ProofPurpose, email: string): Promise<{ counter: string; number: number } | undefined> {
+    const now = this.now();
+    const key = this.attemptKey(email);
+    const latest = await this.db
+      .selectFrom('email_tokens')
+      .select(['id', 'expires_at'])
+      .where('email', '=', key)
+      .where('purpose', '=', purpose)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    let id = latest && latest.expires_at > now ? latest.id : undefined;
+    if (id === undefined) {
+      const linkHash = `attempts:${this.hmac(`attempts:${purpose}:${key}:${latest?.id ?? 'first'}`)}`;
+      await this.db
+        .insertInto('email_tokens')
+        .values({ id: newId(), purpose, email: key, code_hash: '', link_hash: linkHash, attempts: 0, expires_at: now + PROOF_TTL_MS, created_at: now })
+        .onConflict((conflict) => conflict.column('link_hash').doNothing())
+        .execute();
+      id = (await this.db.selectFrom('email_tokens').select('id').where('link_hash', '=', linkHash).executeTakeFirstOrThrow()).id;
     }
-    return this.consume(row, 'INVALID_CODE');
+    const counted = await this.db
+      .updateTable('email_tokens')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .where('attempts', '<', MAX_CODE_ATTEMPTS)
+      .returning('attempts')
+      .executeTakeFirst();
+    return counted && { counter: id, number: counted.attempts };
+  }
+
+  /** Where an address's attempts are counted: never the address itself. */
+  private attemptKey(email: string): string {
+    return `attempts:${this.hmac(`attempts:${email}`)}`;
   }
 
   /** Checks a link token (256 bits: no attempt counting needed). */
@@ -139,13 +219,13 @@ export class EmailProofs {
       .where('expires_at', '>', this.now())
       .executeTakeFirst();
     if (!row) throw accountError(missing);
-    return this.consume(row, missing);
+    return this.consume(row, () => accountError(missing));
   }
 
   /** Single use: the one statement that marks it consumed decides, whatever runs in parallel. */
-  private async consume(row: Selectable<EmailTokensTable>, failure: 'INVALID_CODE' | 'INVALID_RESET_TOKEN'): Promise<Proof> {
+  private async consume(row: Selectable<EmailTokensTable>, failure: () => GuestpassError): Promise<Proof> {
     const result = await this.db.updateTable('email_tokens').set({ consumed_at: this.now() }).where('id', '=', row.id).where('consumed_at', 'is', null).executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) throw accountError(failure);
+    if (Number(result.numUpdatedRows) !== 1) throw failure();
     return toProof(row);
   }
 
@@ -159,7 +239,11 @@ export class EmailProofs {
   }
 
   private codeHash(id: string, code: string): string {
-    return createHmac('sha256', this.secret).update(`${id}:${code}`).digest('base64url');
+    return this.hmac(`${id}:${code}`);
+  }
+
+  private hmac(value: string): string {
+    return createHmac('sha256', this.secret).update(value).digest('base64url');
   }
 }
 

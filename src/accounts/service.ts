@@ -232,11 +232,16 @@ export class AccountService {
     if (!(await this.store.setPassword(userId, await hashPassword(password), this.ctx.now(), { onlyIfUnset: true }))) throw accountError('PASSWORD_ALREADY_SET');
   }
 
-  /** POST /accounts/password/forgot: mail only to a registered address, the same answer for all. */
+  /**
+   * POST /accounts/password/forgot: mail only to a registered address, the same answer for all.
+   * Every address spends its mail allowance and has its reset-code attempts restarted alike;
+   * otherwise a lock-out lifted by this request for registered addresses only would tell them apart.
+   */
   async forgotPassword(rawEmail: string, client: Client): Promise<void> {
     const email = this.email(rawEmail);
+    if (!(await this.mailAllowed(email))) return;
     const account = await this.store.findByEmail(email);
-    if (!account || account.isAnonymous || account.mergedInto !== null || !(await this.mailAllowed(email))) return;
+    if (!account || account.isAnonymous || account.mergedInto !== null) return this.proofs.restartAttempts('reset', email);
     const issued = await this.proofs.issue({ purpose: 'reset', email, userId: account.id, clientId: client.id });
     const link = `${this.ctx.issuer.value}/accounts/password/reset?token=${issued.linkToken}`;
     this.mailInBackground(email, passwordResetMail({ link, code: issued.code, expiresInMinutes: PROOF_TTL_MS / 60_000, issuer: this.ctx.issuer.value }));
