@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import type { AppContext } from './context.js';
@@ -61,6 +61,19 @@ function sendError(ctx: AppContext, reply: FastifyReply, mapped: GuestpassError)
 }
 
 /**
+ * The last request each connection carried, and its answer. Node parses a body after its
+ * request has been routed, and Fastify may answer first (a GET's body is never read); if the
+ * body then turns out malformed, that request already has its answer, and a second one would
+ * be read by the client as the answer to its next request (response desync).
+ */
+const lastExchange = new WeakMap<Socket, { request: IncomingMessage; response: ServerResponse }>();
+
+function alreadyAnswered(socket: Socket): boolean {
+  const last = lastExchange.get(socket);
+  return last !== undefined && !last.request.complete && last.response.headersSent;
+}
+
+/**
  * Fastify options for the failures that happen before routing, where `setErrorHandler` is
  * never reached: the router refusing a URL (`frameworkErrors`) and Node's HTTP parser
  * refusing the request itself (`clientErrorHandler`). Without them Fastify answers with its
@@ -87,7 +100,7 @@ export function preRoutingErrorOptions(ctx: AppContext): Pick<FastifyServerOptio
             ? httpError('REQUEST_TIMEOUT')
             : httpError('MALFORMED_REQUEST');
       ctx.metrics.errors.inc({ error: mapped.error, code: mapped.code });
-      if (socket.writable) {
+      if (socket.writable && !alreadyAnswered(socket)) {
         const body = JSON.stringify(mapped.toJSON());
         socket.write(
           `HTTP/1.1 ${mapped.status} ${STATUS_CODES[mapped.status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
@@ -100,6 +113,10 @@ export function preRoutingErrorOptions(ctx: AppContext): Pick<FastifyServerOptio
 }
 
 export function installErrorHandlers(app: FastifyInstance, ctx: AppContext): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    lastExchange.set(request.raw.socket, { request: request.raw, response: reply.raw });
+    done();
+  });
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const mapped = toGuestpassError(error);
     if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
