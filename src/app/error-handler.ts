@@ -112,10 +112,22 @@ export function preRoutingErrorOptions(ctx: AppContext): Pick<FastifyServerOptio
   };
 }
 
+/** True when a path or query value (or query name) holds U+0000. */
+function holdsNul(values: unknown): boolean {
+  if (typeof values !== 'object' || values === null) return false;
+  return Object.entries(values).some(([name, value]) => name.includes('\u0000') || [value].flat().some((item) => typeof item === 'string' && item.includes('\u0000')));
+}
+
 export function installErrorHandlers(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', (request, reply, done) => {
     lastExchange.set(request.raw.socket, { request: request.raw, response: reply.raw });
     done();
+  });
+  // %00 decodes to U+0000, which no id or filter holds and PostgreSQL text cannot even be
+  // compared with (it fails the query): such URLs are refused before any route reads them.
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (holdsNul(request.params) || holdsNul(request.query)) done(httpError('MALFORMED_REQUEST', 'The URL holds a NUL character (%00), which no path segment or query parameter accepts.'));
+    else done();
   });
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const mapped = toGuestpassError(error);

@@ -21,7 +21,9 @@ function sessionView(record: SessionRecord) {
   };
 }
 
-const IdParams = Type.Object({ id: Type.String({ maxLength: 128 }) }, { additionalProperties: false });
+// The widths of sessions.id and users.id: revoking by id writes a tombstone row with that id.
+const SessionIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+const UserIdParams = Type.Object({ id: Type.String({ maxLength: 128 }) }, { additionalProperties: false });
 
 /**
  * Sessions in the admin API. Only sessions that needed state have rows; a session that never
@@ -33,9 +35,9 @@ export async function sessionAdminRoutes(app: FastifyInstance, ctx: AppContext):
   const tags = ['admin'];
   const security = [{ bearer: [] }];
 
-  app.get<{ Params: Static<typeof IdParams> }>(
+  app.get<{ Params: Static<typeof SessionIdParams> }>(
     '/admin/api/sessions/:id',
-    { preHandler: read, schema: { tags, security, summary: 'Read a stored session', params: IdParams } },
+    { preHandler: read, schema: { tags, security, summary: 'Read a stored session', params: SessionIdParams } },
     async (request) => {
       const record = await ctx.sessionStore.get(request.params.id);
       if (!record) throw sessionError('SESSION_NOT_FOUND');
@@ -43,15 +45,15 @@ export async function sessionAdminRoutes(app: FastifyInstance, ctx: AppContext):
     },
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>(
+  app.get<{ Params: Static<typeof UserIdParams> }>(
     '/admin/api/users/:id/sessions',
-    { preHandler: read, schema: { tags, security, summary: 'A user’s stored sessions, newest first', params: IdParams } },
+    { preHandler: read, schema: { tags, security, summary: 'A user’s stored sessions, newest first', params: UserIdParams } },
     async (request) => ({ sessions: (await ctx.sessionStore.listByUser(request.params.id)).map(sessionView) }),
   );
 
-  app.post<{ Params: Static<typeof IdParams> }>(
+  app.post<{ Params: Static<typeof SessionIdParams> }>(
     '/admin/api/sessions/:id/revoke',
-    { preHandler: write, schema: { tags, security, summary: 'Revoke a session and its access tokens', params: IdParams } },
+    { preHandler: write, schema: { tags, security, summary: 'Revoke a session and its access tokens', params: SessionIdParams } },
     async (request) => {
       const now = ctx.now();
       const revoked = await ctx.sessionStore.revoke(request.params.id, 'revoked_by_admin', now);

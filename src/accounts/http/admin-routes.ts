@@ -7,8 +7,10 @@ import type { AccountRecord } from '../store.js';
 import { ClientFields, type AccountsRouteContext } from './common.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 128 }) }, { additionalProperties: false });
+/** PostgreSQL text cannot hold NUL, and no user id has one. */
+const UserId = Type.String({ maxLength: 128, pattern: '^[^\\u0000]*$' });
 const PreviewBody = Type.Object(
-  { guest_id: Type.String({ maxLength: 128 }), account_id: Type.String({ maxLength: 128 }), ...ClientFields },
+  { guest_id: UserId, account_id: UserId, ...ClientFields },
   { additionalProperties: false },
 );
 
