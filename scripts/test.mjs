@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with Node's test runner (through tsx).
+// Runs every *.test.ts under src/, test/ and tools/ with Node's test runner (through tsx).
 // PostgreSQL: GUESTPASS_TEST_DATABASE_URL names the server; without it the local default is
 // probed. If none answers, the PostgreSQL cases are skipped and this script says so plainly;
 // with GUESTPASS_TEST_REQUIRE_POSTGRES=1 (CI) an unreachable server is a failure instead.
@@ -45,7 +45,7 @@ if (postgresUp) {
   env.GUESTPASS_TEST_DATABASE_URL = 'skip';
 }
 
-const files = process.argv.length > 2 ? process.argv.slice(2) : [...findTests('src'), ...findTests('test')].sort();
+const files = process.argv.length > 2 ? process.argv.slice(2) : [...findTests('src'), ...findTests('test'), ...findTests('tools')].sort();
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
 child.on('exit', (code, signal) => {
   if (!postgresUp) {

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../../events/types.js';
+import type { DomainEvent } from '../../../src/events/types.js';
 import { simulatedId } from '../ids.js';
 import { SimSession } from '../server-model.js';
 import { MINUTE, refreshInterval, runVisit, type Device } from '../session-life.js';

@@ -4,15 +4,15 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
-import type { DomainEvent } from '../src/events/types.js';
-import { loopbackBase } from '../src/anomaly/simulator/live/http.js';
-import { distanceKm } from '../src/anomaly/simulator/places/index.js';
-import { replaySimulation } from '../src/anomaly/simulator/run.js';
-import { SimLimiter, SimSession } from '../src/anomaly/simulator/server-model.js';
-import { generateTraffic, type TrafficOptions } from '../src/anomaly/simulator/traffic.js';
-import { ATTACK_KINDS } from '../src/anomaly/simulator/truth.js';
+import type { DomainEvent } from '../../src/events/types.js';
+import { loopbackBase } from './live/http.js';
+import { distanceKm } from './places/index.js';
+import { replaySimulation } from './run.js';
+import { SimLimiter, SimSession } from './server-model.js';
+import { generateTraffic, type TrafficOptions } from './traffic.js';
+import { ATTACK_KINDS } from './truth.js';
 
-const repoRoot = join(import.meta.dirname, '..');
+const repoRoot = join(import.meta.dirname, '..', '..');
 const SMALL: TrafficOptions = { seed: 7, hours: 2, sessionsPerDay: 6000 };
 
 function digest(options: TrafficOptions): { hash: string; events: DomainEvent[] } {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { DbipGeoResolver } from '../src/anomaly/geo/dbip.js';
-import { distanceKm } from '../src/anomaly/simulator/places/index.js';
-import { PLACES } from '../src/anomaly/simulator/places/places-data.js';
+import { DbipGeoResolver } from '../../../src/anomaly/geo/dbip.js';
+import { distanceKm } from './index.js';
+import { PLACES } from './places-data.js';
 
 /** The first address of the n-th /24 of a block. */
 function nthSlash24(cidr: string, n: number): string {

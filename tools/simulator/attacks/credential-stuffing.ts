@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../../events/types.js';
+import type { DomainEvent } from '../../../src/events/types.js';
 import type { SimContext } from '../context.js';
 import { simulatedAccountKey, simulatedId } from '../ids.js';
 import type { Spot } from '../places/index.js';

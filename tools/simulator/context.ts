@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../events/types.js';
+import type { DomainEvent } from '../../src/events/types.js';
 import type { City, Places } from './places/index.js';
 import type { Rng } from './prng.js';
 import type { SimClient } from './server-model.js';

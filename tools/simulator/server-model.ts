@@ -1,4 +1,4 @@
-import type { DomainEvent, NetworkInfo } from '../../events/types.js';
+import type { DomainEvent, NetworkInfo } from '../../src/events/types.js';
 
 /**
  * What the server emits, modelled step for step on sessions/service.ts, so that simulated

@@ -1,4 +1,4 @@
-import type { NetworkInfo } from '../../../events/types.js';
+import type { NetworkInfo } from '../../../src/events/types.js';
 import type { Rng } from '../prng.js';
 import { distanceKm } from './distance.js';
 import { PLACES } from './places-data.js';

@@ -1,4 +1,4 @@
-import type { Entity, Finding, GeoResolver } from '../types.js';
+import type { Entity, Finding, GeoResolver } from '../../src/anomaly/types.js';
 import type { Places } from './places/index.js';
 import { ATTACK_KINDS, HARD_INVARIANT_KINDS, type AttackKind, type AttackLabel, type GroundTruth, type LabelEntity } from './truth.js';
 

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../events/types.js';
+import type { DomainEvent } from '../../src/events/types.js';
 import type { RegisteredAccount, SimContext } from './context.js';
 import { simulatedAccountKey, simulatedId } from './ids.js';
 import { distanceKm, type City, type Spot } from './places/index.js';

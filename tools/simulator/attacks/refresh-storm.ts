@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../../events/types.js';
+import type { DomainEvent } from '../../../src/events/types.js';
 import { MINUTE, runVisit } from '../session-life.js';
 import { attackerSpot, lastTime, logUniform, markAttacker, sessionEntities, victim, type AttackScenario } from './common.js';
 

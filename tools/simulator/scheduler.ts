@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../events/types.js';
+import type { DomainEvent } from '../../src/events/types.js';
 import type { ActorSpec, SimContext } from './context.js';
 import type { Rng } from './prng.js';
 

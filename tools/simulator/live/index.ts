@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Finding, Severity } from '../../types.js';
+import type { Finding, Severity } from '../../../src/anomaly/types.js';
 import { evaluate, type SimulationReport } from '../evaluate.js';
 import { generateTraffic, type TrafficOptions } from '../traffic.js';
 import { ATTACK_KINDS, type AttackKind } from '../truth.js';

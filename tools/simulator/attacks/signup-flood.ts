@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../../events/types.js';
+import type { DomainEvent } from '../../../src/events/types.js';
 import { simulatedId } from '../ids.js';
 import { SERVER_LIMITS, SimLimiter, SimSession } from '../server-model.js';
 import { MINUTE, refreshInterval } from '../session-life.js';

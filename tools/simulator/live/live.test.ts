@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runLive } from '../src/anomaly/simulator/live/index.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { runLive } from './index.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/server.js';
 
 describe('guestpass simulate --live', () => {
   let server: TestServer;

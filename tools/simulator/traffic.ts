@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../events/types.js';
+import type { DomainEvent } from '../../src/events/types.js';
 import { attackActors } from './attacks/index.js';
 import type { SimContext } from './context.js';
 import { simulatedId } from './ids.js';

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../../events/types.js';
+import type { DomainEvent } from '../../../src/events/types.js';
 import { HOUR, MINUTE } from '../session-life.js';
 import { stuffingAttempt } from './credential-stuffing.js';
 import { lastTime, markAttacker, type AttackScenario } from './common.js';

@@ -1,4 +1,4 @@
-import type { Entity } from '../types.js';
+import type { Entity } from '../../src/anomaly/types.js';
 
 export const ATTACK_KINDS = ['signup_flood', 'refresh_storm', 'token_replay', 'impossible_travel', 'client_swap', 'credential_stuffing', 'low_and_slow_stuffing'] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];

@@ -1,7 +1,7 @@
-import type { DetectionConfigInput } from '../config-schema.js';
-import { DetectionEngine } from '../engine.js';
-import { createDefaultGeoResolver, type GeoSettings } from '../geo/index.js';
-import type { Finding } from '../types.js';
+import type { DetectionConfigInput } from '../../src/anomaly/config-schema.js';
+import { DetectionEngine } from '../../src/anomaly/engine.js';
+import { createDefaultGeoResolver, type GeoSettings } from '../../src/anomaly/geo/index.js';
+import type { Finding } from '../../src/anomaly/types.js';
 import { evaluate, type SimulationReport } from './evaluate.js';
 import { generateTraffic, type TrafficOptions } from './traffic.js';
 

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../events/types.js';
+import type { DomainEvent } from '../../src/events/types.js';
 import type { Spot } from './places/index.js';
 import type { Rng } from './prng.js';
 import type { SimSession } from './server-model.js';

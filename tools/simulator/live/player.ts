@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../../events/types.js';
+import type { DomainEvent } from '../../../src/events/types.js';
 import { hostIn } from '../places/index.js';
 import type { LiveHttp } from './http.js';
 

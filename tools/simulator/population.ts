@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../../events/types.js';
+import type { DomainEvent } from '../../src/events/types.js';
 import type { ActorSpec, RegisteredAccount, SimContext } from './context.js';
 import { diurnalFactor } from './diurnal.js';
 import { simulatedAccountKey, simulatedId } from './ids.js';

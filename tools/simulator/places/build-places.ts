@@ -2,18 +2,18 @@
  * Builds places-data.ts, the simulator's table of real network blocks and where the bundled
  * DB-IP City Lite database puts them. Run after the database package is updated:
  *
- *   npx tsx src/anomaly/simulator/places/build-places.ts
+ *   npx tsx tools/simulator/places/build-places.ts
  *
  * It walks the whole IPv4 tree once (every block, ~20 s), keeps blocks of /24 or larger whose
  * record lies within 25 km of one of the cities below, and probes the carrier and hosting
- * ranges listed in carriers.ts. The output is a static table so a seed's traffic does not
+ * ranges listed in catalogue.ts. The output is a static table so a seed's traffic does not
  * depend on a scan at run time; a test checks that the table still matches the database.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import maxmind, { type Response } from 'maxmind';
-import { bundledDbipPaths } from '../../geo/dbip.js';
+import { bundledDbipPaths } from '../../../src/anomaly/geo/dbip.js';
 import { CARRIER_RANGES, CITIES, HOSTING_RANGES } from './catalogue.js';
 import { distanceKm } from './distance.js';
 
