@@ -10,6 +10,7 @@ import { oauthFeature } from '../oauth/index.js';
 import { telemetryFeature } from '../telemetry/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandlers, preRoutingErrorOptions } from './error-handler.js';
+import { registerJsonParsers } from './json-body.js';
 import { loggerOptions } from './logger.js';
 import { opsRoutes } from './ops-routes.js';
 
@@ -40,6 +41,7 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   // Only JSON and form bodies are accepted. Fastify's built-in text/plain parser would turn a
   // mislabelled body into a string and a confusing schema error instead of 415.
   app.removeContentTypeParser('text/plain');
+  registerJsonParsers(app, { maxDepth: ctx.config.jsonMaxDepth });
 
   installErrorHandlers(app, ctx);
   // Callback-style hooks: they run on every request, and an async hook costs a promise each.

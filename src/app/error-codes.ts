@@ -12,6 +12,11 @@ export const httpError = defineErrors({
     error: 'invalid_request',
     description: 'The request body could not be parsed; send valid JSON or application/x-www-form-urlencoded.',
   },
+  JSON_TOO_DEEP: {
+    status: 400,
+    error: 'invalid_request',
+    description: 'The JSON nests objects and arrays deeper than the server accepts (GUESTPASS_JSON_MAX_DEPTH, 32 by default); flatten it.',
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     error: 'invalid_request',

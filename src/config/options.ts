@@ -156,6 +156,12 @@ const coreOptions = {
     doc: 'Largest request body in bytes, unless an endpoint sets less.',
     parse: (raw) => parseInteger(raw, { min: 1024, max: 16 * 1_048_576 }),
   }),
+  jsonMaxDepth: option({
+    env: 'GUESTPASS_JSON_MAX_DEPTH',
+    default: 32,
+    doc: 'Deepest nesting of objects and arrays accepted in client JSON (bodies, merge patches, metadata and events in form fields); deeper JSON gets 400 before anything walks it.',
+    parse: (raw) => parseInteger(raw, { min: 4, max: 256 }),
+  }),
   metricsAddress: option<{ host: string; port: number } | undefined>({
     env: 'GUESTPASS_METRICS_ADDRESS',
     default: undefined,

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { GuestpassError } from '../app/errors.js';
+import { parseClientJson } from '../app/json-body.js';
 import { networkField, networkOf } from '../app/network.js';
 import { checkClientOrigin } from '../clients/origin.js';
 import type { Client } from '../clients/types.js';
@@ -38,7 +39,6 @@ type AnonymousTokenBody = Static<typeof AnonymousTokenBody>;
 /** Guest sessions: POST /anonymous/token, GET /anonymous/session, PATCH its metadata, logout. */
 export async function anonymousRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const tags = ['guest sessions'];
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
   app.post<{ Body: AnonymousTokenBody }>(
     '/anonymous/token',
@@ -57,7 +57,7 @@ export async function anonymousRoutes(app: FastifyInstance, ctx: AppContext): Pr
           ...(body.scope !== undefined ? { scope: body.scope } : {}),
           ...(body.audience !== undefined ? { audience: body.audience } : {}),
           ...(body.resource !== undefined ? { resource: body.resource } : {}),
-          ...(body.metadata !== undefined ? { metadata: parseMetadata(body.metadata) } : {}),
+          ...(body.metadata !== undefined ? { metadata: parseMetadata(body.metadata, ctx.config.jsonMaxDepth) } : {}),
           ...(body.user_id !== undefined ? { userId: body.user_id } : {}),
         });
       } else {
@@ -127,13 +127,13 @@ export async function gatherFacts(ctx: AppContext, request: FastifyRequest, body
   return { client, ...networkField(request.ip), ...(dpopJkt ? { dpopJkt } : {}) };
 }
 
-function parseMetadata(metadata: Record<string, unknown> | string): unknown {
+function parseMetadata(metadata: Record<string, unknown> | string, maxDepth: number): unknown {
   if (typeof metadata !== 'string') return metadata;
-  try {
-    return JSON.parse(metadata) as unknown;
-  } catch {
-    throw sessionError('METADATA_INVALID', 'metadata in a form body must be a JSON object encoded as a string.');
-  }
+  return parseClientJson(metadata, {
+    maxDepth,
+    where: 'metadata field',
+    invalid: () => sessionError('METADATA_INVALID', 'metadata in a form body must be a JSON object encoded as a string.'),
+  });
 }
 
 /** A failed cookie refresh also clears the cookie, so the next call starts a fresh session. */

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
+import { parseClientJson } from '../app/json-body.js';
 import { cachedClient } from '../clients/lookup.js';
 import { checkClientOrigin } from '../clients/origin.js';
 import { presentedToken, verifyResourceToken, type PresentedToken } from '../oauth/bearer.js';
@@ -35,14 +36,10 @@ function tokenOf(request: FastifyRequest): PresentedToken | undefined {
 }
 
 /** The events array: as sent in JSON, or decoded from the form field. */
-function itemsOf(events: unknown[] | string): unknown[] {
+function itemsOf(events: unknown[] | string, maxDepth: number): unknown[] {
   let items: unknown = events;
   if (typeof events === 'string') {
-    try {
-      items = JSON.parse(events) as unknown;
-    } catch {
-      throw telemetryError('EVENTS_NOT_JSON');
-    }
+    items = parseClientJson(events, { maxDepth, where: 'events field', invalid: () => telemetryError('EVENTS_NOT_JSON') });
     if (!Array.isArray(items)) throw telemetryError('EVENTS_NOT_JSON');
   }
   const list = items as unknown[];
@@ -88,7 +85,7 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
       const client = await cachedClient(ctx, claims.client_id);
       // Browsers of a public client must be on one of its origins, as for every other call.
       if (client.type === 'public') checkClientOrigin(client, request);
-      const result = await ctx.telemetry.ingest({ claims, client, items: itemsOf(request.body.events), origin: originHost(request), ip: request.ip });
+      const result = await ctx.telemetry.ingest({ claims, client, items: itemsOf(request.body.events, ctx.config.jsonMaxDepth), origin: originHost(request), ip: request.ip });
       return reply.code(202).header('Cache-Control', 'no-store').send(result);
     },
   );
