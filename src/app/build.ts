@@ -13,6 +13,7 @@ import { installErrorHandlers, preRoutingErrorOptions } from './error-handler.js
 import { registerJsonParsers } from './json-body.js';
 import { loggerOptions } from './logger.js';
 import { opsRoutes } from './ops-routes.js';
+import { connectionTimeouts } from './timeouts.js';
 
 /** Fastify's trustProxy from GUESTPASS_TRUSTED_PROXIES: a hop count, a list, or nobody. */
 function trustProxy(setting: string[] | number): FastifyServerOptions['trustProxy'] {
@@ -35,6 +36,7 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
     // Schemas are the contract: unknown fields fail instead of being silently removed, and
     // values are not coerced from one type to another.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
+    ...connectionTimeouts(ctx.config),
     return503OnClosing: true,
     ...preRoutingErrorOptions(ctx),
   });

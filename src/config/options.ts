@@ -162,6 +162,24 @@ const coreOptions = {
     doc: 'Deepest nesting of objects and arrays accepted in client JSON (bodies, merge patches, metadata and events in form fields); deeper JSON gets 400 before anything walks it.',
     parse: (raw) => parseInteger(raw, { min: 4, max: 256 }),
   }),
+  headersTimeout: option({
+    env: 'GUESTPASS_HEADERS_TIMEOUT',
+    default: 10,
+    doc: 'Seconds a client has to send the request line and headers (at most the request timeout), counted from the start of the request; then 408 and the connection is closed.',
+    parse: (raw) => parseDuration(raw, { min: 0.05, max: 600 }),
+  }),
+  requestTimeout: option({
+    env: 'GUESTPASS_REQUEST_TIMEOUT',
+    default: 30,
+    doc: 'Seconds a client has to send a whole request, body included; then 408 and the connection is closed, so slow senders cannot hold connections. Time spent answering does not count.',
+    parse: (raw) => parseDuration(raw, { min: 0.05, max: 3600 }),
+  }),
+  keepAliveTimeout: option({
+    env: 'GUESTPASS_KEEP_ALIVE_TIMEOUT',
+    default: 72,
+    doc: 'Seconds an idle keep-alive connection stays open. Longer than the idle timeout of common load balancers (60 s), so they close first and never send on a connection we are closing.',
+    parse: (raw) => parseDuration(raw, { min: 0.05, max: 3600 }),
+  }),
   metricsAddress: option<{ host: string; port: number } | undefined>({
     env: 'GUESTPASS_METRICS_ADDRESS',
     default: undefined,
