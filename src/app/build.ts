@@ -13,6 +13,7 @@ import { installErrorHandlers, preRoutingErrorOptions } from './error-handler.js
 import { registerJsonParsers } from './json-body.js';
 import { loggerOptions } from './logger.js';
 import { opsRoutes } from './ops-routes.js';
+import { refuseOversizeBodiesReadably } from './oversize-body.js';
 import { connectionTimeouts } from './timeouts.js';
 
 /** Fastify's trustProxy from GUESTPASS_TRUSTED_PROXIES: a hop count, a list, or nobody. */
@@ -44,6 +45,7 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   // mislabelled body into a string and a confusing schema error instead of 415.
   app.removeContentTypeParser('text/plain');
   registerJsonParsers(app, { maxDepth: ctx.config.jsonMaxDepth });
+  refuseOversizeBodiesReadably(app);
 
   installErrorHandlers(app, ctx);
   // Callback-style hooks: they run on every request, and an async hook costs a promise each.

@@ -1,0 +1,111 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { postgresUrl, type DatabaseKind } from './databases.js';
+import { dropSchema, uniqueSchema } from './store.js';
+
+const run = promisify(execFile);
+const repoRoot = new URL('../..', import.meta.url).pathname;
+const CLI = ['--import', 'tsx', join(repoRoot, 'src/cli/index.ts')];
+
+/**
+ * `guestpass serve` in a process of its own, as `npm start` runs it: for what only shows across
+ * processes (a client and a server that do not share an event loop) and for signals.
+ */
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything it printed so far, stdout and stderr (pino writes JSON lines to stdout). */
+  output(): string;
+  /** Resolves once the output matches `pattern`; rejects if the process exits first or after `timeoutMs`. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** The exit code, once it has exited. */
+  exited: Promise<number | null>;
+  /** Creates a client through the CLI on the same store. */
+  createClient(args: string[]): Promise<{ client_id: string; client_secret?: string }>;
+  /** SIGTERM if still running, then removes its data folder and schema. */
+  stop(): Promise<void>;
+}
+
+export interface StartServerProcessOptions {
+  database: DatabaseKind;
+  /** Extra GUESTPASS_* settings. */
+  env?: Record<string, string>;
+}
+
+export async function startServerProcess({ database, env: extraEnv = {} }: StartServerProcessOptions): Promise<ServerProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-process-'));
+  const env: Record<string, string> = { GUESTPASS_DATA_DIR: dataDir, GUESTPASS_DEV_CLIENTS: 'false', GUESTPASS_LOG_LEVEL: 'info', GUESTPASS_DATABASE_URL: '', ...extraEnv };
+  let schema: string | undefined;
+  if (database === 'postgres') {
+    schema = uniqueSchema('gp_proc');
+    env['GUESTPASS_DATABASE_URL'] = postgresUrl()!;
+    env['GUESTPASS_DATABASE_SCHEMA'] = schema;
+  }
+  const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const watchers = new Set<() => void>();
+  const onOutput = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const watcher of watchers) watcher();
+  };
+  child.stdout!.on('data', onOutput);
+  child.stderr!.on('data', onOutput);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const waitForOutput = (pattern: RegExp, timeoutMs = 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      const finish = (error?: Error) => {
+        watchers.delete(check);
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      const check = () => {
+        if (pattern.test(output)) finish();
+      };
+      const timer = setTimeout(() => finish(new Error(`no ${pattern} in the server output within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+      void exited.then((code) => finish(new Error(`the server exited (${code}) before printing ${pattern}:\n${output}`)));
+      watchers.add(check);
+      check();
+    });
+
+  const cleanUp = async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (schema) await dropSchema(schema);
+  };
+  try {
+    await waitForOutput(/listening on http:\/\/\S+/);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited;
+    await cleanUp();
+    throw error;
+  }
+
+  return {
+    url: /listening on (http:\/\/\S+)/.exec(output)![1]!,
+    child,
+    output: () => output,
+    waitForOutput,
+    exited,
+    async createClient(args) {
+      const { stdout } = await run(process.execPath, [...CLI, 'clients', 'create', '--json', ...args], {
+        env: { ...process.env, ...env, GUESTPASS_LOG_LEVEL: 'silent' },
+        cwd: repoRoot,
+      });
+      return JSON.parse(stdout) as { client_id: string; client_secret?: string };
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      await cleanUp();
+    },
+  };
+}
