@@ -14,6 +14,7 @@ import { registerJsonParsers } from './json-body.js';
 import { loggerOptions } from './logger.js';
 import { opsRoutes } from './ops-routes.js';
 import { refuseOversizeBodiesReadably } from './oversize-body.js';
+import { answerDuringShutdown } from './shutdown.js';
 import { connectionTimeouts } from './timeouts.js';
 
 /** Fastify's trustProxy from GUESTPASS_TRUSTED_PROXIES: a hop count, a list, or nobody. */
@@ -38,7 +39,8 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
     // values are not coerced from one type to another.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
     ...connectionTimeouts(ctx.config),
-    return503OnClosing: true,
+    // Requests that arrive while the server stops are answered by answerDuringShutdown instead.
+    return503OnClosing: false,
     ...preRoutingErrorOptions(ctx),
   });
   // Only JSON and form bodies are accepted. Fastify's built-in text/plain parser would turn a
@@ -53,6 +55,7 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
     reply.header('X-Content-Type-Options', 'nosniff');
     done();
   });
+  answerDuringShutdown(app);
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     ctx.metrics.httpRequests.inc({ route, method: request.method, status: String(reply.statusCode) });

@@ -57,6 +57,11 @@ export const httpError = defineErrors({
     error: 'server_error',
     description: 'The server could not complete the request; try again later.',
   },
+  SHUTTING_DOWN: {
+    status: 503,
+    error: 'temporarily_unavailable',
+    description: 'This server is shutting down; send the request again after the seconds in Retry-After (another instance may answer it).',
+  },
   NOT_READY: {
     status: 503,
     error: 'temporarily_unavailable',

@@ -24,6 +24,24 @@ export interface StartServerOptions {
 
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
+/**
+ * Stops accepting and lets in-flight requests finish, for at most `seconds`
+ * (GUESTPASS_SHUTDOWN_TIMEOUT); then closes the connections still open. Node stops enforcing
+ * the request timeout once the server closes, so without this a client trickling its body
+ * could hold the shutdown for as long as it liked.
+ */
+async function closeWithin(app: FastifyInstance, seconds: number): Promise<void> {
+  const deadline = setTimeout(() => {
+    app.log.warn({ seconds }, 'shutdown timeout: closing the connections still open');
+    app.server.closeAllConnections();
+  }, seconds * 1000);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
 export async function startServer({ config, logger, print = (text) => process.stdout.write(`${text}\n`) }: StartServerOptions): Promise<RunningServer> {
   const ctx = await createContext({ config, metrics: new Metrics() });
   let app: FastifyInstance;
@@ -75,7 +93,7 @@ export async function startServer({ config, logger, print = (text) => process.st
       (closing ??= (async () => {
         clearInterval(keyTimer);
         clearInterval(purgeTimer);
-        await app.close();
+        await closeWithin(app, config.shutdownTimeout);
         await ctx.close();
       })()),
   };

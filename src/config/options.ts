@@ -180,6 +180,12 @@ const coreOptions = {
     doc: 'Seconds an idle keep-alive connection stays open. Longer than the idle timeout of common load balancers (60 s), so they close first and never send on a connection we are closing.',
     parse: (raw) => parseDuration(raw, { min: 0.05, max: 3600 }),
   }),
+  shutdownTimeout: option({
+    env: 'GUESTPASS_SHUTDOWN_TIMEOUT',
+    default: 20,
+    doc: 'Seconds a stopping server (SIGTERM) waits for in-flight requests before it closes the connections still open. Keep it below the orchestrator\'s grace period (30 s in Kubernetes).',
+    parse: (raw) => parseDuration(raw, { min: 0, max: 600 }),
+  }),
   metricsAddress: option<{ host: string; port: number } | undefined>({
     env: 'GUESTPASS_METRICS_ADDRESS',
     default: undefined,
