@@ -25,6 +25,8 @@ export interface ServerProcess {
   exited: Promise<number | null>;
   /** Creates a client through the CLI on the same store. */
   createClient(args: string[]): Promise<{ client_id: string; client_secret?: string }>;
+  /** SIGKILL (no drain, no clean-up), then a new process on the same store and port. */
+  crashAndRestart(): Promise<void>;
   /** SIGTERM if still running, then removes its data folder and schema. */
   stop(): Promise<void>;
 }
@@ -44,7 +46,52 @@ export async function startServerProcess({ database, env: extraEnv = {} }: Start
     env['GUESTPASS_DATABASE_URL'] = postgresUrl()!;
     env['GUESTPASS_DATABASE_SCHEMA'] = schema;
   }
-  const child = spawn(process.execPath, [...CLI, 'serve', '--port', '0', '--host', '127.0.0.1'], {
+  const cleanUp = async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (schema) await dropSchema(schema);
+  };
+  let running: Spawned;
+  try {
+    running = await spawnServer(env, '0');
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+
+  const server: ServerProcess = {
+    url: running.url,
+    child: running.child,
+    output: () => running.output(),
+    waitForOutput: (pattern, timeoutMs) => running.waitForOutput(pattern, timeoutMs),
+    exited: running.exited,
+    async createClient(args) {
+      const { stdout } = await run(process.execPath, [...CLI, 'clients', 'create', '--json', ...args], {
+        env: { ...process.env, ...env, GUESTPASS_LOG_LEVEL: 'silent' },
+        cwd: repoRoot,
+      });
+      return JSON.parse(stdout) as { client_id: string; client_secret?: string };
+    },
+    async crashAndRestart() {
+      running.child.kill('SIGKILL');
+      await running.exited;
+      // The same port keeps the issuer, and so every token issued before the crash, valid.
+      running = await spawnServer(env, new URL(running.url).port);
+      Object.assign(server, { url: running.url, child: running.child, exited: running.exited });
+    },
+    async stop() {
+      if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGTERM');
+      await running.exited;
+      await cleanUp();
+    },
+  };
+  return server;
+}
+
+type Spawned = Pick<ServerProcess, 'url' | 'child' | 'output' | 'waitForOutput' | 'exited'>;
+
+/** Starts `guestpass serve` with `env` on `port` and resolves once it listens. */
+async function spawnServer(env: Record<string, string>, port: string): Promise<Spawned> {
+  const child = spawn(process.execPath, [...CLI, 'serve', '--port', port, '--host', '127.0.0.1'], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,36 +123,12 @@ export async function startServerProcess({ database, env: extraEnv = {} }: Start
       check();
     });
 
-  const cleanUp = async () => {
-    rmSync(dataDir, { recursive: true, force: true });
-    if (schema) await dropSchema(schema);
-  };
   try {
     await waitForOutput(/listening on http:\/\/\S+/);
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
-    await cleanUp();
     throw error;
   }
-
-  return {
-    url: /listening on (http:\/\/\S+)/.exec(output)![1]!,
-    child,
-    output: () => output,
-    waitForOutput,
-    exited,
-    async createClient(args) {
-      const { stdout } = await run(process.execPath, [...CLI, 'clients', 'create', '--json', ...args], {
-        env: { ...process.env, ...env, GUESTPASS_LOG_LEVEL: 'silent' },
-        cwd: repoRoot,
-      });
-      return JSON.parse(stdout) as { client_id: string; client_secret?: string };
-    },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-      await cleanUp();
-    },
-  };
+  return { url: /listening on (http:\/\/\S+)/.exec(output)![1]!, child, output: () => output, waitForOutput, exited };
 }
