@@ -46,6 +46,7 @@ describeEachDatabase('hardening: a stopping server answers in the house style', 
     const body = JSON.parse(refused.body) as Record<string, unknown>;
     assert.deepEqual(Object.keys(body).sort(), ['error', 'error_description']);
     assert.equal(body['error'], 'temporarily_unavailable');
+    assert.match(String(body['error_description']), /shutting down/, 'the sentence tells the client to retry elsewhere or later, not the generic 5xx text');
 
     await inFlight.write(TOKEN_BODY.slice(5));
     await within(inFlight.closed, 10_000, 'the in-flight request did not finish');

@@ -61,10 +61,12 @@ export const httpError = defineErrors({
     status: 503,
     error: 'temporarily_unavailable',
     description: 'This server is shutting down; send the request again after the seconds in Retry-After (another instance may answer it).',
+    expose: true,
   },
   NOT_READY: {
     status: 503,
     error: 'temporarily_unavailable',
     description: 'The database is not reachable; the server will answer again once it is.',
+    expose: true,
   },
 });

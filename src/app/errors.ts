@@ -11,6 +11,11 @@ export interface ErrorSpec {
   error: string;
   /** Default `error_description`; a throw site may give a more specific one. */
   description: string;
+  /**
+   * Whether the description reaches the client. Defaults to true below 500 only; a 503 whose
+   * sentence tells the client when to retry sets it, since its text is written for clients.
+   */
+  expose?: boolean;
 }
 
 export class GuestpassError extends Error {
@@ -30,7 +35,7 @@ export class GuestpassError extends Error {
     super(description ?? spec.description);
     this.status = spec.status;
     this.error = spec.error;
-    this.expose = spec.status < 500;
+    this.expose = spec.expose ?? spec.status < 500;
     this.headers = headers;
   }
 
