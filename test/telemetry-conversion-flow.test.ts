@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { InProcessAdmin, postJson, register, uniqueEmail } from './helpers/accounts.js';
+import { postJson, register, uniqueEmail } from './helpers/accounts.js';
 import { describeEachDatabase } from './helpers/databases.js';
-import { claimsOf } from './helpers/guests.js';
+import { claimsOf, GuestAdmin } from './helpers/guests.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { startSmtpCapture, type SmtpCapture } from './helpers/smtp-capture.js';
 import { event, newGuest, sendEvents, telemetryClient } from './helpers/telemetry.js';
@@ -29,7 +29,7 @@ interface StoredEvent {
 describeEachDatabase('telemetry conversion through sign-up, verification and login', (database) => {
   let smtp: SmtpCapture;
   let server: TestServer;
-  let admin: InProcessAdmin;
+  let admin: GuestAdmin;
   let clientId: string;
   const T0 = Date.now();
   const at = (minutes: number) => T0 + minutes * MINUTE;
@@ -48,7 +48,7 @@ describeEachDatabase('telemetry conversion through sign-up, verification and log
   before(async () => {
     smtp = await startSmtpCapture();
     server = await startTestServer({ database, env: { GUESTPASS_SMTP_URL: smtp.url } });
-    admin = new InProcessAdmin(server);
+    admin = new GuestAdmin(server);
     clientId = await telemetryClient(admin);
   });
   after(async () => {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { clientView } from '../clients/admin-routes.js';
 import { guestSettingsFromJson, type GuestSettings, type GuestSettingsJson } from '../clients/guest-settings.js';
-import type { ClientType } from '../clients/types.js';
+import type { ClientType, NewClient } from '../clients/types.js';
 import { configFlags } from './config-flags.js';
 import { withContext } from './context.js';
 import { UsageError } from './usage.js';
@@ -30,42 +30,51 @@ function guestSettingsFlag(json: string | undefined, scopes: string[] | undefine
   return guestSettingsFromJson({ ...parsed, ...(scopes ? { scopes } : {}) });
 }
 
+/** The flags of every `guestpass clients` action: the configuration flags plus their own. */
+const CLIENTS_OPTIONS = {
+  ...configFlags,
+  name: { type: 'string' },
+  type: { type: 'string' },
+  origin: { type: 'string', multiple: true },
+  scope: { type: 'string', multiple: true },
+  audience: { type: 'string', multiple: true },
+  admin: { type: 'boolean' },
+  'guest-scope': { type: 'string', multiple: true },
+  'guest-settings': { type: 'string' },
+  overlap: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** Parses what follows `guestpass clients <action>`; unknown flags are refused. */
+export function parseClientsArgs(args: string[]) {
+  return parseArgs({ args, allowPositionals: true, strict: true, options: CLIENTS_OPTIONS });
+}
+
+export type ClientsFlags = ReturnType<typeof parseClientsArgs>['values'];
+
+/** The client that `clients create` flags describe, as ClientService.create takes it. */
+export function newClientFromFlags(values: ClientsFlags): NewClient {
+  if (!values.name || !values.type) throw new UsageError(`clients create needs --name and --type.\n${USAGE}`);
+  if (values.type !== 'public' && values.type !== 'confidential') throw new UsageError('--type must be public or confidential.');
+  return {
+    name: values.name,
+    type: values.type as ClientType,
+    isAdmin: values.admin ?? false,
+    allowedOrigins: values.origin ?? [],
+    scopes: values.scope ?? [],
+    audiences: values.audience ?? [],
+    guest: guestSettingsFlag(values['guest-settings'], values['guest-scope']),
+  };
+}
+
 export async function clientsCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      ...configFlags,
-      name: { type: 'string' },
-      type: { type: 'string' },
-      origin: { type: 'string', multiple: true },
-      scope: { type: 'string', multiple: true },
-      audience: { type: 'string', multiple: true },
-      admin: { type: 'boolean' },
-      'guest-scope': { type: 'string', multiple: true },
-      'guest-settings': { type: 'string' },
-      overlap: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  });
+  const { values, positionals } = parseClientsArgs(rest);
 
   switch (action) {
     case 'create': {
-      if (!values.name || !values.type) throw new UsageError(`clients create needs --name and --type.\n${USAGE}`);
-      if (values.type !== 'public' && values.type !== 'confidential') throw new UsageError('--type must be public or confidential.');
-      const { client, clientSecret } = await withContext(values, (ctx) =>
-        ctx.clients.create({
-          name: values.name!,
-          type: values.type as ClientType,
-          isAdmin: values.admin ?? false,
-          allowedOrigins: values.origin ?? [],
-          scopes: values.scope ?? [],
-          audiences: values.audience ?? [],
-          guest: guestSettingsFlag(values['guest-settings'], values['guest-scope']),
-        }),
-      );
+      const input = newClientFromFlags(values);
+      const { client, clientSecret } = await withContext(values, (ctx) => ctx.clients.create(input));
       if (values.json) return print({ ...clientView(client), ...(clientSecret ? { client_secret: clientSecret } : {}) });
       print(`Created ${client.type} client "${client.name}"\n  client_id      ${client.id}`);
       if (clientSecret) print(`  client_secret  ${clientSecret}\n(The secret is shown once; only its hash is stored.)`);

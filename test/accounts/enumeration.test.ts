@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { getWithToken, InProcessAdmin, nextMailTo, postJson, postJsonText, register, uniqueEmail, type TextResponse } from '../helpers/accounts.js';
+import { getWithToken, nextMailTo, postJson, postJsonText, register, uniqueEmail, type TextResponse } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { claimsOf, createGuest, refreshGuest } from '../helpers/guests.js';
+import { claimsOf, createGuest, GuestAdmin, refreshGuest } from '../helpers/guests.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { codeIn, startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
 
@@ -22,7 +22,7 @@ describeEachDatabase('no account enumeration: registered and unregistered addres
   before(async () => {
     smtp = await startSmtpCapture();
     server = await startTestServer({ database, env: { GUESTPASS_SMTP_URL: smtp.url, GUESTPASS_LOGIN_RATE_LIMIT_PER_IP: '10000' } });
-    clientId = await new InProcessAdmin(server).publicClient();
+    clientId = await new GuestAdmin(server).publicClient();
     registered = uniqueEmail('registered');
     accountId = (await register(server, smtp, { clientId, email: registered, password: PASSWORD })).body['user_id'] as string;
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { idTokenError } from '../../src/accounts/id-token/error-codes.js';
-import { getWithToken, InProcessAdmin, postJson, register, uniqueEmail } from '../helpers/accounts.js';
+import { getWithToken, postJson, register, uniqueEmail } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { claimsOf, createGuest, GuestAdmin, refreshGuest } from '../helpers/guests.js';
 import { startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
@@ -29,7 +29,7 @@ describeEachDatabase('ID-token linking against node-oidc-provider as a real exte
         GUESTPASS_MERGE_STRATEGIES: JSON.stringify({ cart: { strategy: 'union', id: 'sku' } }),
       },
     });
-    admin = new InProcessAdmin(server);
+    admin = new GuestAdmin(server);
     clientId = await admin.publicClient();
   });
   after(async () => {

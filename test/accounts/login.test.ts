@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { DomainEvents } from '../../src/events/types.js';
-import { InProcessAdmin, postJson, register, uniqueEmail } from '../helpers/accounts.js';
+import { postJson, register, uniqueEmail } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
+import { GuestAdmin } from '../helpers/guests.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
 
@@ -27,7 +28,7 @@ describeEachDatabase('login throttling and login events', (database) => {
       database,
       env: { GUESTPASS_SMTP_URL: smtp.url, GUESTPASS_LOGIN_RATE_LIMIT_PER_ACCOUNT: String(PER_ACCOUNT), GUESTPASS_LOGIN_RATE_LIMIT_PER_IP: String(PER_IP) },
     });
-    clientId = await new InProcessAdmin(server).publicClient();
+    clientId = await new GuestAdmin(server).publicClient();
     email = uniqueEmail('Throttled').toLowerCase();
     accountId = (await register(server, smtp, { clientId, email, password: PASSWORD })).body['user_id'] as string;
     unsubscribe.push(

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { getWithToken, InProcessAdmin, patchWithToken, register, uniqueEmail } from '../helpers/accounts.js';
+import { getWithToken, patchWithToken, register, uniqueEmail } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { createGuest, json } from '../helpers/guests.js';
+import { createGuest, GuestAdmin, json } from '../helpers/guests.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
 
@@ -14,7 +14,7 @@ describeEachDatabase('the caller’s own user: GET /accounts/me and PATCH /accou
   before(async () => {
     smtp = await startSmtpCapture();
     server = await startTestServer({ database, env: { GUESTPASS_SMTP_URL: smtp.url } });
-    clientId = await new InProcessAdmin(server).publicClient({ metadata_max_bytes: 300 });
+    clientId = await new GuestAdmin(server).publicClient({ metadata_max_bytes: 300 });
   });
   after(async () => {
     await server?.stop();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { getWithToken, InProcessAdmin, postJson, register, uniqueEmail } from '../helpers/accounts.js';
+import { getWithToken, postJson, register, uniqueEmail } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { createGuest, GuestAdmin, json } from '../helpers/guests.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -30,7 +30,7 @@ describeEachDatabase('POST /accounts/merge/preview', (database) => {
       database,
       env: { GUESTPASS_SMTP_URL: smtp.url, GUESTPASS_MERGE_STRATEGIES: JSON.stringify({ cart: { strategy: 'union', id: 'sku' }, visits: 'sum' }) },
     });
-    admin = new InProcessAdmin(server);
+    admin = new GuestAdmin(server);
     publicClient = await admin.publicClient();
     // The account below is created through the public client, so only an admin client may preview into it.
     backend = await admin.confidentialClient({}, { is_admin: true });

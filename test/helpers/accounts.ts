@@ -31,26 +31,6 @@ export async function introspect(server: TestServer, credentials: { id: string; 
   );
 }
 
-/**
- * The admin API through an admin client made in-process (`ctx.clients`) rather than by the
- * CLI, which spawns a second Node process per suite: the same admin API, a faster setup.
- */
-export class InProcessAdmin extends GuestAdmin {
-  #token?: string;
-
-  constructor(private readonly target: TestServer) {
-    super(target);
-  }
-
-  override async adminToken(): Promise<string> {
-    if (!this.#token) {
-      const { client, clientSecret } = await this.target.ctx.clients.create({ name: 'ops', type: 'confidential', isAdmin: true });
-      this.#token = await this.target.clientCredentialsToken(client.id, clientSecret!);
-    }
-    return this.#token;
-  }
-}
-
 /** An address no other test uses, so per-address limits and mail never collide. */
 export function uniqueEmail(label: string): string {
   return `${label}-${randomUUID().slice(0, 8)}@example.com`;
@@ -126,7 +106,7 @@ export async function patchWithToken(server: TestServer, path: string, token: st
 export interface MailedServer {
   smtp: SmtpCapture;
   server: TestServer;
-  admin: InProcessAdmin;
+  admin: GuestAdmin;
   /** A public browser client allowed from ORIGIN. */
   clientId: string;
   stop(): Promise<void>;
@@ -139,7 +119,7 @@ export interface MailedServer {
 export async function startMailedServer(database: DatabaseKind, env: Record<string, string> = {}): Promise<MailedServer> {
   const smtp = await startSmtpCapture();
   const server = await startTestServer({ database, env: { GUESTPASS_SMTP_URL: smtp.url, GUESTPASS_LOGIN_RATE_LIMIT_PER_IP: '10000', ...env } });
-  const admin = new InProcessAdmin(server);
+  const admin = new GuestAdmin(server);
   const clientId = await admin.publicClient();
   return {
     smtp,

@@ -17,7 +17,10 @@ export async function json<T = Record<string, unknown>>(response: Response): Pro
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as T };
 }
 
-/** Admin helper: creates an admin client once and configures other clients through the API. */
+/**
+ * Admin helper: creates an admin client once (in-process, through the server's client service)
+ * and configures other clients through the admin API.
+ */
 export class GuestAdmin {
   private token?: string;
 

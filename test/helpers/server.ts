@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyServerOptions } from 'fastify';
 import { startServer, type RunningServer } from '../../src/app/server.js';
+import { newClientFromFlags, parseClientsArgs } from '../../src/cli/clients.js';
+import { configFlags } from '../../src/cli/config-flags.js';
 import { loadConfig } from '../../src/config/index.js';
 import { postgresUrl, type DatabaseKind } from './databases.js';
 import { dropSchema, uniqueSchema } from './store.js';
@@ -17,7 +19,10 @@ export interface TestServer extends RunningServer {
   env: Record<string, string>;
   /** Runs `guestpass …` (from source) against this server's store and returns stdout. */
   cli(args: string[]): Promise<string>;
-  /** Creates a client through the CLI and returns its id and secret. */
+  /**
+   * Creates a client from `guestpass clients create` flags (parsed by the CLI's own parser)
+   * through this server's client service, in-process, and returns its id and secret.
+   */
   createClient(args: string[]): Promise<{ client_id: string; client_secret?: string }>;
   /** Gets a client_credentials token over HTTP. */
   clientCredentialsToken(clientId: string, clientSecret: string, extra?: Record<string, string>): Promise<string>;
@@ -65,7 +70,11 @@ export async function startTestServer({ database, env: extraEnv = {}, logger }: 
     env,
     cli,
     async createClient(args) {
-      return JSON.parse(await cli(['clients', 'create', '--json', ...args])) as { client_id: string; client_secret?: string };
+      const { values, positionals } = parseClientsArgs(args);
+      const ignored = [...positionals, ...Object.keys(values).filter((name) => Object.hasOwn(configFlags, name)).map((name) => `--${name}`)];
+      if (ignored.length > 0) throw new Error(`createClient uses this server's store and configuration; ${ignored.join(' ')} would be ignored (use cli() for that)`);
+      const { client, clientSecret } = await server.ctx.clients.create(newClientFromFlags(values));
+      return { client_id: client.id, ...(clientSecret ? { client_secret: clientSecret } : {}) };
     },
     async clientCredentialsToken(clientId, clientSecret, extra = {}) {
       const response = await fetch(`${server.url}/oauth/token`, {
