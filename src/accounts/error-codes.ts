@@ -1,4 +1,4 @@
-import { defineErrors } from '../app/errors.js';
+import { defineErrors } from '../shared/errors.js';
 
 /**
  * Account failures. Wherever an answer could tell whether an address is registered, the

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { GuestpassError } from '../app/errors.js';
+import type { GuestpassError } from '../shared/errors.js';
 import { newId } from '../crypto/ids.js';
 import type { Database } from '../storage/schema.js';
 import { accountError } from './error-codes.js';

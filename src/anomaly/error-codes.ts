@@ -1,4 +1,4 @@
-import { defineErrors } from '../app/errors.js';
+import { defineErrors } from '../shared/errors.js';
 
 /** Failures of the anomaly feature: containment refusals and the alerts admin API. */
 export const anomalyError = defineErrors({

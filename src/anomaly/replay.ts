@@ -9,7 +9,7 @@ import type { DomainEvent, EventName } from '../events/types.js';
  * the engine would ignore, and a typo in a field name is an error, not a silently empty field.
  */
 
-/** /24 or /48 as app/network.ts writes them: never a full address. */
+/** /24 or /48 as shared/network.ts writes them: never a full address. */
 const Network = Type.Object(
   {
     ip_prefix: Type.String({ pattern: '^(\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.0/24|[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::/48)$' }),

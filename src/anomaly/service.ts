@@ -1,4 +1,4 @@
-import type { Metrics } from '../app/metrics.js';
+import type { Metrics } from '../shared/metrics.js';
 import type { EventBus } from '../events/bus.js';
 import type { SessionStore } from '../sessions/store.js';
 import type { Store } from '../storage/database.js';

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { networkOf } from '../app/network.js';
+import { networkOf } from '../shared/network.js';
 import type { GeoLocation, GeoResolver } from './types.js';
 
 const LocationSchema = Type.Object(

@@ -10,7 +10,7 @@ import { oauthFeature } from '../oauth/index.js';
 import { telemetryFeature } from '../telemetry/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandlers, preRoutingErrorOptions } from './error-handler.js';
-import { registerJsonParsers } from './json-body.js';
+import { registerJsonParsers } from '../shared/json-body.js';
 import { loggerOptions } from './logger.js';
 import { opsRoutes } from './ops-routes.js';
 import { refuseOversizeBodiesReadably } from './oversize-body.js';

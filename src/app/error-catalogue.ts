@@ -6,8 +6,8 @@ import { dpopError } from '../dpop/error-codes.js';
 import { oauthError } from '../oauth/error-codes.js';
 import { sessionError } from '../sessions/error-codes.js';
 import { telemetryError } from '../telemetry/error-codes.js';
-import { httpError } from './error-codes.js';
-import type { ErrorSpec } from './errors.js';
+import { httpError } from '../shared/error-codes.js';
+import type { ErrorSpec } from '../shared/errors.js';
 
 /** Every feature's error catalogue, for docs/errors.md and the test that keeps it complete. */
 export const errorCatalogues: Record<string, Record<string, ErrorSpec>> = {

@@ -2,8 +2,8 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import type { AppContext } from './context.js';
-import { httpError } from './error-codes.js';
-import { GuestpassError } from './errors.js';
+import { httpError } from '../shared/error-codes.js';
+import { GuestpassError } from '../shared/errors.js';
 
 interface ValidationIssue {
   keyword: string;

@@ -1,5 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
-import { networkOf } from './network.js';
+import { networkOf } from '../shared/network.js';
 
 /**
  * pino settings. Privacy rule: no token, secret, cookie, e-mail or raw IP address is ever

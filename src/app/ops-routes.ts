@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
-import { httpError } from './error-codes.js';
+import { httpError } from '../shared/error-codes.js';
 import { registerMetricsEndpoint } from './metrics-endpoint.js';
 
 /** Liveness, readiness, Prometheus metrics and the OpenAPI document. */

@@ -1,7 +1,7 @@
 import { finished, PassThrough, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { httpError } from './error-codes.js';
-import type { GuestpassError } from './errors.js';
+import { httpError } from '../shared/error-codes.js';
+import type { GuestpassError } from '../shared/errors.js';
 
 /**
  * Bytes beyond an endpoint's body limit that are read and thrown away before the 413 goes out.

@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import { buildApp } from './build.js';
 import { createContext, type AppContext } from './context.js';
 import { createDevClients, devClientsBanner, type DevClients } from './first-run.js';
-import { Metrics } from './metrics.js';
+import { Metrics } from '../shared/metrics.js';
 
 export interface RunningServer {
   app: FastifyInstance;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { httpError } from './error-codes.js';
+import { httpError } from '../shared/error-codes.js';
 
 /** What a client refused during shutdown is told to wait: a restart or another node answers by then. */
 export const SHUTDOWN_RETRY_AFTER_SECONDS = 5;

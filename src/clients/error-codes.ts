@@ -1,4 +1,4 @@
-import { defineErrors } from '../app/errors.js';
+import { defineErrors } from '../shared/errors.js';
 
 export const clientError = defineErrors({
   CLIENT_NOT_FOUND: {

@@ -1,4 +1,4 @@
-import { defineErrors } from '../app/errors.js';
+import { defineErrors } from '../shared/errors.js';
 
 /**
  * DPoP failures (RFC 9449). At the token endpoint they are 400s (§5); at a resource server

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GuestpassError } from '../app/errors.js';
+import { GuestpassError } from '../shared/errors.js';
 import { dpopHeaderValue } from './header.js';
 
 describe('dpopHeaderValue', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { calculateJwkThumbprint, exportJWK, SignJWT, type JWK } from 'jose';
-import { GuestpassError } from '../app/errors.js';
+import { GuestpassError } from '../shared/errors.js';
 import { DpopNonces } from './nonce.js';
 import { accessTokenHash } from './proof-claims.js';
 import { DpopVerifier, type DpopVerifierOptions } from './proof.js';

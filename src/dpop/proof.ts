@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, compactVerify, errors as joseErrors, importJWK, type JWK } from 'jose';
-import { GuestpassError } from '../app/errors.js';
+import { GuestpassError } from '../shared/errors.js';
 import { dpopError } from './error-codes.js';
 import type { DpopNonces } from './nonce.js';
 import { checkAth, checkHtm, checkHtu, checkIat, readClaims, type DpopClaims } from './proof-claims.js';

@@ -1,4 +1,4 @@
-import type { GuestpassError } from '../app/errors.js';
+import type { GuestpassError } from '../shared/errors.js';
 import { dpopError } from './error-codes.js';
 
 /**

@@ -4,11 +4,9 @@
  * (/24 for IPv4, /48 for IPv6), never the full address.
  */
 
-export interface NetworkInfo {
-  /** `203.0.113.0/24` or `2001:db8:1::/48`. */
-  ip_prefix: string;
-  ip_version: 4 | 6;
-}
+import type { NetworkInfo } from '../shared/network.js';
+
+export type { NetworkInfo } from '../shared/network.js';
 
 export interface EventBase {
   /** Epoch milliseconds at which the event happened. */

@@ -3,7 +3,7 @@ import { ClientCache, matchesLiveSecret, type ClientLookup } from '../clients/ca
 import type { ClientStore } from '../clients/store.js';
 import type { Client } from '../clients/types.js';
 import type { EventBus } from '../events/bus.js';
-import { networkField } from '../app/network.js';
+import { networkField } from '../shared/network.js';
 import { oauthError } from './error-codes.js';
 
 export interface ClientCredentialsInput {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { networkField } from '../app/network.js';
+import { networkField } from '../shared/network.js';
 import { dpopHeaderValue, type DpopViolation } from '../dpop/index.js';
 import { publicUrl } from './bearer.js';
 

@@ -1,4 +1,4 @@
-import { defineErrors } from '../app/errors.js';
+import { defineErrors } from '../shared/errors.js';
 
 /** OAuth 2.0 failures (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009, RFC 7662, RFC 8707). */
 export const oauthError = defineErrors({

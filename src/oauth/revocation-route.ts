@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { GuestpassError } from '../app/errors.js';
-import { networkField } from '../app/network.js';
+import { GuestpassError } from '../shared/errors.js';
+import { networkField } from '../shared/network.js';
 import type { NetworkInfo } from '../events/types.js';
 import { looksLikeSessionToken } from '../sessions/session-token.js';
 import { oauthError } from './error-codes.js';

@@ -1,4 +1,4 @@
-import { httpError } from '../app/error-codes.js';
+import { httpError } from '../shared/error-codes.js';
 import type { RateLimitStore } from './limiter.js';
 
 export { MemoryRateLimitStore, type RateLimitStore, type RateLimitResult } from './limiter.js';

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { networkField } from '../app/network.js';
+import { networkField } from '../shared/network.js';
 import { dpopHeaderValue } from '../dpop/index.js';
 import { presentedToken, publicUrl, verifyResourceToken, type PresentedToken } from '../oauth/bearer.js';
 import { dpopViolationReporter } from '../oauth/dpop-binding.js';

@@ -1,4 +1,4 @@
-import { defineErrors } from '../app/errors.js';
+import { defineErrors } from '../shared/errors.js';
 
 /** Guest-session failures. Token failures are `invalid_grant` (RFC 6749 §5.2) and say why. */
 export const sessionError = defineErrors({

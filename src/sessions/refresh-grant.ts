@@ -1,4 +1,4 @@
-import { networkField } from '../app/network.js';
+import { networkField } from '../shared/network.js';
 import { checkClientOrigin } from '../clients/origin.js';
 import { verifyTokenRequestProof } from '../oauth/dpop-binding.js';
 import { oauthError } from '../oauth/error-codes.js';

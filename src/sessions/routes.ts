@@ -1,9 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { GuestpassError } from '../app/errors.js';
-import { parseClientJson } from '../app/json-body.js';
-import { networkField, networkOf } from '../app/network.js';
+import { GuestpassError } from '../shared/errors.js';
+import { parseClientJson } from '../shared/json-body.js';
+import { networkField, networkOf } from '../shared/network.js';
 import { checkClientOrigin } from '../clients/origin.js';
 import type { Client } from '../clients/types.js';
 import { advertiseDpopNonce, verifyTokenRequestProof } from '../oauth/dpop-binding.js';

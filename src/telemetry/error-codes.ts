@@ -1,4 +1,4 @@
-import { defineErrors } from '../app/errors.js';
+import { defineErrors } from '../shared/errors.js';
 
 /**
  * Telemetry failures. The first group refuses a whole request; the second (`*_ITEM`, status

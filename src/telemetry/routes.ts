@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { parseClientJson } from '../app/json-body.js';
+import { parseClientJson } from '../shared/json-body.js';
 import { cachedClient } from '../clients/lookup.js';
 import { checkClientOrigin } from '../clients/origin.js';
 import { presentedToken, verifyResourceToken, type PresentedToken } from '../oauth/bearer.js';

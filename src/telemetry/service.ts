@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Metrics } from '../app/metrics.js';
-import { networkField } from '../app/network.js';
+import type { Metrics } from '../shared/metrics.js';
+import { networkField } from '../shared/network.js';
 import type { Client } from '../clients/types.js';
 import type { Config } from '../config/index.js';
 import type { EventBus } from '../events/bus.js';

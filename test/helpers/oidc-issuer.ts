@@ -9,7 +9,7 @@ import makeFetchCookie from 'fetch-cookie';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import Provider from 'oidc-provider';
 import * as client from 'openid-client';
-import { GuestpassError } from '../../src/app/errors.js';
+import { GuestpassError } from '../../src/shared/errors.js';
 import type { IdTokenErrorCode } from '../../src/accounts/id-token/error-codes.js';
 
 export interface OidcIssuer {

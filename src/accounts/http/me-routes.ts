@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { networkField } from '../../app/network.js';
+import { networkField } from '../../shared/network.js';
 import { oauthError } from '../../oauth/error-codes.js';
 import { presentedToken } from '../../oauth/bearer.js';
 import { resolveSessionCaller, type SessionCaller } from '../../sessions/credentials.js';

@@ -1,7 +1,7 @@
-import { networkField } from '../../app/network.js';
+import { networkField } from '../../shared/network.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { GuestpassError } from '../../app/errors.js';
+import { GuestpassError } from '../../shared/errors.js';
 import { requireAccessToken } from '../../oauth/bearer.js';
 import { gatherFacts } from '../../sessions/routes.js';
 import { MAIL_SENT_RESPONSE } from '../service.js';

@@ -1,4 +1,4 @@
-import { networkField } from '../../app/network.js';
+import { networkField } from '../../shared/network.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { advertiseDpopNonce } from '../../oauth/dpop-binding.js';

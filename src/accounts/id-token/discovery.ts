@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
-import { GuestpassError } from '../../app/errors.js';
+import { GuestpassError } from '../../shared/errors.js';
 import { cappedFetch, readCapped } from './capped-fetch.js';
 import { idTokenError } from './error-codes.js';
 import { isAllowedIssuerUrl, type TrustedIssuer } from './trusted-issuers.js';

@@ -1,4 +1,4 @@
-import { defineErrors } from '../../app/errors.js';
+import { defineErrors } from '../../shared/errors.js';
 
 /**
  * ID-token linking failures. A token that fails a check is `invalid_grant` (RFC 6749 §5.2: the

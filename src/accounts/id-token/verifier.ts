@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
-import type { GuestpassError } from '../../app/errors.js';
+import type { GuestpassError } from '../../shared/errors.js';
 import { IssuerDirectory, type IssuerKeys } from './discovery.js';
 import { idTokenError } from './error-codes.js';
 import type { TrustedIssuer } from './trusted-issuers.js';

@@ -1,6 +1,6 @@
 import { newId } from '../../crypto/ids.js';
 import type { EventBus } from '../../events/bus.js';
-import type { Metrics } from '../../app/metrics.js';
+import type { Metrics } from '../../shared/metrics.js';
 import type { ContainmentService } from '../containment/service.js';
 import { anomalyError } from '../error-codes.js';
 import type { DetectionEngineApi, DetectionInput, Finding } from '../types.js';

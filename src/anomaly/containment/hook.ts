@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
-import { networkOf } from '../../app/network.js';
+import { networkOf } from '../../shared/network.js';
 import { readSessionCookie } from '../../sessions/cookie.js';
 import { anomalyError } from '../error-codes.js';
 import type { AnomalyService } from '../service.js';

@@ -14,7 +14,7 @@ export const NONE: Finding[] = [];
 /**
  * The first address of a network prefix (`203.0.113.0/24` → `203.0.113.0`,
  * `2001:db8:1::/48` → `2001:db8:1::`): what a resolver is asked about an event, which carries
- * the prefix only. Event prefixes are well-formed (app/network.ts made them), so this only cuts.
+ * the prefix only. Event prefixes are well-formed (shared/network.ts made them), so this only cuts.
  */
 export function prefixAddress(prefix: string): string {
   const slash = prefix.indexOf('/');

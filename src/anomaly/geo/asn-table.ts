@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { isIPv4, isIPv6 } from 'node:net';
-import { expandIPv6 } from '../../app/network.js';
+import { expandIPv6 } from '../../shared/network.js';
 import type { AsnInfo, AsnSource } from './asn.js';
 import { isHostingAsn } from './hosting-asns.js';
 import { plainAddress } from './readers.js';

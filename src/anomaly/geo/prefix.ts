@@ -1,4 +1,4 @@
-import { networkOf } from '../../app/network.js';
+import { networkOf } from '../../shared/network.js';
 
 /**
  * The first address of a network prefix (`203.0.113.0/24` → `203.0.113.0`,

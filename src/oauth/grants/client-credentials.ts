@@ -1,4 +1,4 @@
-import { networkField } from '../../app/network.js';
+import { networkField } from '../../shared/network.js';
 import { verifyTokenRequestProof } from '../dpop-binding.js';
 import { resolveAudience, resolveScope } from '../scope.js';
 import type { Grant } from './types.js';

@@ -1,5 +1,11 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import type { NetworkInfo } from '../events/types.js';
+
+/** The coarse network of a client, as events and stores carry it. */
+export interface NetworkInfo {
+  /** `203.0.113.0/24` or `2001:db8:1::/48`. */
+  ip_prefix: string;
+  ip_version: 4 | 6;
+}
 
 /**
  * The coarse network of an address: /24 for IPv4, /48 for IPv6. This is all Guestpass keeps
