@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { containmentFor, defaultDetectionConfig, parseDetectionConfig } from './config.js';
+import { containmentFor, defaultDetectionConfig } from './config.js';
+import { parseDetectionConfig } from './config-schema.js';
 import { DetectionEngine } from './engine.js';
 import { TableGeoResolver } from './table-geo.js';
 

@@ -6,8 +6,6 @@
  */
 import type { ContainmentAction } from './types.js';
 
-export { parseDetectionConfig, type DetectionConfigInput } from './config-schema.js';
-
 /** What happens to the entity of a finding (issue 6 §5); applied by the server, not by the engine. */
 export interface ContainmentConfig {
   /** `observe` records only; `throttle` answers 429; `revoke` ends the session and its tokens; `block_prefix` refuses the network; `quarantine` tags the session's telemetry. */

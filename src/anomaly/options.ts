@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { option } from '../config/option.js';
 import { parseBoolean, parseDuration, parseString } from '../config/parsers.js';
-import { defaultDetectionConfig, parseDetectionConfig, type DetectionConfig } from './config.js';
+import { defaultDetectionConfig, type DetectionConfig } from './config.js';
+import { parseDetectionConfig } from './config-schema.js';
 
 /** GUESTPASS_ANOMALY_CONFIG: inline JSON when it starts with `{`, otherwise the path of a JSON file. */
 function parseAnomalyConfig(raw: string): DetectionConfig {

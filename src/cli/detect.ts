@@ -1,7 +1,8 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { parseDetectionConfig, type DetectionConfig } from '../anomaly/config.js';
+import type { DetectionConfig } from '../anomaly/config.js';
+import { parseDetectionConfig } from '../anomaly/config-schema.js';
 import { DetectionEngine } from '../anomaly/engine.js';
 import { createDefaultGeoResolver } from '../anomaly/geo/index.js';
 import { parseReplayLine, ReplayLineError } from '../anomaly/replay.js';

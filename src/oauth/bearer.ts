@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { dpopHeaderValue } from '../dpop/index.js';
 import type { AccessTokenClaims } from './access-token.js';
-import { dpopViolationReporter } from './dpop-binding.js';
+import { dpopViolationReporter, publicUrl } from './dpop-binding.js';
 import { oauthError } from './error-codes.js';
 
 declare module 'fastify' {
@@ -31,11 +31,6 @@ export function presentedToken(request: FastifyRequest): PresentedToken | undefi
   const match = header ? /^(Bearer|DPoP) +([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim()) : null;
   if (!match?.[1] || !match[2]) return undefined;
   return { scheme: match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', token: match[2] };
-}
-
-/** The public URL of this request, as a DPoP proof's `htu` must name it (from the issuer, not Host). */
-export function publicUrl(ctx: AppContext, request: FastifyRequest): string {
-  return `${ctx.issuer.value}${request.url.split('?')[0]}`;
 }
 
 /**

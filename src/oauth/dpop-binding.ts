@@ -2,7 +2,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { networkField } from '../shared/network.js';
 import { dpopHeaderValue, type DpopViolation } from '../dpop/index.js';
-import { publicUrl } from './bearer.js';
+
+/** The public URL of this request, as a DPoP proof's `htu` must name it (from the issuer, not Host). */
+export function publicUrl(ctx: AppContext, request: FastifyRequest): string {
+  return `${ctx.issuer.value}${request.url.split('?')[0]}`;
+}
 
 /** Who a DPoP proof was presented for, as far as the caller knows. */
 export interface DpopSubject {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ev, MINUTE, only, run, T0 } from '../../../test/fixtures/anomaly/streams.js';
-import type { DetectionConfigInput } from '../config.js';
+import type { DetectionConfigInput } from '../config-schema.js';
 import { DetectionEngine } from '../engine.js';
 import { TableGeoResolver } from '../table-geo.js';
 import type { DetectionInput, GeoLocation } from '../types.js';
