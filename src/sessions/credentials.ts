@@ -8,7 +8,8 @@ import { oauthError } from '../oauth/error-codes.js';
 import { readSessionCookie } from './cookie.js';
 import { sessionError } from './error-codes.js';
 import { looksLikeSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
-import type { RequestFacts, SessionPresentation } from './types.js';
+import type { RequestFacts } from '../oauth/request-facts.js';
+import type { SessionPresentation } from './types.js';
 import { cachedClient } from '../clients/lookup.js';
 
 /** Who the caller of an `/anonymous/*` endpoint is, and how they proved it. */

@@ -6,14 +6,15 @@ import { parseClientJson } from '../shared/json-body.js';
 import { networkField, networkOf } from '../shared/network.js';
 import { checkClientOrigin } from '../clients/origin.js';
 import type { Client } from '../clients/types.js';
-import { advertiseDpopNonce, verifyTokenRequestProof } from '../oauth/dpop-binding.js';
+import { advertiseDpopNonce } from '../oauth/dpop-binding.js';
+import { gatherFacts, type RequestFacts } from '../oauth/request-facts.js';
 import { noStore } from '../oauth/responses.js';
 import { enforceRateLimits, MINUTE_MS } from '../ratelimit/index.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './cookie.js';
 import { resolveSessionCaller, type SessionCaller } from './credentials.js';
 import { sessionError } from './error-codes.js';
 import { readSessionData, writeMetadata, type SessionData } from './session-data.js';
-import type { GuestTokenResponse, RequestFacts } from './types.js';
+import type { GuestTokenResponse } from './types.js';
 import { cachedClient } from '../clients/lookup.js';
 
 const AnonymousTokenBody = Type.Object(
@@ -117,14 +118,6 @@ async function limitCreationByClient(ctx: AppContext, client: Client): Promise<v
   await enforceRateLimits(ctx.rateLimits, [
     { key: `guest:client:${client.id}`, limit: ctx.config.guestRateLimitPerClient, windowMs: MINUTE_MS, subject: 'this client' },
   ]);
-}
-
-/** Client authentication, the Origin rule for browsers, and the DPoP proof, if any. */
-export async function gatherFacts(ctx: AppContext, request: FastifyRequest, body: { client_id?: string | undefined; client_secret?: string | undefined }): Promise<RequestFacts> {
-  const { client } = await ctx.clientAuth.authenticate(request, body);
-  if (client.type === 'public') checkClientOrigin(client, request);
-  const dpopJkt = await verifyTokenRequestProof(ctx, request);
-  return { client, ...networkField(request.ip), ...(dpopJkt ? { dpopJkt } : {}) };
 }
 
 function parseMetadata(metadata: Record<string, unknown> | string, maxDepth: number): unknown {

@@ -7,7 +7,8 @@ import { applyMergePatch, checkMetadata, mappedClaims } from './metadata.js';
 import { openSessionToken, sealSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
 import { judgeGeneration, type GenerationVerdict } from './generation.js';
 import type { SessionRecord, SessionSeed, SessionStore } from './store.js';
-import type { CreateSessionInput, GuestTokenResponse, RequestFacts, SessionPresentation } from './types.js';
+import type { RequestFacts } from '../oauth/request-facts.js';
+import type { CreateSessionInput, GuestTokenResponse, SessionPresentation } from './types.js';
 import type { Metadata, UserStore } from './user-store.js';
 import { cachedClient } from '../clients/lookup.js';
 

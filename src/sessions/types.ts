@@ -3,15 +3,6 @@ import type { NetworkInfo } from '../events/types.js';
 import type { TokenResponse } from '../oauth/grants/types.js';
 import type { SessionTokenPayload } from './session-token.js';
 
-/** What the caller proved about the request, gathered by the route before the service runs. */
-export interface RequestFacts {
-  client: Client;
-  /** Coarse network of the caller, for events and the session row. */
-  network?: NetworkInfo;
-  /** RFC 7638 thumbprint of a verified DPoP proof key, when the request carried a proof. */
-  dpopJkt?: string;
-}
-
 /** How a session token was presented to an endpoint other than refresh: what `authenticate` checks it against. */
 export interface SessionPresentation {
   /** The client the request authenticated as, when it did (token endpoints); the session must be its own. */

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { enforceRateLimits } from '../../ratelimit/index.js';
 import { sessionFromTokenRequest } from '../../sessions/credentials.js';
-import type { RequestFacts } from '../../sessions/types.js';
+import type { RequestFacts } from '../../oauth/request-facts.js';
 import type { GuestHandle } from '../conversion.js';
 import type { AccountService } from '../service.js';
 

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { GuestpassError } from '../../shared/errors.js';
 import { requireAccessToken } from '../../oauth/bearer.js';
-import { gatherFacts } from '../../sessions/routes.js';
+import { gatherFacts } from '../../oauth/request-facts.js';
 import { MAIL_SENT_RESPONSE } from '../service.js';
 import { ClientFields, Email, limitByIp, Password, type AccountsRouteContext } from './common.js';
 import { confirmEmailPage, resetPasswordPage, resultPage } from './pages.js';

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { advertiseDpopNonce } from '../../oauth/dpop-binding.js';
 import { noStore } from '../../oauth/responses.js';
 import { resolveSessionCaller } from '../../sessions/credentials.js';
-import { gatherFacts } from '../../sessions/routes.js';
+import { gatherFacts } from '../../oauth/request-facts.js';
 import type { GuestTokenResponse } from '../../sessions/types.js';
 import { accountError } from '../error-codes.js';
 import { MAIL_SENT_RESPONSE, type Verified } from '../service.js';
