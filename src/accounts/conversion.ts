@@ -37,32 +37,22 @@ export async function previewMerge(ctx: AppContext, account: AccountRecord, gues
 }
 
 /**
- * Merges a guest into an existing account (issue 4 §6): one transaction in the store, then
- * the presented session's tombstone (a session without a row would otherwise live on) and
- * `user.merged`, which carries both ids so applications can move their own rows.
+ * Merges a guest into an existing account: one transaction in the store (metadata, alias, the
+ * guest's sessions revoked, the presented one included), then `session.revoked` for each of
+ * those sessions and `user.merged`, which carries both ids so applications can move their own rows.
  */
 export async function mergeGuest({ ctx, store, network }: CarryOverContext, guest: GuestHandle, account: AccountRecord, method: CarryOverMethod): Promise<AccountRecord> {
   const strategies = await strategiesFor(ctx, guest.clientId);
   const now = ctx.now();
-  const outcome = await store.merge(guest.userId, account.id, now, (current, guestRecord) => mergeMetadata(current, guestRecord, strategies).metadata);
+  const outcome = await store.merge({
+    guest: { userId: guest.userId, clientId: guest.clientId || null, sessionId: guest.sessionId },
+    accountId: account.id,
+    now,
+    network,
+    mergeFunction: (current, guestRecord) => mergeMetadata(current, guestRecord, strategies).metadata,
+  });
   if (!outcome) throw accountError('GUEST_MERGED', 'This guest was already merged or registered; its data cannot be carried over again.');
-  const revoked = new Set(outcome.revokedSessionIds);
-  if (guest.sessionId && !revoked.has(guest.sessionId)) {
-    await ctx.sessionStore.revoke(guest.sessionId, 'merged', now, {
-      id: guest.sessionId,
-      userId: guest.userId,
-      clientId: guest.clientId,
-      generation: 0,
-      createdAt: now,
-      expiresAt: now + 90 * 86_400_000,
-      dpopJkt: null,
-      ipPrefix: network?.ip_prefix ?? null,
-    });
-    revoked.add(guest.sessionId);
-  }
-  for (const sessionId of revoked) {
-    ctx.events.emit('session.revoked', { time: now, client_id: guest.clientId, subject: guest.userId, session_id: sessionId, reason: 'merged', ...(network ? { network } : {}) });
-  }
+  outcome.revocations.announce();
   ctx.events.emit('user.merged', { time: now, client_id: guest.clientId, subject: account.id, guest_id: guest.userId, account_id: account.id, method, ...(network ? { network } : {}) });
   return outcome.account;
 }

@@ -23,7 +23,7 @@ const derive = (masterKey: Buffer, info: string) => Buffer.from(hkdfSync('sha256
 
 /** Builds the accounts feature's services (called once by createContext). */
 export function createAccounts({ ctx, masterKey, onMailError }: CreateAccountsOptions): { accounts: AccountService; idTokens: IdTokenVerifier } {
-  const store = new AccountStore(ctx.store.db, ctx.store.dialect);
+  const store = new AccountStore(ctx.store.db, ctx.store.dialect, { users: ctx.userStore, sessions: ctx.guestSessions.revocations });
   const proofs = new EmailProofs(ctx.store.db, derive(masterKey, 'guestpass e-mail proof codes'), ctx.now);
   const mailer = createMailer({ smtpUrl: ctx.config.smtpUrl, mailFrom: ctx.config.mailFrom, dataDir: ctx.config.dataDir });
   const accounts = new AccountService({ ctx: ctx as AppContext, store, proofs, mailer, accountKeySecret: derive(masterKey, 'guestpass account keys'), onMailError });

@@ -263,11 +263,8 @@ export class AccountService {
     const userId = proof.userId;
     const now = this.ctx.now();
     if (!userId || !(await this.store.setPassword(userId, await hashPassword(input.password), now))) throw accountError('INVALID_RESET_TOKEN');
-    for (const session of await this.ctx.sessionStore.listByUser(userId)) {
-      if (session.revokedAt === null && (await this.ctx.sessionStore.revoke(session.id, 'password_reset', now))) {
-        this.ctx.events.emit('session.revoked', { time: now, subject: userId, session_id: session.id, reason: 'password_reset', ...(session.clientId ? { client_id: session.clientId } : {}) });
-      }
-    }
+    // Directly, not on `password.reset`: the sessions have ended when the client hears the reset succeeded.
+    await this.ctx.guestSessions.revocations.revokeAllOfUser(userId, 'password_reset');
     this.ctx.events.emit('password.reset', { time: now, subject: userId, ...(network ? { network } : {}) });
     return userId;
   }

@@ -1,5 +1,16 @@
+/**
+ * What the accounts feature writes: the account columns of `users` (`email`,
+ * `email_verified_at`, `password_hash`, `converted_at`, `merged_into`, `merged_at`, and
+ * `is_anonymous` when a guest becomes an account) and its own tables `user_aliases` and
+ * `user_identities`. Rows of `users` are created and metadata written only by the users API
+ * of the sessions feature (sessions/user-store.ts), sessions are revoked only by its
+ * `SessionRevoker`; both are given to this store and join its transaction where a change
+ * must be atomic (the merge).
+ */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Metadata } from '../sessions/user-store.js';
+import type { NetworkInfo } from '../events/types.js';
+import type { RevocationBatch, SessionRevoker } from '../sessions/revoker.js';
+import type { Metadata, UserStore } from '../sessions/user-store.js';
 import type { Dialect } from '../storage/database.js';
 import type { Database, UsersTable } from '../storage/schema.js';
 
@@ -55,10 +66,25 @@ export interface Promotion {
 /** Computes the account's new metadata from both rows, inside the merge transaction. */
 export type MergeFunction = (account: AccountRecord, guest: AccountRecord) => Metadata;
 
+export interface MergeInput {
+  guest: { userId: string; clientId: string | null; sessionId: string | null };
+  accountId: string;
+  now: number;
+  /** The network of the request that presented the guest's session. */
+  network?: NetworkInfo | undefined;
+  mergeFunction: MergeFunction;
+}
+
 export interface MergeOutcome {
   account: AccountRecord;
-  /** Sessions of the guest that this merge revoked. */
-  revokedSessionIds: string[];
+  /** The guest's sessions this merge revoked, to announce now that it has committed. */
+  revocations: RevocationBatch;
+}
+
+/** What this store is given of the sessions feature: the users API and session revocation. */
+export interface AccountStorePeers {
+  users: Pick<UserStore, 'ensureGuest' | 'replaceMetadata'>;
+  sessions: Pick<SessionRevoker, 'within'>;
 }
 
 /** Users, aliases and external identities, as registration, login and merging need them. */
@@ -66,6 +92,7 @@ export class AccountStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
+    private readonly peers: AccountStorePeers,
   ) {}
 
   async get(id: string): Promise<AccountRecord | undefined> {
@@ -78,29 +105,26 @@ export class AccountStore {
     return row && toRecord(row);
   }
 
-  /** Creates a registered user; undefined when the address was taken meanwhile (unique index). */
+  /**
+   * Creates a registered user: a new row from the users API made an account in the same
+   * transaction. Undefined when the id or the address was taken meanwhile (unique index).
+   */
   async create(account: NewAccount): Promise<AccountRecord | undefined> {
-    const result = await this.db
-      .insertInto('users')
-      .values({
-        id: account.id,
-        is_anonymous: 0,
-        created_by_client: account.clientId,
-        metadata: '{}',
-        metadata_version: 0,
-        created_at: account.now,
-        updated_at: account.now,
-        email: account.email,
-        email_verified_at: account.email ? account.now : null,
-        password_hash: account.passwordHash,
-        converted_at: null,
-        merged_into: null,
-        merged_at: null,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    if (Number(result.numInsertedOrUpdatedRows ?? 0) !== 1) return undefined;
-    return this.get(account.id);
+    try {
+      const created = await this.db.transaction().execute(async (trx) => {
+        if (!(await this.peers.users.ensureGuest(account.id, account.clientId, account.now, trx))) return false;
+        await trx
+          .updateTable('users')
+          .set({ is_anonymous: 0, email: account.email, email_verified_at: account.email ? account.now : null, password_hash: account.passwordHash })
+          .where('id', '=', account.id)
+          .execute();
+        return true;
+      });
+      return created ? this.get(account.id) : undefined;
+    } catch (error) {
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -110,11 +134,7 @@ export class AccountStore {
    * needed a row gets one now.
    */
   async promote(guestId: string, clientId: string, promotion: Promotion): Promise<boolean> {
-    await this.db
-      .insertInto('users')
-      .values({ id: guestId, is_anonymous: 1, created_by_client: clientId, metadata: '{}', metadata_version: 0, created_at: promotion.now, updated_at: promotion.now })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+    await this.peers.users.ensureGuest(guestId, clientId, promotion.now);
     try {
       const result = await this.db
         .updateTable('users')
@@ -147,36 +167,35 @@ export class AccountStore {
   }
 
   /**
-   * The merge, in one transaction (issue 4 §6): the account's metadata merged, the guest
-   * marked `merged_into`, the alias written, the guest's sessions revoked. Both rows are locked
-   * on PostgreSQL (in id order, so two merges cannot deadlock); SQLite has one writer anyway.
-   * Returns undefined when the guest is no longer a live guest (merged or promoted meanwhile).
+   * The merge, in one transaction: the account's metadata merged, the guest marked
+   * `merged_into`, the alias written, the guest's sessions revoked (every stored one, and the
+   * presented one, which may never have had a row). Both rows are locked on PostgreSQL (in id
+   * order, so two merges cannot deadlock); SQLite has one writer anyway. Returns undefined
+   * when the guest is no longer a live guest (merged or promoted meanwhile).
    */
-  async merge(guestId: string, accountId: string, now: number, mergeFunction: MergeFunction): Promise<MergeOutcome | undefined> {
+  async merge({ guest, accountId, now, network, mergeFunction }: MergeInput): Promise<MergeOutcome | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      const rows = await this.lockUsers(trx, [guestId, accountId]);
-      const guestRow = rows.find((row) => row.id === guestId);
+      const rows = await this.lockUsers(trx, [guest.userId, accountId]);
+      const guestRow = rows.find((row) => row.id === guest.userId);
       const accountRow = rows.find((row) => row.id === accountId);
       if (!accountRow) return undefined;
-      const guest = guestRow ? toRecord(guestRow) : emptyGuest(guestId, now);
-      if (!guest.isAnonymous || guest.mergedInto !== null) return undefined;
-      const metadata = mergeFunction(toRecord(accountRow), guest);
-      const version = accountRow.metadata_version + 1;
-      await trx.updateTable('users').set({ metadata: JSON.stringify(metadata), metadata_version: version, updated_at: now }).where('id', '=', accountId).execute();
-      if (guestRow) {
-        await trx.updateTable('users').set({ merged_into: accountId, merged_at: now, updated_at: now }).where('id', '=', guestId).execute();
-      } else {
-        // The guest never needed a row; it gets one now so its tokens are refused by user too.
-        await trx
-          .insertInto('users')
-          .values({ id: guestId, is_anonymous: 1, created_by_client: null, metadata: '{}', metadata_version: 0, created_at: now, updated_at: now, merged_into: accountId, merged_at: now })
-          .execute();
+      const guestRecord = guestRow ? toRecord(guestRow) : emptyGuest(guest.userId, now);
+      if (!guestRecord.isAnonymous || guestRecord.mergedInto !== null) return undefined;
+      const metadata = mergeFunction(toRecord(accountRow), guestRecord);
+      const version = await this.peers.users.replaceMetadata(accountId, metadata, now, trx);
+      if (version === undefined) return undefined;
+      // A guest that never needed a row gets one now, so its tokens are refused by user too.
+      if (!guestRow) await this.peers.users.ensureGuest(guest.userId, guest.clientId, now, trx);
+      await trx.updateTable('users').set({ merged_into: accountId, merged_at: now, updated_at: now }).where('id', '=', guest.userId).execute();
+      await trx.insertInto('user_aliases').values({ alias_id: guest.userId, user_id: accountId, created_at: now }).onConflict((oc) => oc.column('alias_id').doNothing()).execute();
+      const revocations = this.peers.sessions.within(trx);
+      // The presented session first, so its announcement carries the request's network.
+      if (guest.sessionId) {
+        await revocations.revoke({ id: guest.sessionId, userId: guest.userId, clientId: guest.clientId, ipPrefix: network?.ip_prefix ?? null }, 'merged', { network });
       }
-      await trx.insertInto('user_aliases').values({ alias_id: guestId, user_id: accountId, created_at: now }).onConflict((oc) => oc.column('alias_id').doNothing()).execute();
-      const sessions = await trx.selectFrom('sessions').select('id').where('user_id', '=', guestId).where('revoked_at', 'is', null).execute();
-      await trx.updateTable('sessions').set({ revoked_at: now, revoked_reason: 'merged' }).where('user_id', '=', guestId).where('revoked_at', 'is', null).execute();
+      await revocations.revokeAllOfUser(guest.userId, 'merged');
       const account = toRecord({ ...accountRow, metadata: JSON.stringify(metadata), metadata_version: version, updated_at: now });
-      return { account, revokedSessionIds: sessions.map((row) => row.id) };
+      return { account, revocations };
     });
   }
 

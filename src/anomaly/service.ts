@@ -1,11 +1,10 @@
 import type { Metrics } from '../shared/metrics.js';
 import type { EventBus } from '../events/bus.js';
-import type { SessionStore } from '../sessions/store.js';
 import type { Store } from '../storage/database.js';
 import { AlertService } from './alerts/service.js';
 import { AlertStore } from './alerts/store.js';
 import type { DetectionConfig, DetectorName } from './config.js';
-import { ContainmentService } from './containment/service.js';
+import { ContainmentService, type ContainmentServiceOptions } from './containment/service.js';
 import { BlockStore } from './containment/store.js';
 import type { ContainmentPolicy } from './containment/types.js';
 import type { CachedGeoResolver } from './geo/cached.js';
@@ -14,7 +13,8 @@ import type { DetectionEngineApi, DetectionInput } from './types.js';
 export interface AnomalyServiceOptions {
   store: Store;
   events: EventBus;
-  sessions: SessionStore;
+  /** The sessions feature's revocation, for the `revoke` containment. */
+  sessions: ContainmentServiceOptions['sessions'];
   config: DetectionConfig;
   engine: DetectionEngineApi;
   geo: CachedGeoResolver;
@@ -61,7 +61,6 @@ export class AnomalyService {
     this.containment = new ContainmentService({
       blocks: new BlockStore(options.store.db),
       sessions: options.sessions,
-      events: options.events,
       policy: policyOf(options.config),
       now: options.now,
       onError,

@@ -140,7 +140,7 @@ export async function createContext({ config, logger, metrics = new Metrics({ de
     ctx.anomaly = new AnomalyService({
       store,
       events,
-      sessions: sessionStore,
+      sessions: ctx.guestSessions.revocations,
       config: config.anomalyConfig,
       engine: new DetectionEngine({ config: config.anomalyConfig, geo }),
       geo,

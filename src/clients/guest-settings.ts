@@ -52,6 +52,12 @@ export interface GuestSettings {
   telemetry: TelemetrySettings | null;
 }
 
+/**
+ * The longest `session_ttl` a client may configure (90 days): no session token outlives it,
+ * so a session's tombstone is kept this long (sessions/revoker.ts).
+ */
+export const MAX_SESSION_TTL_SECONDS = 90 * 86400;
+
 export const DEFAULT_GUEST_SETTINGS: GuestSettings = {
   enabled: true,
   scopes: [],
@@ -118,7 +124,7 @@ function integerIn(value: number, min: number, max: number, name: string): numbe
 /** Fills defaults and checks bounds; throws INVALID_CLIENT_METADATA naming the bad field. */
 export function validateGuestSettings(input: Partial<GuestSettings> | undefined): GuestSettings {
   const settings = { ...DEFAULT_GUEST_SETTINGS, ...input };
-  integerIn(settings.sessionTtl, 300, 90 * 86400, 'guest.session_ttl');
+  integerIn(settings.sessionTtl, 300, MAX_SESSION_TTL_SECONDS, 'guest.session_ttl');
   integerIn(settings.idleTimeout, 60, 90 * 86400, 'guest.idle_timeout');
   integerIn(settings.refreshGrace, 0, 60, 'guest.refresh_grace');
   integerIn(settings.metadataMaxBytes, 2, 64 * 1024, 'guest.metadata_max_bytes');

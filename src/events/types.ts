@@ -33,6 +33,13 @@ export interface DomainEvents {
   'key.rotated': EventBase & { use: 'sig' | 'enc'; kid: string };
   'session.created': SessionEventBase;
   'session.refreshed': SessionEventBase & { generation: number };
+  /**
+   * A session ended early, emitted once per session and only by the sessions feature's
+   * `SessionRevoker`, whoever asked. `client_id` and `subject` are the session's own (absent
+   * only for a tombstone of an unknown id); `network` is there only when the request that
+   * presented this session caused it (logout, reuse, a merge of the presented guest), never an
+   * admin's or a password resetter's. `reason`: see `RevocationReason` in sessions/revoker.ts.
+   */
   'session.revoked': SessionEventBase & { reason: string };
   'session.metadata_updated': SessionEventBase & { metadata_bytes: number };
   /** A session token older than the current generation was presented (RFC 9700 §4.14.2). */

@@ -55,18 +55,8 @@ export async function sessionAdminRoutes(app: FastifyInstance, ctx: AppContext):
     '/admin/api/sessions/:id/revoke',
     { preHandler: write, schema: { tags, security, summary: 'Revoke a session and its access tokens', params: SessionIdParams } },
     async (request) => {
-      const now = ctx.now();
-      const revoked = await ctx.sessionStore.revoke(request.params.id, 'revoked_by_admin', now);
+      await ctx.guestSessions.revocations.revoke({ id: request.params.id }, 'revoked_by_admin');
       const record = await ctx.sessionStore.get(request.params.id);
-      if (revoked) {
-        ctx.events.emit('session.revoked', {
-          time: now,
-          ...(record?.clientId ? { client_id: record.clientId } : {}),
-          ...(record?.userId ? { subject: record.userId } : {}),
-          session_id: request.params.id,
-          reason: 'revoked_by_admin',
-        });
-      }
       return record ? sessionView(record) : { session_id: request.params.id };
     },
   );

@@ -6,6 +6,7 @@ import { sessionError } from './error-codes.js';
 import { applyMergePatch, checkMetadata, mappedClaims } from './metadata.js';
 import { openSessionToken, sealSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
 import { judgeGeneration, type GenerationVerdict } from './generation.js';
+import { SessionRevoker, type RevocationReason } from './revoker.js';
 import type { SessionRecord, SessionSeed, SessionStore } from './store.js';
 import type { RequestFacts } from '../oauth/request-facts.js';
 import type { CreateSessionInput, GuestTokenResponse, SessionPresentation } from './types.js';
@@ -27,6 +28,8 @@ export interface GuestSessionServiceOptions {
  * facts (client, DPoP key, network); this service decides.
  */
 export class GuestSessionService {
+  /** The one way any feature ends a session early (admin API, accounts, containment). */
+  readonly revocations: SessionRevoker;
   private readonly ctx: AppContext;
   private readonly sessions: SessionStore;
   private readonly users: UserStore;
@@ -35,6 +38,7 @@ export class GuestSessionService {
     this.ctx = ctx;
     this.sessions = sessions;
     this.users = users;
+    this.revocations = new SessionRevoker({ store: sessions, events: ctx.events, now: ctx.now });
   }
 
   async create(facts: RequestFacts, input: CreateSessionInput): Promise<GuestTokenResponse> {
@@ -138,7 +142,7 @@ export class GuestSessionService {
   }
 
   /** Revokes the session of a session token (RFC 7009, logout). */
-  async revokeToken(payload: SessionIdentity, reason: string, facts: Pick<RequestFacts, 'network'>): Promise<void> {
+  async revokeToken(payload: SessionIdentity, reason: Extract<RevocationReason, 'logout' | 'revoked_by_client'>, facts: Pick<RequestFacts, 'network'>): Promise<void> {
     await this.revoke(payload, reason, facts);
   }
 
@@ -199,11 +203,9 @@ export class GuestSessionService {
     }
   }
 
-  private async revoke(payload: SessionIdentity, reason: string, facts: Pick<RequestFacts, 'network'>): Promise<void> {
-    const now = this.ctx.now();
-    if (await this.sessions.revoke(payload.sid, reason, now, this.seed(payload, facts))) {
-      this.ctx.events.emit('session.revoked', { ...this.eventBase(payload, facts), reason });
-    }
+  /** Revokes the session of a token the request presented: its network goes with the event. */
+  private async revoke(payload: SessionIdentity, reason: RevocationReason, facts: Pick<RequestFacts, 'network'>): Promise<void> {
+    await this.revocations.revoke(this.seed(payload, facts), reason, { network: facts.network });
   }
 
   private async chooseUserId(client: Client, requested: string | undefined): Promise<string> {

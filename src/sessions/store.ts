@@ -1,8 +1,11 @@
+/**
+ * The `sessions` table belongs to the sessions feature, and this store is the only code that
+ * writes it. Other features end a session through `SessionRevoker` (revoker.ts), which writes
+ * here and announces `session.revoked`; a caller that must revoke inside its own transaction
+ * (the accounts merge) hands that transaction to the revoker, never writes this table itself.
+ */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from '../storage/schema.js';
-
-/** The longest session lifetime a client may configure (90 days). */
-const TOMBSTONE_LIFETIME_MS = 90 * 86_400_000;
 
 export interface SessionRecord {
   id: string;
@@ -54,8 +57,8 @@ export class SessionStore {
   }
 
   /** Writes the row a session gets when it first needs state; a no-op when it exists. */
-  async ensure(seed: SessionSeed): Promise<void> {
-    await this.insert(seed, null);
+  async ensure(seed: SessionSeed, db: Kysely<Database> = this.db): Promise<void> {
+    await this.insert(seed, null, db);
   }
 
   /**
@@ -66,8 +69,8 @@ export class SessionStore {
     return this.insert(seed, now);
   }
 
-  private async insert(seed: SessionSeed, lastRefreshedAt: number | null): Promise<boolean> {
-    const result = await this.db
+  private async insert(seed: SessionSeed, lastRefreshedAt: number | null, db: Kysely<Database> = this.db): Promise<boolean> {
+    const result = await db
       .insertInto('sessions')
       .values({
         id: seed.id,
@@ -104,19 +107,36 @@ export class SessionStore {
   }
 
   /**
-   * Marks a session revoked (creating a tombstone row when it had none). Returns true when
-   * this call revoked it, false when it already was.
+   * Marks a session revoked, writing its row from `seed` first when it has none (a session
+   * that never needed state, or a tombstone). Returns the revoked row when this call revoked
+   * it, undefined when it already was: of concurrent revocations exactly one gets the row.
+   * `db` may be a caller's transaction.
    */
-  async revoke(id: string, reason: string, now: number, seed?: SessionSeed): Promise<boolean> {
-    // Without a seed (an admin revoking by id) the row is a tombstone: no user, no client,
-    // kept as long as the longest session could live.
-    await this.ensure(seed ?? { id, userId: null, clientId: null, generation: 0, createdAt: now, expiresAt: now + TOMBSTONE_LIFETIME_MS, dpopJkt: null, ipPrefix: null });
-    const result = await this.db
+  async revoke(seed: SessionSeed, reason: string, now: number, db: Kysely<Database> = this.db): Promise<SessionRecord | undefined> {
+    await this.ensure(seed, db);
+    const row = await db
       .updateTable('sessions')
       .set({ revoked_at: now, revoked_reason: reason })
-      .where('id', '=', id)
+      .where('id', '=', seed.id)
       .where('revoked_at', 'is', null)
+      .returningAll()
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return row && toRecord(row);
+  }
+
+  /**
+   * Revokes every stored, unrevoked session of a user in one statement and returns the rows
+   * this call revoked. Sessions that never got a row are not found here: the caller revokes
+   * those it knows by id, or the user's row refuses their tokens (a merged guest).
+   */
+  async revokeAllOfUser(userId: string, reason: string, now: number, db: Kysely<Database> = this.db): Promise<SessionRecord[]> {
+    const rows = await db
+      .updateTable('sessions')
+      .set({ revoked_at: now, revoked_reason: reason })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .execute();
+    return rows.map(toRecord);
   }
 }

@@ -1,3 +1,14 @@
+/**
+ * The `users` table is shared by two features, by column, and each writes only its own:
+ * - the sessions feature, here, creates rows (every user starts as a guest row) and writes the
+ *   user's metadata: `id`, `is_anonymous` at creation, `created_by_client`, `metadata`,
+ *   `metadata_version`, `created_at`;
+ * - the accounts feature (accounts/store.ts) writes the account columns: `email`,
+ *   `email_verified_at`, `password_hash`, `converted_at`, `merged_into`, `merged_at` and
+ *   `is_anonymous` when a guest becomes an account; it creates and changes rows and metadata
+ *   only through this store, inside its own transaction where it needs one (`db`).
+ * Both touch `updated_at` when they write; anyone may read.
+ */
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
@@ -43,13 +54,32 @@ export class UserStore {
     return Number(row.n);
   }
 
-  /** Creates the guest's row (version 0, empty metadata) unless it exists. */
-  async ensureGuest(id: string, clientId: string, now: number): Promise<void> {
-    await this.db
+  /**
+   * Creates the guest's row (version 0, empty metadata) unless it exists; true when this call
+   * created it. `db` may be a caller's transaction.
+   */
+  async ensureGuest(id: string, clientId: string | null, now: number, db: Kysely<Database> = this.db): Promise<boolean> {
+    const result = await db
       .insertInto('users')
       .values({ id, is_anonymous: 1, created_by_client: clientId, metadata: '{}', metadata_version: 0, created_at: now, updated_at: now })
       .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /**
+   * Replaces a user's metadata and advances its version, in the caller's transaction `db`
+   * where the caller already holds the row (the accounts merge). Returns the new version, or
+   * undefined when there is no such user.
+   */
+  async replaceMetadata(id: string, metadata: Metadata, now: number, db: Kysely<Database> = this.db): Promise<number | undefined> {
+    const row = await db
+      .updateTable('users')
+      .set((eb) => ({ metadata: JSON.stringify(metadata), metadata_version: eb('metadata_version', '+', 1), updated_at: now }))
+      .where('id', '=', id)
+      .returning('metadata_version')
+      .executeTakeFirst();
+    return row?.metadata_version;
   }
 
   /**

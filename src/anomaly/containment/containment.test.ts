@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { describeEachDatabase } from '../../../test/helpers/databases.js';
 import { openTestStore } from '../../../test/helpers/store.js';
 import { EventBus } from '../../events/bus.js';
+import { SessionRevoker } from '../../sessions/revoker.js';
 import { SessionStore } from '../../sessions/store.js';
 import type { Store } from '../../storage/database.js';
 import type { ContainmentAction, DetectionInput, Finding } from '../types.js';
@@ -48,6 +49,7 @@ describeEachDatabase('containment', (database) => {
   let store: Store;
   let close: () => Promise<void>;
   let sessions: SessionStore;
+  let revoker: SessionRevoker;
   let events: EventBus;
   let now = 1_000_000;
   let action: ContainmentAction = 'observe';
@@ -56,10 +58,10 @@ describeEachDatabase('containment', (database) => {
     ({ store, close } = await openTestStore(database, 'gp_contain'));
     sessions = new SessionStore(store.db);
     events = new EventBus();
+    revoker = new SessionRevoker({ store: sessions, events, now: () => now });
     service = new ContainmentService({
       blocks: new BlockStore(store.db),
-      sessions,
-      events,
+      sessions: revoker,
       policy: () => ({ action, durationMs: 60_000 }),
       now: () => now,
       onError: (error) => assert.fail(String(error)),
@@ -82,7 +84,7 @@ describeEachDatabase('containment', (database) => {
     assert.equal(applied.action, 'block_prefix');
     assert.ok(service.active.find('block_prefix', 'prefix', '203.0.113.0/24', now), 'in force before the write finishes');
     await applied.persisted;
-    const reloaded = new ContainmentService({ blocks: new BlockStore(store.db), sessions, events, policy: () => ({ action, durationMs: 1 }), now: () => now, onError: () => {} });
+    const reloaded = new ContainmentService({ blocks: new BlockStore(store.db), sessions: revoker, policy: () => ({ action, durationMs: 1 }), now: () => now, onError: () => {} });
     await reloaded.load();
     assert.equal(reloaded.active.find('block_prefix', 'prefix', '203.0.113.0/24', now)?.alertId, 'alert-1');
     assert.equal((await reloaded.lift(applied.blockIds[0]!))?.id, applied.blockIds[0]);

@@ -1,6 +1,5 @@
 import { newId } from '../../crypto/ids.js';
-import type { EventBus } from '../../events/bus.js';
-import type { SessionStore } from '../../sessions/store.js';
+import type { RevocationTarget, SessionRevoker } from '../../sessions/revoker.js';
 import { prefixKey } from '../geo/prefix.js';
 import type { ContainmentAction, DetectionInput, Entity, Finding } from '../types.js';
 import { ActiveBlocks } from './active.js';
@@ -9,8 +8,8 @@ import type { Block, ContainmentPolicy, LastingAction } from './types.js';
 
 export interface ContainmentServiceOptions {
   blocks: BlockStore;
-  sessions: SessionStore;
-  events: EventBus;
+  /** The sessions feature's revocation: it writes the revocation and announces `session.revoked`. */
+  sessions: Pick<SessionRevoker, 'revoke' | 'revokeAllOfUser'>;
   policy: ContainmentPolicy;
   now: () => number;
   /** Where failures of background writes go (the request that caused them has moved on). */
@@ -75,7 +74,7 @@ export class ContainmentService {
       case 'observe':
         return { action: 'observe', blockIds: [], persisted: Promise.resolve() };
       case 'revoke':
-        return this.revoke(finding, sessionId);
+        return this.revoke(finding, input, sessionId);
       case 'throttle':
         if (finding.entity.kind === 'prefix' && isLoopbackPrefix(finding.entity.id)) return observed();
         return this.block('throttle', finding.entity, finding, alertId, rule.durationMs);
@@ -144,30 +143,17 @@ export class ContainmentService {
    * Revokes the session (and so its access tokens: verification checks session revocation).
    * A user finding revokes every stored session of the user.
    */
-  private revoke(finding: Finding, sessionId: string | undefined): Applied {
-    const reason = `anomaly_${finding.detector}`.slice(0, 64);
-    const targets = sessionId ? [sessionId] : [];
-    const byUser = finding.entity.kind === 'user' ? this.options.sessions.listByUser(finding.entity.id) : Promise.resolve([]);
-    if (targets.length === 0 && finding.entity.kind !== 'user') return observed();
+  private revoke(finding: Finding, input: DetectionInput, sessionId: string | undefined): Applied {
+    if (!sessionId && finding.entity.kind !== 'user') return observed();
+    const { sessions } = this.options;
+    const reason = `anomaly_${finding.detector}`.slice(0, 64) as `anomaly_${string}`;
+    const user = finding.entity.kind === 'user' ? finding.entity.id : undefined;
     const work = (async () => {
-      const ids = new Set([...targets, ...(await byUser).filter((session) => session.revokedAt === null).map((session) => session.id)]);
-      await Promise.all([...ids].map((id) => this.revokeSession(id, reason, finding)));
+      if (sessionId) await sessions.revoke(sessionOwner(input, sessionId), reason);
+      if (user) await sessions.revokeAllOfUser(user, reason);
     })().catch((error: unknown) => this.options.onError(error, 'revoking a session'));
-    for (const id of targets) this.trackRevocation(id, work);
+    if (sessionId) this.trackRevocation(sessionId, work);
     return { action: 'revoke', blockIds: [], persisted: work };
-  }
-
-  private async revokeSession(id: string, reason: string, finding: Finding): Promise<void> {
-    const now = this.options.now();
-    if (!(await this.options.sessions.revoke(id, reason, now))) return;
-    const record = await this.options.sessions.get(id);
-    this.options.events.emit('session.revoked', {
-      time: now,
-      ...(record?.clientId ? { client_id: record.clientId } : {}),
-      ...(record?.userId ? { subject: record.userId } : finding.entity.kind === 'user' ? { subject: finding.entity.id } : {}),
-      session_id: id,
-      reason,
-    });
   }
 
   private trackRevocation(id: string, work: Promise<void>): void {
@@ -176,6 +162,17 @@ export class ContainmentService {
     });
     this.pendingRevocations.set(id, tracked);
   }
+}
+
+/**
+ * The session to revoke, with its user and client as the tipping event names them: a session
+ * that never needed a row gets a tombstone that still says whose it was.
+ */
+function sessionOwner(input: DetectionInput, sessionId: string): RevocationTarget {
+  if (!('session_id' in input) || input.session_id !== sessionId) return { id: sessionId };
+  // A mismatch event's client_id is the presenting client; the session's own is named apart.
+  const clientId = input.type === 'session.client_mismatch' ? input.session_client_id : input.client_id;
+  return { id: sessionId, userId: input.subject ?? null, clientId: clientId ?? null };
 }
 
 function observed(): Applied {
