@@ -7,6 +7,7 @@ import { registerCors } from '../clients/cors.js';
 import { sessionsFeature } from '../sessions/index.js';
 import { accountsFeature } from '../accounts/index.js';
 import { oauthFeature } from '../oauth/index.js';
+import { refreshTokenGrant } from '../sessions/refresh-grant.js';
 import { telemetryFeature } from '../telemetry/index.js';
 import type { AppContext } from './context.js';
 import { installErrorHandlers, preRoutingErrorOptions } from './error-handler.js';
@@ -77,7 +78,8 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   // First among the features: its containment hooks guard every route registered after it.
   await anomalyFeature(app, ctx);
   await opsRoutes(app, ctx);
-  await oauthFeature(app, ctx);
+  // The sessions feature's refresh grant: oauth serves it at /oauth/token without importing sessions.
+  await oauthFeature(app, ctx, { grants: [refreshTokenGrant] });
   await clientAdminRoutes(app, ctx);
   await sessionsFeature(app, ctx);
   await accountsFeature(app, ctx);

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { JWKS_MAX_AGE_SECONDS } from '../crypto/key-activation.js';
-import { supportedGrantTypes } from './grants/index.js';
+import type { Grants } from './grants/index.js';
 
 /** RFC 8414 authorization-server metadata; served at both well-known paths. */
-export function serverMetadata(ctx: AppContext): Record<string, unknown> {
+export function serverMetadata(ctx: AppContext, grants: Grants): Record<string, unknown> {
   const issuer = ctx.issuer.value;
   return {
     issuer,
@@ -12,7 +12,7 @@ export function serverMetadata(ctx: AppContext): Record<string, unknown> {
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
-    grant_types_supported: supportedGrantTypes(),
+    grant_types_supported: grants.types(),
     response_types_supported: [],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
@@ -23,12 +23,12 @@ export function serverMetadata(ctx: AppContext): Record<string, unknown> {
   };
 }
 
-export async function discoveryRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function discoveryRoutes(app: FastifyInstance, ctx: AppContext, grants: Grants): Promise<void> {
   const metadata = { schema: { tags: ['discovery'], summary: 'Authorization-server metadata (RFC 8414)' } };
   for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
     app.get(path, metadata, async (_request, reply) => {
       reply.header('Cache-Control', 'public, max-age=300');
-      return serverMetadata(ctx);
+      return serverMetadata(ctx, grants);
     });
   }
   app.get('/.well-known/jwks.json', { schema: { tags: ['discovery'], summary: 'Public signing keys (RFC 7517)' } }, async (_request, reply) => {

@@ -4,13 +4,13 @@ import { enforceRateLimits, MINUTE_MS } from '../ratelimit/index.js';
 import type { AuthenticatedClient } from './client-auth.js';
 import { advertiseDpopNonce } from './dpop-binding.js';
 import { oauthError } from './error-codes.js';
-import { findGrant } from './grants/index.js';
+import type { Grants } from './grants/index.js';
 import type { Grant, TokenResponse } from './grants/types.js';
 import { TokenRequestSchema, type TokenRequestBody } from './token-schema.js';
 import { noStore, oauthErrorResponses } from './responses.js';
 
-/** POST /oauth/token (RFC 6749 §3.2), read as its steps. */
-export async function tokenRoute(app: FastifyInstance, ctx: AppContext): Promise<void> {
+/** POST /oauth/token (RFC 6749 §3.2), read as its steps; `grants` are the grant types it serves. */
+export async function tokenRoute(app: FastifyInstance, ctx: AppContext, grants: Grants): Promise<void> {
   app.post<{ Body: TokenRequestBody }>(
     '/oauth/token',
     {
@@ -25,7 +25,7 @@ export async function tokenRoute(app: FastifyInstance, ctx: AppContext): Promise
     },
     async (request, reply) => {
       await limitByIp(ctx, request);
-      const grant = selectGrant(request.body.grant_type);
+      const grant = selectGrant(grants, request.body.grant_type);
       const authenticated = await ctx.clientAuth.authenticate(request, request.body);
       await limitByClient(ctx, authenticated.client.id);
       checkGrantAllowed(grant, authenticated);
@@ -48,8 +48,8 @@ async function limitByClient(ctx: AppContext, clientId: string): Promise<void> {
   ]);
 }
 
-function selectGrant(type: string): Grant {
-  const grant = findGrant(type);
+function selectGrant(grants: Grants, type: string): Grant {
+  const grant = grants.find(type);
   if (!grant) throw oauthError('UNSUPPORTED_GRANT_TYPE', `grant_type "${type.slice(0, 100)}" is not supported; use one of those in grant_types_supported of the discovery document.`);
   return grant;
 }

@@ -1,16 +1,23 @@
-import { refreshTokenGrant } from '../../sessions/refresh-grant.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import type { Grant } from './types.js';
 
-/** Every grant the token endpoint knows. A new grant is one file and one line here. */
-const grants: Grant[] = [clientCredentialsGrant, refreshTokenGrant];
-
-const byType = new Map(grants.map((grant) => [grant.type, grant]));
-
-export function findGrant(type: string): Grant | undefined {
-  return byType.get(type);
+/** The grants the token endpoint knows. */
+export interface Grants {
+  find(type: string): Grant | undefined;
+  /** In order, for `grant_types_supported` in the discovery document. */
+  types(): string[];
 }
 
-export function supportedGrantTypes(): string[] {
-  return grants.map((grant) => grant.type);
+/**
+ * client_credentials, which is oauth's own, then the grants other features provide (the
+ * sessions feature's refresh_token), handed in by app/ so that oauth imports none of them. A
+ * new grant is one file in its feature and one line of wiring.
+ */
+export function tokenGrants(provided: Grant[]): Grants {
+  const grants = [clientCredentialsGrant, ...provided];
+  const byType = new Map(grants.map((grant) => [grant.type, grant]));
+  return {
+    find: (type) => byType.get(type),
+    types: () => grants.map((grant) => grant.type),
+  };
 }

@@ -22,7 +22,10 @@ export interface GrantRequest {
   authMethod: ClientAuthMethod;
 }
 
-/** One grant type: one file that exports one of these, registered in grants/index.ts. */
+/**
+ * One grant type: one file that exports one of these, listed in grants/index.ts when it is
+ * oauth's own, or handed to oauthFeature by app/ when another feature provides it.
+ */
 export interface Grant {
   type: string;
   /** Public clients (authentication method `none`) may use it. */
