@@ -26,8 +26,15 @@ describeEachDatabase('client secret rotation', (database) => {
     return { id: client_id, secret: client_secret! };
   }
 
-  async function rotate(clientId: string, overlapSeconds: number): Promise<RotatedSecret> {
+  /** `guestpass clients rotate-secret`, the command an operator runs. */
+  async function rotateWithCli(clientId: string, overlapSeconds: number): Promise<RotatedSecret> {
     return JSON.parse(await server.cli(['clients', 'rotate-secret', clientId, '--overlap', String(overlapSeconds), '--json'])) as RotatedSecret;
+  }
+
+  /** The same rotation through this server's client service, when the test times the overlap. */
+  async function rotateInProcess(clientId: string, overlapSeconds: number): Promise<RotatedSecret> {
+    const { clientSecret, oldSecretsExpireAt } = await server.ctx.clients.rotateSecret(clientId, overlapSeconds);
+    return { client_id: clientId, client_secret: clientSecret, old_secrets_expire_at: oldSecretsExpireAt };
   }
 
   /** A raw client_credentials request, so the test can see statuses and headers. */
@@ -57,11 +64,10 @@ describeEachDatabase('client secret rotation', (database) => {
 
   it('accepts old and new secrets during the overlap, then only the new one', async () => {
     const client = await createConfidentialClient('rolling-deploy');
-    // Five seconds: the CLI (through tsx) needs one or two to start, and the overlap must still be open after it.
-    const rotated = await rotate(client.id, 5);
-    assert.equal(rotated.client_id, client.id);
+    // The overlap must outlast the three checks below, even on a loaded machine; then the test
+    // waits for its end, which is the subject (the option counts whole seconds).
+    const rotated = await rotateInProcess(client.id, 2);
     assert.notEqual(rotated.client_secret, client.secret);
-    assert.ok(rotated.old_secrets_expire_at > Date.now(), 'the overlap ended before the CLI returned; the test cannot observe it');
 
     await assertTokenIssued(await requestToken(client.id, client.secret));
     await assertTokenIssued(await requestToken(client.id, client.secret, 'post'));
@@ -78,7 +84,8 @@ describeEachDatabase('client secret rotation', (database) => {
 
   it('cuts the old secret off at once with an overlap of 0', async () => {
     const client = await createConfidentialClient('compromised');
-    const rotated = await rotate(client.id, 0);
+    const rotated = await rotateWithCli(client.id, 0);
+    assert.equal(rotated.client_id, client.id);
     assert.ok(rotated.old_secrets_expire_at <= Date.now());
 
     await assertInvalidClient(await requestToken(client.id, client.secret));
