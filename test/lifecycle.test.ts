@@ -15,23 +15,50 @@ interface Child {
   exited: Promise<number | null>;
 }
 
-/** Starts `guestpass serve` as its own process, the way `npm start` does, and waits for it. */
-async function serve(dataDir: string): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
+/**
+ * Starts `guestpass serve` as its own process, the way `npm start` does, and waits for it.
+ * `waitFor` resolves once the output (stdout and stderr, pino's JSON lines included) matches.
+ */
+async function serve(dataDir: string, logLevel = 'warn'): Promise<Child & { waitFor(pattern: RegExp): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', logLevel], {
     cwd: repoRoot,
     env: { ...process.env, GUESTPASS_DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = (pattern: RegExp, timeoutMs = 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(output)) return;
+        stop();
+        resolve();
+      };
+      const fail = (why: string) => () => {
+        stop();
+        reject(new Error(`no ${pattern} in the server output: ${why}\n${output}`));
+      };
+      const timer = setTimeout(fail(`not within ${timeoutMs} ms`), timeoutMs);
+      const onExit = fail('the server exited');
+      const stop = () => {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        child.stderr!.off('data', check);
+        child.off('exit', onExit);
+      };
+      child.stdout!.on('data', check);
+      child.stderr!.on('data', check);
+      child.once('exit', onExit);
+      check();
+    });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 20_000;
-  while (!/listening on (\S+)/.test(output)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { process: child, url: /listening on (\S+)/.exec(output)![1]!, output: () => output, exited };
+  await waitFor(/listening on (\S+)/);
+  const url = /listening on (\S+)/.exec(output)![1]!;
+  // The line is printed just before `serve` installs its signal handlers; an answer comes only
+  // after, so a SIGTERM sent from here on is handled rather than killing the process outright.
+  await (await fetch(`${url}/healthz`)).text();
+  return { process: child, url, output: () => output, exited, waitFor };
 }
 
 describe('first run and shutdown', () => {
@@ -68,7 +95,8 @@ describe('first run and shutdown', () => {
   });
 
   it('should finish an in-flight request after SIGTERM, then exit 0', async () => {
-    const server = await serve(dataDir);
+    // At info, the server logs each request it has read the headers of, and the start of its shutdown.
+    const server = await serve(dataDir, 'info');
     const { hostname, port } = new URL(server.url);
     const body = new URLSearchParams({ grant_type: 'client_credentials' }).toString();
     const socket = connect(Number(port), hostname);
@@ -81,9 +109,9 @@ describe('first run and shutdown', () => {
       `POST /oauth/token HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Basic ${auth}\r\n` +
         `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.waitFor(/"method":"POST","path":"\/oauth\/token"[^\n]*"msg":"incoming request"/);
     server.process.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await server.waitFor(/shutting down/);
     socket.write(body.slice(5));
     await new Promise((resolve) => socket.once('close', resolve));
     assert.match(response, /^HTTP\/1\.1 200/, response);
