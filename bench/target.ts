@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { startServer, type RunningServer } from '../src/app/server.js';
-import { loadConfig } from '../src/config/index.js';
+import { loadConfig } from '../src/app/config.js';
 
 /** One HTTP request, as the parent sends it (over and over, or as the template of a chain). */
 export interface TargetRequest {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
-import { loadConfig } from '../src/config/index.js';
+import { loadConfig } from '../src/app/config.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { createGuest, GuestAdmin, json, ORIGIN } from './helpers/guests.js';
 import { startTestServer, type TestServer } from './helpers/server.js';

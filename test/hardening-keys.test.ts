@@ -8,7 +8,7 @@ import { after, before, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { startServer, type RunningServer } from '../src/app/server.js';
-import { loadConfig } from '../src/config/index.js';
+import { loadConfig } from '../src/app/config.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 

@@ -3,7 +3,7 @@ import { parseInteger, parseString } from '../config/parsers.js';
 import { parseMergeStrategies, type MergeStrategies } from './merge/strategies.js';
 import { parseTrustedIssuers, type TrustedIssuer } from './id-token/trusted-issuers.js';
 
-/** Options of the accounts feature (see config/options.ts for how they are read and documented). */
+/** Options of the accounts feature (collected with the others in app/config.ts, read by config/index.ts). */
 export const accountOptions = {
   smtpUrl: option<string>({
     env: 'GUESTPASS_SMTP_URL',

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../config/index.js';
+import { loadConfig } from '../app/config.js';
+import { ConfigError } from '../config/index.js';
 import { defaultDetectionConfig } from './config.js';
 
 describe('anomaly options', () => {

@@ -24,7 +24,7 @@ function readJsonFile(path: string): string {
   }
 }
 
-/** Options of the anomaly feature (see config/options.ts for how they are read and documented). */
+/** Options of the anomaly feature (collected with the others in app/config.ts, read by config/index.ts). */
 export const anomalyOptions = {
   anomalyDetection: option({
     env: 'GUESTPASS_ANOMALY_DETECTION',

@@ -5,7 +5,7 @@ import { AnomalyService } from '../anomaly/service.js';
 import { ClientCache } from '../clients/cache.js';
 import { ClientService } from '../clients/service.js';
 import { ClientStore } from '../clients/store.js';
-import type { Config } from '../config/index.js';
+import type { Config } from './config.js';
 import { hkdfSync } from 'node:crypto';
 import { KeyStore } from '../crypto/key-store.js';
 import { Keyring } from '../crypto/keyring.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import type { Config } from '../config/index.js';
+import type { Config } from './config.js';
 import { buildApp } from './build.js';
 import { createContext, type AppContext } from './context.js';
 import { createDevClients, devClientsBanner, type DevClients } from './first-run.js';

@@ -1,5 +1,5 @@
 import type { ServerOptions } from 'node:http';
-import type { Config } from '../config/index.js';
+import type { Config } from './config.js';
 
 const milliseconds = (seconds: number) => Math.max(1, Math.round(seconds * 1000));
 

@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
-import { flagName, loadConfig, options, type LoadedConfig } from '../config/index.js';
+import { loadConfig, options, type Config } from '../app/config.js';
+import { flagName, type LoadedConfig } from '../config/index.js';
 
 type FlagSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -9,7 +10,7 @@ export const configFlags: FlagSpec = Object.fromEntries(Object.values(options).m
 const configFlagNames = new Set(Object.keys(configFlags));
 
 /** Loads the configuration from the environment and whichever parsed flags are config flags. */
-export function configFromFlags(values: Record<string, unknown>): LoadedConfig {
+export function configFromFlags(values: Record<string, unknown>): LoadedConfig<Config> {
   const flags: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
     if (configFlagNames.has(name) && typeof value === 'string') flags[name] = value;

@@ -1,4 +1,5 @@
-import { flagName, options } from '../config/index.js';
+import { options } from '../app/config.js';
+import { flagName } from '../config/index.js';
 
 /** The configuration options as help text, from the same declarations as the README table. */
 export function configHelp(): string {

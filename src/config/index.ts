@@ -1,8 +1,18 @@
 import { join, resolve } from 'node:path';
-import { options, type Config, type OptionName, type OptionSpec } from './options.js';
+import type { OptionSpec, OptionValues } from './option.js';
+import { coreOptions } from './options.js';
 
-export type { Config } from './options.js';
-export { options } from './options.js';
+export { option, type OptionSpec, type OptionValues } from './option.js';
+export { coreOptions } from './options.js';
+
+/** A table of options: the server-wide ones and each feature's, as app/config.ts collects them. */
+export type OptionTable = typeof coreOptions & Record<string, OptionSpec<unknown>>;
+
+/** The validated configuration of a table of options. */
+export type ConfigOf<S> = { [K in Exclude<keyof S, 'masterKey'>]: OptionValues<S>[K] } & {
+  /** Absent in embedded mode until one is generated into the data folder. */
+  masterKey: string | undefined;
+};
 
 /** A configuration value that cannot be used; the message names the variable and the flag. */
 export class ConfigError extends Error {
@@ -21,17 +31,18 @@ export interface LoadConfigOptions {
   flags?: Record<string, string | undefined>;
 }
 
-export interface LoadedConfig {
-  config: Config;
+export interface LoadedConfig<C> {
+  config: C;
   /** Things worth a loud line in the log: unknown variables, insecure choices. */
   warnings: string[];
 }
 
 /**
- * Reads and validates every option. Throws a ConfigError naming the exact variable (and flag)
- * that is wrong, so a bad deployment stops at start-up instead of failing at the first request.
+ * Reads and validates every option of `options` (app/config.ts passes all of them). Throws a
+ * ConfigError naming the exact variable (and flag) that is wrong, so a bad deployment stops at
+ * start-up instead of failing at the first request.
  */
-export function loadConfig({ env = process.env, flags = {} }: LoadConfigOptions = {}): LoadedConfig {
+export function loadConfigFrom<S extends OptionTable>(options: S, { env = process.env, flags = {} }: LoadConfigOptions = {}): LoadedConfig<ConfigOf<S>> {
   const warnings: string[] = [];
   const knownEnv = new Set(Object.values(options).map((spec) => spec.env));
   for (const name of Object.keys(env)) {
@@ -44,8 +55,8 @@ export function loadConfig({ env = process.env, flags = {} }: LoadConfigOptions 
     if (!knownFlags.has(flag)) throw new ConfigError(`Unknown option --${flag}; see \`guestpass serve --help\`.`);
   }
 
-  const values: Partial<Record<OptionName, unknown>> = {};
-  for (const [name, spec] of Object.entries(options) as [OptionName, OptionSpec<unknown>][]) {
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(options) as [string, OptionSpec<unknown>][]) {
     const flag = flagName(spec.env);
     const fromFlag = flags[flag];
     const raw = fromFlag ?? env[spec.env];
@@ -61,7 +72,7 @@ export function loadConfig({ env = process.env, flags = {} }: LoadConfigOptions 
     }
   }
 
-  const config = values as Config;
+  const config = values as ConfigOf<typeof coreOptions>;
   config.dataDir = resolve(config.dataDir);
   config.databaseUrl ??= `sqlite:${join(config.dataDir, 'guestpass.db')}`;
   if (config.issuer === undefined) {
@@ -72,5 +83,5 @@ export function loadConfig({ env = process.env, flags = {} }: LoadConfigOptions 
   } else if (!config.issuer.startsWith('https://') && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(config.issuer)) {
     warnings.push(`GUESTPASS_ISSUER ${config.issuer} is not https: tokens and cookies will not be safe outside a test bench.`);
   }
-  return { config, warnings };
+  return { config: config as ConfigOf<S>, warnings };
 }

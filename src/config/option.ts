@@ -13,3 +13,6 @@ export interface OptionSpec<T> {
 export function option<T>(spec: OptionSpec<T>): OptionSpec<T> {
   return spec;
 }
+
+/** The values a table of options reads to: `{ port: number, … }` for `{ port: option<number>(…), … }`. */
+export type OptionValues<S> = { [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never };

@@ -1,19 +1,15 @@
 /**
- * Every Guestpass option, declared once: its environment variable, its default, how it is
- * parsed and what it is for. `guestpass serve` flags are the same names in kebab case
- * (`GUESTPASS_DATA_DIR` ↔ `--data-dir`). The README's configuration table is generated from
- * this list (`npm run docs:config`), and a test keeps the two in step.
+ * The server-wide Guestpass options, declared once: their environment variable, default, how
+ * each is parsed and what it is for. `guestpass serve` flags are the same names in kebab case
+ * (`GUESTPASS_DATA_DIR` ↔ `--data-dir`). Each feature declares its own options in its folder
+ * (`options.ts`); app/config.ts collects them all, and the README's configuration table is
+ * generated from that list (`npm run docs`), which a test keeps in step.
  */
-import { accountOptions } from '../accounts/options.js';
-import { anomalyOptions } from '../anomaly/options.js';
-import { telemetryOptions } from '../telemetry/options.js';
-import { option, type OptionSpec } from './option.js';
+import { option } from './option.js';
 import { parseBoolean, parseDuration, parseInteger, parseEnum, parseList, parseListenAddress, parseString } from './parsers.js';
 
-export type { OptionSpec } from './option.js';
-
 /** Server-wide options; each feature declares its own in its folder (`options.ts`). */
-const coreOptions = {
+export const coreOptions = {
   port: option({
     env: 'GUESTPASS_PORT',
     default: 4455,
@@ -210,15 +206,3 @@ const coreOptions = {
     parse: parseBoolean,
   }),
 } as const;
-
-export const options = { ...coreOptions, ...accountOptions, ...telemetryOptions, ...anomalyOptions } as const;
-
-export type OptionName = keyof typeof options;
-
-type ValueOf<S> = S extends OptionSpec<infer T> ? T : never;
-
-/** The validated configuration the server runs with. */
-export type Config = { [K in Exclude<OptionName, 'masterKey'>]: ValueOf<(typeof options)[K]> } & {
-  /** Absent in embedded mode until one is generated into the data folder. */
-  masterKey: string | undefined;
-};

@@ -1,7 +1,7 @@
-import { option } from '../config/option.js';
+import { option, type OptionValues } from '../config/option.js';
 import { parseDuration, parseInteger, parseString } from '../config/parsers.js';
 
-/** Options of the telemetry feature (see config/options.ts for how they are read and documented). */
+/** Options of the telemetry feature (collected with the others in app/config.ts, read by config/index.ts). */
 export const telemetryOptions = {
   telemetryEventsPerMinutePerSession: option({
     env: 'GUESTPASS_TELEMETRY_EVENTS_PER_MINUTE_PER_SESSION',
@@ -37,3 +37,6 @@ export const telemetryOptions = {
     parse: parseString,
   }),
 } as const;
+
+/** The values of the telemetry options, as the server's configuration holds them. */
+export type TelemetryConfig = OptionValues<typeof telemetryOptions>;

@@ -2,13 +2,13 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../shared/metrics.js';
 import { networkField } from '../shared/network.js';
 import type { Client } from '../clients/types.js';
-import type { Config } from '../config/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { AccessTokenClaims } from '../oauth/access-token.js';
 import type { Store } from '../storage/database.js';
 import { countryResolverFor, type CountryResolver } from './country.js';
 import { eraseEvents, type ErasureResult } from './erasure.js';
 import { telemetryError } from './error-codes.js';
+import type { TelemetryConfig } from './options.js';
 import { prepareBatch, type PreparedBatch, type Rejection } from './ingest.js';
 import { EventLimiter } from './limits.js';
 import { PRIVACY_REASONS } from './privacy/index.js';
@@ -23,7 +23,7 @@ const COMPACT_INTERVAL_MS = 5_000;
 
 export interface TelemetryServiceOptions {
   store: Store;
-  config: Config;
+  config: TelemetryConfig;
   metrics: Metrics;
   events: EventBus;
   now: () => number;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './index.js';
+import { ConfigError } from '../config/index.js';
+import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('should apply the documented defaults with no configuration', () => {
