@@ -175,17 +175,18 @@ export class AccountStore {
    */
   async merge({ guest, accountId, now, network, mergeFunction }: MergeInput): Promise<MergeOutcome | undefined> {
     return this.db.transaction().execute(async (trx) => {
+      // A guest that never needed a row gets one now (before the lock, so a row written
+      // meanwhile is the one locked and merged), and its tokens are then refused by user too.
+      await this.peers.users.ensureGuest(guest.userId, guest.clientId, now, trx);
       const rows = await this.lockUsers(trx, [guest.userId, accountId]);
       const guestRow = rows.find((row) => row.id === guest.userId);
       const accountRow = rows.find((row) => row.id === accountId);
-      if (!accountRow) return undefined;
-      const guestRecord = guestRow ? toRecord(guestRow) : emptyGuest(guest.userId, now);
+      if (!guestRow || !accountRow) return undefined;
+      const guestRecord = toRecord(guestRow);
       if (!guestRecord.isAnonymous || guestRecord.mergedInto !== null) return undefined;
       const metadata = mergeFunction(toRecord(accountRow), guestRecord);
       const version = await this.peers.users.replaceMetadata(accountId, metadata, now, trx);
       if (version === undefined) return undefined;
-      // A guest that never needed a row gets one now, so its tokens are refused by user too.
-      if (!guestRow) await this.peers.users.ensureGuest(guest.userId, guest.clientId, now, trx);
       await trx.updateTable('users').set({ merged_into: accountId, merged_at: now, updated_at: now }).where('id', '=', guest.userId).execute();
       await trx.insertInto('user_aliases').values({ alias_id: guest.userId, user_id: accountId, created_at: now }).onConflict((oc) => oc.column('alias_id').doNothing()).execute();
       const revocations = this.peers.sessions.within(trx);
@@ -221,24 +222,6 @@ export class AccountStore {
     if (this.dialect === 'postgres') query = query.forUpdate();
     return query.execute();
   }
-}
-
-function emptyGuest(id: string, now: number): AccountRecord {
-  return {
-    id,
-    isAnonymous: true,
-    email: null,
-    passwordHash: null,
-    createdByClient: null,
-    metadata: {},
-    metadataVersion: 0,
-    createdAt: now,
-    updatedAt: now,
-    emailVerifiedAt: null,
-    convertedAt: null,
-    mergedInto: null,
-    mergedAt: null,
-  };
 }
 
 /** SQLite's SQLITE_CONSTRAINT_UNIQUE or PostgreSQL's 23505. */
