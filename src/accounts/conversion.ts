@@ -1,5 +1,5 @@
 import type { AppContext } from '../app/context.js';
-import { cachedClient } from '../clients/lookup.js';
+import { cachedClient } from '../clients/index.js';
 import type { NetworkInfo } from '../events/types.js';
 import { accountError } from './error-codes.js';
 import { mergeMetadata, type MergeResult } from './merge/merge-metadata.js';

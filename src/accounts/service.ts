@@ -1,9 +1,9 @@
 import type { AppContext } from '../app/context.js';
-import type { Client } from '../clients/types.js';
+import type { Client } from '../clients/index.js';
 import { newId } from '../crypto/ids.js';
 import type { NetworkInfo } from '../events/types.js';
-import type { RequestFacts } from '../oauth/request-facts.js';
-import type { GuestTokenResponse } from '../sessions/types.js';
+import type { RequestFacts } from '../oauth/index.js';
+import type { GuestTokenResponse } from '../sessions/index.js';
 import { mergeGuest, promoteGuest, type GuestHandle } from './conversion.js';
 import { accountKeyOf, normaliseEmail } from './email-address.js';
 import { passwordResetMail, verificationMail, type Mailer, type MailContent } from './email/index.js';

@@ -9,8 +9,7 @@
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { NetworkInfo } from '../events/types.js';
-import type { RevocationBatch, SessionRevoker } from '../sessions/revoker.js';
-import type { Metadata, UserStore } from '../sessions/user-store.js';
+import type { Metadata, RevocationBatch, SessionRevoker, UserStore } from '../sessions/index.js';
 import type { Dialect } from '../storage/database.js';
 import type { Database, UsersTable } from '../storage/schema.js';
 

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { requireAccessToken } from '../oauth/bearer.js';
+import { requireAccessToken } from '../oauth/index.js';
 import { decodeCursor } from './alerts/store.js';
 import { ALERT_STATUSES, type Alert, type AlertQuery } from './alerts/types.js';
 import type { Block } from './containment/types.js';

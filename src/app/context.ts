@@ -23,7 +23,7 @@ import { UserStore } from '../sessions/user-store.js';
 import { openDatabase, sqliteFileOf, type Store } from '../storage/database.js';
 import { tightenPrivateData, type PrivateDataReport } from '../storage/private-files.js';
 import { Metrics } from '../shared/metrics.js';
-import { createAccounts } from '../accounts/index.js';
+import { createAccounts } from '../accounts/feature.js';
 import type { AccountService } from '../accounts/service.js';
 import type { IdTokenVerifier } from '../accounts/id-token/verifier.js';
 import { migrateToLatest } from '../storage/migrate.js';

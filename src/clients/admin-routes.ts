@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { requireAccessToken } from '../oauth/bearer.js';
+import { requireAccessToken } from '../oauth/index.js';
 import { guestSettingsFromJson, guestSettingsToJson } from './guest-settings.js';
 import { GRANT_TYPES, type Client, type NewClient } from './types.js';
 

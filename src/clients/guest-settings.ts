@@ -1,4 +1,4 @@
-import { readMergeStrategies, type MergeStrategies } from '../accounts/merge/strategies.js';
+import { type MergeStrategies, readMergeStrategies } from '../accounts/index.js';
 import { clientError } from './error-codes.js';
 import { compileMetadataSchema, UnusableSchemaError } from './metadata-schema.js';
 

@@ -1,7 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ClientCache, matchesLiveSecret, type ClientLookup } from '../clients/cache.js';
-import type { ClientStore } from '../clients/store.js';
-import type { Client } from '../clients/types.js';
+import { type Client, ClientCache, type ClientLookup, type ClientStore, matchesLiveSecret } from '../clients/index.js';
 import type { EventBus } from '../events/bus.js';
 import { networkField } from '../shared/network.js';
 import { oauthError } from './error-codes.js';

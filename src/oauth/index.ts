@@ -1,22 +1,13 @@
-import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../app/context.js';
-import { discoveryRoutes } from './discovery.js';
-import { tokenGrants } from './grants/index.js';
-import type { Grant } from './grants/types.js';
-import { introspectionRoute } from './introspection-route.js';
-import { revocationRoute } from './revocation-route.js';
-import { tokenRoute } from './token-route.js';
-
-export interface OauthFeatureOptions {
-  /** Grants other features provide for /oauth/token, besides oauth's own client_credentials. */
-  grants: Grant[];
-}
-
-/** The OAuth 2.0 core: discovery, JWKS, token, revocation and introspection endpoints. */
-export async function oauthFeature(app: FastifyInstance, ctx: AppContext, { grants }: OauthFeatureOptions): Promise<void> {
-  const tokenEndpointGrants = tokenGrants(grants);
-  await discoveryRoutes(app, ctx, tokenEndpointGrants);
-  await tokenRoute(app, ctx, tokenEndpointGrants);
-  await revocationRoute(app, ctx);
-  await introspectionRoute(app, ctx);
-}
+/**
+ * The OAuth 2.0 core, as other features use it: access-token checks at resource endpoints, the
+ * facts of a token request (client, network, DPoP key), the grant contract of /oauth/token,
+ * scope and audience rules, and the response helpers. Its routes are in feature.ts.
+ */
+export type { AccessTokenClaims } from './access-token.js';
+export { presentedToken, requireAccessToken, verifyResourceToken, type PresentedToken } from './bearer.js';
+export { advertiseDpopNonce, dpopViolationReporter, publicUrl, verifyTokenRequestProof } from './dpop-binding.js';
+export { oauthError } from './error-codes.js';
+export type { Grant, GrantRequest, TokenResponse } from './grants/types.js';
+export { gatherFacts, type RequestFacts } from './request-facts.js';
+export { noStore } from './responses.js';
+export { resolveAudience, resolveScope } from './scope.js';

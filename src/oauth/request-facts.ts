@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { checkClientOrigin } from '../clients/origin.js';
-import type { Client } from '../clients/types.js';
+import { checkClientOrigin, type Client } from '../clients/index.js';
 import { networkField, type NetworkInfo } from '../shared/network.js';
 import { verifyTokenRequestProof } from './dpop-binding.js';
 

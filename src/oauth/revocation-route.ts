@@ -3,7 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { GuestpassError } from '../shared/errors.js';
 import { networkField } from '../shared/network.js';
 import type { NetworkInfo } from '../events/types.js';
-import { looksLikeSessionToken } from '../sessions/session-token.js';
+import { looksLikeSessionToken } from '../sessions/index.js';
 import { oauthError } from './error-codes.js';
 import { noStore, oauthErrorResponses } from './responses.js';
 import { TokenParameterSchema, type TokenParameterBody } from './token-schema.js';

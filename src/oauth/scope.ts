@@ -1,4 +1,4 @@
-import type { Client } from '../clients/types.js';
+import type { Client } from '../clients/index.js';
 import { oauthError } from './error-codes.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { requireAccessToken } from '../oauth/bearer.js';
+import { requireAccessToken } from '../oauth/index.js';
 import { sessionError } from './error-codes.js';
 import type { SessionRecord } from './store.js';
 

@@ -2,15 +2,12 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { networkField } from '../shared/network.js';
 import { dpopHeaderValue } from '../dpop/index.js';
-import { presentedToken, verifyResourceToken, type PresentedToken } from '../oauth/bearer.js';
-import { dpopViolationReporter, publicUrl } from '../oauth/dpop-binding.js';
-import { oauthError } from '../oauth/error-codes.js';
+import { dpopViolationReporter, oauthError, presentedToken, type PresentedToken, publicUrl, type RequestFacts, verifyResourceToken } from '../oauth/index.js';
 import { readSessionCookie } from './cookie.js';
 import { sessionError } from './error-codes.js';
 import { looksLikeSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
-import type { RequestFacts } from '../oauth/request-facts.js';
 import type { SessionPresentation } from './types.js';
-import { cachedClient } from '../clients/lookup.js';
+import { cachedClient } from '../clients/index.js';
 
 /** Who the caller of an `/anonymous/*` endpoint is, and how they proved it. */
 export interface SessionCaller {

@@ -1,7 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { clientError } from '../clients/error-codes.js';
-import { compileMetadataSchema, UnusableSchemaError } from '../clients/metadata-schema.js';
-import type { Client } from '../clients/types.js';
+import { type Client, clientError, compileMetadataSchema, UnusableSchemaError } from '../clients/index.js';
 import { sessionError } from './error-codes.js';
 import type { Metadata } from './user-store.js';
 

@@ -1,8 +1,6 @@
 import { networkField } from '../shared/network.js';
-import { checkClientOrigin } from '../clients/origin.js';
-import { verifyTokenRequestProof } from '../oauth/dpop-binding.js';
-import { oauthError } from '../oauth/error-codes.js';
-import type { Grant } from '../oauth/grants/types.js';
+import { checkClientOrigin } from '../clients/index.js';
+import { type Grant, oauthError, verifyTokenRequestProof } from '../oauth/index.js';
 
 /**
  * RFC 6749 §6 with the session token as the refresh token: every refresh rotates it (RFC 9700

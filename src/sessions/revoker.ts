@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { MAX_SESSION_TTL_SECONDS } from '../clients/guest-settings.js';
+import { MAX_SESSION_TTL_SECONDS } from '../clients/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { NetworkInfo } from '../events/types.js';
 import type { Database } from '../storage/schema.js';

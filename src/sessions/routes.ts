@@ -4,18 +4,14 @@ import type { AppContext } from '../app/context.js';
 import { GuestpassError } from '../shared/errors.js';
 import { parseClientJson } from '../shared/json-body.js';
 import { networkField, networkOf } from '../shared/network.js';
-import { checkClientOrigin } from '../clients/origin.js';
-import type { Client } from '../clients/types.js';
-import { advertiseDpopNonce } from '../oauth/dpop-binding.js';
-import { gatherFacts, type RequestFacts } from '../oauth/request-facts.js';
-import { noStore } from '../oauth/responses.js';
+import { cachedClient, checkClientOrigin, type Client } from '../clients/index.js';
+import { advertiseDpopNonce, gatherFacts, noStore, type RequestFacts } from '../oauth/index.js';
 import { enforceRateLimits, MINUTE_MS } from '../ratelimit/index.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './cookie.js';
 import { resolveSessionCaller, type SessionCaller } from './credentials.js';
 import { sessionError } from './error-codes.js';
 import { readSessionData, writeMetadata, type SessionData } from './session-data.js';
 import type { GuestTokenResponse } from './types.js';
-import { cachedClient } from '../clients/lookup.js';
 
 const AnonymousTokenBody = Type.Object(
   {

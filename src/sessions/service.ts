@@ -1,17 +1,15 @@
 import type { AppContext } from '../app/context.js';
-import type { Client } from '../clients/types.js';
+import { cachedClient, type Client } from '../clients/index.js';
 import { newId } from '../crypto/ids.js';
-import { resolveAudience, resolveScope } from '../oauth/scope.js';
+import { type RequestFacts, resolveAudience, resolveScope } from '../oauth/index.js';
 import { sessionError } from './error-codes.js';
 import { applyMergePatch, checkMetadata, mappedClaims } from './metadata.js';
 import { openSessionToken, sealSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
 import { judgeGeneration, type GenerationVerdict } from './generation.js';
 import { SessionRevoker, type RevocationReason } from './revoker.js';
 import type { SessionRecord, SessionSeed, SessionStore } from './store.js';
-import type { RequestFacts } from '../oauth/request-facts.js';
 import type { CreateSessionInput, GuestTokenResponse, SessionPresentation } from './types.js';
 import type { Metadata, UserStore } from './user-store.js';
-import { cachedClient } from '../clients/lookup.js';
 
 /** A user id a confidential client may bring: a UUID or 1–128 of [A-Za-z0-9._-]. */
 const USER_ID = /^[A-Za-z0-9._-]{1,128}$/;

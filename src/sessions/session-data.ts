@@ -4,7 +4,7 @@ import type { SessionCaller } from './credentials.js';
 import { sessionError } from './error-codes.js';
 import { applyMergePatch, checkMetadata } from './metadata.js';
 import type { UserRecord } from './user-store.js';
-import { cachedClient } from '../clients/lookup.js';
+import { cachedClient } from '../clients/index.js';
 
 export interface SessionView {
   user_id: string;

@@ -1,6 +1,6 @@
-import type { Client } from '../clients/types.js';
+import type { Client } from '../clients/index.js';
 import type { NetworkInfo } from '../events/types.js';
-import type { TokenResponse } from '../oauth/grants/types.js';
+import type { TokenResponse } from '../oauth/index.js';
 import type { SessionTokenPayload } from './session-token.js';
 
 /** How a session token was presented to an endpoint other than refresh: what `authenticate` checks it against. */

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Selectable } from 'kysely';
 import type { AppContext } from '../app/context.js';
-import { requireAccessToken } from '../oauth/bearer.js';
+import { requireAccessToken } from '../oauth/index.js';
 import { ACCURACY, conversion, withErrorRate } from './analytics.js';
 import { AnalyticsQuery, parseFilters, parseGroupBy, parseInterval, parseTop, type Filters } from './query-params.js';
 import type { EventsTable } from './tables.js';

@@ -2,10 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import { parseClientJson } from '../shared/json-body.js';
-import { cachedClient } from '../clients/lookup.js';
-import { checkClientOrigin } from '../clients/origin.js';
-import { presentedToken, verifyResourceToken, type PresentedToken } from '../oauth/bearer.js';
-import { oauthError } from '../oauth/error-codes.js';
+import { cachedClient, checkClientOrigin } from '../clients/index.js';
+import { oauthError, presentedToken, type PresentedToken, verifyResourceToken } from '../oauth/index.js';
 import { telemetryError } from './error-codes.js';
 import { IngestBody, LIMITS } from './event-schema.js';
 

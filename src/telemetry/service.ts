@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../shared/metrics.js';
 import { networkField } from '../shared/network.js';
-import type { Client } from '../clients/types.js';
+import type { Client } from '../clients/index.js';
 import type { EventBus } from '../events/bus.js';
-import type { AccessTokenClaims } from '../oauth/access-token.js';
+import type { AccessTokenClaims } from '../oauth/index.js';
 import type { Store } from '../storage/database.js';
 import { countryResolverFor, type CountryResolver } from './country.js';
 import { eraseEvents, type ErasureResult } from './erasure.js';

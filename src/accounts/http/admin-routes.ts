@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireAccessToken } from '../../oauth/bearer.js';
+import { requireAccessToken } from '../../oauth/index.js';
 import { previewMerge } from '../conversion.js';
 import { accountError } from '../error-codes.js';
 import type { AccountRecord } from '../store.js';

@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { enforceRateLimits } from '../../ratelimit/index.js';
-import { sessionFromTokenRequest } from '../../sessions/credentials.js';
-import type { RequestFacts } from '../../oauth/request-facts.js';
+import { sessionFromTokenRequest } from '../../sessions/index.js';
+import type { RequestFacts } from '../../oauth/index.js';
 import type { GuestHandle } from '../conversion.js';
 import type { AccountService } from '../service.js';
 

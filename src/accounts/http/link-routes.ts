@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { noStore } from '../../oauth/responses.js';
-import { gatherFacts } from '../../oauth/request-facts.js';
+import { gatherFacts, noStore } from '../../oauth/index.js';
 import type { IdTokenVerifier } from '../id-token/verifier.js';
 import { ClientFields, guestFromSessionToken, limitByIp, pick, SessionTokenField, TokenRequestFields, type AccountsRouteContext } from './common.js';
 

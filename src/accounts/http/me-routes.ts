@@ -1,11 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { networkField } from '../../shared/network.js';
-import { oauthError } from '../../oauth/error-codes.js';
-import { presentedToken } from '../../oauth/bearer.js';
-import { resolveSessionCaller, type SessionCaller } from '../../sessions/credentials.js';
-import { readSessionData, writeMetadata, type SessionData } from '../../sessions/session-data.js';
-import { looksLikeSessionToken } from '../../sessions/session-token.js';
+import { oauthError, presentedToken } from '../../oauth/index.js';
+import { looksLikeSessionToken, readSessionData, resolveSessionCaller, type SessionCaller, type SessionData, writeMetadata } from '../../sessions/index.js';
 import type { AccountsRouteContext } from './common.js';
 
 /**

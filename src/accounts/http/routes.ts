@@ -1,11 +1,8 @@
 import { networkField } from '../../shared/network.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { advertiseDpopNonce } from '../../oauth/dpop-binding.js';
-import { noStore } from '../../oauth/responses.js';
-import { resolveSessionCaller } from '../../sessions/credentials.js';
-import { gatherFacts } from '../../oauth/request-facts.js';
-import type { GuestTokenResponse } from '../../sessions/types.js';
+import { advertiseDpopNonce, gatherFacts, noStore } from '../../oauth/index.js';
+import { type GuestTokenResponse, resolveSessionCaller } from '../../sessions/index.js';
 import { accountError } from '../error-codes.js';
 import { MAIL_SENT_RESPONSE, type Verified } from '../service.js';
 import { ClientFields, Email, guestFromSessionToken, limitByAccount, limitByIp, Password, pick, SessionTokenField, TokenRequestFields, type AccountsRouteContext } from './common.js';

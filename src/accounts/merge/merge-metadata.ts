@@ -1,4 +1,4 @@
-import type { Metadata } from '../../sessions/user-store.js';
+import type { Metadata } from '../../sessions/index.js';
 import type { MergeStrategies, MergeStrategy } from './strategies.js';
 
 /** One side of a merge: its metadata and when it was last written (for `latest`). */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { networkOf } from '../../shared/network.js';
-import { readSessionCookie } from '../../sessions/cookie.js';
+import { readSessionCookie } from '../../sessions/index.js';
 import { anomalyError } from '../error-codes.js';
 import type { AnomalyService } from '../service.js';
 import type { Entity } from '../types.js';

@@ -1,5 +1,5 @@
 import { newId } from '../../crypto/ids.js';
-import type { RevocationTarget, SessionRevoker } from '../../sessions/revoker.js';
+import type { RevocationTarget, SessionRevoker } from '../../sessions/index.js';
 import { prefixKey } from '../geo/prefix.js';
 import type { ContainmentAction, DetectionInput, Entity, Finding } from '../types.js';
 import { ActiveBlocks } from './active.js';

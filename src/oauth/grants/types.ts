@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
-import type { Client } from '../../clients/types.js';
+import type { Client } from '../../clients/index.js';
 import type { ClientAuthMethod } from '../client-auth.js';
 import type { TokenRequestBody } from '../token-schema.js';
 

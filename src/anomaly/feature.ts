@@ -3,8 +3,6 @@ import type { AppContext } from '../app/context.js';
 import { anomalyAdminRoutes } from './admin-routes.js';
 import { installContainmentHooks } from './containment/hook.js';
 
-export { AnomalyService, policyOf, type AnomalyServiceOptions } from './service.js';
-
 /**
  * Anomaly detection and containment (issue 6): the engine runs on every domain event inline,
  * containment is enforced at the door, and the admin API lists alerts and blocks. With
