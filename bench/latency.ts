@@ -28,7 +28,7 @@ const RATE = Number(process.env['BENCH_RATE'] ?? 200);
 const DURATION_S = Number(process.env['BENCH_DURATION'] ?? 15);
 const WARMUP_S = Number(process.env['BENCH_WARMUP'] ?? 3);
 const REFRESHES = 3;
-/** The aim of issue 6: at most 1 ms added to a request's p99. */
+/** The aim for inline detection: at most 1 ms added to a request's p99. */
 const AIM_MS = 1;
 
 interface Response {

@@ -5,7 +5,7 @@ import { GuestAdmin, refreshGuest } from './helpers/guests.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { event, newGuest, sendEvents, telemetryClient } from './helpers/telemetry.js';
 
-/** A refresh storm quarantines the session instead of throttling it (issue 6 §5). */
+/** A refresh storm quarantines the session instead of throttling it. */
 const DETECTION = { engine: { cold_floor_factor: 1 }, detectors: { refresh_storm: { floor: 4, containment: { action: 'quarantine', duration_s: 300 } } } };
 
 describeEachDatabase('telemetry from a quarantined session', (database) => {

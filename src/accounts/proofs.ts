@@ -6,7 +6,7 @@ import type { Database } from '../storage/schema.js';
 import { accountError } from './error-codes.js';
 import type { EmailTokensTable } from './tables.js';
 
-/** Code attempts per address and purpose before codes lock (issue 4 §2); the last wrong one locks. */
+/** Code attempts per address and purpose before codes lock; the last wrong one locks. */
 export const MAX_CODE_ATTEMPTS = 5;
 /** How long a mailed code or link lasts. */
 export const PROOF_TTL_MS = 10 * 60_000;
@@ -60,7 +60,7 @@ const LOCKED_HINT: Record<ProofPurpose, string | undefined> = {
  *
  * Code attempts are counted per address and purpose, whether or not a proof is pending, so
  * that the lock-out cannot tell an address with a pending sign-up (or, for resets, a
- * registered one) from any other (issue 10b). The count lives in an attempt row of the same
+ * registered one) from any other. The count lives in an attempt row of the same
  * table: keyed by an HMAC of the address (it never holds the address), with no code that could
  * match. It starts at the first attempt and lasts PROOF_TTL_MS, so it outlives any proof issued
  * before it began; a new proof for the address, or `restartAttempts` where none is issued,

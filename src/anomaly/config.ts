@@ -6,7 +6,7 @@
  */
 import type { ContainmentAction } from './types.js';
 
-/** What happens to the entity of a finding (issue 6 §5); applied by the server, not by the engine. */
+/** What happens to the entity of a finding (docs: README "Abuse detection and containment"); applied by the server, not by the engine. */
 export interface ContainmentConfig {
   /** `observe` records only; `throttle` answers 429; `revoke` ends the session and its tokens; `block_prefix` refuses the network; `quarantine` tags the session's telemetry. */
   action: ContainmentAction;

@@ -4,7 +4,7 @@ import { anomalyAdminRoutes } from './admin-routes.js';
 import { installContainmentHooks } from './containment/hook.js';
 
 /**
- * Anomaly detection and containment (issue 6): the engine runs on every domain event inline,
+ * Anomaly detection and containment: the engine runs on every domain event inline,
  * containment is enforced at the door, and the admin API lists alerts and blocks. With
  * GUESTPASS_ANOMALY_DETECTION off only the admin API remains (past alerts stay readable).
  */

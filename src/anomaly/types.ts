@@ -35,7 +35,7 @@ export interface Finding {
   evidence: Record<string, unknown>;
 }
 
-/** What containment may do for a detector's findings (issue 6 §5). */
+/** What containment may do for a detector's findings: observe, throttle, block, revoke, quarantine. */
 export type ContainmentAction = 'observe' | 'throttle' | 'revoke' | 'block_prefix' | 'quarantine';
 
 /** Where an IP or network is, as well as a resolver can tell. */

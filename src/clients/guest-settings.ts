@@ -9,7 +9,7 @@ export interface ClaimMapping {
 }
 
 /**
- * Per-client telemetry allow-lists (issue 5 item 3), applied to every token of the client,
+ * Per-client telemetry allow-lists (docs/telemetry.md), applied to every token of the client,
  * guest or registered. Absent lists allow every event name and every prop key.
  */
 export interface TelemetrySettings {

@@ -38,7 +38,7 @@ function eventView(row: Selectable<EventsTable>) {
 }
 
 /**
- * Analytics under /admin/api/analytics/* (issue 5 item 7) with `admin:read`, and a person's
+ * Analytics under /admin/api/analytics/* with `admin:read`, and a person's
  * events: read with `admin:read` (GDPR access), erased with `admin:write` (item 8).
  * Everything but conversion and a person's events reads the minute rollups, never raw rows.
  */

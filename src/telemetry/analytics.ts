@@ -22,7 +22,7 @@ export function withErrorRate(summary: Pick<GroupSummary, 'events' | 'errors'>) 
 }
 
 /**
- * Conversion (issue 5 item 7): of the guests that sent events as guests in the range, the
+ * Conversion: of the guests that sent events as guests in the range, the
  * share that converted (promoted in place or merged into an account, whenever), the median
  * time from a guest's first event to its conversion, and the event names most converting
  * guests sent before converting. A merged guest's events keep its guest id; user_aliases

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 
-/** Limits of issue 5 item 1, in one place for the validator, the docs and the tests. */
+/** The limits of one telemetry event, in one place for the validator, the docs and the tests. */
 export const LIMITS = {
   eventsPerBatch: 500,
   bodyBytes: 512 * 1024,

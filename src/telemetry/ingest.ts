@@ -41,7 +41,7 @@ function rejection(index: number, code: TelemetryErrorCode, description?: string
 }
 
 /**
- * The steps every item goes through (issue 5 items 1 and 3): validate → privacy pipeline →
+ * The steps every item goes through: validate → privacy pipeline →
  * stamp. An item that fails a step is reported by index and the next item goes on.
  */
 export function prepareBatch(items: readonly unknown[], stamp: ServerStamp, policy: TelemetryPolicy): PreparedBatch {

@@ -57,7 +57,7 @@ function originHost(request: FastifyRequest): string {
   }
 }
 
-/** POST /v1/events (issue 5 items 1–2). */
+/** POST /v1/events: JSON batches from the SDK and the sendBeacon form. */
 export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post<{ Body: IngestBody }>(
     '/v1/events',

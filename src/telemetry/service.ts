@@ -30,7 +30,7 @@ export interface TelemetryServiceOptions {
   /** Replaces the resolver GUESTPASS_TELEMETRY_COUNTRY_DB names (e.g. the anomaly feature's shared one). */
   country?: CountryResolver;
   logger?: Pick<Logger, 'error'>;
-  /** Anomaly containment: a quarantined session's events are kept but tagged (issue 6 §5). */
+  /** Anomaly containment: a quarantined session's events are kept but tagged, so analytics can leave them out. */
   isQuarantined?: (sessionId: string) => boolean;
 }
 
@@ -45,7 +45,7 @@ export interface IngestInput {
   ip: string;
 }
 
-/** The 202 body (issue 5 item 2). */
+/** The 202 body: what was accepted, dropped or refused, per item. */
 export interface IngestResult {
   accepted: number;
   duplicates: number;

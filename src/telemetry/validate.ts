@@ -48,7 +48,7 @@ function eventTime(ts: string | number): number | undefined {
  * verdict with a code from the telemetry catalogue, and the rest of the batch goes on.
  */
 export function validateItem(item: unknown, now: number): ItemVerdict {
-  // The serialised size bounds what one event may cost downstream (issue 5: 16 KiB).
+  // The serialised size bounds what one event may cost downstream (16 KiB at most).
   if (Buffer.byteLength(JSON.stringify(item) ?? '') > LIMITS.eventBytes) {
     return { ok: false, code: 'EVENT_TOO_LARGE_ITEM', description: `This event is larger than ${LIMITS.eventBytes / 1024} KiB serialised; send fewer or shorter props.` };
   }

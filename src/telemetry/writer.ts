@@ -25,7 +25,7 @@ export interface GroupCommitWriterOptions {
 }
 
 /**
- * Group commit (issue 5 item 2): batches from concurrent requests are written in one
+ * Group commit: batches from concurrent requests are written in one
  * transaction every few milliseconds, and each request's promise settles only when that
  * transaction has committed, so a 2xx always means stored. With SQLite in WAL mode and
  * synchronous=FULL, one fsync then serves every request of the group instead of one each.

@@ -39,9 +39,9 @@ export async function newGuest(server: TestServer, clientId: string): Promise<{ 
 }
 
 /**
- * TEST-ONLY stand-in for the accounts feature (issue 4), which is built on another branch:
- * marks a guest as promoted in place by writing users.converted_at straight into the store.
- * Once accounts lands, the conversion tests should sign up and verify over HTTP instead.
+ * Marks a guest as promoted in place at a chosen past time, by writing users.converted_at
+ * straight into the store: analytics windows need conversions hours ago, which the real
+ * sign-up flow cannot date (test/telemetry-conversion-flow.test.ts covers that flow over HTTP).
  */
 export async function markPromoted(server: TestServer, userId: string, at: number): Promise<void> {
   const { db } = server.ctx.store;
@@ -52,7 +52,7 @@ export async function markPromoted(server: TestServer, userId: string, at: numbe
     .execute();
 }
 
-/** TEST-ONLY, as markPromoted: records that `guestId` was merged into `accountId` (user_aliases). */
+/** As markPromoted: records that `guestId` was merged into `accountId` (user_aliases) at a chosen time. */
 export async function markMerged(server: TestServer, guestId: string, accountId: string, at: number): Promise<void> {
   await server.ctx.store.db.insertInto('user_aliases').values({ alias_id: guestId, user_id: accountId, created_at: at }).execute();
 }

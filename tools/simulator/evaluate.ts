@@ -24,7 +24,7 @@ export interface EvaluateOptions {
   places?: Places;
 }
 
-/** Per attack kind, as `--report json` prints it (issue 6 item 9). */
+/** Per attack kind, as `--report json` prints it. */
 export interface AttackSummary {
   kind: AttackKind;
   injected: number;
@@ -185,7 +185,7 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-/** Did the run meet issue 6's acceptance targets? One line per target, for the human report. */
+/** Did the run meet the detection targets (docs/simulator.md)? One line per target, for the human report. */
 export function acceptance(report: SimulationReport): { target: string; met: boolean }[] {
   const hard = report.attacks.filter((a) => HARD_INVARIANT_KINDS.has(a.kind));
   const soft = report.attacks.filter((a) => !HARD_INVARIANT_KINDS.has(a.kind));

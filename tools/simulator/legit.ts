@@ -8,7 +8,7 @@ import { HOUR, MINUTE, runVisit, visitLength } from './session-life.js';
 import type { Cohort } from './truth.js';
 
 /**
- * Who a legitimate arrival is. The hard negatives of issue 6 are here on purpose, in the
+ * Who a legitimate arrival is. The hard negatives (VPNs, carriers, travellers) are here on purpose, in the
  * proportions a consumer app sees: phones behind carrier NAT (thousands per /24), phones
  * leaving home Wi-Fi mid-visit (the carrier egress is often placed hundreds of km away),
  * VPN users (always on, or switched on mid-visit to an exit abroad), travellers (a real

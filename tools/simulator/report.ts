@@ -1,6 +1,6 @@
 import { acceptance, type SimulationReport } from './evaluate.js';
 
-/** The object `--report json` prints: issue 6's shape, plus `detail` only when asked for. */
+/** The object `--report json` prints (docs/simulator.md), plus `detail` only when asked for. */
 export function jsonReport(report: SimulationReport, withDetail: boolean): Record<string, unknown> {
   const { detail, ...summary } = report;
   return withDetail ? { ...summary, detail } : summary;
@@ -32,7 +32,7 @@ export function tableReport(report: SimulationReport, facts: RunFacts, withInsta
   }
   lines.push(`legitimate sessions by cohort: ${entries(detail.legit_sessions_by_cohort)}`);
   lines.push('');
-  lines.push('acceptance (issue 6):');
+  lines.push('detection targets:');
   for (const { target, met } of acceptance(report)) lines.push(`  ${met ? 'met   ' : 'MISSED'}  ${target}`);
   if (withInstances) {
     lines.push('');

@@ -11,7 +11,7 @@ const TokenQuery = Type.Object({ token: Type.String({ maxLength: 200 }) }, { add
 const LinkForm = Type.Object({ token: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
 const SetPasswordBody = Type.Object({ password: Password }, { additionalProperties: false });
 const ForgotBody = Type.Object({ email: Email, ...ClientFields }, { additionalProperties: false });
-// No session_token field: a reset never carries a guest over (issue 4 §5).
+// No session_token field: a reset proves the address, not the device, so it never carries a guest over.
 const ResetBody = Type.Object(
   {
     token: Type.Optional(Type.String({ maxLength: 200, description: 'The token from the reset link.' })),

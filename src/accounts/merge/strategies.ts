@@ -1,5 +1,5 @@
 /**
- * How a guest's metadata merges into an existing account, per top-level key (issue 4 §6).
+ * How a guest's metadata merges into an existing account, per top-level key (README "From guest to account").
  * Global strategies come from GUESTPASS_MERGE_STRATEGIES; a client's guest settings may
  * override them key by key. Keys without a strategy use `prefer_account`.
  */

@@ -58,7 +58,7 @@ function identify(ctx: AppContext, request: FastifyRequest): Caller {
 }
 
 /**
- * Containment at the door (issue 6 §5), effective from the request after the finding:
+ * Containment at the door, effective from the request after the finding:
  * `onRequest` refuses blocked or throttled networks before the body is read; `preHandler`
  * (once the body is parsed) refuses throttled sessions, users and clients and waits for a
  * revocation of the caller's session still being written. Both are Map lookups, skipped

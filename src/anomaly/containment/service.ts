@@ -37,7 +37,7 @@ export function isLoopbackPrefix(prefix: string): boolean {
 const SYNC_OVERLAP_MS = 5000;
 
 /**
- * Turns findings into containment (issue 6 §5). Everything that must hold from the next
+ * Turns findings into containment. Everything that must hold from the next
  * request is decided synchronously in memory; the database write follows in the background,
  * and a request about a session whose revocation is still being written waits for it.
  */

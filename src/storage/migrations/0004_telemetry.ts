@@ -27,7 +27,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('error_message', 'text')
     .addColumn('redactions', 'integer', (col) => col.notNull())
     .addColumn('quarantined', 'integer', (col) => col.notNull().defaultTo(0))
-    // The idempotency key (issue 5 item 4): a resent event conflicts instead of adding a row,
+    // The idempotency key: a resent event conflicts instead of adding a row,
     // for as long as the event is retained (90 days by default, well past the 24 h asked).
     .addPrimaryKeyConstraint('events_pk', ['client_id', 'event_id'])
     .execute();

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-/** Alerts (deduplicated per detector, entity and window) and persisted containment (issue 6). */
+/** Alerts (deduplicated per detector, entity and window) and persisted containment. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('alerts')

@@ -1,4 +1,4 @@
-// The detection corpus (issue 5 item 3): strings pattern_scrub must redact, each with its exact
+// The detection corpus: strings pattern_scrub must redact, each with its exact
 // expected output, and look-alikes it must leave untouched. Test card numbers are the networks'
 // published test numbers; keys and tokens are made up in the vendors' formats; phone numbers use
 // ranges reserved for fiction (555-01xx, Ofcom's 020 7946 0xxx, 07700 900xxx) where they exist.

@@ -1,5 +1,5 @@
 /**
- * The telemetry privacy pipeline (issue 5 item 3): named steps that drop an event or redact
+ * The telemetry privacy pipeline (docs/telemetry.md): named steps that drop an event or redact
  * parts of it, each with a stable snake_case reason for /metrics.
  */
 export { PRIVACY_REASONS, PRIVACY_STEPS, runPrivacyPipeline } from './pipeline.js';

@@ -17,7 +17,7 @@ export const PRIVACY_STEPS: readonly string[] = Object.freeze(STEPS.map((step) =
 export const PRIVACY_REASONS: Readonly<Record<string, readonly string[]>> = Object.freeze(Object.fromEntries(STEPS.map((step) => [step.name, step.reasons])));
 
 /**
- * Runs an event through the privacy steps (issue 5 item 3; DESIGN §2 principle 4). The input is
+ * Runs an event through the privacy steps (privacy by structure: allow-lists first, patterns as a tripwire). The input is
  * never changed: the result holds a new event, or says which step dropped it and why.
  */
 export function runPrivacyPipeline(event: RawTelemetryEvent, policy: TelemetryPolicy): PrivacyOutcome {

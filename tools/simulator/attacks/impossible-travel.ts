@@ -7,7 +7,7 @@ import { SimSession } from '../server-model.js';
 import { HOUR, MINUTE, runVisit } from '../session-life.js';
 import { lastTime, markAttacker, sessionEntities, victim, type AttackScenario } from './common.js';
 
-/** The speed a detector allows by default (issue 6: 900 km/h over more than 100 km). */
+/** The speed a detector allows by default: 900 km/h over more than 100 km. */
 const ALLOWED_KMH = 900;
 
 /**
