@@ -17,7 +17,10 @@ const repoRoot = new URL('../..', import.meta.url).pathname;
 export interface TestServer extends RunningServer {
   /** GUESTPASS_* variables that point the CLI at this server's store. */
   env: Record<string, string>;
-  /** Runs `guestpass …` (from source) against this server's store and returns stdout. */
+  /**
+   * Runs `guestpass …` (from source, in a process of its own: seconds) against this server's
+   * store and returns stdout; for tests whose subject is the command line.
+   */
   cli(args: string[]): Promise<string>;
   /**
    * Creates a client from `guestpass clients create` flags (parsed by the CLI's own parser)
