@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac, createPublicKey, randomBytes } from 'node:crypto';
 import { after, before, it } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { generateKeyPair, SignJWT, type JWK } from 'jose';
 import { signCompactJws } from '../src/crypto/jws.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';

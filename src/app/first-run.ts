@@ -37,7 +37,7 @@ export function devClientsBanner(issuer: string, dev: DevClients): string {
     'Get an access token:',
     `  curl -s -u '${dev.confidentialClientId}:${dev.confidentialClientSecret}' -d grant_type=client_credentials ${issuer}/oauth/token`,
     '',
-    'Lost the secret? `npx guestpass clients rotate-secret ' + dev.confidentialClientId + '` prints a new one.',
+    `Lost the secret? \`npx guestpass clients rotate-secret ${dev.confidentialClientId}\` prints a new one.`,
     '',
   ].join('\n');
 }

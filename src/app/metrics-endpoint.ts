@@ -51,7 +51,10 @@ function metricsRoute(app: FastifyInstance, ctx: AppContext): void {
 export function registerMetricsEndpoint(app: FastifyInstance, ctx: AppContext): void {
   app.decorate('metricsUrl', undefined);
   const address = ctx.config.metricsAddress;
-  if (!address) return metricsRoute(app, ctx);
+  if (!address) {
+    metricsRoute(app, ctx);
+    return;
+  }
 
   const apart = Fastify({ loggerInstance: app.log, ...preRoutingErrorOptions(ctx) });
   installErrorHandlers(apart, ctx);

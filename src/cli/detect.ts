@@ -6,6 +6,7 @@ import { parseDetectionConfig } from '../anomaly/config-schema.js';
 import { DetectionEngine } from '../anomaly/engine.js';
 import { createDefaultGeoResolver } from '../anomaly/geo/index.js';
 import { parseReplayLine, ReplayLineError } from '../anomaly/replay.js';
+import type { DomainEvent } from '../events/types.js';
 import { parseGeoTable } from '../anomaly/table-geo.js';
 import type { GeoResolver } from '../anomaly/types.js';
 import { configFlags, configFromFlags } from './config-flags.js';
@@ -88,7 +89,7 @@ export async function detectCommand(args: string[]): Promise<void> {
   for await (const line of createInterface({ input: source, crlfDelay: Infinity })) {
     lineNumber++;
     if (line.trim() === '') continue;
-    let event;
+    let event: DomainEvent;
     try {
       event = parseReplayLine(line);
     } catch (error) {

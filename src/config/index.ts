@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { OptionSpec, OptionValues } from './option.js';
-import { coreOptions } from './options.js';
+import type { coreOptions } from './options.js';
 
 export { option, type OptionSpec, type OptionValues } from './option.js';
 export { coreOptions } from './options.js';

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync
 import type { JWK } from 'jose';
 import { newId } from './ids.js';
 import { openWithMasterKey, sealWithMasterKey } from './aead.js';
-import { KeyStore, type KeyRow } from './key-store.js';
+import type { KeyStore, KeyRow } from './key-store.js';
 import type { SigningAlg, SigningKey } from './jws.js';
 
 export interface SealingKey {

@@ -21,13 +21,11 @@ import { TokenParameterSchema, type TokenParameterBody } from './token-schema.js
  * and RFC 7009 knows no proof.
  */
 async function revokeSessionToken(ctx: AppContext, token: string, clientId: string, facts: { network?: NetworkInfo }): Promise<void> {
-  let session;
-  try {
-    session = await ctx.guestSessions.authenticate(token, { ...facts, proveKey: async (payload) => payload.jkt });
-  } catch (error) {
-    if (error instanceof GuestpassError && error.error === 'invalid_grant') return; // §2.2: answered like a revoked token.
+  const session = await ctx.guestSessions.authenticate(token, { ...facts, proveKey: async (payload) => payload.jkt }).catch((error: unknown) => {
+    if (error instanceof GuestpassError && error.error === 'invalid_grant') return undefined; // §2.2: answered like a revoked token.
     throw error;
-  }
+  });
+  if (!session) return;
   if (session.cid !== clientId) throw oauthError('TOKEN_NOT_ISSUED_TO_CLIENT');
   await ctx.guestSessions.revokeToken(session, 'revoked_by_client', facts);
 }

@@ -101,7 +101,7 @@ export class GroupCommitWriter {
     const started = performance.now();
     try {
       const results = await this.transaction(group);
-      group.forEach((waiting, index) => waiting.resolve(results[index]!));
+      for (const [index, waiting] of group.entries()) waiting.resolve(results[index]!);
     } catch (error) {
       if (group.length === 1) {
         group[0]!.reject(error);

@@ -4,7 +4,7 @@ import { accountError } from '../../src/accounts/error-codes.js';
 import { PROOF_TTL_MS } from '../../src/accounts/proofs.js';
 import { linkTokenIn, nextMailTo, postForm, postJson, textOf, uniqueEmail, startMailedServer, type MailedServer } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { claimsOf, createGuest, GuestAdmin, refreshGuest } from '../helpers/guests.js';
+import { claimsOf, createGuest, refreshGuest } from '../helpers/guests.js';
 import type { TestServer } from '../helpers/server.js';
 import { codeIn, linkIn, type SmtpCapture } from '../helpers/smtp-capture.js';
 
@@ -17,13 +17,12 @@ const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padSt
 describeEachDatabase('e-mail verification codes and links', (database) => {
   let smtp: SmtpCapture;
   let server: TestServer;
-  let admin: GuestAdmin;
   let clientId: string;
 
   let fixture: MailedServer;
   before(async () => {
     fixture = await startMailedServer(database);
-    ({ smtp, server, admin, clientId } = fixture);
+    ({ smtp, server, clientId } = fixture);
   });
   after(() => fixture?.stop());
 

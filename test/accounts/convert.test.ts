@@ -4,7 +4,7 @@ import { accountError } from '../../src/accounts/error-codes.js';
 import { MAIL_SENT_RESPONSE } from '../../src/accounts/service.js';
 import { getWithToken, nextMailTo, patchWithToken, postJson, register, uniqueEmail, startMailedServer, type MailedServer } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { claimsOf, createGuest, GuestAdmin, json, ORIGIN, refreshGuest } from '../helpers/guests.js';
+import { claimsOf, createGuest, type GuestAdmin, json, ORIGIN, refreshGuest } from '../helpers/guests.js';
 import type { TestServer } from '../helpers/server.js';
 import { codeIn, type SmtpCapture } from '../helpers/smtp-capture.js';
 

@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import { accountError } from '../../src/accounts/error-codes.js';
 import { getWithToken, linkTokenIn, nextMailTo, postForm, postJson, register, textOf, uniqueEmail, startMailedServer, type MailedServer } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { claimsOf, createGuest, GuestAdmin, json, refreshGuest, ORIGIN } from '../helpers/guests.js';
+import { claimsOf, createGuest, type GuestAdmin, json, refreshGuest, ORIGIN } from '../helpers/guests.js';
 import type { TestServer } from '../helpers/server.js';
 import { codeIn, linkIn, type SmtpCapture } from '../helpers/smtp-capture.js';
 

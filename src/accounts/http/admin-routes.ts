@@ -57,7 +57,7 @@ export async function accountAdminRoutes(app: FastifyInstance, { ctx, accounts }
       if (client.type !== 'confidential') throw accountError('CONFIDENTIAL_CLIENT_REQUIRED');
       const [guest, account] = await Promise.all([accounts.store.get(request.body.guest_id), accounts.store.get(request.body.account_id)]);
       // A client previews its own guests only (an admin client any).
-      if (!guest || !guest.isAnonymous || guest.mergedInto !== null || (!client.isAdmin && guest.createdByClient !== client.id)) {
+      if (!guest?.isAnonymous || guest.mergedInto !== null || (!client.isAdmin && guest.createdByClient !== client.id)) {
         throw accountError('USER_NOT_FOUND', 'No live guest of this client has this guest_id.');
       }
       // The preview shows the account's metadata: only to the client that created it (or an admin client).

@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
  * mail scanner that follows links cannot use up the proof. No script, no outside resource:
  * the CSP says so.
  */
-const escape = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(reply: FastifyReply, status: number, title: string, body: string) {
   reply
@@ -15,9 +15,9 @@ function page(reply: FastifyReply, status: number, title: string, body: string) 
     .header('Referrer-Policy', 'no-referrer')
     .header('Cache-Control', 'no-store');
   return reply.send(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escape(title)}</title>` +
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title>` +
       `<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}button,input{font:inherit;padding:.4rem .8rem}</style></head>` +
-      `<body><h1>${escape(title)}</h1>${body}</body></html>`,
+      `<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
   );
 }
 
@@ -26,7 +26,7 @@ export function confirmEmailPage(reply: FastifyReply, token: string) {
     reply,
     200,
     'Confirm your e-mail address',
-    `<form method="post" action="/accounts/verify/link"><input type="hidden" name="token" value="${escape(token)}"><button type="submit">Confirm</button></form>`,
+    `<form method="post" action="/accounts/verify/link"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Confirm</button></form>`,
   );
 }
 
@@ -35,11 +35,11 @@ export function resetPasswordPage(reply: FastifyReply, token: string) {
     reply,
     200,
     'Choose a new password',
-    `<form method="post" action="/accounts/password/reset"><input type="hidden" name="token" value="${escape(token)}">` +
+    `<form method="post" action="/accounts/password/reset"><input type="hidden" name="token" value="${escapeHtml(token)}">` +
       `<p><label>New password <input type="password" name="password" minlength="10" required autocomplete="new-password"></label></p><button type="submit">Save</button></form>`,
   );
 }
 
 export function resultPage(reply: FastifyReply, status: number, title: string, message: string) {
-  return page(reply, status, title, `<p>${escape(message)}</p>`);
+  return page(reply, status, title, `<p>${escapeHtml(message)}</p>`);
 }

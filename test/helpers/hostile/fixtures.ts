@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { register, uniqueEmail, type MailedServer } from '../accounts.js';
-import { createGuest, GuestAdmin, json, ORIGIN, refreshGuest, type GuestTokens } from '../guests.js';
+import { createGuest, type GuestAdmin, json, ORIGIN, refreshGuest, type GuestTokens } from '../guests.js';
 import type { TestServer } from '../server.js';
 
 /** A DPoP-bound guest access token and the key its proofs are signed with. */

@@ -130,8 +130,14 @@ export class LivePlayer {
 
   private usable(event: DomainEvent & { session_id: string }): LiveSession | undefined {
     const live = this.sessions.get(event.session_id);
-    if (!live) return this.skip(`${event.type} (session never created live)`), undefined;
-    if (live.broken) return this.skip(`${event.type} (session already failed live)`), undefined;
+    if (!live) {
+      this.skip(`${event.type} (session never created live)`);
+      return undefined;
+    }
+    if (live.broken) {
+      this.skip(`${event.type} (session already failed live)`);
+      return undefined;
+    }
     return live;
   }
 

@@ -27,7 +27,7 @@ const NANP = /(?<![A-Za-z0-9.+#@$€£¥-])(?:1[ .-])?(?:\(\d{3}\) ?\d{3}[ .-]|\
 const TRUNK = /(?<![A-Za-z0-9.+#@$€£¥/-])(?:\(0\d{1,4}\) ?\d{2,8}(?:[ .-]\d{2,8}){0,3}|0\d{1,4}([ ./-])\d{2,8}(?:\1\d{2,8}){0,4})(?![A-Za-z0-9]|[./-]\d)/g;
 
 export function scrubPhones(text: string, found: Found): string {
-  const redact = (match: string): string => {
+  const redact = (_match: string): string => {
     found('phone');
     return marker('phone');
   };
