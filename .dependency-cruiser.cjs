@@ -111,7 +111,7 @@ module.exports = {
       name: 'feature-through-index',
       severity: 'error',
       comment:
-        "A feature uses another only through its index.ts, the API it chose to offer; its other files may change freely. Routes and factories live in feature.ts, which only app/ imports.",
+        'A feature uses another only through its index.ts, the API it chose to offer; its other files may change freely. Routes and factories live in feature.ts, which only app/ imports.',
       from: { path: '^src/([^/]+)/', pathNot: [SHARED, BASE, ROOT, TEST] },
       to: { path: FEATURE, pathNot: ['^src/$1/', `${FEATURE}index\\.ts$`] },
     },

@@ -22,7 +22,8 @@ export function publicNetworkOf(i: number): string {
 /** A fixed table of 4,096 networks over 200 ASNs and a grid of cities. */
 export function loadGeo(): TableGeoResolver {
   const table: Record<string, GeoLocation> = {};
-  for (let i = 0; i < NETWORKS; i++) table[networkOf(i)] = { country: 'FR', lat: 43 + (i % 9), lon: -1 + ((i >> 3) % 8), accuracy_km: 25, asn: 64_512 + (i % 200) };
+  for (let i = 0; i < NETWORKS; i++)
+    table[networkOf(i)] = { country: 'FR', lat: 43 + (i % 9), lon: -1 + ((i >> 3) % 8), accuracy_km: 25, asn: 64_512 + (i % 200) };
   return new TableGeoResolver(table);
 }
 
@@ -39,7 +40,12 @@ function uuid(kind: number, n: number): string {
 export function generateLoad(
   sessions: number,
   emit: (event: DetectionInput) => void,
-  { start = Date.UTC(2026, 2, 2, 9), perSecond = 100, first = 0, network: prefixFor = networkOf }: { start?: number; perSecond?: number; first?: number; network?: (i: number) => string } = {},
+  {
+    start = Date.UTC(2026, 2, 2, 9),
+    perSecond = 100,
+    first = 0,
+    network: prefixFor = networkOf,
+  }: { start?: number; perSecond?: number; first?: number; network?: (i: number) => string } = {},
 ): void {
   const stepMs = 1000 / perSecond;
   for (let n = first; n < first + sessions; n++) {

@@ -45,7 +45,9 @@ function cost(label: string, geo: GeoResolver, network?: (i: number) => string):
   samples.sort((a, b) => a - b);
   const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!.toFixed(1);
   const mean = samples.reduce((sum, x) => sum + x, 0) / samples.length;
-  console.log(`cost per event (${label}), ${samples.length} events: mean ${mean.toFixed(1)} µs, p50 ${at(0.5)} µs, p99 ${at(0.99)} µs, p99.9 ${at(0.999)} µs, max ${at(1)} µs`);
+  console.log(
+    `cost per event (${label}), ${samples.length} events: mean ${mean.toFixed(1)} µs, p50 ${at(0.5)} µs, p99 ${at(0.99)} µs, p99.9 ${at(0.999)} µs, max ${at(1)} µs`,
+  );
 }
 
 export async function main(): Promise<void> {

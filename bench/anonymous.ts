@@ -64,7 +64,8 @@ const SESSIONS_PER_CONNECTION = 100;
 async function refreshLoad(info: AnonymousTarget): Promise<Load> {
   const tokens: string[] = [];
   // A few at a time: opening thousands at once would only measure the queue.
-  for (let opened = 0; opened < CONNECTIONS * SESSIONS_PER_CONNECTION; opened += CONNECTIONS) tokens.push(...(await Promise.all(Array.from({ length: CONNECTIONS }, () => openSession(info)))));
+  for (let opened = 0; opened < CONNECTIONS * SESSIONS_PER_CONNECTION; opened += CONNECTIONS)
+    tokens.push(...(await Promise.all(Array.from({ length: CONNECTIONS }, () => openSession(info)))));
   const { request } = info;
   const { url, method, headers } = request;
   return {

@@ -27,7 +27,10 @@ export interface TargetChoice<Name extends string> {
 
 /** The targets BENCH_TARGETS names, in their order in `all`; all of them when it is unset. */
 export function selectTargets<Choice extends TargetChoice<string>>(all: Choice[]): Choice[] {
-  const names = process.env['BENCH_TARGETS']?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = process.env['BENCH_TARGETS']
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   if (!names?.length) return all;
   const unknown = names.filter((name) => !all.some((target) => target.name === name));
   if (unknown.length > 0) throw new Error(`BENCH_TARGETS: unknown ${unknown.join(', ')}; use ${all.map(({ name }) => name).join(', ')}`);

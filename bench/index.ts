@@ -6,8 +6,14 @@ const benches: Record<string, { about: string; load: () => Promise<{ main(): Pro
   token: { about: 'client_credentials over HTTP: Guestpass vs oidc-provider vs a bare Fastify', load: () => import('./token.js') },
   anonymous: { about: 'guest-session creation and refresh over HTTP: Guestpass vs better-auth vs a bare Fastify', load: () => import('./anonymous.js') },
   anomaly: { about: 'detection engine: memory for 1M sessions, cost per event (p50/p99)', load: () => import('./anomaly.js') },
-  latency: { about: 'what inline anomaly detection adds to p99 request latency: the token lifecycle at a fixed rate, detection on vs off', load: () => import('./latency.js') },
-  ingest: { about: 'telemetry POST /v1/events over HTTP, batches of 50 and 1, vs raw better-sqlite3 inserts of the same rows', load: () => import('./ingest.js') },
+  latency: {
+    about: 'what inline anomaly detection adds to p99 request latency: the token lifecycle at a fixed rate, detection on vs off',
+    load: () => import('./latency.js'),
+  },
+  ingest: {
+    about: 'telemetry POST /v1/events over HTTP, batches of 50 and 1, vs raw better-sqlite3 inserts of the same rows',
+    load: () => import('./ingest.js'),
+  },
 };
 
 const name = process.argv[2];

@@ -16,8 +16,25 @@ export interface RawRate {
 }
 
 const COLUMNS = [
-  'client_id', 'event_id', 'name', 'ts', 'received_at', 'user_id', 'session_id', 'is_anonymous', 'app_version', 'deployment',
-  'platform', 'locale', 'origin', 'country', 'props', 'metrics', 'error_type', 'error_message', 'redactions',
+  'client_id',
+  'event_id',
+  'name',
+  'ts',
+  'received_at',
+  'user_id',
+  'session_id',
+  'is_anonymous',
+  'app_version',
+  'deployment',
+  'platform',
+  'locale',
+  'origin',
+  'country',
+  'props',
+  'metrics',
+  'error_type',
+  'error_message',
+  'redactions',
 ];
 
 /** Inserts rows for `seconds`, `rowsPerTransaction` per commit, and returns the rate. */
@@ -37,9 +54,25 @@ export async function rawInsertRate(rowsPerTransaction: number, seconds: number)
     const event = benchEvent(sequence, 7, now);
     sequence += 1;
     return [
-      'client-bench', event.id, event.name, event.ts, now, `user-${sequence % 50}`, `session-${sequence % 50}`, 1,
-      event.context.app_version, event.context.deployment, event.context.platform, event.context.locale, 'bench.localhost', '',
-      JSON.stringify(event.props), JSON.stringify(event.metrics), null, null, 0,
+      'client-bench',
+      event.id,
+      event.name,
+      event.ts,
+      now,
+      `user-${sequence % 50}`,
+      `session-${sequence % 50}`,
+      1,
+      event.context.app_version,
+      event.context.deployment,
+      event.context.platform,
+      event.context.locale,
+      'bench.localhost',
+      '',
+      JSON.stringify(event.props),
+      JSON.stringify(event.metrics),
+      null,
+      null,
+      0,
     ];
   };
   const batch = db.transaction((rows: unknown[][]) => {

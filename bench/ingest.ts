@@ -9,7 +9,19 @@
 // Settings as for every HTTP bench (BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP,
 // BENCH_TARGETS): see bench/harness.ts.
 import { fileURLToPath } from 'node:url';
-import { CONNECTIONS, DURATION, checkFailures, measure, printPreamble, printTable, rate, selectTargets, startTarget, type Load, type Measured } from './harness.js';
+import {
+  CONNECTIONS,
+  DURATION,
+  checkFailures,
+  measure,
+  printPreamble,
+  printTable,
+  rate,
+  selectTargets,
+  startTarget,
+  type Load,
+  type Measured,
+} from './harness.js';
 import { benchEvent } from './ingest-events.js';
 import { rawInsertRate, type RawRate } from './ingest-raw.js';
 import type { IngestTarget, IngestTargetName } from './ingest-target.js';
@@ -23,9 +35,14 @@ const TARGETS = selectTargets<{ name: IngestTargetName; label: string }>([
 ]);
 
 async function guestToken(info: IngestTarget): Promise<string> {
-  const response = await fetch(info.tokenUrl, { method: 'POST', headers: { 'content-type': 'application/json', origin: info.origin }, body: JSON.stringify({ client_id: info.clientId }) });
+  const response = await fetch(info.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: info.origin },
+    body: JSON.stringify({ client_id: info.clientId }),
+  });
   const body = (await response.json()) as { access_token?: string; scope?: string };
-  if (!response.ok || !body.access_token || !body.scope?.includes('telemetry:write')) throw new Error(`no telemetry token: ${response.status} ${JSON.stringify(body)}`);
+  if (!response.ok || !body.access_token || !body.scope?.includes('telemetry:write'))
+    throw new Error(`no telemetry token: ${response.status} ${JSON.stringify(body)}`);
   return body.access_token;
 }
 
@@ -53,7 +70,11 @@ async function load(info: IngestTarget, size: number): Promise<Load> {
       const counter = { sequence: 0 };
       client.setRequests([
         {
-          setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${token}` }, body: batchBody(stream, counter, size) }),
+          setupRequest: (request) => ({
+            ...request,
+            headers: { ...request.headers, authorization: `Bearer ${token}` },
+            body: batchBody(stream, counter, size),
+          }),
           onResponse: (status, body) => {
             if (status === 202 && body !== expected) incomplete += 1;
           },
@@ -71,7 +92,8 @@ async function verify(info: IngestTarget, size: number): Promise<string> {
     body: batchBody(nextStream++, { sequence: 0 }, size),
   });
   const text = await response.text();
-  if (response.status !== 202 || text !== `{"accepted":${size},"duplicates":0,"rejected":[]}`) throw new Error(`expected 202 with ${size} accepted, got ${response.status}: ${text.slice(0, 300)}`);
+  if (response.status !== 202 || text !== `{"accepted":${size},"duplicates":0,"rejected":[]}`)
+    throw new Error(`expected 202 with ${size} accepted, got ${response.status}: ${text.slice(0, 300)}`);
   return `202, ${size} accepted`;
 }
 
@@ -119,17 +141,23 @@ export async function main(): Promise<void> {
     if (!result) continue;
     const events = eventsPerSecond(name, result);
     const perCpu = result.serverCpu > 0 ? events / result.serverCpu : 0;
-    console.log(`${label.padEnd(42)}${events.toFixed(0).padStart(9)} events/s  (${perCpu.toFixed(0)} per server CPU-second)  = ${((events / ceiling) * 100).toFixed(1)}% of the raw rate`);
+    console.log(
+      `${label.padEnd(42)}${events.toFixed(0).padStart(9)} events/s  (${perCpu.toFixed(0)} per server CPU-second)  = ${((events / ceiling) * 100).toFixed(1)}% of the raw rate`,
+    );
     const stats = commits.get(name);
     if (stats && stats.commits > 0) {
-      console.log(`${''.padEnd(42)}group commit: ${(stats.events / stats.commits).toFixed(0)} events per transaction, ${((stats.seconds / stats.commits) * 1000).toFixed(2)} ms per transaction`);
+      console.log(
+        `${''.padEnd(42)}group commit: ${(stats.events / stats.commits).toFixed(0)} events per transaction, ${((stats.seconds / stats.commits) * 1000).toFixed(2)} ms per transaction`,
+      );
     }
   }
   const fifty = results.get('batch-50');
   if (fifty) {
     const events = eventsPerSecond('batch-50', fifty);
     console.log(`\naim: ≥ 50000 events/s in batches of 50: ${events.toFixed(0)}  ${events >= 50_000 ? 'met' : 'NOT MET'}`);
-    console.log(`aim: ≥ 30% of the raw insert rate (${ceiling.toFixed(0)} rows/s): ${((events / ceiling) * 100).toFixed(1)}%  ${events / ceiling >= 0.3 ? 'met' : 'NOT MET'}`);
+    console.log(
+      `aim: ≥ 30% of the raw insert rate (${ceiling.toFixed(0)} rows/s): ${((events / ceiling) * 100).toFixed(1)}%  ${events / ceiling >= 0.3 ? 'met' : 'NOT MET'}`,
+    );
   }
   if (incomplete > 0) console.error(`\n${incomplete} answers did not accept every event of their batch.`);
   checkFailures(results);

@@ -40,13 +40,17 @@ const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 function post(url: string, contentType: string, body: string, address: string): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-forwarded-for': address } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-forwarded-for': address } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -125,13 +129,21 @@ async function serverSpan(url: string): Promise<{ events: number; meanUs: number
   const sum = Number(/^guestpass_anomaly_processing_seconds_sum (\S+)/m.exec(text)?.[1] ?? 0);
   const bucket = buckets.find(([, n]) => n >= 0.99 * count)?.[0] ?? '?';
   const shares = buckets.map(([le, n]) => `≤${le === '+Inf' ? '∞' : Number(le) * 1e6}µs ${((100 * n) / Math.max(1, count)).toFixed(1)}%`).join(' ');
-  return { events: count, meanUs: count > 0 ? (sum / count) * 1e6 : 0, p99BucketUs: bucket === '+Inf' ? '> 10000' : `≤ ${Number(bucket) * 1e6}`, alerts, shares };
+  return {
+    events: count,
+    meanUs: count > 0 ? (sum / count) * 1e6 : 0,
+    p99BucketUs: bucket === '+Inf' ? '> 10000' : `≤ ${Number(bucket) * 1e6}`,
+    alerts,
+    shares,
+  };
 }
 
 const ms = (value: number) => value.toFixed(2);
 
 export async function main(): Promise<void> {
-  console.log(`anomaly detection's latency: ${RATE} req/s for ${DURATION_S} s (+${WARMUP_S} s warm-up), ${ROUNDS} rounds of detection on and off, Node ${process.version}, ${availableParallelism()} CPUs`);
+  console.log(
+    `anomaly detection's latency: ${RATE} req/s for ${DURATION_S} s (+${WARMUP_S} s warm-up), ${ROUNDS} rounds of detection on and off, Node ${process.version}, ${availableParallelism()} CPUs`,
+  );
   // Other work on the machine skews every figure; say how busy it was.
   console.log(`load average at start: ${loadavg()[0]!.toFixed(2)}`);
   console.log(`\n${'round'.padEnd(22)}${['requests', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'failed'].map((t) => t.padStart(10)).join('')}`);
@@ -149,11 +161,21 @@ export async function main(): Promise<void> {
         const sorted = run.latenciesMs.sort((a, b) => a - b);
         p99[name].push(quantile(sorted, 0.99));
         failed += run.failures + warm.failures;
-        const cells = [String(sorted.length), ms(quantile(sorted, 0.5)), ms(quantile(sorted, 0.9)), ms(quantile(sorted, 0.99)), ms(quantile(sorted, 0.999)), ms(sorted.at(-1)!), String(run.failures)];
+        const cells = [
+          String(sorted.length),
+          ms(quantile(sorted, 0.5)),
+          ms(quantile(sorted, 0.9)),
+          ms(quantile(sorted, 0.99)),
+          ms(quantile(sorted, 0.999)),
+          ms(sorted.at(-1)!),
+          String(run.failures),
+        ];
         console.log(`${`${round} ${name}`.padEnd(22)}${cells.map((c) => c.padStart(10)).join('')}`);
         if (name === 'detection-on') {
           const span = await serverSpan(target.info.url);
-          spans.push(`round ${round}: ${span.events} events, mean ${span.meanUs.toFixed(1)} µs, p99 ${span.p99BucketUs} µs, ${span.alerts} alerts raised\n    cumulative: ${span.shares}`);
+          spans.push(
+            `round ${round}: ${span.events} events, mean ${span.meanUs.toFixed(1)} µs, p99 ${span.p99BucketUs} µs, ${span.alerts} alerts raised\n    cumulative: ${span.shares}`,
+          );
         }
       } finally {
         await target.stop();
@@ -165,9 +187,13 @@ export async function main(): Promise<void> {
   console.log(`load average at end: ${loadavg()[0]!.toFixed(2)}`);
   console.log(`\nserver-side time in detection and containment per domain event (guestpass_anomaly_processing_seconds):`);
   for (const line of spans) console.log(`  ${line}`);
-  console.log(`\np99 with detection on: ${p99['detection-on'].map((v) => v.toFixed(2)).join(', ')} ms; off: ${p99['detection-off'].map((v) => v.toFixed(2)).join(', ')} ms`);
+  console.log(
+    `\np99 with detection on: ${p99['detection-on'].map((v) => v.toFixed(2)).join(', ')} ms; off: ${p99['detection-off'].map((v) => v.toFixed(2)).join(', ')} ms`,
+  );
   const addedMedian = median(added);
-  console.log(`p99 added by detection (on − off, per round): ${added.map((v) => v.toFixed(2)).join(', ')} ms; median ${addedMedian.toFixed(2)} ms   (aim ≤ ${AIM_MS} ms)  ${addedMedian <= AIM_MS ? 'met' : 'NOT MET'}`);
+  console.log(
+    `p99 added by detection (on − off, per round): ${added.map((v) => v.toFixed(2)).join(', ')} ms; median ${addedMedian.toFixed(2)} ms   (aim ≤ ${AIM_MS} ms)  ${addedMedian <= AIM_MS ? 'met' : 'NOT MET'}`,
+  );
   if (failed > 0) {
     console.error(`\nFAILED: ${failed} requests did not answer 200; these figures are not valid.`);
     process.exitCode = 1;

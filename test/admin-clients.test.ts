@@ -8,7 +8,10 @@ describeEachDatabase('admin API: clients', (database) => {
   let adminToken: string;
   let readOnlyToken: string;
   const call = (path: string, init: RequestInit & { token?: string } = {}) =>
-    fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${init.token ?? adminToken}`, ...(init.body ? { 'content-type': 'application/json' } : {}) } });
+    fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${init.token ?? adminToken}`, ...(init.body ? { 'content-type': 'application/json' } : {}) },
+    });
 
   before(async () => {
     server = await startTestServer({ database });
@@ -46,7 +49,9 @@ describeEachDatabase('admin API: clients', (database) => {
 
   it('should rotate a secret through the API and delete a client', async () => {
     const { client_id, client_secret } = await server.createClient(['--name', 'rotating', '--type', 'confidential']);
-    const rotated = (await (await call(`/admin/api/clients/${client_id}/rotate-secret`, { method: 'POST', body: JSON.stringify({ overlap_seconds: 0 }) })).json()) as {
+    const rotated = (await (
+      await call(`/admin/api/clients/${client_id}/rotate-secret`, { method: 'POST', body: JSON.stringify({ overlap_seconds: 0 }) })
+    ).json()) as {
       client_secret: string;
     };
     await assert.rejects(server.clientCredentialsToken(client_id, client_secret!), /401/);

@@ -21,7 +21,10 @@ const from = (ip: string) => ({ origin: ORIGIN, 'x-forwarded-for': ip });
 /** An RFC 9449 §4.2 proof. */
 async function dpopProof(key: GenerateKeyPairResult, url: string): Promise<string> {
   const jwk = await exportJWK(key.publicKey);
-  return new SignJWT({ jti: randomUUID(), htm: 'POST', htu: url }).setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk }).setIssuedAt().sign(key.privateKey);
+  return new SignJWT({ jti: randomUUID(), htm: 'POST', htu: url })
+    .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk })
+    .setIssuedAt()
+    .sign(key.privateKey);
 }
 
 interface AlertView {
@@ -54,7 +57,8 @@ describeEachDatabase('anomaly containment over HTTP', (database) => {
         body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: sessionToken }),
       }),
     );
-  const sessionStatus = async (accessToken: string) => (await fetch(`${server.url}/anonymous/session`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
+  const sessionStatus = async (accessToken: string) =>
+    (await fetch(`${server.url}/anonymous/session`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
 
   /** Alerts are stored just after the request that raised them; poll briefly. */
   async function alertsWhere(query: string, expected = 1): Promise<AlertView[]> {
@@ -199,7 +203,10 @@ describeEachDatabase('anomaly containment over HTTP', (database) => {
       assert.equal((await createGuest(server, { client_id: clientId }, from(`198.18.7.${host}`))).status, 200, 'allow-listed: no new block');
     }
     const blocks = (await admin.call('GET', '/admin/api/blocks')).body['blocks'] as { entity: { id: string } }[];
-    assert.equal(blocks.some((block) => block.entity.id === '198.18.7.0/24'), false);
+    assert.equal(
+      blocks.some((block) => block.entity.id === '198.18.7.0/24'),
+      false,
+    );
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(metrics, /guestpass_anomaly_precision\{detector="signup_flood"\} 0\b/);
     assert.match(metrics, /guestpass_anomaly_precision\{detector="token_reuse"\} 1\b/);

@@ -10,10 +10,14 @@ const depcruise = fileURLToPath(new URL('../node_modules/dependency-cruiser/bin/
 describe('architecture', () => {
   it('should keep every dependency rule of .dependency-cruiser.cjs (layers, indexes, no cycles)', async () => {
     // dependency-cruiser exits with the number of errors; warnings (known debt) do not fail it.
-    const result = await promisify(execFile)(process.execPath, [depcruise, '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'src', 'test', 'tools', 'bench', 'scripts'], {
-      cwd: root,
-      maxBuffer: 16 * 1024 * 1024,
-    }).then(
+    const result = await promisify(execFile)(
+      process.execPath,
+      [depcruise, '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'src', 'test', 'tools', 'bench', 'scripts'],
+      {
+        cwd: root,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    ).then(
       ({ stdout }) => ({ code: 0, output: stdout }),
       (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? 1, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
     );

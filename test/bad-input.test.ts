@@ -55,7 +55,11 @@ describeEachDatabase('bad input is refused with the right RFC 6749 error', (data
       body: new URLSearchParams(as.client_secret ? { token } : { token, client_id: as.client_id }),
     });
   const revoke = (token: string, as: Required<Credentials>) =>
-    fetch(`${server.url}/oauth/revoke`, { method: 'POST', headers: { authorization: basic(as.client_id, as.client_secret) }, body: new URLSearchParams({ token }) });
+    fetch(`${server.url}/oauth/revoke`, {
+      method: 'POST',
+      headers: { authorization: basic(as.client_id, as.client_secret) },
+      body: new URLSearchParams({ token }),
+    });
   const listClients = (token: string) => fetch(`${server.url}/admin/api/clients`, { headers: { authorization: `Bearer ${token}` } });
   const createClientOverApi = (body: unknown) =>
     fetch(`${server.url}/admin/api/clients`, {
@@ -108,7 +112,16 @@ describeEachDatabase('bad input is refused with the right RFC 6749 error', (data
 
   before(async () => {
     server = await startTestServer({ database });
-    api = (await server.createClient(['--name', 'orders', '--type', 'confidential', '--scope', 'orders:read', '--audience', 'https://orders.example'])) as Required<Credentials>;
+    api = (await server.createClient([
+      '--name',
+      'orders',
+      '--type',
+      'confidential',
+      '--scope',
+      'orders:read',
+      '--audience',
+      'https://orders.example',
+    ])) as Required<Credentials>;
     other = (await server.createClient(['--name', 'resource server', '--type', 'confidential'])) as Required<Credentials>;
     web = await server.createClient(['--name', 'web', '--type', 'public', '--origin', 'https://shop.example']);
     admin = (await server.createClient(['--name', 'ops', '--type', 'confidential', '--admin'])) as Required<Credentials>;
@@ -130,8 +143,16 @@ describeEachDatabase('bad input is refused with the right RFC 6749 error', (data
   });
 
   it('should answer an unknown client with 401 invalid_client', async () => {
-    await expectOAuthError(await tokenRequest({ grant_type: 'client_credentials' }, { authorization: basic('no-such-client', 'secret') }), 401, 'invalid_client');
-    await expectOAuthError(await tokenRequest({ grant_type: 'client_credentials', client_id: 'no-such-client', client_secret: 'secret' }), 401, 'invalid_client');
+    await expectOAuthError(
+      await tokenRequest({ grant_type: 'client_credentials' }, { authorization: basic('no-such-client', 'secret') }),
+      401,
+      'invalid_client',
+    );
+    await expectOAuthError(
+      await tokenRequest({ grant_type: 'client_credentials', client_id: 'no-such-client', client_secret: 'secret' }),
+      401,
+      'invalid_client',
+    );
   });
 
   it('should refuse HTTP Basic and client_secret in the body together with 400 invalid_request', async () => {
@@ -150,7 +171,11 @@ describeEachDatabase('bad input is refused with the right RFC 6749 error', (data
   });
 
   it('should refuse a scope the client lacks with 400 invalid_scope', async () => {
-    const description = await expectOAuthError(await tokenRequest({ grant_type: 'client_credentials', scope: 'orders:read orders:write' }, asApi()), 400, 'invalid_scope');
+    const description = await expectOAuthError(
+      await tokenRequest({ grant_type: 'client_credentials', scope: 'orders:read orders:write' }, asApi()),
+      400,
+      'invalid_scope',
+    );
     assert.match(description, /orders:write/);
   });
 
@@ -196,7 +221,11 @@ describeEachDatabase('bad input is refused with the right RFC 6749 error', (data
 
   it('should answer a body larger than 1 MiB with 413 on endpoints without a smaller limit', async () => {
     const remove = (size: number) =>
-      fetch(`${server.url}/admin/api/clients/${other.client_id}`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'a'.repeat(size) }) });
+      fetch(`${server.url}/admin/api/clients/${other.client_id}`, {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pad: 'a'.repeat(size) }),
+      });
     // Under the limit the body is read and the missing token is what fails.
     await expectOAuthError(await remove(100 * 1024), 401, 'invalid_token');
     await expectOAuthError(await remove(1024 * 1024), 413, 'invalid_request');
@@ -310,7 +339,11 @@ describeEachDatabase('bad input is refused with the right RFC 6749 error', (data
     const limited = await startTestServer({ database, env: { GUESTPASS_TOKEN_RATE_LIMIT_PER_IP: '5' } });
     try {
       const attempt = () =>
-        fetch(`${limited.url}/oauth/token`, { method: 'POST', headers: { authorization: basic('someone', 'secret') }, body: new URLSearchParams({ grant_type: 'client_credentials' }) });
+        fetch(`${limited.url}/oauth/token`, {
+          method: 'POST',
+          headers: { authorization: basic('someone', 'secret') },
+          body: new URLSearchParams({ grant_type: 'client_credentials' }),
+        });
       for (let i = 1; i <= 5; i++) await expectOAuthError(await attempt(), 401, 'invalid_client');
       const refused = await attempt();
       await expectOAuthError(refused, 429, 'rate_limited');

@@ -134,7 +134,20 @@ class Pieces {
 
   id(ids: readonly string[]): string {
     const r = this.r;
-    return r.pick([...ids, ...ids, 'unknown', '%00', '%zz', 'a'.repeat(64), 'b'.repeat(65), 'c'.repeat(150), '..', '%2F', percent(r.anyString(8)), percent(r.bytes(8))]);
+    return r.pick([
+      ...ids,
+      ...ids,
+      'unknown',
+      '%00',
+      '%zz',
+      'a'.repeat(64),
+      'b'.repeat(65),
+      'c'.repeat(150),
+      '..',
+      '%2F',
+      percent(r.anyString(8)),
+      percent(r.bytes(8)),
+    ]);
   }
 
   basic(id: string, secret: string): string {
@@ -183,7 +196,8 @@ class Pieces {
   query(): string {
     const r = this.r;
     return r.pick([
-      () => `?${new URLSearchParams(Object.fromEntries(Array.from({ length: r.int(5) }, () => [r.string().slice(0, 50), r.string().slice(0, 200)]))).toString()}`,
+      () =>
+        `?${new URLSearchParams(Object.fromEntries(Array.from({ length: r.int(5) }, () => [r.string().slice(0, 50), r.string().slice(0, 200)]))).toString()}`,
       () => `?grant_type=client_credentials&grant_type=x&token=${'t'.repeat(r.int(100))}`,
       () => `?${'q'.repeat(r.pick([1000, 9000, 17_000]))}`,
       () => '?%zz=%&&&==',
@@ -195,10 +209,27 @@ class Pieces {
   plausible(): Record<string, unknown> {
     const { r, f } = this;
     return r.pick<() => Record<string, unknown>>([
-      () => ({ grant_type: r.pick(['client_credentials', 'refresh_token', 'password', r.string()]), scope: r.string(), audience: r.string(), client_id: r.pick([f.confidential.id, f.publicId, r.string()]) }),
-      () => ({ token: r.pick([f.adminToken, f.plainToken, r.string()]), token_type_hint: r.string(), client_id: r.pick([f.confidential.id, f.publicId, r.string()]) }),
+      () => ({
+        grant_type: r.pick(['client_credentials', 'refresh_token', 'password', r.string()]),
+        scope: r.string(),
+        audience: r.string(),
+        client_id: r.pick([f.confidential.id, f.publicId, r.string()]),
+      }),
+      () => ({
+        token: r.pick([f.adminToken, f.plainToken, r.string()]),
+        token_type_hint: r.string(),
+        client_id: r.pick([f.confidential.id, f.publicId, r.string()]),
+      }),
       () => ({ token: r.value(), client_id: f.confidential.id, client_secret: r.pick([f.confidential.secret, r.string()]) }),
-      () => ({ name: r.string(), type: r.pick(['public', 'confidential', r.string()]), is_admin: r.value(), allowed_origins: [r.pick(['https://a.example', r.string()])], scopes: [r.string()], audiences: [r.string()], access_token_ttl: r.value() }),
+      () => ({
+        name: r.string(),
+        type: r.pick(['public', 'confidential', r.string()]),
+        is_admin: r.value(),
+        allowed_origins: [r.pick(['https://a.example', r.string()])],
+        scopes: [r.string()],
+        audiences: [r.string()],
+        access_token_ttl: r.value(),
+      }),
       () => ({ name: r.pick(['fuzzed', 'fuzz\u0000ed', '  ', r.string()]), type: r.pick(['public', 'confidential']) }),
       () => ({ overlap_seconds: r.value() }),
       () => Object.fromEntries(Array.from({ length: r.int(6) }, () => [r.string().slice(0, 30), r.value()])),
@@ -270,7 +301,8 @@ function wildRequest(r: Random, p: Pieces, f: Fixtures): FuzzRequest {
     : r.pick([
         () => `/${percent(r.anyString(r.int(12)))}`,
         () => `/${percent(r.bytes(r.int(12)))}`,
-        () => `/${Array.from({ length: r.int(6) }, () => r.pick(['oauth', 'admin', 'api', '', '.', '%', '%%', '%C0%AF', '\u00e9', 'x'.repeat(r.int(300))])).join('/')}`,
+        () =>
+          `/${Array.from({ length: r.int(6) }, () => r.pick(['oauth', 'admin', 'api', '', '.', '%', '%%', '%C0%AF', '\u00e9', 'x'.repeat(r.int(300))])).join('/')}`,
         () => `/oauth/token/${r.pick(['', 'x', '..', '%00'])}`,
         () => '//oauth//token',
         () => `/admin/api/clients/${p.id(f.victimIds)}/${r.pick(['secrets', 'rotate-secret/x', ''])}`,
@@ -325,7 +357,9 @@ function targetedRequest(r: Random, p: Pieces, f: Fixtures): FuzzRequest {
       return { method: 'POST', path: '/oauth/token', headers, body: p.encode(body, headers) };
     },
     () => {
-      const body = p.mutate(clientAuth({ token: token(), ...(r.chance(0.3) ? { token_type_hint: r.pick(['access_token', 'refresh_token', r.string()]) } : {}) }));
+      const body = p.mutate(
+        clientAuth({ token: token(), ...(r.chance(0.3) ? { token_type_hint: r.pick(['access_token', 'refresh_token', r.string()]) } : {}) }),
+      );
       return { method: 'POST', path: r.pick(['/oauth/revoke', '/oauth/introspect']), headers, body: p.encode(body, headers) };
     },
     () => {
@@ -378,7 +412,12 @@ function describeRequest({ method, path, headers, body }: FuzzRequest): string {
 async function check(baseUrl: string, request: FuzzRequest): Promise<string | undefined> {
   let response: Response;
   try {
-    response = await fetch(`${baseUrl}${request.path}`, { method: request.method, headers: request.headers, body: request.body, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    response = await fetch(`${baseUrl}${request.path}`, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
   } catch (error) {
     const cause = (error as Error & { cause?: Error }).cause;
     return `no response: ${(error as Error).message}${cause ? ` (${cause.message})` : ''}`;
@@ -409,10 +448,22 @@ describeEachDatabase('fuzzing every endpoint', (database) => {
   before(async () => {
     // No rate limit, so the fuzz reaches past the token endpoint's first step every time.
     server = await startTestServer({ database, env: { GUESTPASS_TOKEN_RATE_LIMIT_PER_IP: '0', GUESTPASS_TOKEN_RATE_LIMIT_PER_CLIENT: '0' } });
-    const confidential = await server.createClient(['--name', 'fuzz api', '--type', 'confidential', '--scope', 'orders:read', '--audience', 'https://orders.example']);
+    const confidential = await server.createClient([
+      '--name',
+      'fuzz api',
+      '--type',
+      'confidential',
+      '--scope',
+      'orders:read',
+      '--audience',
+      'https://orders.example',
+    ]);
     const publicClient = await server.createClient(['--name', 'fuzz web', '--type', 'public']);
     const admin = await server.createClient(['--name', 'fuzz ops', '--type', 'confidential', '--admin']);
-    const victims = [await server.createClient(['--name', 'victim', '--type', 'confidential']), await server.createClient(['--name', 'victim', '--type', 'public'])];
+    const victims = [
+      await server.createClient(['--name', 'victim', '--type', 'confidential']),
+      await server.createClient(['--name', 'victim', '--type', 'public']),
+    ];
     fixtures = {
       confidential: { id: confidential.client_id, secret: confidential.client_secret! },
       publicId: publicClient.client_id,

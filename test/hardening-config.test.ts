@@ -33,7 +33,8 @@ describeEachDatabase('hardening: client configuration', (database) => {
       }),
     );
 
-  const createClient = (guest: Record<string, unknown>) => admin.call('POST', '/admin/api/clients', { name: 'web', type: 'public', allowed_origins: ['http://localhost:3000'], guest });
+  const createClient = (guest: Record<string, unknown>) =>
+    admin.call('POST', '/admin/api/clients', { name: 'web', type: 'public', allowed_origins: ['http://localhost:3000'], guest });
 
   /** Asserts a 400 invalid_client_metadata whose description matches every pattern given. */
   function assertRefused(response: JsonResponse, ...reasons: RegExp[]): void {
@@ -55,9 +56,19 @@ describeEachDatabase('hardening: client configuration', (database) => {
 
   const schemasUsingPatterns: [string, (pattern: string) => Record<string, unknown>, Record<string, unknown>, Record<string, unknown>][] = [
     ['pattern', (pattern) => ({ properties: { name: { type: 'string', pattern } } }), { name: EXPONENTIAL_INPUT }, { name: 'aaa' }],
-    ['patternProperties', (pattern) => ({ patternProperties: { [pattern]: { type: 'string' } }, additionalProperties: false }), { [EXPONENTIAL_INPUT]: 'x' }, { aaa: 'x' }],
+    [
+      'patternProperties',
+      (pattern) => ({ patternProperties: { [pattern]: { type: 'string' } }, additionalProperties: false }),
+      { [EXPONENTIAL_INPUT]: 'x' },
+      { aaa: 'x' },
+    ],
     ['propertyNames', (pattern) => ({ propertyNames: { pattern } }), { [EXPONENTIAL_INPUT]: 1 }, { aaa: 1 }],
-    ['a pattern inside items', (pattern) => ({ properties: { tags: { type: 'array', items: { type: 'string', pattern } } } }), { tags: ['aa', EXPONENTIAL_INPUT] }, { tags: ['aa'] }],
+    [
+      'a pattern inside items',
+      (pattern) => ({ properties: { tags: { type: 'array', items: { type: 'string', pattern } } } }),
+      { tags: ['aa', EXPONENTIAL_INPUT] },
+      { tags: ['aa'] },
+    ],
   ];
   for (const [where, schemaWith, failing, passing] of schemasUsingPatterns) {
     it(`should evaluate ${where} in linear time, so a guest value cannot stall the server`, async () => {
@@ -103,7 +114,10 @@ describeEachDatabase('hardening: client configuration', (database) => {
       server.createClient(['--name', 'cli', '--type', 'public', '--guest-settings', JSON.stringify({ metadata_schema: { type: 'nope' } })]),
       /guest\.metadata_schema/,
     );
-    await assert.rejects(server.createClient(['--name', 'cli', '--type', 'public', '--guest-settings', JSON.stringify({ metadata_schema: 'string' })]), /guest\.metadata_schema/);
+    await assert.rejects(
+      server.createClient(['--name', 'cli', '--type', 'public', '--guest-settings', JSON.stringify({ metadata_schema: 'string' })]),
+      /guest\.metadata_schema/,
+    );
   });
 
   it('should refuse, when it is set, a pattern that cannot run in linear time or is not ECMA-262', async () => {
@@ -114,7 +128,11 @@ describeEachDatabase('hardening: client configuration', (database) => {
     assertRefused(await withPattern('^(?<q>a)\\k<q>$'), /guest\.metadata_schema/, /backreference/);
     assertRefused(await withPattern('^[a'), /guest\.metadata_schema/, /ECMA-262/);
     assertRefused(await withPattern('(?i)abc'), /guest\.metadata_schema/, /ECMA-262/);
-    assertRefused(await createClient({ metadata_schema: { patternProperties: { '(?=x)': {} }, additionalProperties: false } }), /guest\.metadata_schema/, /lookahead/);
+    assertRefused(
+      await createClient({ metadata_schema: { patternProperties: { '(?=x)': {} }, additionalProperties: false } }),
+      /guest\.metadata_schema/,
+      /lookahead/,
+    );
     // Linear, but a program this large costs seconds on 64 KB of metadata: lengths belong in maxLength.
     assertRefused(await withPattern('^.{0,1000}$'), /guest\.metadata_schema/, /maxLength/);
   });
@@ -151,7 +169,10 @@ describeEachDatabase('hardening: client configuration', (database) => {
       assertRefused(await createClient({ claims_mapping: [mapping] }), /__proto__, constructor or prototype/);
     }
     const clientId = await admin.publicClient();
-    assertRefused(await admin.call('PATCH', `/admin/api/clients/${clientId}`, { guest: { claims_mapping: [{ claim: 'c', path: 'a.prototype' }] } }), /prototype/);
+    assertRefused(
+      await admin.call('PATCH', `/admin/api/clients/${clientId}`, { guest: { claims_mapping: [{ claim: 'c', path: 'a.prototype' }] } }),
+      /prototype/,
+    );
     assert.equal((await createClient({ claims_mapping: [{ claim: 'currency', path: 'preferences.currency' }] })).status, 201);
   });
 
@@ -169,6 +190,7 @@ describeEachDatabase('hardening: client configuration', (database) => {
     assert.equal(guest.status, 200, JSON.stringify(guest.body));
     const claims = claimsOf(guest.body.access_token);
     assert.equal(claims['currency'], 'EUR');
-    for (const inherited of ['prototype_of_metadata', 'prototype_of_preferences', 'kind']) assert.equal(inherited in claims, false, `${inherited}: ${JSON.stringify(claims[inherited])}`);
+    for (const inherited of ['prototype_of_metadata', 'prototype_of_preferences', 'kind'])
+      assert.equal(inherited in claims, false, `${inherited}: ${JSON.stringify(claims[inherited])}`);
   });
 });

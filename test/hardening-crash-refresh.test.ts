@@ -43,7 +43,10 @@ describeEachDatabase('a refresh whose answer is lost when the server is killed',
 
   const refresh = async (clientId: string, sessionToken: string) =>
     json<{ session_token: string; access_token: string; error?: string }>(
-      await fetch(`${server.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: sessionToken }) }),
+      await fetch(`${server.url}/oauth/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: sessionToken }),
+      }),
     );
 
   /**
@@ -54,19 +57,27 @@ describeEachDatabase('a refresh whose answer is lost when the server is killed',
    */
   async function refreshLostInCrash(clientId: string): Promise<{ sessionToken: string; sessionId: string }> {
     const created = await json<{ session_token: string; session_id: string }>(
-      await fetch(`${server.url}/anonymous/token`, { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: JSON.stringify({ client_id: clientId }) }),
+      await fetch(`${server.url}/anonymous/token`, {
+        method: 'POST',
+        headers: { origin: ORIGIN, 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: clientId }),
+      }),
     );
     assert.equal(created.status, 200);
     const lost = refresh(clientId, created.body.session_token).catch(() => undefined);
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const stored = await json(await fetch(`${server.url}/admin/api/sessions/${created.body.session_id}`, { headers: { authorization: `Bearer ${adminToken}` } }));
+      const stored = await json(
+        await fetch(`${server.url}/admin/api/sessions/${created.body.session_id}`, { headers: { authorization: `Bearer ${adminToken}` } }),
+      );
       if (stored.body['generation'] === 1) break;
       assert.ok(Date.now() < deadline, 'the rotation was never committed');
     }
     await server.crashAndRestart();
     void lost;
-    const stored = await json(await fetch(`${server.url}/admin/api/sessions/${created.body.session_id}`, { headers: { authorization: `Bearer ${adminToken}` } }));
+    const stored = await json(
+      await fetch(`${server.url}/admin/api/sessions/${created.body.session_id}`, { headers: { authorization: `Bearer ${adminToken}` } }),
+    );
     assert.equal(stored.body['generation'], 1, 'the committed rotation survived SIGKILL');
     return { sessionToken: created.body.session_token, sessionId: created.body.session_id };
   }

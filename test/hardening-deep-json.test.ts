@@ -22,7 +22,10 @@ async function expectTooDeep(response: Response, where: string): Promise<void> {
   assert.equal(status, 400, JSON.stringify(body));
   assert.deepEqual(Object.keys(body).sort(), ['error', 'error_description']);
   assert.equal(body['error'], 'invalid_request');
-  assert.equal(body['error_description'], `The JSON in the ${where} nests objects and arrays more than ${MAX_DEPTH} levels deep, the most this server accepts; flatten it.`);
+  assert.equal(
+    body['error_description'],
+    `The JSON in the ${where} nests objects and arrays more than ${MAX_DEPTH} levels deep, the most this server accepts; flatten it.`,
+  );
 }
 
 it('should default GUESTPASS_JSON_MAX_DEPTH to 32', () => {
@@ -51,7 +54,10 @@ describeEachDatabase('hardening: deeply nested JSON is a 400 naming the limit, n
   const eventWith = (props: string) => `{"id":"${randomUUID()}","name":"page.view","ts":${Date.now()},"props":${props}}`;
 
   it('should refuse deep metadata in POST /anonymous/token, as JSON and as a form field', async () => {
-    await expectTooDeep(await post('/anonymous/token', `{"client_id":"${clientId}","metadata":${nested(HOSTILE_DEPTH)}}`, { 'content-type': 'application/json' }), 'request body');
+    await expectTooDeep(
+      await post('/anonymous/token', `{"client_id":"${clientId}","metadata":${nested(HOSTILE_DEPTH)}}`, { 'content-type': 'application/json' }),
+      'request body',
+    );
     await expectTooDeep(await post('/anonymous/token', new URLSearchParams({ client_id: clientId, metadata: nested(HOSTILE_DEPTH) }), {}), 'metadata field');
   });
 
@@ -63,7 +69,10 @@ describeEachDatabase('hardening: deeply nested JSON is a 400 naming the limit, n
 
   it('should refuse deep event props in POST /v1/events, as JSON and in the beacon form', async () => {
     const events = `[${eventWith(nested(HOSTILE_DEPTH))}]`;
-    await expectTooDeep(await post('/v1/events', `{"events":${events}}`, { authorization: `Bearer ${guest.token}`, 'content-type': 'application/json' }), 'request body');
+    await expectTooDeep(
+      await post('/v1/events', `{"events":${events}}`, { authorization: `Bearer ${guest.token}`, 'content-type': 'application/json' }),
+      'request body',
+    );
     await expectTooDeep(await post('/v1/events', new URLSearchParams({ access_token: guest.token, events }), {}), 'events field');
   });
 
@@ -76,7 +85,10 @@ describeEachDatabase('hardening: deeply nested JSON is a 400 naming the limit, n
     // The body object is the first level, so metadata may nest MAX_DEPTH - 1 levels.
     const atLimit = await post('/anonymous/token', `{"client_id":"${clientId}","metadata":${nested(MAX_DEPTH - 1)}}`, { 'content-type': 'application/json' });
     assert.equal(atLimit.status, 200, await atLimit.clone().text());
-    await expectTooDeep(await post('/anonymous/token', `{"client_id":"${clientId}","metadata":${nested(MAX_DEPTH)}}`, { 'content-type': 'application/json' }), 'request body');
+    await expectTooDeep(
+      await post('/anonymous/token', `{"client_id":"${clientId}","metadata":${nested(MAX_DEPTH)}}`, { 'content-type': 'application/json' }),
+      'request body',
+    );
 
     const formAtLimit = await post('/anonymous/token', new URLSearchParams({ client_id: clientId, metadata: nested(MAX_DEPTH) }), {});
     assert.equal(formAtLimit.status, 200, await formAtLimit.clone().text());

@@ -53,7 +53,13 @@ describeEachDatabase('hardening: DPoP on client_credentials, future iat, CORS pr
       }),
     );
   const introspect = async (token: string) =>
-    json(await fetch(`${issuer}/oauth/introspect`, { method: 'POST', headers: { authorization: basic(admin.id, admin.secret) }, body: new URLSearchParams({ token }) }));
+    json(
+      await fetch(`${issuer}/oauth/introspect`, {
+        method: 'POST',
+        headers: { authorization: basic(admin.id, admin.secret) },
+        body: new URLSearchParams({ token }),
+      }),
+    );
   const listClients = (headers: Record<string, string>) => fetch(`${issuer}/admin/api/clients`, { headers });
 
   it('binds a client_credentials token to the key of the DPoP proof sent with the request (RFC 9449 §5)', async () => {
@@ -121,7 +127,11 @@ describeEachDatabase('hardening: DPoP on client_credentials, future iat, CORS pr
   };
 
   it('answers a CORS preflight from an origin no client allows with an RFC 6749 error object', async () => {
-    const description = await expectJsonError(await preflight({ origin: 'https://evil.example', 'access-control-request-method': 'POST' }), 403, 'access_denied');
+    const description = await expectJsonError(
+      await preflight({ origin: 'https://evil.example', 'access-control-request-method': 'POST' }),
+      403,
+      'access_denied',
+    );
     assert.match(description, /allowed_origins/);
   });
 

@@ -136,7 +136,11 @@ describeEachDatabase('Staged signing-key rotation', (database) => {
 
   it('publishes a rotated key at once and signs with it only from its activation time', async () => {
     const oldKid = kidOf(await accessToken(server, client));
-    const rotated = JSON.parse(await server.cli(['keys', 'rotate', '--json', '--key-activation-delay', '4'])) as { kid: string; use: string; activates_at: number };
+    const rotated = JSON.parse(await server.cli(['keys', 'rotate', '--json', '--key-activation-delay', '4'])) as {
+      kid: string;
+      use: string;
+      activates_at: number;
+    };
     assert.equal(rotated.use, 'sig');
     assert.ok(rotated.activates_at > Date.now(), 'the new key activates in the future');
 
@@ -160,7 +164,10 @@ describeEachDatabase('Staged signing-key rotation', (database) => {
       await jwtVerify(jwt, createLocalJWKSet(cached));
       if (!seenNew) await sleep(Math.min(100, Math.max(0, rotated.activates_at - Date.now())));
     }
-    assert.ok((await jwksOf(server)).keys.some((key) => key.kid === oldKid), 'the old key stays published for its tokens');
+    assert.ok(
+      (await jwksOf(server)).keys.some((key) => key.kid === oldKid),
+      'the old key stays published for its tokens',
+    );
   });
 
   it('signs with the new key at once after keys rotate --now', async () => {
@@ -174,7 +181,10 @@ describeEachDatabase('Staged signing-key rotation', (database) => {
       kid = kidOf(await accessToken(server, client));
     }
     assert.equal(kid, rotated.kid);
-    assert.ok((await jwksOf(server)).keys.some((key) => key.kid === previousKid), 'the replaced key stays published for its tokens');
+    assert.ok(
+      (await jwksOf(server)).keys.some((key) => key.kid === previousKid),
+      'the replaced key stays published for its tokens',
+    );
   });
 
   it("keeps every fresh token of two nodes verifiable with the other node's JWKS through a rotation", async () => {
@@ -195,8 +205,12 @@ describeEachDatabase('Staged signing-key rotation', (database) => {
         // JWKS first, tokens second: each JWKS is a little older than the token it must verify.
         const [jwksFirst, jwksSecond] = await Promise.all([jwksOf(first), jwksOf(second)]);
         const [fromFirst, fromSecond] = await Promise.all([accessToken(first, nodeClient), accessToken(second, nodeClient)]);
-        await jwtVerify(fromFirst, createLocalJWKSet(jwksSecond)).catch((error: unknown) => assert.fail(`first node's ${kidOf(fromFirst)} token, second node's JWKS: ${String(error)}`));
-        await jwtVerify(fromSecond, createLocalJWKSet(jwksFirst)).catch((error: unknown) => assert.fail(`second node's ${kidOf(fromSecond)} token, first node's JWKS: ${String(error)}`));
+        await jwtVerify(fromFirst, createLocalJWKSet(jwksSecond)).catch((error: unknown) =>
+          assert.fail(`first node's ${kidOf(fromFirst)} token, second node's JWKS: ${String(error)}`),
+        );
+        await jwtVerify(fromSecond, createLocalJWKSet(jwksFirst)).catch((error: unknown) =>
+          assert.fail(`second node's ${kidOf(fromSecond)} token, first node's JWKS: ${String(error)}`),
+        );
         for (const jwt of [fromFirst, fromSecond]) assert.ok([oldKid, rotated.kid].includes(kidOf(jwt)));
         switched = kidOf(fromFirst) === rotated.kid && kidOf(fromSecond) === rotated.kid;
       }

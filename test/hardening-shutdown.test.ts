@@ -61,7 +61,9 @@ describeEachDatabase('hardening: a stopping server answers in the house style', 
   it('should not let a client that never finishes its body hold the shutdown past GUESTPASS_SHUTDOWN_TIMEOUT', async () => {
     const server = await start({ GUESTPASS_SHUTDOWN_TIMEOUT: '1' });
     const stuck = await openConnection(server.url);
-    await stuck.write(`POST /oauth/token HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ngrant_type=`);
+    await stuck.write(
+      `POST /oauth/token HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ngrant_type=`,
+    );
     await server.waitForOutput(/incoming request/);
 
     server.child.kill('SIGTERM');

@@ -108,7 +108,8 @@ describeEachDatabase('hostile input at every endpoint', (database) => {
 
   it('should find the routes in the server route table, every OpenAPI operation among them', () => {
     const names = routes.map((route) => `${route.method} ${route.url}`);
-    for (const known of ['POST /oauth/token', 'POST /anonymous/token', 'GET /admin/api/clients/:id', 'POST /v1/events', 'GET /docs']) assert.ok(names.includes(known), `${known} is in ${names.join(', ')}`);
+    for (const known of ['POST /oauth/token', 'POST /anonymous/token', 'GET /admin/api/clients/:id', 'POST /v1/events', 'GET /docs'])
+      assert.ok(names.includes(known), `${known} is in ${names.join(', ')}`);
   });
 
   it('should answer every hostile request in time, below 500, with RFC 6749 error objects', async (t) => {
@@ -117,8 +118,19 @@ describeEachDatabase('hostile input at every endpoint', (database) => {
         const base = await baselineFor(route, kit.fixtures);
         const requests = await hostileRequestsFor(base, kit, FAMILIES[database]);
         const { failures, statuses } = await sendAll(client, requests, base.htmlPage);
-        if (STATS) for (const [family, counts] of statuses) routeTest.diagnostic(`${family}: ${[...counts].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(' ')}`);
-        assert.equal(failures.length, 0, `${failures.length} of ${requests.length} hostile requests to ${route.method} ${route.url} were answered wrongly:\n    ${failures.slice(0, 25).join('\n    ')}`);
+        if (STATS)
+          for (const [family, counts] of statuses)
+            routeTest.diagnostic(
+              `${family}: ${[...counts]
+                .sort(([a], [b]) => a - b)
+                .map(([status, count]) => `${status}×${count}`)
+                .join(' ')}`,
+            );
+        assert.equal(
+          failures.length,
+          0,
+          `${failures.length} of ${requests.length} hostile requests to ${route.method} ${route.url} were answered wrongly:\n    ${failures.slice(0, 25).join('\n    ')}`,
+        );
       });
     }
   });

@@ -31,16 +31,23 @@ const call = async (server: TestServer, method: string, path: string, headers: R
 const USES: Record<string, Use> = {
   'GET /anonymous/session (Authorization)': (server, _client, token) => call(server, 'GET', '/anonymous/session', bearer(token)),
   'GET /anonymous/session (cookie)': (server, _client, token) => call(server, 'GET', '/anonymous/session', { cookie: `gp_session=${token}` }),
-  'PATCH /anonymous/session/metadata (Authorization)': (server, _client, token) => call(server, 'PATCH', '/anonymous/session/metadata', bearer(token), { cart: ['stolen'] }),
-  'PATCH /anonymous/session/metadata (cookie)': (server, _client, token) => call(server, 'PATCH', '/anonymous/session/metadata', { cookie: `gp_session=${token}` }, { cart: ['stolen'] }),
-  'POST /anonymous/convert (Authorization)': (server, _client, token) => call(server, 'POST', '/anonymous/convert', bearer(token), { email: uniqueEmail('thief') }),
+  'PATCH /anonymous/session/metadata (Authorization)': (server, _client, token) =>
+    call(server, 'PATCH', '/anonymous/session/metadata', bearer(token), { cart: ['stolen'] }),
+  'PATCH /anonymous/session/metadata (cookie)': (server, _client, token) =>
+    call(server, 'PATCH', '/anonymous/session/metadata', { cookie: `gp_session=${token}` }, { cart: ['stolen'] }),
+  'POST /anonymous/convert (Authorization)': (server, _client, token) =>
+    call(server, 'POST', '/anonymous/convert', bearer(token), { email: uniqueEmail('thief') }),
   'POST /anonymous/logout (Authorization)': (server, _client, token) => call(server, 'POST', '/anonymous/logout', bearer(token)),
   'POST /anonymous/token (body)': (server, client, token) => call(server, 'POST', '/anonymous/token', {}, { client_id: client, session_token: token }),
   'POST /oauth/token (body)': (server, client, token) => refreshGuest(server, client, token),
-  'POST /accounts/signup (body)': (server, client, token) => postJson(server, '/accounts/signup', { client_id: client, email: uniqueEmail('thief'), password: 'a long thief password', session_token: token }),
-  'POST /accounts/login (body)': (server, client, token) => postJson(server, '/accounts/login', { client_id: client, email: uniqueEmail('thief'), password: 'a long thief password', session_token: token }),
-  'POST /accounts/link/id-token (body)': (server, client, token) => postJson(server, '/accounts/link/id-token', { client_id: client, id_token: 'a.b.c', session_token: token }),
-  'POST /oauth/revoke (body)': async (server, client, token) => json(await fetch(`${server.url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams({ client_id: client, token }) })),
+  'POST /accounts/signup (body)': (server, client, token) =>
+    postJson(server, '/accounts/signup', { client_id: client, email: uniqueEmail('thief'), password: 'a long thief password', session_token: token }),
+  'POST /accounts/login (body)': (server, client, token) =>
+    postJson(server, '/accounts/login', { client_id: client, email: uniqueEmail('thief'), password: 'a long thief password', session_token: token }),
+  'POST /accounts/link/id-token (body)': (server, client, token) =>
+    postJson(server, '/accounts/link/id-token', { client_id: client, id_token: 'a.b.c', session_token: token }),
+  'POST /oauth/revoke (body)': async (server, client, token) =>
+    json(await fetch(`${server.url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams({ client_id: client, token }) })),
 };
 
 /** Body fields that carry a session token. */
@@ -94,7 +101,9 @@ describeEachDatabase('a session token is checked the same way on every endpoint'
   }
 
   it('lists every route that takes a session token in its body among the uses above, so a new one cannot skip this suite', async () => {
-    const document = server.app.swagger() as { paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>> };
+    const document = server.app.swagger() as {
+      paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>>;
+    };
     const carriers: string[] = [];
     for (const [path, methods] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(methods)) {
@@ -141,9 +150,18 @@ describeEachDatabase('a session token is checked the same way on every endpoint'
     const { first, newest } = await rotatedGuest(strictClient, 3);
     const email = uniqueEmail('attacker');
     const seen = fixture.smtp.messages.length;
-    const signup = await postJson(server, '/accounts/signup', { client_id: strictClient, email, password: 'attacker owns this', session_token: first.session_token });
+    const signup = await postJson(server, '/accounts/signup', {
+      client_id: strictClient,
+      email,
+      password: 'attacker owns this',
+      session_token: first.session_token,
+    });
     assert.equal(signup.status, 400);
-    assert.equal(fixture.smtp.messages.slice(seen).some((mail) => mail.to.includes(email)), false, 'no code was mailed for the stolen guest');
+    assert.equal(
+      fixture.smtp.messages.slice(seen).some((mail) => mail.to.includes(email)),
+      false,
+      'no code was mailed for the stolen guest',
+    );
     assert.equal((await server.ctx.userStore.get(newest.user_id))?.isAnonymous ?? true, true);
   });
 

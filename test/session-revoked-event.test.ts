@@ -12,12 +12,18 @@ type Revoked = Extract<DomainEvent, { type: 'session.revoked' }>;
 
 /** The one shape of `session.revoked`, whoever revokes; `network` comes only with the holder's own request. */
 const KEYS = ['client_id', 'reason', 'session_id', 'subject', 'time', 'type'];
-const keysOf = (event: Revoked) => Object.keys(event).filter((key) => key !== 'network').sort();
+const keysOf = (event: Revoked) =>
+  Object.keys(event)
+    .filter((key) => key !== 'network')
+    .sort();
 
 /** An RFC 9449 §4.2 proof. */
 async function dpopProof(key: GenerateKeyPairResult, url: string): Promise<string> {
   const jwk = await exportJWK(key.publicKey);
-  return new SignJWT({ jti: randomUUID(), htm: 'POST', htu: url }).setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk }).setIssuedAt().sign(key.privateKey);
+  return new SignJWT({ jti: randomUUID(), htm: 'POST', htu: url })
+    .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk })
+    .setIssuedAt()
+    .sign(key.privateKey);
 }
 
 describeEachDatabase('session.revoked: one owner, one shape', (database) => {
@@ -131,7 +137,12 @@ describeEachDatabase('session.revoked: one owner, one shape', (database) => {
       [rowless, rowless.session_token],
     ] as const) {
       const events = await revokedDuring(async () => {
-        const login = await postJson(server, '/accounts/login', { client_id: clientId, email, password: 'the account passphrase', session_token: sessionToken });
+        const login = await postJson(server, '/accounts/login', {
+          client_id: clientId,
+          email,
+          password: 'the account passphrase',
+          session_token: sessionToken,
+        });
         assert.equal(login.body['merged_guest_id'], guest.user_id, JSON.stringify(login.body));
       });
       assertOnePerSession(events, [sessionOf(guest, clientId, true)], 'merged');
@@ -150,7 +161,13 @@ describeEachDatabase('session.revoked: one owner, one shape', (database) => {
     const presented = (await createGuest(server, asBackend, {})).body;
     assert.equal(elsewhere.user_id, presented.user_id);
     const events = await revokedDuring(async () => {
-      const login = await postJson(server, '/accounts/login', { client_id: backend.id, client_secret: backend.secret, email, password: 'the account passphrase', session_token: presented.session_token });
+      const login = await postJson(server, '/accounts/login', {
+        client_id: backend.id,
+        client_secret: backend.secret,
+        email,
+        password: 'the account passphrase',
+        session_token: presented.session_token,
+      });
       assert.equal(login.body['merged_guest_id'], userId, JSON.stringify(login.body));
     });
     assertOnePerSession(events, [sessionOf(elsewhere, backend.id, false), sessionOf(presented, backend.id, true)], 'merged');
@@ -160,7 +177,9 @@ describeEachDatabase('session.revoked: one owner, one shape', (database) => {
     const { server, clientId } = fixture;
     const [owner, thief] = await Promise.all([generateKeyPair('ES256'), generateKeyPair('ES256')]);
     const issuer = server.ctx.issuer.value;
-    const guest = (await createGuest(server, { client_id: clientId }, { origin: 'http://localhost:3000', dpop: await dpopProof(owner, `${issuer}/anonymous/token`) })).body;
+    const guest = (
+      await createGuest(server, { client_id: clientId }, { origin: 'http://localhost:3000', dpop: await dpopProof(owner, `${issuer}/anonymous/token`) })
+    ).body;
     assert.equal(guest.token_type, 'DPoP');
     const events = await revokedDuring(async () => {
       const stolen = await fetch(`${server.url}/oauth/token`, {

@@ -36,49 +36,78 @@ describeEachDatabase('telemetry analytics', (database) => {
     const [g1, g2, g3, g4] = await Promise.all([1, 2, 3, 4].map(() => newGuest(server, clientId)));
     Object.assign(ids, { g1: g1!.userId, g2: g2!.userId, g3: g3!.userId, g4: g4!.userId });
     const at = (minutes: number) => BASE + minutes * MINUTE;
-    const send = async (token: string, events: Record<string, unknown>[]) => assert.equal((await sendEvents(server, token, events)).body.accepted, events.length);
+    const send = async (token: string, events: Record<string, unknown>[]) =>
+      assert.equal((await sendEvents(server, token, events)).body.accepted, events.length);
     /** A registered user's token: the same session refreshed once the user row says registered. */
     const registeredToken = async (sessionToken: string) => (await refreshGuest(server, clientId, sessionToken)).body.access_token;
 
     await send(g1!.token, [
       event({ name: 'pricing.view', ts: at(0), context: { app_version: '1.0.0', deployment: 'prod' }, metrics: { duration_ms: 10 } }),
-      event({ name: 'signup.start', ts: at(1), context: { app_version: '1.0.0', deployment: 'prod' }, metrics: { duration_ms: 20 }, error: { type: 'ValidationError' } }),
+      event({
+        name: 'signup.start',
+        ts: at(1),
+        context: { app_version: '1.0.0', deployment: 'prod' },
+        metrics: { duration_ms: 20 },
+        error: { type: 'ValidationError' },
+      }),
     ]);
     await send(g2!.token, [event({ name: 'pricing.view', ts: at(2), context: { app_version: '1.1.0', deployment: 'staging' }, metrics: { duration_ms: 40 } })]);
     await send(g3!.token, [
-      event({ name: 'page.view', ts: at(3), context: { app_version: '1.1.0', deployment: 'prod' }, metrics: { duration_ms: 50 }, error: { type: 'TypeError' } }),
+      event({
+        name: 'page.view',
+        ts: at(3),
+        context: { app_version: '1.1.0', deployment: 'prod' },
+        metrics: { duration_ms: 50 },
+        error: { type: 'TypeError' },
+      }),
       event({ name: 'page.view', ts: at(4), context: { app_version: '1.1.0', deployment: 'prod' }, metrics: { duration_ms: 60 } }),
     ]);
     await markPromoted(server, g1!.userId, at(10));
-    await send(await registeredToken(g1!.sessionToken), [event({ name: 'dashboard.view', ts: at(20), context: { app_version: '1.1.0', deployment: 'prod' }, metrics: { duration_ms: 30 } })]);
+    await send(await registeredToken(g1!.sessionToken), [
+      event({ name: 'dashboard.view', ts: at(20), context: { app_version: '1.1.0', deployment: 'prod' }, metrics: { duration_ms: 30 } }),
+    ]);
     await markPromoted(server, g4!.userId, at(-60));
-    await send(await registeredToken(g4!.sessionToken), [event({ name: 'dashboard.view', ts: at(40), context: { app_version: '1.1.0', deployment: 'prod' }, metrics: { duration_ms: 70 } })]);
+    await send(await registeredToken(g4!.sessionToken), [
+      event({ name: 'dashboard.view', ts: at(40), context: { app_version: '1.1.0', deployment: 'prod' }, metrics: { duration_ms: 70 } }),
+    ]);
     await markMerged(server, g2!.userId, g4!.userId, at(32));
   });
   after(() => server.stop());
 
   it('should count events over time by name, with filters', async () => {
     const total = await query('events');
-    const sum = (series: { events: number; errors?: number }[], field: 'events' | 'errors' = 'events') => series.reduce((acc, point) => acc + (point[field] ?? 0), 0);
+    const sum = (series: { events: number; errors?: number }[], field: 'events' | 'errors' = 'events') =>
+      series.reduce((acc, point) => acc + (point[field] ?? 0), 0);
     // Hour buckets: the hour after BASE touches one or two of them.
     assert.equal(sum(total['series'] as { events: number }[]), 7);
     assert.equal(sum(total['series'] as { events: number; errors: number }[], 'errors'), 2);
 
     const byName = await query('events', '&group_by=name&interval=day');
     const counts = Object.fromEntries(
-      (byName['series'] as { group: { name: string }; events: number }[]).reduce((acc, point) => acc.set(point.group.name, (acc.get(point.group.name) ?? 0) + point.events), new Map<string, number>()),
+      (byName['series'] as { group: { name: string }; events: number }[]).reduce(
+        (acc, point) => acc.set(point.group.name, (acc.get(point.group.name) ?? 0) + point.events),
+        new Map<string, number>(),
+      ),
     );
     assert.deepEqual(counts, { 'pricing.view': 2, 'signup.start': 1, 'page.view': 2, 'dashboard.view': 2 });
 
     const staging = await query('events', '&deployment=staging&interval=day');
     assert.equal(sum(staging['series'] as { events: number }[]), 1);
     const perMinute = await query('events', '&interval=minute&name=page.view');
-    assert.deepEqual((perMinute['series'] as { time: number; events: number }[]).map((point) => [point.time - BASE, point.events]), [
-      [3 * MINUTE, 1],
-      [4 * MINUTE, 1],
-    ]);
+    assert.deepEqual(
+      (perMinute['series'] as { time: number; events: number }[]).map((point) => [point.time - BASE, point.events]),
+      [
+        [3 * MINUTE, 1],
+        [4 * MINUTE, 1],
+      ],
+    );
     const byOriginAndCountry = await query('events', '&group_by=origin,country,user_type&interval=day');
-    const groups = (byOriginAndCountry['series'] as { group: Record<string, string | null>; events: number }[]).map((point) => [point.group['origin'], point.group['country'], point.group['user_type'], point.events]);
+    const groups = (byOriginAndCountry['series'] as { group: Record<string, string | null>; events: number }[]).map((point) => [
+      point.group['origin'],
+      point.group['country'],
+      point.group['user_type'],
+      point.events,
+    ]);
     assert.deepEqual(groups.sort(), [
       ['localhost:3000', null, 'guest', 5],
       ['localhost:3000', null, 'registered', 2],
@@ -89,7 +118,9 @@ describeEachDatabase('telemetry analytics', (database) => {
     const distinct = await query('distinct');
     assert.deepEqual([distinct['sessions'], distinct['users'], distinct['people']], [4, 4, 3]);
     const byType = await query('distinct', '&group_by=user_type');
-    const users = Object.fromEntries((byType['groups'] as { group: { user_type: string }; users: number }[]).map((entry) => [entry.group.user_type, entry.users]));
+    const users = Object.fromEntries(
+      (byType['groups'] as { group: { user_type: string }; users: number }[]).map((entry) => [entry.group.user_type, entry.users]),
+    );
     assert.deepEqual(users, { guest: 3, registered: 2 });
   });
 
@@ -99,15 +130,27 @@ describeEachDatabase('telemetry analytics', (database) => {
     assert.equal(overall.count, 7);
     assert.equal(overall.mean, 40);
     // Rank q·(n − 1), rounded down (DDSketch's definition): of 7 values p95 and p99 are the 6th.
-    for (const [got, expected] of [[overall.p50, 40], [overall.p95, 60], [overall.p99, 60]] as const) assert.ok(Math.abs(got - expected) / expected <= 0.01, `${got} vs ${expected}`);
+    for (const [got, expected] of [
+      [overall.p50, 40],
+      [overall.p95, 60],
+      [overall.p99, 60],
+    ] as const)
+      assert.ok(Math.abs(got - expected) / expected <= 0.01, `${got} vs ${expected}`);
     const byVersion = await query('metrics', '&group_by=app_version');
-    const p50s = Object.fromEntries((byVersion['groups'] as { group: { app_version: string }; p50: number }[]).map((entry) => [entry.group.app_version, Math.round(entry.p50)]));
+    const p50s = Object.fromEntries(
+      (byVersion['groups'] as { group: { app_version: string }; p50: number }[]).map((entry) => [entry.group.app_version, Math.round(entry.p50)]),
+    );
     assert.deepEqual(p50s, { '1.0.0': 10, '1.1.0': 50 });
   });
 
   it('should give the error rate by app version', async () => {
     const errors = await query('errors');
-    const rates = Object.fromEntries((errors['groups'] as { group: { app_version: string }; events: number; error_rate: number }[]).map((entry) => [entry.group.app_version, [entry.events, entry.error_rate]]));
+    const rates = Object.fromEntries(
+      (errors['groups'] as { group: { app_version: string }; events: number; error_rate: number }[]).map((entry) => [
+        entry.group.app_version,
+        [entry.events, entry.error_rate],
+      ]),
+    );
     assert.deepEqual(rates, { '1.0.0': [2, 0.5], '1.1.0': [5, 0.2] });
   });
 
@@ -134,19 +177,26 @@ describeEachDatabase('telemetry analytics', (database) => {
   });
 
   it('should answer the same once the appended rollup rows are compacted', async () => {
-    const before = await Promise.all(['events', 'distinct', 'metrics', 'split', 'errors'].map((path) => query(path, path === 'events' ? '&group_by=name,app_version&interval=minute' : '')));
+    const before = await Promise.all(
+      ['events', 'distinct', 'metrics', 'split', 'errors'].map((path) => query(path, path === 'events' ? '&group_by=name,app_version&interval=minute' : '')),
+    );
     assert.ok((await server.ctx.telemetry.compactRollups()) > 0);
-    const compacted = await Promise.all(['events', 'distinct', 'metrics', 'split', 'errors'].map((path) => query(path, path === 'events' ? '&group_by=name,app_version&interval=minute' : '')));
+    const compacted = await Promise.all(
+      ['events', 'distinct', 'metrics', 'split', 'errors'].map((path) => query(path, path === 'events' ? '&group_by=name,app_version&interval=minute' : '')),
+    );
     assert.deepEqual(compacted, before);
   });
 
   it('should show a person its own events and its merged guest’s', async () => {
     const listed = await admin.call('GET', `/admin/api/users/${ids.g4}/events`);
     assert.deepEqual((listed.body['user_ids'] as string[]).sort(), [ids.g2, ids.g4].sort());
-    assert.deepEqual((listed.body['events'] as { name: string; user_id: string }[]).map((row) => [row.name, row.user_id]), [
-      ['dashboard.view', ids.g4],
-      ['pricing.view', ids.g2],
-    ]);
+    assert.deepEqual(
+      (listed.body['events'] as { name: string; user_id: string }[]).map((row) => [row.name, row.user_id]),
+      [
+        ['dashboard.view', ids.g4],
+        ['pricing.view', ids.g2],
+      ],
+    );
   });
 
   it('should need an admin token and say which query parameter is wrong', async () => {

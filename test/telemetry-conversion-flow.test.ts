@@ -116,7 +116,10 @@ describeEachDatabase('telemetry conversion through sign-up, verification and log
     ]);
 
     const top1 = await query('conversion', '&top=1');
-    assert.deepEqual((top1['events_before_conversion'] as { name: string }[]).map((entry) => entry.name), ['product.view']);
+    assert.deepEqual(
+      (top1['events_before_conversion'] as { name: string }[]).map((entry) => entry.name),
+      ['product.view'],
+    );
   });
 
   it('counts B under A’s account as one person, while users stay three distinct ids', async () => {
@@ -143,9 +146,12 @@ describeEachDatabase('telemetry conversion through sign-up, verification and log
 
     const own = await admin.call('GET', `/admin/api/users/${ids.b}/events`);
     assert.deepEqual(own.body['user_ids'], [ids.b]);
-    assert.deepEqual((own.body['events'] as StoredEvent[]).map(({ name, user_id }) => [name, user_id]), [
-      ['search', ids.b],
-      ['product.view', ids.b],
-    ]);
+    assert.deepEqual(
+      (own.body['events'] as StoredEvent[]).map(({ name, user_id }) => [name, user_id]),
+      [
+        ['search', ids.b],
+        ['product.view', ids.b],
+      ],
+    );
   });
 });

@@ -22,7 +22,12 @@ describeEachDatabase('telemetry ingestion: POST /v1/events', (database) => {
   it('should store the good events of a mixed batch and report each bad one by index', async () => {
     const guest = await newGuest(server, clientId);
     const batch = [
-      event({ name: 'checkout.started', props: { step: 1, plan: 'pro' }, context: { app_version: '1.2.0', deployment: 'prod' }, metrics: { duration_ms: 120 } }),
+      event({
+        name: 'checkout.started',
+        props: { step: 1, plan: 'pro' },
+        context: { app_version: '1.2.0', deployment: 'prod' },
+        metrics: { duration_ms: 120 },
+      }),
       event({ name: 'Bad Name' }),
       event({ ts: Date.now() - 8 * 86_400_000 }),
       { ...event(), id: 'not-a-uuid' },
@@ -50,7 +55,15 @@ describeEachDatabase('telemetry ingestion: POST /v1/events', (database) => {
     assert.match(body.rejected[2]!.error_description, /id must be a UUID/);
 
     const stored = await admin.call('GET', `/admin/api/users/${guest.userId}/events`);
-    const events = stored.body['events'] as { name: string; session_id: string; is_anonymous: boolean; client_id: string; context: Record<string, string>; origin: string; error: unknown }[];
+    const events = stored.body['events'] as {
+      name: string;
+      session_id: string;
+      is_anonymous: boolean;
+      client_id: string;
+      context: Record<string, string>;
+      origin: string;
+      error: unknown;
+    }[];
     assert.deepEqual(events.map((stored) => stored.name).sort(), ['checkout.failed', 'checkout.started']);
     const started = events.find((stored) => stored.name === 'checkout.started')!;
     // Stamped by the server from the token and the request, not taken from the body.
@@ -87,7 +100,10 @@ describeEachDatabase('telemetry ingestion: POST /v1/events', (database) => {
   it('should refuse the access token of a revoked session with 401', async () => {
     const guest = await newGuest(server, clientId);
     assert.equal((await sendEvents(server, guest.token, [event()])).status, 202);
-    const revoked = await fetch(`${server.url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams({ token: guest.sessionToken, client_id: clientId }) });
+    const revoked = await fetch(`${server.url}/oauth/revoke`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: guest.sessionToken, client_id: clientId }),
+    });
     assert.equal(revoked.status, 200);
     const { status, body } = await sendEvents(server, guest.token, [event()]);
     assert.equal(status, 401);
@@ -95,7 +111,9 @@ describeEachDatabase('telemetry ingestion: POST /v1/events', (database) => {
   });
 
   it('should refuse a request without a token before looking at its body', async () => {
-    const response = await json<IngestAnswer>(await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"nonsense": true}' }));
+    const response = await json<IngestAnswer>(
+      await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"nonsense": true}' }),
+    );
     assert.equal(response.status, 401);
     assert.equal(response.body.error, 'invalid_token');
     assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer/);
@@ -109,28 +127,50 @@ describeEachDatabase('telemetry ingestion: POST /v1/events', (database) => {
     assert.equal(accepted.body.accepted, 1);
 
     const twice = await json<IngestAnswer>(
-      await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${guest.token}` }, body: new URLSearchParams({ access_token: guest.token, events: '[]' }) }),
+      await fetch(`${server.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${guest.token}` },
+        body: new URLSearchParams({ access_token: guest.token, events: '[]' }),
+      }),
     );
     assert.equal(twice.status, 400);
     assert.match(twice.body.error_description ?? '', /one place only/);
     const inJson = await json<IngestAnswer>(
-      await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access_token: guest.token, events: [] }) }),
+      await fetch(`${server.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ access_token: guest.token, events: [] }),
+      }),
     );
     assert.equal(inJson.status, 400);
     assert.match(inJson.body.error_description ?? '', /x-www-form-urlencoded/);
-    const plainText = await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: JSON.stringify({ events: [] }) });
+    const plainText = await fetch(`${server.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
+      body: JSON.stringify({ events: [] }),
+    });
     assert.equal(plainText.status, 415, 'a sendBeacon string cannot carry the token: refused, not guessed at');
-    const notJson = await json<IngestAnswer>(await fetch(`${server.url}/v1/events`, { method: 'POST', body: new URLSearchParams({ access_token: guest.token, events: '[{' }) }));
+    const notJson = await json<IngestAnswer>(
+      await fetch(`${server.url}/v1/events`, { method: 'POST', body: new URLSearchParams({ access_token: guest.token, events: '[{' }) }),
+    );
     assert.equal(notJson.status, 400);
     assert.match(notJson.body.error_description ?? '', /JSON array/);
   });
 
   it('should refuse batches over 500 events or 512 KiB as a whole with 413', async () => {
     const guest = await newGuest(server, clientId);
-    const tooMany = await sendEvents(server, guest.token, Array.from({ length: 501 }, () => event()));
+    const tooMany = await sendEvents(
+      server,
+      guest.token,
+      Array.from({ length: 501 }, () => event()),
+    );
     assert.equal(tooMany.status, 413);
     assert.match(tooMany.body.error_description ?? '', /501 events; the most is 500/);
-    const tooBig = await sendEvents(server, guest.token, Array.from({ length: 400 }, () => event({ props: Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`p${i}`, 'y'.repeat(200)])) })));
+    const tooBig = await sendEvents(
+      server,
+      guest.token,
+      Array.from({ length: 400 }, () => event({ props: Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`p${i}`, 'y'.repeat(200)])) })),
+    );
     assert.equal(tooBig.status, 413);
   });
 
@@ -159,12 +199,15 @@ describeEachDatabase('telemetry ingestion: POST /v1/events', (database) => {
     await sendEvents(server, guest.token, [event(), event({ name: '!' })]);
     stop();
     assert.equal(seen.length, 1);
-    assert.deepEqual({ accepted: seen[0]!.accepted, rejected: seen[0]!.rejected, session: seen[0]!.session_id, prefix: seen[0]!.network?.ip_prefix }, {
-      accepted: 1,
-      rejected: 1,
-      session: guest.sessionId,
-      prefix: '127.0.0.0/24',
-    });
+    assert.deepEqual(
+      { accepted: seen[0]!.accepted, rejected: seen[0]!.rejected, session: seen[0]!.session_id, prefix: seen[0]!.network?.ip_prefix },
+      {
+        accepted: 1,
+        rejected: 1,
+        session: guest.sessionId,
+        prefix: '127.0.0.0/24',
+      },
+    );
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(metrics, /guestpass_telemetry_events_total\{outcome="accepted"\} [1-9]/);
     assert.match(metrics, /guestpass_telemetry_events_total\{outcome="rejected"\} [1-9]/);
@@ -201,15 +244,31 @@ describeEachDatabase('telemetry limits', (database) => {
   let server: TestServer;
   let clientId: string;
   before(async () => {
-    server = await startTestServer({ database, env: { GUESTPASS_TELEMETRY_EVENTS_PER_MINUTE_PER_SESSION: '10', GUESTPASS_TELEMETRY_EVENTS_PER_MINUTE_PER_CLIENT: '25' } });
+    server = await startTestServer({
+      database,
+      env: { GUESTPASS_TELEMETRY_EVENTS_PER_MINUTE_PER_SESSION: '10', GUESTPASS_TELEMETRY_EVENTS_PER_MINUTE_PER_CLIENT: '25' },
+    });
     clientId = await telemetryClient(new GuestAdmin(server));
   });
   after(() => server.stop());
 
   it('should answer 429 with Retry-After and the reason past the per-session and per-client limits', async () => {
     const first = await newGuest(server, clientId);
-    assert.equal((await sendEvents(server, first.token, Array.from({ length: 8 }, () => event()))).status, 202);
-    const refused = await sendEvents(server, first.token, Array.from({ length: 3 }, () => event()));
+    assert.equal(
+      (
+        await sendEvents(
+          server,
+          first.token,
+          Array.from({ length: 8 }, () => event()),
+        )
+      ).status,
+      202,
+    );
+    const refused = await sendEvents(
+      server,
+      first.token,
+      Array.from({ length: 3 }, () => event()),
+    );
     assert.equal(refused.status, 429);
     assert.equal(refused.body.error, 'rate_limited');
     assert.match(refused.body.error_description ?? '', /limit of 10 events per minute for this session/);
@@ -217,9 +276,22 @@ describeEachDatabase('telemetry limits', (database) => {
     assert.equal((await sendEvents(server, first.token, [event(), event()])).status, 202, 'what still fits is accepted');
 
     const second = await newGuest(server, clientId);
-    assert.equal((await sendEvents(server, second.token, Array.from({ length: 10 }, () => event()))).status, 202);
+    assert.equal(
+      (
+        await sendEvents(
+          server,
+          second.token,
+          Array.from({ length: 10 }, () => event()),
+        )
+      ).status,
+      202,
+    );
     const third = await newGuest(server, clientId);
-    const clientRefused = await sendEvents(server, third.token, Array.from({ length: 6 }, () => event()));
+    const clientRefused = await sendEvents(
+      server,
+      third.token,
+      Array.from({ length: 6 }, () => event()),
+    );
     assert.equal(clientRefused.status, 429);
     assert.match(clientRefused.body.error_description ?? '', /for this client/);
   });

@@ -19,7 +19,19 @@ const RAW = {
   bearer: 'sk_live_4eC39HqLyjWDarjtT1zdp7dc',
   querySecret: 'resetcode8471',
 };
-const NEEDLES = [RAW.email, 'jane.doe', RAW.phone, '555 0134', RAW.ipv4, RAW.ipv6, RAW.card, '4111111111111111', JWT.split('.')[1]!, RAW.bearer, RAW.querySecret];
+const NEEDLES = [
+  RAW.email,
+  'jane.doe',
+  RAW.phone,
+  '555 0134',
+  RAW.ipv4,
+  RAW.ipv6,
+  RAW.card,
+  '4111111111111111',
+  JWT.split('.')[1]!,
+  RAW.bearer,
+  RAW.querySecret,
+];
 
 // Look-alikes that must come back untouched.
 const LOOK_ALIKES = {
@@ -88,11 +100,21 @@ describeEachDatabase('telemetry privacy acceptance', (database) => {
 
   it('should store none of the raw values anywhere in the database', async () => {
     const guest = await newGuest(server, clientId);
-    assert.equal((await sendEvents(server, guest.token, [event({ props: { contact: `${RAW.email} ${RAW.card} ${RAW.phone}` }, error: { type: 'Error', message: `${RAW.bearer} ${RAW.ipv6}` } })])).status, 202);
+    assert.equal(
+      (
+        await sendEvents(server, guest.token, [
+          event({ props: { contact: `${RAW.email} ${RAW.card} ${RAW.phone}` }, error: { type: 'Error', message: `${RAW.bearer} ${RAW.ipv6}` } }),
+        ])
+      ).status,
+      202,
+    );
     if (database === 'sqlite') {
       // Every byte SQLite wrote: the main file and the write-ahead log, where fresh commits live.
       const file = join(server.env['GUESTPASS_DATA_DIR']!, 'guestpass.db');
-      const bytes = [file, `${file}-wal`].filter(existsSync).map((path) => readFileSync(path).toString('latin1')).join('');
+      const bytes = [file, `${file}-wal`]
+        .filter(existsSync)
+        .map((path) => readFileSync(path).toString('latin1'))
+        .join('');
       assert.ok(bytes.includes(guest.userId), 'the check reads the right files: the stored user id is there');
       assert.deepEqual(leaks(bytes), []);
     } else {
@@ -109,7 +131,10 @@ describeEachDatabase('telemetry privacy acceptance', (database) => {
   it('should drop events and props the client does not allow', async () => {
     const strict = await telemetryClient(admin, { telemetry: { allowed_events: ['page.view'], allowed_props: ['path'] } });
     const guest = await newGuest(server, strict);
-    const { body } = await sendEvents(server, guest.token, [event({ name: 'page.view', props: { path: '/pricing', plan: 'pro' } }), event({ name: 'secret.thing' })]);
+    const { body } = await sendEvents(server, guest.token, [
+      event({ name: 'page.view', props: { path: '/pricing', plan: 'pro' } }),
+      event({ name: 'secret.thing' }),
+    ]);
     assert.equal(body.accepted, 1);
     assert.equal(body.rejected[0]?.index, 1);
     assert.equal(body.rejected[0]?.error, 'event_dropped');

@@ -41,7 +41,12 @@ export async function previewMerge(ctx: AppContext, account: AccountRecord, gues
  * guest's sessions revoked, the presented one included), then `session.revoked` for each of
  * those sessions and `user.merged`, which carries both ids so applications can move their own rows.
  */
-export async function mergeGuest({ ctx, store, network }: CarryOverContext, guest: GuestHandle, account: AccountRecord, method: CarryOverMethod): Promise<AccountRecord> {
+export async function mergeGuest(
+  { ctx, store, network }: CarryOverContext,
+  guest: GuestHandle,
+  account: AccountRecord,
+  method: CarryOverMethod,
+): Promise<AccountRecord> {
   const strategies = await strategiesFor(ctx, guest.clientId);
   const now = ctx.now();
   const outcome = await store.merge({
@@ -53,7 +58,15 @@ export async function mergeGuest({ ctx, store, network }: CarryOverContext, gues
   });
   if (!outcome) throw accountError('GUEST_MERGED', 'This guest was already merged or registered; its data cannot be carried over again.');
   outcome.revocations.announce();
-  ctx.events.emit('user.merged', { time: now, client_id: guest.clientId, subject: account.id, guest_id: guest.userId, account_id: account.id, method, ...(network ? { network } : {}) });
+  ctx.events.emit('user.merged', {
+    time: now,
+    client_id: guest.clientId,
+    subject: account.id,
+    guest_id: guest.userId,
+    account_id: account.id,
+    method,
+    ...(network ? { network } : {}),
+  });
   return outcome.account;
 }
 
@@ -67,7 +80,12 @@ export interface PromotionInput {
  * Returns undefined when the guest can no longer be promoted (merged, already registered, or
  * the address was taken meanwhile); the caller then creates a fresh account instead.
  */
-export async function promoteGuest({ ctx, store, network }: CarryOverContext, guest: GuestHandle, input: PromotionInput, method: 'email' | 'id_token'): Promise<AccountRecord | undefined> {
+export async function promoteGuest(
+  { ctx, store, network }: CarryOverContext,
+  guest: GuestHandle,
+  input: PromotionInput,
+  method: 'email' | 'id_token',
+): Promise<AccountRecord | undefined> {
   const now = ctx.now();
   if (!(await store.promote(guest.userId, guest.clientId, { ...input, now }))) return undefined;
   ctx.events.emit('user.converted', {

@@ -7,7 +7,8 @@ import { createHmac } from 'node:crypto';
 export function normaliseEmail(raw: string): string | undefined {
   const email = raw.trim().toLowerCase();
   // Deliberately simple (WHATWG's input[type=email] rule): the verification mail is the real check.
-  if (email.length > 254 || !/^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/.test(email)) return undefined;
+  if (email.length > 254 || !/^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/.test(email))
+    return undefined;
   return email;
 }
 

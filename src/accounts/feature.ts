@@ -26,7 +26,14 @@ export function createAccounts({ ctx, masterKey, onMailError }: CreateAccountsOp
   const store = new AccountStore(ctx.store.db, ctx.store.dialect, { users: ctx.userStore, sessions: ctx.guestSessions.revocations });
   const proofs = new EmailProofs(ctx.store.db, derive(masterKey, 'guestpass e-mail proof codes'), ctx.now);
   const mailer = createMailer({ smtpUrl: ctx.config.smtpUrl, mailFrom: ctx.config.mailFrom, dataDir: ctx.config.dataDir });
-  const accounts = new AccountService({ ctx: ctx as AppContext, store, proofs, mailer, accountKeySecret: derive(masterKey, 'guestpass account keys'), onMailError });
+  const accounts = new AccountService({
+    ctx: ctx as AppContext,
+    store,
+    proofs,
+    mailer,
+    accountKeySecret: derive(masterKey, 'guestpass account keys'),
+    onMailError,
+  });
   return { accounts, idTokens: new IdTokenVerifier({ issuers: ctx.config.trustedIssuers, now: ctx.now }) };
 }
 

@@ -61,7 +61,12 @@ export async function dummyVerify(password: string): Promise<false> {
 export function needsRehash(passwordHash: string): boolean {
   try {
     const used = parseOptions(passwordHash);
-    return used.algorithm !== HASH_OPTIONS.algorithm || used.memoryCost !== HASH_OPTIONS.memoryCost || used.timeCost !== HASH_OPTIONS.timeCost || used.parallelism !== HASH_OPTIONS.parallelism;
+    return (
+      used.algorithm !== HASH_OPTIONS.algorithm ||
+      used.memoryCost !== HASH_OPTIONS.memoryCost ||
+      used.timeCost !== HASH_OPTIONS.timeCost ||
+      used.parallelism !== HASH_OPTIONS.parallelism
+    );
   } catch {
     return true;
   }
@@ -82,7 +87,8 @@ export function isCommonPassword(password: string): boolean {
 export function checkPasswordPolicy(password: string): string | undefined {
   const normalized = normalize(password);
   const length = [...normalized].length;
-  if (length < PASSWORD_MIN_LENGTH) return `Choose a password of at least ${PASSWORD_MIN_LENGTH} characters; a few unrelated words make a strong one that is easy to remember.`;
+  if (length < PASSWORD_MIN_LENGTH)
+    return `Choose a password of at least ${PASSWORD_MIN_LENGTH} characters; a few unrelated words make a strong one that is easy to remember.`;
   if (length > PASSWORD_MAX_LENGTH) return `Choose a password of at most ${PASSWORD_MAX_LENGTH} characters.`;
   if (isCommonPassword(normalized)) return 'This password is one of the most common ones, which attackers try first; choose another.';
   return undefined;

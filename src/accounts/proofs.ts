@@ -41,7 +41,15 @@ export interface IssuedProof {
 }
 
 function toProof(row: Pick<Selectable<EmailTokensTable>, 'id' | 'purpose' | 'email' | 'user_id' | 'session_id' | 'password_hash' | 'client_id'>): Proof {
-  return { id: row.id, purpose: row.purpose, email: row.email, userId: row.user_id, sessionId: row.session_id, passwordHash: row.password_hash, clientId: row.client_id };
+  return {
+    id: row.id,
+    purpose: row.purpose,
+    email: row.email,
+    userId: row.user_id,
+    sessionId: row.session_id,
+    passwordHash: row.password_hash,
+    clientId: row.client_id,
+  };
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
@@ -145,7 +153,12 @@ export class EmailProofs {
     if (!/^\d{6}$/.test(code) || !safeEqual(row.code_hash, this.codeHash(row.id, code))) throw wrong();
     const proof = await this.consume(row, wrong);
     // Only wrong codes count: an address just proven must not lock sooner than any other.
-    await this.db.updateTable('email_tokens').set((eb) => ({ attempts: eb('attempts', '-', 1) })).where('id', '=', attempt.counter).where('attempts', '>', 0).execute();
+    await this.db
+      .updateTable('email_tokens')
+      .set((eb) => ({ attempts: eb('attempts', '-', 1) }))
+      .where('id', '=', attempt.counter)
+      .where('attempts', '>', 0)
+      .execute();
     return proof;
   }
 
@@ -224,7 +237,12 @@ export class EmailProofs {
 
   /** Single use: the one statement that marks it consumed decides, whatever runs in parallel. */
   private async consume(row: Selectable<EmailTokensTable>, failure: () => GuestpassError): Promise<Proof> {
-    const result = await this.db.updateTable('email_tokens').set({ consumed_at: this.now() }).where('id', '=', row.id).where('consumed_at', 'is', null).executeTakeFirst();
+    const result = await this.db
+      .updateTable('email_tokens')
+      .set({ consumed_at: this.now() })
+      .where('id', '=', row.id)
+      .where('consumed_at', 'is', null)
+      .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) throw failure();
     return toProof(row);
   }
@@ -234,7 +252,14 @@ export class EmailProofs {
     const cutoff = this.now() - 86_400_000;
     const ids = await this.db.selectFrom('email_tokens').select('id').where('expires_at', '<', cutoff).limit(batch).execute();
     if (ids.length === 0) return 0;
-    await this.db.deleteFrom('email_tokens').where('id', 'in', ids.map((row) => row.id)).execute();
+    await this.db
+      .deleteFrom('email_tokens')
+      .where(
+        'id',
+        'in',
+        ids.map((row) => row.id),
+      )
+      .execute();
     return ids.length;
   }
 

@@ -144,7 +144,13 @@ export class AccountService {
       const promoted = await promoteGuest(carry, guest, { email: proof.email, passwordHash: proof.passwordHash }, 'email');
       if (promoted) return { outcome: 'promoted', account: promoted };
     }
-    const created = await this.store.create({ id: newId(), email: proof.email, passwordHash: proof.passwordHash, clientId: proof.clientId, now: this.ctx.now() });
+    const created = await this.store.create({
+      id: newId(),
+      email: proof.email,
+      passwordHash: proof.passwordHash,
+      clientId: proof.clientId,
+      now: this.ctx.now(),
+    });
     if (created) return { outcome: 'created', account: created };
     // Another verification of the same address won the race; its account is the one.
     const winner = await this.store.findByEmail(proof.email);
@@ -164,17 +170,35 @@ export class AccountService {
    * POST /accounts/login. Unknown address, no password set, wrong password: one error, the
    * same argon2 work. A guest presented with the login is merged into the account.
    */
-  async logIn(input: { email: string; password: string; client: Client; guest?: GuestHandle; network?: NetworkInfo }): Promise<{ account: AccountRecord; merged: boolean }> {
+  async logIn(input: {
+    email: string;
+    password: string;
+    client: Client;
+    guest?: GuestHandle;
+    network?: NetworkInfo;
+  }): Promise<{ account: AccountRecord; merged: boolean }> {
     const email = this.email(input.email);
     const accountKey = this.accountKey(email);
     const account = await this.store.findByEmail(email);
-    const ok = account?.passwordHash && account.mergedInto === null ? await verifyPassword(account.passwordHash, input.password) : await dummyVerify(input.password);
+    const ok =
+      account?.passwordHash && account.mergedInto === null ? await verifyPassword(account.passwordHash, input.password) : await dummyVerify(input.password);
     if (!ok || !account) {
-      this.ctx.events.emit('login.failed', { time: this.ctx.now(), client_id: input.client.id, account_key: accountKey, reason: 'bad_credentials', ...(input.network ? { network: input.network } : {}) });
+      this.ctx.events.emit('login.failed', {
+        time: this.ctx.now(),
+        client_id: input.client.id,
+        account_key: accountKey,
+        reason: 'bad_credentials',
+        ...(input.network ? { network: input.network } : {}),
+      });
       throw accountError('INVALID_CREDENTIALS');
     }
     if (input.guest && input.guest.userId !== account.id && (await this.isLiveGuest(input.guest.userId))) {
-      const merged = await mergeGuest({ ctx: this.ctx, store: this.store, ...(input.network ? { network: input.network } : {}) }, input.guest, account, 'login');
+      const merged = await mergeGuest(
+        { ctx: this.ctx, store: this.store, ...(input.network ? { network: input.network } : {}) },
+        input.guest,
+        account,
+        'login',
+      );
       return { account: merged, merged: true };
     }
     return { account, merged: false };
@@ -187,7 +211,12 @@ export class AccountService {
    * provider says it is verified, and it never attaches the identity to someone else's
    * account unless that account has the same verified address.
    */
-  async linkIdentity(identity: VerifiedIdentity, client: Client, guest?: GuestHandle, network?: NetworkInfo): Promise<{ account: AccountRecord; outcome: VerificationOutcome }> {
+  async linkIdentity(
+    identity: VerifiedIdentity,
+    client: Client,
+    guest?: GuestHandle,
+    network?: NetworkInfo,
+  ): Promise<{ account: AccountRecord; outcome: VerificationOutcome }> {
     const carry = { ctx: this.ctx, store: this.store, ...(network ? { network } : {}) };
     const now = this.ctx.now();
     const email = identity.email && identity.emailVerified ? normaliseEmail(identity.email) : undefined;
@@ -199,7 +228,8 @@ export class AccountService {
     }
     if (account) {
       await this.store.linkIdentity(identity.issuer, identity.subject, account.id, now);
-      if (guest && guest.userId !== account.id && (await this.isLiveGuest(guest.userId))) return { account: await mergeGuest(carry, guest, account, 'id_token'), outcome: 'merged' };
+      if (guest && guest.userId !== account.id && (await this.isLiveGuest(guest.userId)))
+        return { account: await mergeGuest(carry, guest, account, 'id_token'), outcome: 'merged' };
       return { account, outcome: 'verified' };
     }
     if (guest) {
@@ -209,7 +239,9 @@ export class AccountService {
         if (winner === promoted.id) return { account: promoted, outcome: 'promoted' };
       }
     }
-    const created = (await this.store.create({ id: newId(), email: email ?? null, passwordHash: null, clientId: client.id, now })) ?? (await this.store.create({ id: newId(), email: null, passwordHash: null, clientId: client.id, now }));
+    const created =
+      (await this.store.create({ id: newId(), email: email ?? null, passwordHash: null, clientId: client.id, now })) ??
+      (await this.store.create({ id: newId(), email: null, passwordHash: null, clientId: client.id, now }));
     if (!created) throw accountError('USER_NOT_FOUND');
     const winner = await this.store.linkIdentity(identity.issuer, identity.subject, created.id, now);
     const linked = winner === created.id ? created : await this.followAliases(winner);
@@ -230,7 +262,8 @@ export class AccountService {
     if (!user || user.isAnonymous || user.mergedInto !== null) throw accountError('REGISTERED_USER_REQUIRED');
     const problem = checkPasswordPolicy(password);
     if (problem) throw accountError('WEAK_PASSWORD', problem);
-    if (!(await this.store.setPassword(userId, await hashPassword(password), this.ctx.now(), { onlyIfUnset: true }))) throw accountError('PASSWORD_ALREADY_SET');
+    if (!(await this.store.setPassword(userId, await hashPassword(password), this.ctx.now(), { onlyIfUnset: true })))
+      throw accountError('PASSWORD_ALREADY_SET');
   }
 
   /**
@@ -270,7 +303,11 @@ export class AccountService {
   }
 
   /** A new session for a registered user, in the usual token shape. */
-  async issueTokens(facts: RequestFacts, account: AccountRecord, input: { scope?: string; audience?: string; resource?: string } = {}): Promise<GuestTokenResponse> {
+  async issueTokens(
+    facts: RequestFacts,
+    account: AccountRecord,
+    input: { scope?: string; audience?: string; resource?: string } = {},
+  ): Promise<GuestTokenResponse> {
     return this.ctx.guestSessions.startForUser(facts, { id: account.id, isAnonymous: account.isAnonymous, metadata: account.metadata }, input);
   }
 
@@ -291,10 +328,20 @@ export class AccountService {
     return !user || (user.isAnonymous && user.mergedInto === null);
   }
 
-  private async sendVerification(email: string, { guest, passwordHash, clientId }: { guest: GuestHandle | undefined; passwordHash: string | null; clientId: string }): Promise<void> {
+  private async sendVerification(
+    email: string,
+    { guest, passwordHash, clientId }: { guest: GuestHandle | undefined; passwordHash: string | null; clientId: string },
+  ): Promise<void> {
     // Mail bombing: a few messages per address per window; beyond, the same answer and no mail.
     if (!(await this.mailAllowed(email))) return;
-    const issued = await this.proofs.issue({ purpose: 'verify', email, userId: guest?.userId ?? null, sessionId: guest?.sessionId ?? null, passwordHash, clientId });
+    const issued = await this.proofs.issue({
+      purpose: 'verify',
+      email,
+      userId: guest?.userId ?? null,
+      sessionId: guest?.sessionId ?? null,
+      passwordHash,
+      clientId,
+    });
     const link = `${this.ctx.issuer.value}/accounts/verify?token=${issued.linkToken}`;
     this.mailInBackground(email, verificationMail({ code: issued.code, link, expiresInMinutes: PROOF_TTL_MS / 60_000, issuer: this.ctx.issuer.value }));
   }

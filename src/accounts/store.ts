@@ -159,7 +159,12 @@ export class AccountStore {
 
   /** Sets a password; with `onlyIfUnset`, only when the user has none (convert-first flow). */
   async setPassword(userId: string, passwordHash: string, now: number, { onlyIfUnset = false } = {}): Promise<boolean> {
-    let query = this.db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).where('is_anonymous', '=', 0).where('merged_into', 'is', null);
+    let query = this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: now })
+      .where('id', '=', userId)
+      .where('is_anonymous', '=', 0)
+      .where('merged_into', 'is', null);
     if (onlyIfUnset) query = query.where('password_hash', 'is', null);
     const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
@@ -187,11 +192,17 @@ export class AccountStore {
       const version = await this.peers.users.replaceMetadata(accountId, metadata, now, trx);
       if (version === undefined) return undefined;
       await trx.updateTable('users').set({ merged_into: accountId, merged_at: now, updated_at: now }).where('id', '=', guest.userId).execute();
-      await trx.insertInto('user_aliases').values({ alias_id: guest.userId, user_id: accountId, created_at: now }).onConflict((oc) => oc.column('alias_id').doNothing()).execute();
+      await trx
+        .insertInto('user_aliases')
+        .values({ alias_id: guest.userId, user_id: accountId, created_at: now })
+        .onConflict((oc) => oc.column('alias_id').doNothing())
+        .execute();
       const revocations = this.peers.sessions.within(trx);
       // The presented session first, so its announcement carries the request's network.
       if (guest.sessionId) {
-        await revocations.revoke({ id: guest.sessionId, userId: guest.userId, clientId: guest.clientId, ipPrefix: network?.ip_prefix ?? null }, 'merged', { network });
+        await revocations.revoke({ id: guest.sessionId, userId: guest.userId, clientId: guest.clientId, ipPrefix: network?.ip_prefix ?? null }, 'merged', {
+          network,
+        });
       }
       await revocations.revokeAllOfUser(guest.userId, 'merged');
       const account = toRecord({ ...accountRow, metadata: JSON.stringify(metadata), metadata_version: version, updated_at: now });
@@ -212,7 +223,11 @@ export class AccountStore {
 
   /** Links (issuer, subject) to a user; returns the user it is linked to (an earlier link wins). */
   async linkIdentity(issuer: string, subject: string, userId: string, now: number): Promise<string> {
-    await this.db.insertInto('user_identities').values({ issuer, subject, user_id: userId, created_at: now }).onConflict((oc) => oc.columns(['issuer', 'subject']).doNothing()).execute();
+    await this.db
+      .insertInto('user_identities')
+      .values({ issuer, subject, user_id: userId, created_at: now })
+      .onConflict((oc) => oc.columns(['issuer', 'subject']).doNothing())
+      .execute();
     return (await this.findIdentity(issuer, subject)) ?? userId;
   }
 

@@ -63,7 +63,8 @@ function blockView(block: Block) {
 function parseTime(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) throw anomalyError('INVALID_ALERT_QUERY', `"${value.slice(0, 40)}" is not a time: use epoch milliseconds or an ISO 8601 date-time.`);
+  if (!Number.isFinite(ms))
+    throw anomalyError('INVALID_ALERT_QUERY', `"${value.slice(0, 40)}" is not a time: use epoch milliseconds or an ISO 8601 date-time.`);
   return ms;
 }
 
@@ -73,7 +74,8 @@ function toQuery(query: Static<typeof AlertsQuery>): AlertQuery {
   if (since !== undefined && until !== undefined && since >= until) throw anomalyError('INVALID_ALERT_QUERY', 'since must be before until.');
   const limit = query.limit === undefined ? 50 : Number(query.limit);
   if (limit < 1 || limit > 200) throw anomalyError('INVALID_ALERT_QUERY', 'limit must be between 1 and 200.');
-  if (query.cursor !== undefined && !decodeCursor(query.cursor)) throw anomalyError('INVALID_ALERT_QUERY', 'cursor is not one this server gave out; pass next_cursor from the previous page unchanged.');
+  if (query.cursor !== undefined && !decodeCursor(query.cursor))
+    throw anomalyError('INVALID_ALERT_QUERY', 'cursor is not one this server gave out; pass next_cursor from the previous page unchanged.');
   return {
     limit,
     ...(query.status ? { status: query.status } : {}),

@@ -13,7 +13,8 @@ const ACTIONS: readonly ContainmentAction[] = ['observe', 'throttle', 'revoke', 
 function numberSchema(key: string): TSchema {
   if (key === 'weight' || key === 'datacenter_factor' || key === 'burst_p_value') return Type.Number({ minimum: 0, maximum: 1 });
   if (key.endsWith('window_s')) return Type.Number({ exclusiveMinimum: 0 });
-  if (key.startsWith('warmup') || key.endsWith('_warmup_windows') || key === 'burst_warmup_minutes' || key === 'burst_min_failures') return Type.Integer({ minimum: 0 });
+  if (key.startsWith('warmup') || key.endsWith('_warmup_windows') || key === 'burst_warmup_minutes' || key === 'burst_min_failures')
+    return Type.Integer({ minimum: 0 });
   if (key.startsWith('max_') || key.endsWith('_entries') || key === 'tracked_keys' || key === 'baseline_size') return Type.Integer({ minimum: 1 });
   if (key === 'shared_network_sessions' || key === 'shared_network_origins') return Type.Integer({ minimum: 0 });
   if (key === 'busy_network_sessions') return Type.Integer({ minimum: 0, maximum: 12 });
@@ -64,7 +65,8 @@ function describe(json: unknown): string | undefined {
 }
 
 function merge<T>(base: T, overrides: unknown): T {
-  if (typeof base !== 'object' || base === null || typeof overrides !== 'object' || overrides === null) return (overrides === undefined ? base : overrides) as T;
+  if (typeof base !== 'object' || base === null || typeof overrides !== 'object' || overrides === null)
+    return (overrides === undefined ? base : overrides) as T;
   const result: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [key, value] of Object.entries(overrides)) result[key] = merge(result[key], value);
   return result as T;

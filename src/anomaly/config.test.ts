@@ -24,7 +24,9 @@ describe('detection configuration', () => {
   });
 
   it('refuses wrong types, ranges and containment actions with the exact key', () => {
-    assert.throws(() => parseDetectionConfig({ detectors: { off_hours: { weight: 2 } } }), { message: /"detectors\.off_hours\.weight": expected number to be less or equal to 1/ });
+    assert.throws(() => parseDetectionConfig({ detectors: { off_hours: { weight: 2 } } }), {
+      message: /"detectors\.off_hours\.weight": expected number to be less or equal to 1/,
+    });
     assert.throws(() => parseDetectionConfig({ detectors: { signup_flood: { window_s: 0 } } }), { message: /"detectors\.signup_flood\.window_s"/ });
     assert.throws(() => parseDetectionConfig({ detectors: { impossible_travel: { max_sessions: 1.5 } } }), { message: /max_sessions/ });
     assert.throws(() => parseDetectionConfig({ detectors: { token_reuse: { containment: { action: 'ban' } } } }), {
@@ -35,7 +37,9 @@ describe('detection configuration', () => {
   });
 
   it('the engine refuses a bad configuration too', () => {
-    assert.throws(() => new DetectionEngine({ geo: new TableGeoResolver({}), config: { engine: { dedup: 5 } } as never }), { message: /unknown key "engine\.dedup"/ });
+    assert.throws(() => new DetectionEngine({ geo: new TableGeoResolver({}), config: { engine: { dedup: 5 } } as never }), {
+      message: /unknown key "engine\.dedup"/,
+    });
   });
 
   it('tells containment what to do per detector', () => {

@@ -77,7 +77,11 @@ describe('DetectionEngine', () => {
 
   it('never reads a clock: no Date.now, new Date() or performance.now in the engine, detectors or sketches', () => {
     const dirs = ['', 'detectors', 'sketches'].map((dir) => join(import.meta.dirname, dir));
-    const files = dirs.flatMap((dir) => readdirSync(dir).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts')).map((name) => join(dir, name)));
+    const files = dirs.flatMap((dir) =>
+      readdirSync(dir)
+        .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
+        .map((name) => join(dir, name)),
+    );
     const engineFiles = files.filter((file) => /engine|config|detectors|sketches|table-geo/.test(file));
     assert.ok(engineFiles.length > 15);
     for (const file of engineFiles) assert.doesNotMatch(readFileSync(file, 'utf8'), /Date\.now|new Date\(\)|performance\.now|hrtime/, file);

@@ -35,8 +35,17 @@ describe('anomaly options', () => {
   });
 
   it('should stop start-up on a typo, bad JSON or a missing file, naming the variable', () => {
-    for (const value of ['{"detectors": {"refresh_strom": {}}}', '{not json', '/nonexistent/detection.json', '{"detectors": {"token_reuse": {"containment": {"action": "ban"}}}}']) {
-      assert.throws(() => load({ GUESTPASS_ANOMALY_CONFIG: value }), (error: unknown) => error instanceof ConfigError && error.message.startsWith('GUESTPASS_ANOMALY_CONFIG'), value);
+    for (const value of [
+      '{"detectors": {"refresh_strom": {}}}',
+      '{not json',
+      '/nonexistent/detection.json',
+      '{"detectors": {"token_reuse": {"containment": {"action": "ban"}}}}',
+    ]) {
+      assert.throws(
+        () => load({ GUESTPASS_ANOMALY_CONFIG: value }),
+        (error: unknown) => error instanceof ConfigError && error.message.startsWith('GUESTPASS_ANOMALY_CONFIG'),
+        value,
+      );
     }
   });
 });

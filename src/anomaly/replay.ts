@@ -28,7 +28,11 @@ function event<K extends EventName, P extends TProperties>(type: K, properties: 
 }
 
 const schemas = {
-  'client.created': event('client.created', { ...base, client_type: Type.Union([Type.Literal('public'), Type.Literal('confidential')]), is_admin: Type.Boolean() }),
+  'client.created': event('client.created', {
+    ...base,
+    client_type: Type.Union([Type.Literal('public'), Type.Literal('confidential')]),
+    is_admin: Type.Boolean(),
+  }),
   'client.updated': event('client.updated', base),
   'client.deleted': event('client.deleted', base),
   'client.secret_rotated': event('client.secret_rotated', { ...base, old_secret_expires_at: Type.Union([Type.Integer(), Type.Null()]) }),
@@ -48,7 +52,12 @@ const schemas = {
   'login.succeeded': event('login.succeeded', { ...session, account_key: Id, method: Type.Union([Type.Literal('password'), Type.Literal('id_token')]) }),
   'login.failed': event('login.failed', { ...base, account_key: Id, reason: Type.Union([Type.Literal('bad_credentials'), Type.Literal('throttled')]) }),
   'user.converted': event('user.converted', { ...base, method: Type.Union([Type.Literal('email'), Type.Literal('id_token')]), session_id: Type.Optional(Id) }),
-  'user.merged': event('user.merged', { ...base, guest_id: Id, account_id: Id, method: Type.Union([Type.Literal('email'), Type.Literal('login'), Type.Literal('id_token')]) }),
+  'user.merged': event('user.merged', {
+    ...base,
+    guest_id: Id,
+    account_id: Id,
+    method: Type.Union([Type.Literal('email'), Type.Literal('login'), Type.Literal('id_token')]),
+  }),
   'password.reset': event('password.reset', base),
   'alert.raised': event('alert.raised', {
     ...base,

@@ -22,7 +22,10 @@ describe('loadConfig', () => {
   });
 
   it('should name the exact variable or flag that is wrong', () => {
-    assert.throws(() => loadConfig({ env: { GUESTPASS_PORT: 'eighty' } }), (error: Error) => error instanceof ConfigError && /GUESTPASS_PORT/.test(error.message));
+    assert.throws(
+      () => loadConfig({ env: { GUESTPASS_PORT: 'eighty' } }),
+      (error: Error) => error instanceof ConfigError && /GUESTPASS_PORT/.test(error.message),
+    );
     assert.throws(() => loadConfig({ env: {}, flags: { 'access-token-ttl': '2h' } }), /--access-token-ttl must be between/);
     assert.throws(() => loadConfig({ env: { GUESTPASS_MASTER_KEY: 'short' } }), /GUESTPASS_MASTER_KEY must be 32 bytes/);
   });

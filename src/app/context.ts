@@ -78,7 +78,12 @@ export interface CreateContextOptions {
 }
 
 /** Opens the database, applies migrations, loads the master key and the keyring. */
-export async function createContext({ config, logger, metrics = new Metrics({ defaultMetrics: false }), now = Date.now }: CreateContextOptions): Promise<AppContext> {
+export async function createContext({
+  config,
+  logger,
+  metrics = new Metrics({ defaultMetrics: false }),
+  now = Date.now,
+}: CreateContextOptions): Promise<AppContext> {
   // Before anything is opened: older versions left these readable by other local users.
   const permissions = tightenPrivateData({ dataDir: config.dataDir, sqliteFile: sqliteFileOf(config.databaseUrl) });
   const store = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema });

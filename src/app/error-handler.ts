@@ -115,7 +115,9 @@ export function preRoutingErrorOptions(ctx: AppContext): Pick<FastifyServerOptio
 /** True when a path or query value (or query name) holds U+0000. */
 function holdsNul(values: unknown): boolean {
   if (typeof values !== 'object' || values === null) return false;
-  return Object.entries(values).some(([name, value]) => name.includes('\u0000') || [value].flat().some((item) => typeof item === 'string' && item.includes('\u0000')));
+  return Object.entries(values).some(
+    ([name, value]) => name.includes('\u0000') || [value].flat().some((item) => typeof item === 'string' && item.includes('\u0000')),
+  );
 }
 
 export function installErrorHandlers(app: FastifyInstance, ctx: AppContext): void {
@@ -126,7 +128,8 @@ export function installErrorHandlers(app: FastifyInstance, ctx: AppContext): voi
   // %00 decodes to U+0000, which no id or filter holds and PostgreSQL text cannot even be
   // compared with (it fails the query): such URLs are refused before any route reads them.
   app.addHook('preValidation', (request, _reply, done) => {
-    if (holdsNul(request.params) || holdsNul(request.query)) done(httpError('MALFORMED_REQUEST', 'The URL holds a NUL character (%00), which no path segment or query parameter accepts.'));
+    if (holdsNul(request.params) || holdsNul(request.query))
+      done(httpError('MALFORMED_REQUEST', 'The URL holds a NUL character (%00), which no path segment or query parameter accepts.'));
     else done();
   });
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
@@ -136,7 +139,10 @@ export function installErrorHandlers(app: FastifyInstance, ctx: AppContext): voi
   });
 
   app.setNotFoundHandler(async (request, reply) => {
-    const mapped = httpError('NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]}; the discovery document at /.well-known/oauth-authorization-server and /docs list the endpoints.`);
+    const mapped = httpError(
+      'NOT_FOUND',
+      `There is no ${request.method} ${request.url.split('?')[0]}; the discovery document at /.well-known/oauth-authorization-server and /docs list the endpoints.`,
+    );
     return sendError(ctx, reply, mapped);
   });
 }

@@ -25,7 +25,9 @@ function requireMetricsToken(token: string): preHandlerHookHandler {
     if (presented !== undefined && timingSafeEqual(sha256(presented), expected)) return done();
     done(
       presented === undefined
-        ? oauthError('TOKEN_MISSING', 'GET /metrics needs the metrics token: send it as "Authorization: Bearer <GUESTPASS_METRICS_TOKEN>".', { 'WWW-Authenticate': REALM })
+        ? oauthError('TOKEN_MISSING', 'GET /metrics needs the metrics token: send it as "Authorization: Bearer <GUESTPASS_METRICS_TOKEN>".', {
+            'WWW-Authenticate': REALM,
+          })
         : oauthError('INVALID_TOKEN', 'This is not the metrics token (GUESTPASS_METRICS_TOKEN).', { 'WWW-Authenticate': `${REALM}, error="invalid_token"` }),
     );
   };

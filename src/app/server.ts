@@ -64,8 +64,13 @@ export async function startServer({ config, logger, print = (text) => process.st
   if (ctx.notes.keysCreated.length > 0) app.log.info({ keys: ctx.notes.keysCreated }, 'keys generated');
   if (ctx.notes.masterKeyWarning) app.log.warn(ctx.notes.masterKeyWarning);
   const { tightened, leftOpen } = ctx.notes.permissions;
-  if (tightened.length > 0) app.log.warn({ paths: tightened }, 'permissions tightened to owner-only (folder 0700, files 0600): an older version left them readable by other local users');
-  if (leftOpen.length > 0) app.log.warn({ paths: leftOpen }, 'permissions left as they are although other local users can read these: shared, not owned, or read-only');
+  if (tightened.length > 0)
+    app.log.warn(
+      { paths: tightened },
+      'permissions tightened to owner-only (folder 0700, files 0600): an older version left them readable by other local users',
+    );
+  if (leftOpen.length > 0)
+    app.log.warn({ paths: leftOpen }, 'permissions left as they are although other local users can read these: shared, not owned, or read-only');
   app.log.info({ mail: ctx.accounts.describeMailer() }, 'verification and reset mail goes here');
 
   // Pick up key rotations made by the CLI or another node; purge the expired denylist.

@@ -16,14 +16,22 @@ const scratch = mkdtempSync(join(tmpdir(), 'guestpass-detect-'));
 /** Runs `guestpass detect …` from source; never throws on a non-zero exit. */
 function detect(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), 'detect', ...args], { cwd: root, env: { ...process.env, GUESTPASS_LOG_LEVEL: 'silent' } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'src/cli/index.ts'), 'detect', ...args],
+      { cwd: root, env: { ...process.env, GUESTPASS_LOG_LEVEL: 'silent' } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
     if (stdin !== undefined) child.stdin?.end(stdin);
   });
 }
 
-const parse = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Finding);
+const parse = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Finding);
 const summary = (findings: Finding[]) => findings.map((f) => `${f.detector} ${f.entity.kind}:${f.entity.id}`);
 
 describe('guestpass detect --replay', { concurrency: true }, () => {
@@ -76,7 +84,14 @@ describe('guestpass detect --replay', { concurrency: true }, () => {
   it('reports each invalid line with its number, skips it, still replays the rest and exits 1', async () => {
     const lines = readFileSync(replay, 'utf8').trim().split('\n');
     const withRawAddress = JSON.stringify({ ...JSON.parse(lines[0]!), network: { ip_prefix: '198.51.100.23', ip_version: 4 } });
-    const broken = [lines[0], '{not json', withRawAddress, JSON.stringify({ ...JSON.parse(lines[1]!), email: 'a@example.com' }), JSON.stringify({ type: 'session.exploded', time: 1 }), ...lines.slice(1)].join('\n');
+    const broken = [
+      lines[0],
+      '{not json',
+      withRawAddress,
+      JSON.stringify({ ...JSON.parse(lines[1]!), email: 'a@example.com' }),
+      JSON.stringify({ type: 'session.exploded', time: 1 }),
+      ...lines.slice(1),
+    ].join('\n');
     const { code, stdout, stderr } = await detect(['--replay', '-', '--geo', geo], broken);
     assert.equal(code, 1);
     assert.equal(parse(stdout).length, 4);

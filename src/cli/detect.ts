@@ -52,7 +52,10 @@ function detectionConfig(path: string | undefined, fromEnvironment: DetectionCon
   }
 }
 
-async function geoResolver(path: string | undefined, settings: { geoipDatabase?: string | undefined; geoipAsnDatabase?: string | undefined }): Promise<GeoResolver> {
+async function geoResolver(
+  path: string | undefined,
+  settings: { geoipDatabase?: string | undefined; geoipAsnDatabase?: string | undefined },
+): Promise<GeoResolver> {
   if (path !== undefined) {
     try {
       return parseGeoTable(readJson(path, 'geo table'));
@@ -67,7 +70,11 @@ async function geoResolver(path: string | undefined, settings: { geoipDatabase?:
 
 /** `guestpass detect --replay FILE.jsonl`: the server's engine over a recorded or simulated day. */
 export async function detectCommand(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, strict: true, options: { ...configFlags, replay: { type: 'string' }, config: { type: 'string' }, geo: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: { ...configFlags, replay: { type: 'string' }, config: { type: 'string' }, geo: { type: 'string' }, help: { type: 'boolean' } },
+  });
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   if (!values.replay) throw new UsageError(USAGE);
   const { config, warnings } = configFromFlags(values);

@@ -61,7 +61,10 @@ simulateCommand(process.argv.slice(2)).catch((error) => {
   it('reports a simulator that fails to load instead of calling it absent', async () => {
     const broken = join(scratch, 'broken.mjs');
     writeFileSync(broken, "import './absent.mjs';\n");
-    await assert.rejects(loadSimulator(pathToFileURL(broken)), (error: Error & { code?: string }) => error.code === 'ERR_MODULE_NOT_FOUND' && error.message.includes('absent.mjs'));
+    await assert.rejects(
+      loadSimulator(pathToFileURL(broken)),
+      (error: Error & { code?: string }) => error.code === 'ERR_MODULE_NOT_FOUND' && error.message.includes('absent.mjs'),
+    );
     assert.equal(await loadSimulator(pathToFileURL(join(scratch, 'nothing.mjs'))), undefined);
   });
 });

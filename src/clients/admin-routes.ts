@@ -11,11 +11,15 @@ const GuestSettingsBody = Type.Object(
     scopes: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 })),
     session_ttl: Type.Optional(Type.Integer({ description: 'Absolute session lifetime, seconds (300 to 7776000). @default 2592000' })),
     idle_timeout: Type.Optional(Type.Integer({ description: 'Idle timeout, seconds. @default 604800' })),
-    refresh_grace: Type.Optional(Type.Integer({ description: 'Grace window for the immediate predecessor of a rotated session token, seconds (0 to 60). @default 10' })),
+    refresh_grace: Type.Optional(
+      Type.Integer({ description: 'Grace window for the immediate predecessor of a rotated session token, seconds (0 to 60). @default 10' }),
+    ),
     metadata_max_bytes: Type.Optional(Type.Integer({ description: 'Largest serialized metadata. @default 4096' })),
     metadata_schema: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()], { description: 'JSON Schema for metadata' })),
     claims_mapping: Type.Optional(
-      Type.Array(Type.Object({ claim: Type.String({ maxLength: 64 }), path: Type.String({ maxLength: 200 }) }, { additionalProperties: false }), { maxItems: 10 }),
+      Type.Array(Type.Object({ claim: Type.String({ maxLength: 64 }), path: Type.String({ maxLength: 200 }) }, { additionalProperties: false }), {
+        maxItems: 10,
+      }),
     ),
     require_dpop: Type.Optional(Type.Boolean()),
     require_if_match: Type.Optional(Type.Boolean()),
@@ -29,8 +33,12 @@ const GuestSettingsBody = Type.Object(
       Type.Union([
         Type.Object(
           {
-            allowed_events: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 500, description: 'Event names POST /v1/events keeps; others are dropped.' })),
-            allowed_props: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 500, description: 'Prop keys kept; others are removed from events.' })),
+            allowed_events: Type.Optional(
+              Type.Array(Type.String({ maxLength: 64 }), { maxItems: 500, description: 'Event names POST /v1/events keeps; others are dropped.' }),
+            ),
+            allowed_props: Type.Optional(
+              Type.Array(Type.String({ maxLength: 64 }), { maxItems: 500, description: 'Prop keys kept; others are removed from events.' }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -83,7 +91,10 @@ const ClientSettingsFields = {
   guest: Type.Optional(GuestSettingsBody),
 };
 
-const UpdateClientBody = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), ...ClientSettingsFields }, { additionalProperties: false });
+const UpdateClientBody = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), ...ClientSettingsFields },
+  { additionalProperties: false },
+);
 
 /** API body (snake_case) to service input; absent fields stay absent. */
 function clientInput(body: Static<typeof UpdateClientBody>): Partial<Omit<NewClient, 'type'>> {
@@ -152,13 +163,21 @@ export async function clientAdminRoutes(app: FastifyInstance, ctx: AppContext): 
 
   app.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof UpdateClientBody> }>(
     '/admin/api/clients/:id',
-    { preHandler: write, bodyLimit: 64 * 1024, schema: { tags, security, summary: 'Change a client’s settings (not its type)', params: IdParams, body: UpdateClientBody } },
+    {
+      preHandler: write,
+      bodyLimit: 64 * 1024,
+      schema: { tags, security, summary: 'Change a client’s settings (not its type)', params: IdParams, body: UpdateClientBody },
+    },
     async (request) => clientView(await ctx.clients.update(request.params.id, clientInput(request.body))),
   );
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RotateSecretBody> | undefined }>(
     '/admin/api/clients/:id/rotate-secret',
-    { preHandler: write, bodyLimit: 4096, schema: { tags, security, summary: 'Issue a new secret; old ones expire after the overlap', params: IdParams, body: RotateSecretBody } },
+    {
+      preHandler: write,
+      bodyLimit: 4096,
+      schema: { tags, security, summary: 'Issue a new secret; old ones expire after the overlap', params: IdParams, body: RotateSecretBody },
+    },
     async (request, reply) => {
       const { clientSecret, oldSecretsExpireAt } = await ctx.clients.rotateSecret(request.params.id, request.body?.overlap_seconds ?? 86400);
       reply.header('Cache-Control', 'no-store');

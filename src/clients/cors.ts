@@ -43,7 +43,11 @@ async function checkPreflight(request: FastifyRequest, isAllowed: (origin: strin
   const { origin } = request.headers;
   if (origin === undefined) return;
   if (!(await isAllowed(origin))) {
-    throw clientError('ORIGIN_NOT_ALLOWED', 'This Origin is not in the allowed_origins of any client; add it to the allowed_origins of the client the page uses.', { Vary: 'Origin' });
+    throw clientError(
+      'ORIGIN_NOT_ALLOWED',
+      'This Origin is not in the allowed_origins of any client; add it to the allowed_origins of the client the page uses.',
+      { Vary: 'Origin' },
+    );
   }
   const method = request.headers['access-control-request-method'];
   if (method === undefined) throw clientError('PREFLIGHT_INVALID');
@@ -52,7 +56,10 @@ async function checkPreflight(request: FastifyRequest, isAllowed: (origin: strin
   }
   const headers = (request.headers['access-control-request-headers'] ?? '').split(',').map((name) => name.trim().toLowerCase());
   if (headers.some((name) => name !== '' && !acceptedHeaders.has(name))) {
-    throw clientError('PREFLIGHT_NOT_ALLOWED', `Access-Control-Request-Headers may only name ${ALLOWED_HEADERS.join(', ')}; send no other request headers from the browser.`);
+    throw clientError(
+      'PREFLIGHT_NOT_ALLOWED',
+      `Access-Control-Request-Headers may only name ${ALLOWED_HEADERS.join(', ')}; send no other request headers from the browser.`,
+    );
   }
 }
 
@@ -70,7 +77,10 @@ export async function registerCors(app: FastifyInstance, ctx: AppContext): Promi
   await app.register(cors, {
     origin: (origin, callback) => {
       if (!origin) return callback(null, false);
-      isAllowed(origin).then((allowed) => callback(null, allowed), (error: unknown) => callback(error as Error, false));
+      isAllowed(origin).then(
+        (allowed) => callback(null, allowed),
+        (error: unknown) => callback(error as Error, false),
+      );
     },
     credentials: true,
     methods: METHODS,

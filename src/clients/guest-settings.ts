@@ -76,7 +76,23 @@ export const DEFAULT_GUEST_SETTINGS: GuestSettings = {
 
 /** Claims a mapping may not overwrite: registered JWT claims and the ones Guestpass sets. */
 export const RESERVED_CLAIMS = new Set([
-  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'sid', 'is_anonymous', 'cnf', 'azp', 'auth_time', 'acr', 'amr', 'typ',
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'nbf',
+  'iat',
+  'jti',
+  'client_id',
+  'scope',
+  'sid',
+  'is_anonymous',
+  'cnf',
+  'azp',
+  'auth_time',
+  'acr',
+  'amr',
+  'typ',
 ]);
 
 /**
@@ -100,7 +116,9 @@ function checkClaimsMapping(mappings: unknown): void {
     if (RESERVED_CLAIMS.has(claim)) throw invalid(`Claim "${claim}" is reserved and cannot be mapped from metadata.`);
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/.test(path)) throw invalid(`Path "${path}" must be a direct dotted path such as preferences.currency.`);
     if (PROTOTYPE_KEYS.has(claim) || path.split('.').some((segment) => PROTOTYPE_KEYS.has(segment))) {
-      throw invalid(`Claim mapping ${JSON.stringify({ claim, path })} names __proto__, constructor or prototype, which reach an object's prototype rather than metadata.`);
+      throw invalid(
+        `Claim mapping ${JSON.stringify({ claim, path })} names __proto__, constructor or prototype, which reach an object's prototype rather than metadata.`,
+      );
     }
   }
 }
@@ -136,7 +154,10 @@ export function validateGuestSettings(input: Partial<GuestSettings> | undefined)
   } catch (error) {
     throw invalid(`${(error as Error).message}.`);
   }
-  for (const [name, list] of [['allowed_events', settings.telemetry?.allowedEvents], ['allowed_props', settings.telemetry?.allowedProps]] as const) {
+  for (const [name, list] of [
+    ['allowed_events', settings.telemetry?.allowedEvents],
+    ['allowed_props', settings.telemetry?.allowedProps],
+  ] as const) {
     if (list === undefined) continue;
     if (!Array.isArray(list) || list.length > 500 || !list.every((entry) => typeof entry === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(entry))) {
       throw invalid(`guest.telemetry.${name} must be a list of at most 500 names of 1–64 letters, digits or . _ : -.`);
@@ -197,7 +218,10 @@ export function guestSettingsToJson(settings: GuestSettings): Required<GuestSett
   for (const [jsonName, name] of jsonNames) json[jsonName] = settings[name];
   const telemetry = settings.telemetry;
   json['telemetry'] = telemetry
-    ? { ...(telemetry.allowedEvents ? { allowed_events: telemetry.allowedEvents } : {}), ...(telemetry.allowedProps ? { allowed_props: telemetry.allowedProps } : {}) }
+    ? {
+        ...(telemetry.allowedEvents ? { allowed_events: telemetry.allowedEvents } : {}),
+        ...(telemetry.allowedProps ? { allowed_props: telemetry.allowedProps } : {}),
+      }
     : null;
   return json as unknown as Required<GuestSettingsJson>;
 }

@@ -55,7 +55,10 @@ function compilePattern(source: string): RE2JS {
     throw new UnusableSchemaError(`${named} is not a valid ECMA-262 regular expression (${(error as Error).message})`);
   }
   const construct = backtrackingConstruct(source);
-  if (construct) throw new UnusableSchemaError(`${named} uses ${construct}, which cannot be matched in linear time; patterns run on RE2, without lookaround or backreferences`);
+  if (construct)
+    throw new UnusableSchemaError(
+      `${named} uses ${construct}, which cannot be matched in linear time; patterns run on RE2, without lookaround or backreferences`,
+    );
   try {
     return RE2JS.compile(RE2JS.translateRegExp(source));
   } catch (error) {
@@ -139,7 +142,8 @@ const compiled = new Map<string, ValidateFunction | UnusableSchemaError>();
  */
 export function compileMetadataSchema(schema: unknown): ValidateFunction {
   // Checked first: JSON.stringify itself would overflow the stack on a deep enough value.
-  if (depthOf(schema) > MAX_SCHEMA_DEPTH) throw new UnusableSchemaError(`guest.metadata_schema nests objects and arrays deeper than ${MAX_SCHEMA_DEPTH} levels`);
+  if (depthOf(schema) > MAX_SCHEMA_DEPTH)
+    throw new UnusableSchemaError(`guest.metadata_schema nests objects and arrays deeper than ${MAX_SCHEMA_DEPTH} levels`);
   const key = String(JSON.stringify(schema));
   let entry = compiled.get(key);
   if (entry === undefined) {

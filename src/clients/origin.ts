@@ -10,7 +10,11 @@ import type { Client } from './types.js';
 export function checkClientOrigin(client: Client, request: FastifyRequest, { required = false } = {}): void {
   const origin = request.headers.origin;
   if (origin === undefined) {
-    if (required) throw clientError('ORIGIN_NOT_ALLOWED', 'A request that relies on the session cookie must carry an Origin header from one of the client’s allowed origins.');
+    if (required)
+      throw clientError(
+        'ORIGIN_NOT_ALLOWED',
+        'A request that relies on the session cookie must carry an Origin header from one of the client’s allowed origins.',
+      );
     return;
   }
   if (!client.allowedOrigins.includes(origin)) {

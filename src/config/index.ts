@@ -21,7 +21,10 @@ export class ConfigError extends Error {
 
 /** `GUESTPASS_DATA_DIR` → `data-dir`. */
 export function flagName(env: string): string {
-  return env.replace(/^GUESTPASS_/, '').toLowerCase().replaceAll('_', '-');
+  return env
+    .replace(/^GUESTPASS_/, '')
+    .toLowerCase()
+    .replaceAll('_', '-');
 }
 
 export interface LoadConfigOptions {

@@ -179,7 +179,7 @@ export const coreOptions = {
   shutdownTimeout: option({
     env: 'GUESTPASS_SHUTDOWN_TIMEOUT',
     default: 20,
-    doc: 'Seconds a stopping server (SIGTERM) waits for in-flight requests before it closes the connections still open. Keep it below the orchestrator\'s grace period (30 s in Kubernetes).',
+    doc: "Seconds a stopping server (SIGTERM) waits for in-flight requests before it closes the connections still open. Keep it below the orchestrator's grace period (30 s in Kubernetes).",
     parse: (raw) => parseDuration(raw, { min: 0, max: 600 }),
   }),
   metricsAddress: option<{ host: string; port: number } | undefined>({

@@ -14,7 +14,9 @@ describe('compact JWE (dir, A256GCM)', () => {
     assert.equal(new TextDecoder().decode(plaintext), '{"hello":"world"}');
     assert.equal(protectedHeader.kid, 'k1');
 
-    const fromJose = await new CompactEncrypt(new TextEncoder().encode('from jose')).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: 'k1' }).encrypt(key.key);
+    const fromJose = await new CompactEncrypt(new TextEncoder().encode('from jose'))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: 'k1' })
+      .encrypt(key.key);
     assert.equal(openCompactJwe(fromJose, keyFor)?.plaintext, 'from jose');
   });
 
@@ -24,7 +26,10 @@ describe('compact JWE (dir, A256GCM)', () => {
     const flipped = Buffer.from(parts[3]!, 'base64url');
     flipped[0]! ^= 1;
     assert.equal(openCompactJwe([parts[0], '', parts[2], flipped.toString('base64url'), parts[4]].join('.'), keyFor), undefined);
-    assert.equal(openCompactJwe(sealed, () => undefined), undefined);
+    assert.equal(
+      openCompactJwe(sealed, () => undefined),
+      undefined,
+    );
     const otherHeader = Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A128GCM', kid: 'k1' })).toString('base64url');
     assert.equal(openCompactJwe([otherHeader, ...parts.slice(1)].join('.'), keyFor), undefined);
     assert.equal(openCompactJwe('not.a.jwe', keyFor), undefined);

@@ -98,7 +98,13 @@ async function promoteDue(db: Kysely<Database>, use: KeyUse, now: number, retire
     )
     .executeTakeFirst();
   if (Number(retired.numUpdatedRows) === 0) return false;
-  const promoted = await db.updateTable('keys').set({ status: 'current' }).where('use', '=', use).where('status', '=', 'next').where('activates_at', '<=', now).executeTakeFirst();
+  const promoted = await db
+    .updateTable('keys')
+    .set({ status: 'current' })
+    .where('use', '=', use)
+    .where('status', '=', 'next')
+    .where('activates_at', '<=', now)
+    .executeTakeFirst();
   // Never leave a use without a current key: roll the retirement back.
   if (Number(promoted.numUpdatedRows) !== 1) throw new Error(`Promoting the waiting ${use} key found ${promoted.numUpdatedRows} rows; nothing was changed.`);
   return true;

@@ -22,7 +22,14 @@ describeEachDatabase('Keyring', (database) => {
   it('should publish a retired signing key until its tokens have expired, then drop it', async () => {
     let now = Date.now();
     const masterKey = randomBytes(32);
-    const options = { store: new KeyStore(store.db), masterKey, signingAlg: 'ES256' as const, retiredSigningKeyLifetimeMs: HOUR, retiredSealingKeyLifetimeMs: 24 * HOUR, now: () => now };
+    const options = {
+      store: new KeyStore(store.db),
+      masterKey,
+      signingAlg: 'ES256' as const,
+      retiredSigningKeyLifetimeMs: HOUR,
+      retiredSealingKeyLifetimeMs: 24 * HOUR,
+      now: () => now,
+    };
     const keyring = new Keyring(options);
     assert.deepEqual((await keyring.initialize()).created, ['signing', 'sealing']);
     const first = keyring.signingKey.kid;
@@ -35,17 +42,32 @@ describeEachDatabase('Keyring', (database) => {
     const { kid: second } = await keyring.rotateSigningKey({ activationDelayMs: 0 });
     assert.notEqual(second, first);
     assert.equal(keyring.signingKey.kid, second);
-    assert.deepEqual(keyring.jwks().keys.map((key) => key.kid).sort(), [first, second].sort());
+    assert.deepEqual(
+      keyring
+        .jwks()
+        .keys.map((key) => key.kid)
+        .sort(),
+      [first, second].sort(),
+    );
     assert.ok(keyring.verificationKey(first), 'tokens signed by the retired key still verify');
 
     now += HOUR + 1;
     await keyring.refresh();
-    assert.deepEqual(keyring.jwks().keys.map((key) => key.kid), [second]);
+    assert.deepEqual(
+      keyring.jwks().keys.map((key) => key.kid),
+      [second],
+    );
     assert.equal(keyring.verificationKey(first), undefined);
   });
 
   it('should refuse to start with a different master key', async () => {
-    const keyring = new Keyring({ store: new KeyStore(store.db), masterKey: randomBytes(32), signingAlg: 'ES256', retiredSigningKeyLifetimeMs: HOUR, retiredSealingKeyLifetimeMs: HOUR });
+    const keyring = new Keyring({
+      store: new KeyStore(store.db),
+      masterKey: randomBytes(32),
+      signingAlg: 'ES256',
+      retiredSigningKeyLifetimeMs: HOUR,
+      retiredSealingKeyLifetimeMs: HOUR,
+    });
     await assert.rejects(keyring.initialize(), /cannot be decrypted with this master key/);
   });
 
@@ -53,7 +75,13 @@ describeEachDatabase('Keyring', (database) => {
     const masterKey = randomBytes(32);
     const fresh = await openDatabase({ url: 'sqlite::memory:' });
     await migrateToLatest(fresh);
-    const keyring = new Keyring({ store: new KeyStore(fresh.db), masterKey, signingAlg: 'EdDSA', retiredSigningKeyLifetimeMs: HOUR, retiredSealingKeyLifetimeMs: HOUR });
+    const keyring = new Keyring({
+      store: new KeyStore(fresh.db),
+      masterKey,
+      signingAlg: 'EdDSA',
+      retiredSigningKeyLifetimeMs: HOUR,
+      retiredSealingKeyLifetimeMs: HOUR,
+    });
     await keyring.initialize();
     assert.equal(keyring.signingKey.alg, 'EdDSA');
     assert.equal(keyring.jwks().keys[0]?.crv, 'Ed25519');
@@ -65,7 +93,14 @@ describeEachDatabase('Keyring', (database) => {
     const own = await openTestStore(database, 'gp_keyring_staged');
     const clock = { now: Date.now() };
     const keyStore = new KeyStore(own.store.db);
-    const options: KeyringOptions = { store: keyStore, masterKey: randomBytes(32), signingAlg: 'ES256', retiredSigningKeyLifetimeMs: HOUR, retiredSealingKeyLifetimeMs: 24 * HOUR, now: () => clock.now };
+    const options: KeyringOptions = {
+      store: keyStore,
+      masterKey: randomBytes(32),
+      signingAlg: 'ES256',
+      retiredSigningKeyLifetimeMs: HOUR,
+      retiredSealingKeyLifetimeMs: 24 * HOUR,
+      now: () => clock.now,
+    };
     const a = new Keyring(options);
     const b = new Keyring(options);
     await a.initialize();
@@ -81,7 +116,13 @@ describeEachDatabase('Keyring', (database) => {
       const rotated = await a.rotateSigningKey({ activationDelayMs: 2 * MINUTE });
       assert.equal(rotated.activatesAt, clock.now + 2 * MINUTE);
       assert.equal(a.signingKey.kid, first, 'the rotating node keeps signing with the old key');
-      assert.deepEqual(a.jwks().keys.map((key) => key.kid).sort(), [first, rotated.kid].sort());
+      assert.deepEqual(
+        a
+          .jwks()
+          .keys.map((key) => key.kid)
+          .sort(),
+        [first, rotated.kid].sort(),
+      );
 
       await b.refresh();
       assert.equal(b.signingKey.kid, first);
@@ -108,7 +149,10 @@ describeEachDatabase('Keyring', (database) => {
 
       clock.now += HOUR + 1;
       await a.refresh();
-      assert.deepEqual(a.jwks().keys.map((key) => key.kid), [rotated.kid]);
+      assert.deepEqual(
+        a.jwks().keys.map((key) => key.kid),
+        [rotated.kid],
+      );
     } finally {
       await close();
     }
@@ -155,7 +199,13 @@ describeEachDatabase('Keyring', (database) => {
       const emergency = await a.rotateSigningKey({ activationDelayMs: 0 });
       assert.equal(emergency.activatesAt, clock.now);
       assert.equal(a.signingKey.kid, emergency.kid);
-      assert.deepEqual(a.jwks().keys.map((key) => key.kid).sort(), [first, replaced.kid, waiting.kid, emergency.kid].sort());
+      assert.deepEqual(
+        a
+          .jwks()
+          .keys.map((key) => key.kid)
+          .sort(),
+        [first, replaced.kid, waiting.kid, emergency.kid].sort(),
+      );
     } finally {
       await close();
     }

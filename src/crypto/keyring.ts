@@ -172,7 +172,8 @@ export class Keyring {
         if (row.status !== 'retired') place(sealing, row, { kid: row.kid, key });
       }
     }
-    if (!signing.current || !sealing.current) throw new Error('The key table has no current signing or sealing key; run `guestpass migrate` and start the server once.');
+    if (!signing.current || !sealing.current)
+      throw new Error('The key table has no current signing or sealing key; run `guestpass migrate` and start the server once.');
     return { signing: signing as InUse<SigningKey>, sealing: sealing as InUse<SealingKey>, verificationKeys, openingKeys, jwks: { keys: published } };
   }
 
@@ -188,8 +189,7 @@ export class Keyring {
 
   private newSigningKeyRow(): KeyRow {
     const alg = this.options.signingAlg;
-    const { privateKey, publicKey } =
-      alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
+    const { privateKey, publicKey } = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
     const kid = newId();
     const now = this.now();
     return {

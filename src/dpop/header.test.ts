@@ -11,7 +11,10 @@ describe('dpopHeaderValue', () => {
 
   it('rejects a request with several DPoP headers', () => {
     for (const dpop of ['a.b.c, d.e.f', ['a.b.c', 'd.e.f']]) {
-      assert.throws(() => dpopHeaderValue({ dpop }), (error: unknown) => error instanceof GuestpassError && error.code === 'INVALID_DPOP_PROOF');
+      assert.throws(
+        () => dpopHeaderValue({ dpop }),
+        (error: unknown) => error instanceof GuestpassError && error.code === 'INVALID_DPOP_PROOF',
+      );
     }
   });
 });

@@ -27,8 +27,10 @@ export function readClaims(payload: Uint8Array): DpopClaims {
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
     throw invalid(`The DPoP proof needs a jti claim: a unique string of at most ${MAX_JTI_LENGTH} characters (RFC 9449 §4.2).`);
   }
-  if (typeof htm !== 'string' || typeof htu !== 'string') throw invalid('The DPoP proof needs htm and htu claims naming the HTTP method and URL (RFC 9449 §4.2).');
-  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid('The DPoP proof needs an iat claim: the time it was created, in seconds since the epoch (RFC 9449 §4.2).');
+  if (typeof htm !== 'string' || typeof htu !== 'string')
+    throw invalid('The DPoP proof needs htm and htu claims naming the HTTP method and URL (RFC 9449 §4.2).');
+  if (typeof iat !== 'number' || !Number.isFinite(iat))
+    throw invalid('The DPoP proof needs an iat claim: the time it was created, in seconds since the epoch (RFC 9449 §4.2).');
   if (ath !== undefined && typeof ath !== 'string') throw invalid('The DPoP proof ath claim must be a string.');
   if (nonce !== undefined && typeof nonce !== 'string') throw invalid('The DPoP proof nonce claim must be a string.');
   return { jti, htm, htu, iat, ...(ath === undefined ? {} : { ath }), ...(nonce === undefined ? {} : { nonce }) };

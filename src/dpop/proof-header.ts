@@ -50,7 +50,9 @@ function readPublicJwk(jwk: unknown): JWK {
   }
   const members = jwk as Record<string, unknown>;
   if (PRIVATE_MEMBERS.some((member) => member in members)) {
-    throw invalid('The DPoP proof jwk header contains private or symmetric key material; send only the public key, and treat that private key as exposed (RFC 9449 §4.3).');
+    throw invalid(
+      'The DPoP proof jwk header contains private or symmetric key material; send only the public key, and treat that private key as exposed (RFC 9449 §4.3).',
+    );
   }
   if (typeof members['kty'] !== 'string' || !PUBLIC_KEY_TYPES.has(members['kty'])) {
     throw invalid('The DPoP proof jwk must be an EC, OKP or RSA public key.');

@@ -70,7 +70,8 @@ describe('DpopVerifier', () => {
       const { jkt } = await verifier.verify(await makeProof(key), { htm: 'POST', htu: HTU });
       assert.equal(jkt, await calculateJwkThumbprint(key.jwk, 'sha256'));
       // RFC 7638 §3.2–3.3 by hand: the required members in lexicographic order, no whitespace.
-      const members = key.jwk.kty === 'EC' ? { crv: key.jwk.crv, kty: key.jwk.kty, x: key.jwk.x, y: key.jwk.y } : { crv: key.jwk.crv, kty: key.jwk.kty, x: key.jwk.x };
+      const members =
+        key.jwk.kty === 'EC' ? { crv: key.jwk.crv, kty: key.jwk.kty, x: key.jwk.x, y: key.jwk.y } : { crv: key.jwk.crv, kty: key.jwk.kty, x: key.jwk.x };
       assert.equal(jkt, createHash('sha256').update(JSON.stringify(members)).digest('base64url'));
     });
   }
@@ -84,7 +85,9 @@ describe('DpopVerifier', () => {
     ] as const;
     for (const [alg, { privateKey, publicKey }] of pairs) {
       const jwk = await exportJWK(publicKey);
-      const proof = await new SignJWT({ jti: randomUUID(), htm: 'POST', htu: HTU, iat: IAT }).setProtectedHeader({ alg, typ: 'dpop+jwt', jwk }).sign(privateKey);
+      const proof = await new SignJWT({ jti: randomUUID(), htm: 'POST', htu: HTU, iat: IAT })
+        .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk })
+        .sign(privateKey);
       assert.equal((await verifier.verify(proof, { htm: 'POST', htu: HTU })).jkt, await calculateJwkThumbprint(jwk, 'sha256'), alg);
     }
   });
@@ -137,7 +140,9 @@ describe('DpopVerifier', () => {
 
   it('rejects a proof without a jwk header', async () => {
     const { verifier } = setup();
-    const proof = await new SignJWT({ jti: randomUUID(), htm: 'POST', htu: HTU, iat: IAT }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt' }).sign(es256.privateKey);
+    const proof = await new SignJWT({ jti: randomUUID(), htm: 'POST', htu: HTU, iat: IAT })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt' })
+      .sign(es256.privateKey);
     await rejectsWith(verifier.verify(proof, { htm: 'POST', htu: HTU }), 'INVALID_DPOP_PROOF', /jwk member/);
   });
 
@@ -269,11 +274,19 @@ describe('DpopVerifier', () => {
 
   it('answers resource requests with 401 and a DPoP challenge', async () => {
     const { verifier } = setup({ algorithms: ['ES256', 'EdDSA'] });
-    const invalid = await rejectsWith(verifier.verifyAtResource(await makeProof(es256), { htm: 'POST', htu: HTU, accessToken: 't' }), 'INVALID_DPOP_PROOF_AT_RESOURCE', /ath/);
+    const invalid = await rejectsWith(
+      verifier.verifyAtResource(await makeProof(es256), { htm: 'POST', htu: HTU, accessToken: 't' }),
+      'INVALID_DPOP_PROOF_AT_RESOURCE',
+      /ath/,
+    );
     assert.equal(invalid.status, 401);
     assert.equal(invalid.headers['WWW-Authenticate'], 'DPoP error="invalid_dpop_proof", algs="ES256 EdDSA"');
     const proof = await makeProof(es256, { claims: { ath: accessTokenHash('t') } });
-    const nonce = await rejectsWith(verifier.verifyAtResource(proof, { htm: 'POST', htu: HTU, accessToken: 't', requireNonce: true }), 'USE_DPOP_NONCE_AT_RESOURCE', /nonce/);
+    const nonce = await rejectsWith(
+      verifier.verifyAtResource(proof, { htm: 'POST', htu: HTU, accessToken: 't', requireNonce: true }),
+      'USE_DPOP_NONCE_AT_RESOURCE',
+      /nonce/,
+    );
     assert.equal(nonce.status, 401);
     assert.equal(nonce.headers['WWW-Authenticate'], 'DPoP error="use_dpop_nonce", algs="ES256 EdDSA"');
     assert.ok(nonce.headers['DPoP-Nonce']);

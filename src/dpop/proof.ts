@@ -61,7 +61,8 @@ export class DpopVerifier {
 
   constructor({ replay, nonces, iatLeewaySeconds = 60, algorithms = DEFAULT_DPOP_ALGORITHMS, now = Date.now }: DpopVerifierOptions) {
     const symmetric = algorithms.filter((alg) => alg === 'none' || alg.startsWith('HS'));
-    if (algorithms.length === 0 || symmetric.length > 0) throw new TypeError(`DPoP algorithms must be asymmetric signature algorithms; refused: ${symmetric.join(', ') || 'an empty list'}`);
+    if (algorithms.length === 0 || symmetric.length > 0)
+      throw new TypeError(`DPoP algorithms must be asymmetric signature algorithms; refused: ${symmetric.join(', ') || 'an empty list'}`);
     if (!(iatLeewaySeconds > 0)) throw new RangeError('iatLeewaySeconds must be positive');
     this.replay = replay;
     this.nonces = nonces;
@@ -118,7 +119,10 @@ export class DpopVerifier {
     const expiresAtMs = (claims.iat + this.leewaySeconds) * 1000;
     if (!(await this.replay.remember(`${jkt}:${claims.jti}`, expiresAtMs))) {
       onViolation?.({ kind: 'proof_replayed', jkt });
-      throw dpopError('INVALID_DPOP_PROOF', 'This DPoP proof was already used (its jti was replayed); sign a new proof with a fresh jti for every request (RFC 9449 §11.1).');
+      throw dpopError(
+        'INVALID_DPOP_PROOF',
+        'This DPoP proof was already used (its jti was replayed); sign a new proof with a fresh jti for every request (RFC 9449 §11.1).',
+      );
     }
   }
 }

@@ -38,12 +38,21 @@ export function presentedToken(request: FastifyRequest): PresentedToken | undefi
  * expiry, denylist and session revocation; for a DPoP-bound token (`cnf.jkt`) the `DPoP`
  * scheme and a proof made with the bound key over this request and this token (RFC 9449 §7).
  */
-export async function verifyResourceToken(ctx: AppContext, request: FastifyRequest, presented: PresentedToken, scopes: string[] = []): Promise<AccessTokenClaims> {
+export async function verifyResourceToken(
+  ctx: AppContext,
+  request: FastifyRequest,
+  presented: PresentedToken,
+  scopes: string[] = [],
+): Promise<AccessTokenClaims> {
   const claims = await ctx.accessTokens.verify(presented.token);
   if (!claims) throw oauthError('INVALID_TOKEN', undefined, challenge('invalid_token'));
   const jkt = claims.cnf?.jkt;
   if (jkt && presented.scheme !== 'DPoP') {
-    throw oauthError('INVALID_TOKEN', 'This access token is DPoP-bound: send it as "Authorization: DPoP <token>" with a DPoP proof (RFC 9449 §7.2).', challenge('invalid_token'));
+    throw oauthError(
+      'INVALID_TOKEN',
+      'This access token is DPoP-bound: send it as "Authorization: DPoP <token>" with a DPoP proof (RFC 9449 §7.2).',
+      challenge('invalid_token'),
+    );
   }
   if (presented.scheme === 'DPoP') {
     if (!jkt) throw oauthError('INVALID_TOKEN', 'This access token is not DPoP-bound: send it as "Authorization: Bearer <token>".', challenge('invalid_token'));

@@ -18,7 +18,11 @@ export interface RequestFacts {
 }
 
 /** Client authentication, the Origin rule for browsers, and the DPoP proof, if any. */
-export async function gatherFacts(ctx: AppContext, request: FastifyRequest, body: { client_id?: string | undefined; client_secret?: string | undefined }): Promise<RequestFacts> {
+export async function gatherFacts(
+  ctx: AppContext,
+  request: FastifyRequest,
+  body: { client_id?: string | undefined; client_secret?: string | undefined },
+): Promise<RequestFacts> {
   const { client } = await ctx.clientAuth.authenticate(request, body);
   if (client.type === 'public') checkClientOrigin(client, request);
   const dpopJkt = await verifyTokenRequestProof(ctx, request);

@@ -13,7 +13,11 @@ export async function isAccessTokenRevoked(db: Kysely<Database>, claims: Pick<Ac
   const row = await db
     .selectNoFrom((eb) => [
       eb.selectFrom('revocations').select('jti').where('jti', '=', claims.jti).as('denied'),
-      eb.selectFrom('sessions').select('revoked_at').where('id', '=', claims.sid ?? '').as('session_revoked_at'),
+      eb
+        .selectFrom('sessions')
+        .select('revoked_at')
+        .where('id', '=', claims.sid ?? '')
+        .as('session_revoked_at'),
       eb.selectFrom('users').select('merged_into').where('id', '=', claims.sub).as('merged_into'),
     ])
     .executeTakeFirst();

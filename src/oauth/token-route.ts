@@ -50,7 +50,11 @@ async function limitByClient(ctx: AppContext, clientId: string): Promise<void> {
 
 function selectGrant(grants: Grants, type: string): Grant {
   const grant = grants.find(type);
-  if (!grant) throw oauthError('UNSUPPORTED_GRANT_TYPE', `grant_type "${type.slice(0, 100)}" is not supported; use one of those in grant_types_supported of the discovery document.`);
+  if (!grant)
+    throw oauthError(
+      'UNSUPPORTED_GRANT_TYPE',
+      `grant_type "${type.slice(0, 100)}" is not supported; use one of those in grant_types_supported of the discovery document.`,
+    );
   return grant;
 }
 

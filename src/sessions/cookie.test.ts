@@ -18,7 +18,11 @@ describeEachDatabase('cookie mode', (database) => {
   it('should keep the session token in an HttpOnly cookie that a cookie-keeping client sends back', async () => {
     const jar = new CookieJar();
     const browser = makeFetchCookie(fetch, jar);
-    const created = await browser(`${server.url}/anonymous/token`, { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: JSON.stringify({ client_id: clientId }) });
+    const created = await browser(`${server.url}/anonymous/token`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: clientId }),
+    });
     assert.equal(created.status, 200);
     const body = (await created.json()) as Record<string, unknown>;
     assert.equal(body['session_token'], undefined, 'the token is not in the body');
@@ -31,7 +35,11 @@ describeEachDatabase('cookie mode', (database) => {
     assert.equal(((await session.json()) as { user_id: string }).user_id, body['user_id']);
 
     const firstCookie = (await jar.getCookies(server.url))[0]?.value;
-    const reminted = await browser(`${server.url}/anonymous/token`, { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: JSON.stringify({ client_id: clientId }) });
+    const reminted = await browser(`${server.url}/anonymous/token`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: clientId }),
+    });
     assert.equal(reminted.status, 200);
     assert.equal(((await reminted.json()) as { session_id: string }).session_id, body['session_id'], 'the cookie re-mints the same session');
     assert.notEqual((await jar.getCookies(server.url))[0]?.value, firstCookie, 'and rotates it');
@@ -51,7 +59,11 @@ describeEachDatabase('cookie mode', (database) => {
   it('should refuse a cookie-borne state change from another origin or with no Origin (CSRF)', async () => {
     const jar = new CookieJar();
     const browser = makeFetchCookie(fetch, jar);
-    await browser(`${server.url}/anonymous/token`, { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: JSON.stringify({ client_id: clientId }) });
+    await browser(`${server.url}/anonymous/token`, {
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: clientId }),
+    });
     for (const headers of [{ origin: 'https://evil.example' }, {}] as Record<string, string>[]) {
       const response = await browser(`${server.url}/anonymous/session/metadata`, {
         method: 'PATCH',
@@ -71,7 +83,11 @@ describeEachDatabase('cookie mode', (database) => {
     const httpsServer = await startTestServer({ database, env: { GUESTPASS_ISSUER: 'https://auth.example.com' } });
     try {
       const httpsClient = await new GuestAdmin(httpsServer).publicClient({ transport: 'cookie' });
-      const created = await fetch(`${httpsServer.url}/anonymous/token`, { method: 'POST', headers: { origin: ORIGIN, 'content-type': 'application/json' }, body: JSON.stringify({ client_id: httpsClient }) });
+      const created = await fetch(`${httpsServer.url}/anonymous/token`, {
+        method: 'POST',
+        headers: { origin: ORIGIN, 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: httpsClient }),
+      });
       assert.match(created.headers.get('set-cookie') ?? '', /^__Host-gp_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+; Secure$/);
     } finally {
       await httpsServer.stop();

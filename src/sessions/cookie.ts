@@ -28,7 +28,10 @@ export function readSessionCookie(request: FastifyRequest, issuer: string): stri
 
 export function setSessionCookie(reply: FastifyReply, issuer: string, token: string, maxAgeSeconds: number): void {
   const secure = issuer.startsWith('https://') ? '; Secure' : '';
-  reply.header('Set-Cookie', `${sessionCookieName(issuer)}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}${secure}`);
+  reply.header(
+    'Set-Cookie',
+    `${sessionCookieName(issuer)}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}${secure}`,
+  );
 }
 
 export function clearSessionCookie(reply: FastifyReply, issuer: string): void {

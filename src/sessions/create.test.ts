@@ -58,7 +58,10 @@ describeEachDatabase('POST /anonymous/token: creating guest sessions', (database
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), ORIGIN);
     assert.equal(preflight.headers.get('access-control-allow-credentials'), 'true');
-    const foreign = await fetch(`${server.url}/anonymous/token`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const foreign = await fetch(`${server.url}/anonymous/token`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     assert.equal(foreign.headers.get('access-control-allow-origin'), null);
   });
 
@@ -104,7 +107,12 @@ describeEachDatabase('POST /anonymous/token: creating guest sessions', (database
   });
 
   it('should copy mapped metadata values into the access token and refuse reserved claim names', async () => {
-    const mapped = await admin.publicClient({ claims_mapping: [{ claim: 'currency', path: 'preferences.currency' }, { claim: 'tier', path: 'missing.value' }] });
+    const mapped = await admin.publicClient({
+      claims_mapping: [
+        { claim: 'currency', path: 'preferences.currency' },
+        { claim: 'tier', path: 'missing.value' },
+      ],
+    });
     const { body } = await createGuest(server, { client_id: mapped, metadata: { preferences: { currency: 'EUR' } } });
     const claims = claimsOf(body.access_token);
     assert.equal(claims['currency'], 'EUR');
@@ -142,13 +150,19 @@ describeEachDatabase('guest creation rate limits', (database) => {
     const clientId = await new GuestAdmin(server).publicClient();
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push(await createGuest(server, { client_id: clientId }));
-    assert.deepEqual(statuses.map((response) => response.status), [200, 200, 200, 429]);
+    assert.deepEqual(
+      statuses.map((response) => response.status),
+      [200, 200, 200, 429],
+    );
     assert.ok(Number(statuses[3]!.headers.get('retry-after')) >= 1);
     assert.equal(statuses[3]!.body['error' as never], 'rate_limited');
   });
 });
 
 async function countSessions(server: TestServer): Promise<number> {
-  const row = await server.ctx.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await server.ctx.store.db
+    .selectFrom('sessions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -29,7 +29,8 @@ export async function resolveSessionCaller(ctx: AppContext, request: FastifyRequ
   }
   if (presented) {
     const claims = await verifyResourceToken(ctx, request, presented);
-    if (!claims.sid) throw sessionError('SESSION_CREDENTIAL_MISSING', 'This access token belongs to no session (a client_credentials token); use a guest session’s token.');
+    if (!claims.sid)
+      throw sessionError('SESSION_CREDENTIAL_MISSING', 'This access token belongs to no session (a client_credentials token); use a guest session’s token.');
     const client = await cachedClient(ctx, claims.client_id);
     const createdAt = typeof claims['auth_time'] === 'number' ? claims['auth_time'] : claims.iat;
     return {
@@ -47,7 +48,8 @@ export async function resolveSessionCaller(ctx: AppContext, request: FastifyRequ
     };
   }
   const cookie = readSessionCookie(request, ctx.issuer.value);
-  if (cookie) return { session: await ctx.guestSessions.authenticate(cookie, { ...networkField(request.ip), proveKey: proofWithCookie(ctx, request) }), via: 'cookie' };
+  if (cookie)
+    return { session: await ctx.guestSessions.authenticate(cookie, { ...networkField(request.ip), proveKey: proofWithCookie(ctx, request) }), via: 'cookie' };
   throw sessionError('SESSION_CREDENTIAL_MISSING', undefined, { 'WWW-Authenticate': 'Bearer realm="guestpass"' });
 }
 
@@ -57,7 +59,11 @@ export async function resolveSessionCaller(ctx: AppContext, request: FastifyRequ
  * bound session needs that proof to be made with its key.
  */
 export async function sessionFromTokenRequest(ctx: AppContext, sessionToken: string, facts: RequestFacts): Promise<SessionTokenPayload> {
-  return ctx.guestSessions.authenticate(sessionToken, { client: facts.client, ...(facts.network ? { network: facts.network } : {}), proveKey: async () => facts.dpopJkt });
+  return ctx.guestSessions.authenticate(sessionToken, {
+    client: facts.client,
+    ...(facts.network ? { network: facts.network } : {}),
+    proveKey: async () => facts.dpopJkt,
+  });
 }
 
 /**
@@ -72,7 +78,11 @@ function proofAtResource(ctx: AppContext, request: FastifyRequest, presented: Pr
       return undefined;
     }
     if (presented.scheme !== 'DPoP') {
-      throw oauthError('INVALID_TOKEN', 'This session is DPoP-bound: send its token as "Authorization: DPoP <token>" with a DPoP proof (RFC 9449 §7.1).', dpopChallenge(ctx));
+      throw oauthError(
+        'INVALID_TOKEN',
+        'This session is DPoP-bound: send its token as "Authorization: DPoP <token>" with a DPoP proof (RFC 9449 §7.1).',
+        dpopChallenge(ctx),
+      );
     }
     const proof = dpopHeaderValue(request.headers);
     if (!proof) throw oauthError('INVALID_TOKEN', 'A DPoP-bound session token needs a DPoP proof header (RFC 9449 §7.1).', dpopChallenge(ctx));

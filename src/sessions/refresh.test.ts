@@ -24,7 +24,8 @@ describeEachDatabase('session refresh and rotation', (database) => {
   });
   after(() => server.stop());
 
-  const sessionActive = async (accessToken: string) => (await fetch(`${server.url}/anonymous/session`, { headers: { authorization: `Bearer ${accessToken}` } })).status === 200;
+  const sessionActive = async (accessToken: string) =>
+    (await fetch(`${server.url}/anonymous/session`, { headers: { authorization: `Bearer ${accessToken}` } })).status === 200;
 
   it('should rotate the session token and keep the user, session and absolute expiry', async () => {
     const created = (await createGuest(server, { client_id: clientId })).body;
@@ -71,7 +72,10 @@ describeEachDatabase('session refresh and rotation', (database) => {
   it('should give the immediate predecessor the current generation within the grace window, without rotating again', async () => {
     const created = (await createGuest(server, { client_id: graceClientId })).body;
     const results = await Promise.all(Array.from({ length: 20 }, () => refreshGuest(server, graceClientId, created.session_token)));
-    assert.ok(results.every((result) => result.status === 200), 'two tabs refreshing at once both succeed');
+    assert.ok(
+      results.every((result) => result.status === 200),
+      'two tabs refreshing at once both succeed',
+    );
     assert.deepEqual(new Set(results.map((result) => openSessionToken(server.ctx.keyring, result.body.session_token)?.gen)), new Set([1]));
     assert.equal((await server.ctx.sessionStore.get(created.session_id))?.generation, 1, 'exactly one rotation');
 
@@ -132,7 +136,9 @@ describeEachDatabase('session refresh and rotation', (database) => {
   });
 
   it('should answer refresh without a refresh_token with invalid_request', async () => {
-    const response = await json(await fetch(`${server.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId }) }));
+    const response = await json(
+      await fetch(`${server.url}/oauth/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId }) }),
+    );
     assert.equal(response.status, 400);
     assert.equal(response.body['error'], 'invalid_request');
   });

@@ -18,8 +18,14 @@ describeEachDatabase('ending guest sessions', (database) => {
   after(() => server.stop());
 
   const introspect = async (token: string) =>
-    (await json(await fetch(`${server.url}/oauth/introspect`, { method: 'POST', body: new URLSearchParams({ token, client_id: resourceServer.id, client_secret: resourceServer.secret }) })))
-      .body;
+    (
+      await json(
+        await fetch(`${server.url}/oauth/introspect`, {
+          method: 'POST',
+          body: new URLSearchParams({ token, client_id: resourceServer.id, client_secret: resourceServer.secret }),
+        }),
+      )
+    ).body;
   const sessionStatus = async (token: string) => (await fetch(`${server.url}/anonymous/session`, { headers: { authorization: `Bearer ${token}` } })).status;
 
   it('should introspect a guest access token as active with its session claims', async () => {
@@ -34,7 +40,10 @@ describeEachDatabase('ending guest sessions', (database) => {
   it('should end the session and its access tokens at once when the session token is revoked (RFC 7009)', async () => {
     const guest = (await createGuest(server, { client_id: clientId })).body;
     const refreshed = (await refreshGuest(server, clientId, guest.session_token)).body;
-    const revoked = await fetch(`${server.url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams({ token: refreshed.session_token, client_id: clientId }) });
+    const revoked = await fetch(`${server.url}/oauth/revoke`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: refreshed.session_token, client_id: clientId }),
+    });
     assert.equal(revoked.status, 200);
     for (const token of [guest.access_token, refreshed.access_token]) {
       assert.deepEqual(await introspect(token), { active: false });
@@ -46,7 +55,9 @@ describeEachDatabase('ending guest sessions', (database) => {
   it('should not let another client revoke a session', async () => {
     const guest = (await createGuest(server, { client_id: clientId })).body;
     const other = await admin.publicClient();
-    const refused = await json(await fetch(`${server.url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams({ token: guest.session_token, client_id: other }) }));
+    const refused = await json(
+      await fetch(`${server.url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams({ token: guest.session_token, client_id: other }) }),
+    );
     assert.equal(refused.status, 400);
     assert.equal(refused.body['error'], 'unauthorized_client');
     assert.equal(await sessionStatus(guest.access_token), 200);
@@ -70,7 +81,10 @@ describeEachDatabase('ending guest sessions', (database) => {
     assert.equal(stored.body['user_id'], guest.user_id);
     assert.equal(stored.body['last_ip_prefix'], '127.0.0.0/24');
     const list = await admin.call('GET', `/admin/api/users/${guest.user_id}/sessions`);
-    assert.deepEqual((list.body['sessions'] as { session_id: string }[]).map((session) => session.session_id), [guest.session_id]);
+    assert.deepEqual(
+      (list.body['sessions'] as { session_id: string }[]).map((session) => session.session_id),
+      [guest.session_id],
+    );
 
     const revoked = await admin.call('POST', `/admin/api/sessions/${guest.session_id}/revoke`);
     assert.equal(revoked.body['revoked_reason'], 'revoked_by_admin');

@@ -126,7 +126,13 @@ function parseMetadata(metadata: Record<string, unknown> | string, maxDepth: num
 }
 
 /** A failed cookie refresh also clears the cookie, so the next call starts a fresh session. */
-async function refreshOrClearCookie(ctx: AppContext, reply: FastifyReply, facts: RequestFacts, token: string, fromCookie: boolean): Promise<GuestTokenResponse> {
+async function refreshOrClearCookie(
+  ctx: AppContext,
+  reply: FastifyReply,
+  facts: RequestFacts,
+  token: string,
+  fromCookie: boolean,
+): Promise<GuestTokenResponse> {
   try {
     return await ctx.guestSessions.refresh(facts, token);
   } catch (error) {

@@ -57,7 +57,11 @@ export class GuestSessionService {
    * claims come from the user's row. The row is written at once: a registered user's session
    * is worth listing and revoking from the start.
    */
-  async startForUser(facts: RequestFacts, user: { id: string; isAnonymous: boolean; metadata: Metadata }, input: Pick<CreateSessionInput, 'scope' | 'audience' | 'resource'> = {}): Promise<GuestTokenResponse> {
+  async startForUser(
+    facts: RequestFacts,
+    user: { id: string; isAnonymous: boolean; metadata: Metadata },
+    input: Pick<CreateSessionInput, 'scope' | 'audience' | 'resource'> = {},
+  ): Promise<GuestTokenResponse> {
     const payload = this.newSession(facts, input, user.id);
     await this.sessions.ensure(this.seed(payload, facts));
     this.ctx.events.emit('session.created', this.eventBase(payload, facts));
@@ -140,7 +144,11 @@ export class GuestSessionService {
   }
 
   /** Revokes the session of a session token (RFC 7009, logout). */
-  async revokeToken(payload: SessionIdentity, reason: Extract<RevocationReason, 'logout' | 'revoked_by_client'>, facts: Pick<RequestFacts, 'network'>): Promise<void> {
+  async revokeToken(
+    payload: SessionIdentity,
+    reason: Extract<RevocationReason, 'logout' | 'revoked_by_client'>,
+    facts: Pick<RequestFacts, 'network'>,
+  ): Promise<void> {
     await this.revoke(payload, reason, facts);
   }
 
@@ -167,10 +175,19 @@ export class GuestSessionService {
   }
 
   /** Ends a request whose generation did not pass; reuse also revokes the session (RFC 9700 §4.14.2). */
-  private async refuse(verdict: GenerationVerdict, payload: SessionTokenPayload, record: SessionRecord | undefined, facts: Pick<RequestFacts, 'network'>): Promise<never> {
+  private async refuse(
+    verdict: GenerationVerdict,
+    payload: SessionTokenPayload,
+    record: SessionRecord | undefined,
+    facts: Pick<RequestFacts, 'network'>,
+  ): Promise<never> {
     if (verdict === 'reused') {
       await this.revoke(payload, 'token_reused', facts);
-      this.ctx.events.emit('token.reused', { ...this.eventBase(payload, facts), presented_generation: payload.gen, current_generation: record?.generation ?? 0 });
+      this.ctx.events.emit('token.reused', {
+        ...this.eventBase(payload, facts),
+        presented_generation: payload.gen,
+        current_generation: record?.generation ?? 0,
+      });
       throw sessionError('SESSION_TOKEN_REUSED');
     }
     throw sessionError(verdict === 'ahead' ? 'INVALID_SESSION_TOKEN' : 'SESSION_REVOKED');

@@ -50,7 +50,10 @@ export class UserStore {
   }
 
   async count(): Promise<number> {
-    const row = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -100,7 +103,11 @@ export class UserStore {
       if (!row) return undefined;
       const metadata = change(JSON.parse(row.metadata) as Metadata, row.metadata_version);
       const metadataVersion = row.metadata_version + 1;
-      await trx.updateTable('users').set({ metadata: JSON.stringify(metadata), metadata_version: metadataVersion, updated_at: now }).where('id', '=', id).execute();
+      await trx
+        .updateTable('users')
+        .set({ metadata: JSON.stringify(metadata), metadata_version: metadataVersion, updated_at: now })
+        .where('id', '=', id)
+        .execute();
       return { metadata, metadataVersion, isAnonymous: row.is_anonymous === 1 };
     });
   }

@@ -54,7 +54,6 @@ export interface ErrorFactory<C extends string> {
 
 /** Declares a feature's catalogue and returns a factory for its errors. */
 export function defineErrors<C extends string>(catalogue: Catalogue<C>): ErrorFactory<C> {
-  const factory = (code: C, description?: string, headers?: Record<string, string>) =>
-    new GuestpassError(code, catalogue[code], description, headers);
+  const factory = (code: C, description?: string, headers?: Record<string, string>) => new GuestpassError(code, catalogue[code], description, headers);
   return Object.assign(factory, { catalogue });
 }

@@ -40,7 +40,10 @@ function nestsDeeperThan(text: string, maxDepth: number): boolean {
  */
 function checkJsonDepth(text: string, maxDepth: number, where = 'request body'): void {
   if (nestsDeeperThan(text, maxDepth)) {
-    throw httpError('JSON_TOO_DEEP', `The JSON in the ${where} nests objects and arrays more than ${maxDepth} levels deep, the most this server accepts; flatten it.`);
+    throw httpError(
+      'JSON_TOO_DEEP',
+      `The JSON in the ${where} nests objects and arrays more than ${maxDepth} levels deep, the most this server accepts; flatten it.`,
+    );
   }
 }
 

@@ -18,7 +18,9 @@ export function networkOf(ip: string): NetworkInfo | undefined {
     return { ip_prefix: `${a}.${b}.${c}.0/24`, ip_version: 4 };
   }
   if (isIPv6(address)) {
-    const groups = expandIPv6(address).slice(0, 3).map((group) => group.replace(/^0+(?=.)/, ''));
+    const groups = expandIPv6(address)
+      .slice(0, 3)
+      .map((group) => group.replace(/^0+(?=.)/, ''));
     return { ip_prefix: `${groups.join(':')}::/48`, ip_version: 6 };
   }
   return undefined;

@@ -16,7 +16,9 @@ function open(maxStatements?: number) {
     prepared += 1;
     return prepare(source);
   }) as typeof connection.prepare;
-  const db = new Kysely<Table>({ dialect: new SqliteDialect({ database: cachingStatements(connection, maxStatements === undefined ? {} : { maxStatements }) }) });
+  const db = new Kysely<Table>({
+    dialect: new SqliteDialect({ database: cachingStatements(connection, maxStatements === undefined ? {} : { maxStatements }) }),
+  });
   return { db, connection, prepared: () => prepared };
 }
 
@@ -24,7 +26,12 @@ describe('cachingStatements', () => {
   it('should prepare a query once and reuse it with other parameters', async () => {
     const { db, prepared } = open();
     await sql`create table items (id integer primary key, name text)`.execute(db);
-    for (const [id, name] of [[1, 'a'], [2, 'b'], [3, 'c']] as const) await db.insertInto('items').values({ id, name }).execute();
+    for (const [id, name] of [
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+    ] as const)
+      await db.insertInto('items').values({ id, name }).execute();
     const before = prepared();
     for (const id of [1, 2, 3]) {
       const row = await db.selectFrom('items').select('name').where('id', '=', id).executeTakeFirst();

@@ -47,4 +47,3 @@ export async function conversion(queries: TelemetryQueries, filters: Filters, to
     converted_scanned: scanned.length,
   };
 }
-

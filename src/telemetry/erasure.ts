@@ -60,7 +60,14 @@ async function rebuildRollup(store: TelemetryStore, trx: Transaction<Database>, 
     .execute();
   const state = new RollupState();
   for (const row of remaining) {
-    state.add({ ...dimensions, ts: row.ts, user_id: row.user_id, session_id: row.session_id, has_error: row.error_type !== null, metrics: JSON.parse(row.metrics) as Record<string, number> });
+    state.add({
+      ...dimensions,
+      ts: row.ts,
+      user_id: row.user_id,
+      session_id: row.session_id,
+      has_error: row.error_type !== null,
+      metrics: JSON.parse(row.metrics) as Record<string, number>,
+    });
   }
   await store.replaceRollup(
     trx,

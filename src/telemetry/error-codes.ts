@@ -19,7 +19,8 @@ export const telemetryError = defineErrors({
   TOKEN_IN_BODY_NOT_FORM: {
     status: 400,
     error: 'invalid_request',
-    description: 'access_token may appear in the body only in an application/x-www-form-urlencoded request (RFC 6750 §2.2); send it in the Authorization header with JSON.',
+    description:
+      'access_token may appear in the body only in an application/x-www-form-urlencoded request (RFC 6750 §2.2); send it in the Authorization header with JSON.',
   },
   TOKEN_TWICE: {
     status: 400,
@@ -34,7 +35,8 @@ export const telemetryError = defineErrors({
   CLIENT_EVENT_LIMIT: {
     status: 429,
     error: 'rate_limited',
-    description: 'This client sent more events per minute than allowed across its sessions; wait for the number of seconds in Retry-After and send the batch again.',
+    description:
+      'This client sent more events per minute than allowed across its sessions; wait for the number of seconds in Retry-After and send the batch again.',
   },
   INVALID_QUERY: {
     status: 400,
@@ -55,7 +57,8 @@ export const telemetryError = defineErrors({
   TIMESTAMP_OUT_OF_RANGE_ITEM: {
     status: 400,
     error: 'invalid_timestamp',
-    description: 'This event’s ts is more than 7 days in the past or more than 5 minutes in the future; check the device clock and the unit (epoch milliseconds).',
+    description:
+      'This event’s ts is more than 7 days in the past or more than 5 minutes in the future; check the device clock and the unit (epoch milliseconds).',
   },
   EVENT_DROPPED_ITEM: {
     status: 400,

@@ -33,7 +33,7 @@ export const telemetryOptions = {
     env: 'GUESTPASS_TELEMETRY_COUNTRY_DB',
     default: 'dbip',
     defaultDoc: 'dbip (bundled DB-IP Lite, CC BY 4.0)',
-    doc: 'Where the country of a telemetry request comes from: `dbip` (the server\'s geolocation database, shared with anomaly detection: GUESTPASS_GEOIP_DATABASE, else the bundled DB-IP Lite, loaded once), a path to a MaxMind-format .mmdb file of its own, or `off`. Only the country code is kept, never the address.',
+    doc: "Where the country of a telemetry request comes from: `dbip` (the server's geolocation database, shared with anomaly detection: GUESTPASS_GEOIP_DATABASE, else the bundled DB-IP Lite, loaded once), a path to a MaxMind-format .mmdb file of its own, or `off`. Only the country code is kept, never the address.",
     parse: parseString,
   }),
 } as const;

@@ -76,7 +76,8 @@ export function parseGroupBy(raw: string | undefined, { max = 3 } = {}): Dimensi
   if (raw === undefined || raw.trim() === '') return [];
   const names = [...new Set(raw.split(',').map((name) => name.trim()))];
   const unknown = names.filter((name) => !Object.hasOwn(DIMENSIONS, name));
-  if (unknown.length > 0) throw telemetryError('INVALID_QUERY', `group_by "${unknown[0]!.slice(0, 40)}" is not a dimension; use ${Object.keys(DIMENSIONS).join(', ')}.`);
+  if (unknown.length > 0)
+    throw telemetryError('INVALID_QUERY', `group_by "${unknown[0]!.slice(0, 40)}" is not a dimension; use ${Object.keys(DIMENSIONS).join(', ')}.`);
   if (names.length > max) throw telemetryError('INVALID_QUERY', `group_by takes at most ${max} dimensions.`);
   return names as Dimension[];
 }
@@ -84,7 +85,10 @@ export function parseGroupBy(raw: string | undefined, { max = 3 } = {}): Dimensi
 export function parseInterval(query: AnalyticsQuery, filters: Filters): number {
   const interval = INTERVALS[query.interval ?? 'hour'];
   if ((filters.to - filters.from) / interval > MAX_BUCKETS) {
-    throw telemetryError('INVALID_QUERY', `That range has more than ${MAX_BUCKETS} ${query.interval ?? 'hour'} buckets; use a coarser interval or a shorter range.`);
+    throw telemetryError(
+      'INVALID_QUERY',
+      `That range has more than ${MAX_BUCKETS} ${query.interval ?? 'hour'} buckets; use a coarser interval or a shorter range.`,
+    );
   }
   return interval;
 }

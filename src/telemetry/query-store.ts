@@ -45,7 +45,14 @@ function groupOf(row: Record<string, unknown>, groupBy: Dimension[]): Group {
 
 export function summarizeMetric(sketch: DDSketch | undefined): MetricSummary {
   if (!sketch || sketch.count === 0) return { count: 0, sum: 0, mean: null, p50: null, p95: null, p99: null };
-  return { count: sketch.count, sum: sketch.sum, mean: sketch.sum / sketch.count, p50: sketch.quantile(0.5)!, p95: sketch.quantile(0.95)!, p99: sketch.quantile(0.99)! };
+  return {
+    count: sketch.count,
+    sum: sketch.sum,
+    mean: sketch.sum / sketch.count,
+    p50: sketch.quantile(0.5)!,
+    p95: sketch.quantile(0.95)!,
+    p99: sketch.quantile(0.99)!,
+  };
 }
 
 /** Analytics reads: rollups for dashboards, user days for people and conversion. */
@@ -86,7 +93,8 @@ export class TelemetryQueries {
       .select(['events', 'errors', 'sessions', 'users', ...(metric ? (['metrics'] as const) : []), ...columns])
       .limit(MAX_ROLLUP_ROWS + 1)
       .execute();
-    if (rows.length > MAX_ROLLUP_ROWS) throw telemetryError('INVALID_QUERY', `That query spans more than ${MAX_ROLLUP_ROWS} rollup rows; narrow the range or add filters.`);
+    if (rows.length > MAX_ROLLUP_ROWS)
+      throw telemetryError('INVALID_QUERY', `That query spans more than ${MAX_ROLLUP_ROWS} rollup rows; narrow the range or add filters.`);
     const groups = new Map<string, { group: Group; state: RollupState; metric: DDSketch }>();
     for (const row of rows) {
       const group = groupOf(row, groupBy);
@@ -102,17 +110,19 @@ export class TelemetryQueries {
         if (json) entry.metric.merge(DDSketch.fromJSON(json));
       }
     }
-    return [...groups.values()]
-      .map(({ group, state, metric: sketch }) => ({
-        group,
-        events: state.events,
-        errors: state.errors,
-        sessions: state.sessions.estimate(),
-        users: state.users.estimate(),
-        ...(metric ? { metric: summarizeMetric(sketch) } : {}),
-      }))
-      // Busiest first; ties in a stable order, whatever order the rows came in.
-      .sort((a, b) => b.events - a.events || (JSON.stringify(a.group) < JSON.stringify(b.group) ? -1 : 1));
+    return (
+      [...groups.values()]
+        .map(({ group, state, metric: sketch }) => ({
+          group,
+          events: state.events,
+          errors: state.errors,
+          sessions: state.sessions.estimate(),
+          users: state.users.estimate(),
+          ...(metric ? { metric: summarizeMetric(sketch) } : {}),
+        }))
+        // Busiest first; ties in a stable order, whatever order the rows came in.
+        .sort((a, b) => b.events - a.events || (JSON.stringify(a.group) < JSON.stringify(b.group) ? -1 : 1))
+    );
   }
 
   /**
@@ -160,11 +170,7 @@ export class TelemetryQueries {
       .selectFrom('event_user_days as d')
       .leftJoin('users as u', 'u.id', 'd.user_id')
       .leftJoin('user_aliases as a', 'a.alias_id', 'd.user_id')
-      .select([
-        'd.user_id',
-        sql<number>`min(d.first_ts)`.as('first_ts'),
-        sql<number | null>`min(coalesce(u.converted_at, a.created_at))`.as('converted_at'),
-      ])
+      .select(['d.user_id', sql<number>`min(d.first_ts)`.as('first_ts'), sql<number | null>`min(coalesce(u.converted_at, a.created_at))`.as('converted_at')])
       .where('d.user_id', 'in', active)
       .groupBy('d.user_id')
       .execute();
@@ -172,7 +178,10 @@ export class TelemetryQueries {
   }
 
   /** Event names seen before conversion, by how many converting users sent them. */
-  async eventsBeforeConversion(converted: { userId: string; convertedAt: number }[], clientId: string | undefined): Promise<Map<string, { users: Set<string>; events: number }>> {
+  async eventsBeforeConversion(
+    converted: { userId: string; convertedAt: number }[],
+    clientId: string | undefined,
+  ): Promise<Map<string, { users: Set<string>; events: number }>> {
     const names = new Map<string, { users: Set<string>; events: number }>();
     for (let start = 0; start < converted.length; start += ID_CHUNK) {
       const chunk = converted.slice(start, start + ID_CHUNK);

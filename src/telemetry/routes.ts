@@ -10,10 +10,9 @@ import { IngestBody, LIMITS } from './event-schema.js';
 const IngestResponse = Type.Object({
   accepted: Type.Integer({ description: 'Events stored by this request.' }),
   duplicates: Type.Integer({ description: 'Events whose id was already stored (or repeated in the batch): not stored again.' }),
-  rejected: Type.Array(
-    Type.Object({ index: Type.Integer(), error: Type.String(), error_description: Type.String() }),
-    { description: 'Each event that was not stored, by its index in the batch.' },
-  ),
+  rejected: Type.Array(Type.Object({ index: Type.Integer(), error: Type.String(), error_description: Type.String() }), {
+    description: 'Each event that was not stored, by its index in the batch.',
+  }),
 });
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -41,7 +40,8 @@ function itemsOf(events: unknown[] | string, maxDepth: number): unknown[] {
     if (!Array.isArray(items)) throw telemetryError('EVENTS_NOT_JSON');
   }
   const list = items as unknown[];
-  if (list.length > LIMITS.eventsPerBatch) throw telemetryError('TOO_MANY_EVENTS', `This batch holds ${list.length} events; the most is ${LIMITS.eventsPerBatch}: split it.`);
+  if (list.length > LIMITS.eventsPerBatch)
+    throw telemetryError('TOO_MANY_EVENTS', `This batch holds ${list.length} events; the most is ${LIMITS.eventsPerBatch}: split it.`);
   return list;
 }
 
@@ -66,7 +66,11 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
       // Before schema validation, so an unauthenticated caller learns nothing about the body.
       preValidation: async (request) => {
         const presented = tokenOf(request);
-        if (!presented) throw oauthError('TOKEN_MISSING', 'This endpoint needs an access token with telemetry:write: "Authorization: Bearer <token>", or access_token in a form body.');
+        if (!presented)
+          throw oauthError(
+            'TOKEN_MISSING',
+            'This endpoint needs an access token with telemetry:write: "Authorization: Bearer <token>", or access_token in a form body.',
+          );
         request.accessToken = await verifyResourceToken(ctx, request, presented, ['telemetry:write']);
       },
       schema: {
@@ -83,7 +87,13 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
       const client = await cachedClient(ctx, claims.client_id);
       // Browsers of a public client must be on one of its origins, as for every other call.
       if (client.type === 'public') checkClientOrigin(client, request);
-      const result = await ctx.telemetry.ingest({ claims, client, items: itemsOf(request.body.events, ctx.config.jsonMaxDepth), origin: originHost(request), ip: request.ip });
+      const result = await ctx.telemetry.ingest({
+        claims,
+        client,
+        items: itemsOf(request.body.events, ctx.config.jsonMaxDepth),
+        origin: originHost(request),
+        ip: request.ip,
+      });
       return reply.code(202).header('Cache-Control', 'no-store').send(result);
     },
   );

@@ -164,7 +164,12 @@ export class TelemetryService {
   private enforceLimits(claims: AccessTokenClaims, events: number): void {
     const { config } = this.options;
     const rules = [
-      { key: `session:${claims.sid ?? `sub:${claims.sub}`}`, limit: config.telemetryEventsPerMinutePerSession, code: 'SESSION_EVENT_LIMIT' as const, who: 'this session' },
+      {
+        key: `session:${claims.sid ?? `sub:${claims.sub}`}`,
+        limit: config.telemetryEventsPerMinutePerSession,
+        code: 'SESSION_EVENT_LIMIT' as const,
+        who: 'this session',
+      },
       { key: `client:${claims.client_id}`, limit: config.telemetryEventsPerMinutePerClient, code: 'CLIENT_EVENT_LIMIT' as const, who: 'this client' },
     ];
     for (const rule of rules) {

@@ -26,8 +26,26 @@ const ID_CHUNK = 500;
 
 /** Every column of `events`, in the order insertEvents binds them. */
 const EVENT_COLUMNS = [
-  'client_id', 'event_id', 'name', 'ts', 'received_at', 'user_id', 'session_id', 'is_anonymous', 'app_version', 'deployment',
-  'platform', 'locale', 'origin', 'country', 'props', 'metrics', 'error_type', 'error_message', 'redactions', 'quarantined',
+  'client_id',
+  'event_id',
+  'name',
+  'ts',
+  'received_at',
+  'user_id',
+  'session_id',
+  'is_anonymous',
+  'app_version',
+  'deployment',
+  'platform',
+  'locale',
+  'origin',
+  'country',
+  'props',
+  'metrics',
+  'error_type',
+  'error_message',
+  'redactions',
+  'quarantined',
 ] as const satisfies readonly (keyof EventsTable)[];
 
 /**
@@ -100,8 +118,16 @@ export class TelemetryStore {
 
   /** Replaces the rows `ids` of `key` by one compacted row holding `state` (none when it counts nothing). */
   async replaceRollup(trx: Db, key: RollupKey, ids: string[], state: RollupState, now: number): Promise<void> {
-    for (let start = 0; start < ids.length; start += ID_CHUNK) await trx.deleteFrom('event_rollups').where('id', 'in', ids.slice(start, start + ID_CHUNK)).execute();
-    if (state.events > 0) await trx.insertInto('event_rollups').values({ id: newId(), ...key, ...state.toColumns(), compacted: 1, updated_at: now }).execute();
+    for (let start = 0; start < ids.length; start += ID_CHUNK)
+      await trx
+        .deleteFrom('event_rollups')
+        .where('id', 'in', ids.slice(start, start + ID_CHUNK))
+        .execute();
+    if (state.events > 0)
+      await trx
+        .insertInto('event_rollups')
+        .values({ id: newId(), ...key, ...state.toColumns(), compacted: 1, updated_at: now })
+        .execute();
   }
 
   /**
@@ -178,7 +204,10 @@ export class TelemetryStore {
   async purgeBefore(cutoff: number, { batchSize = PURGE_BATCH, pause = () => new Promise<void>((resolve) => setImmediate(resolve)) } = {}): Promise<number> {
     let deleted = 0;
     for (;;) {
-      const result = await sql`delete from events where (client_id, event_id) in (select client_id, event_id from events where ts < ${cutoff} limit ${batchSize})`.execute(this.db);
+      const result =
+        await sql`delete from events where (client_id, event_id) in (select client_id, event_id from events where ts < ${cutoff} limit ${batchSize})`.execute(
+          this.db,
+        );
       const count = Number(result.numAffectedRows ?? 0);
       deleted += count;
       if (count < batchSize) break;
@@ -190,7 +219,13 @@ export class TelemetryStore {
     return deleted;
   }
 
-  private async purgeSlices(table: 'event_rollups' | 'event_user_days', column: 'bucket' | 'day', cutoff: number, sliceMs: number, pause: () => Promise<void>): Promise<void> {
+  private async purgeSlices(
+    table: 'event_rollups' | 'event_user_days',
+    column: 'bucket' | 'day',
+    cutoff: number,
+    sliceMs: number,
+    pause: () => Promise<void>,
+  ): Promise<void> {
     for (;;) {
       const oldest = await this.db
         .selectFrom(table)
@@ -198,7 +233,10 @@ export class TelemetryStore {
         .executeTakeFirst();
       const start = oldest?.oldest == null ? undefined : Number(oldest.oldest);
       if (start === undefined || start >= cutoff) return;
-      await this.db.deleteFrom(table).where(column, '<', Math.min(cutoff, start + sliceMs)).execute();
+      await this.db
+        .deleteFrom(table)
+        .where(column, '<', Math.min(cutoff, start + sliceMs))
+        .execute();
       await pause();
     }
   }

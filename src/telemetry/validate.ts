@@ -50,7 +50,11 @@ function eventTime(ts: string | number): number | undefined {
 export function validateItem(item: unknown, now: number): ItemVerdict {
   // The serialised size bounds what one event may cost downstream (16 KiB at most).
   if (Buffer.byteLength(JSON.stringify(item) ?? '') > LIMITS.eventBytes) {
-    return { ok: false, code: 'EVENT_TOO_LARGE_ITEM', description: `This event is larger than ${LIMITS.eventBytes / 1024} KiB serialised; send fewer or shorter props.` };
+    return {
+      ok: false,
+      code: 'EVENT_TOO_LARGE_ITEM',
+      description: `This event is larger than ${LIMITS.eventBytes / 1024} KiB serialised; send fewer or shorter props.`,
+    };
   }
   if (!checkEventItem.Check(item)) return { ok: false, code: 'INVALID_EVENT_ITEM', description: describeSchemaError(checkEventItem.Errors(item).First()) };
   const event = item as TelemetryEventItem;

@@ -56,7 +56,10 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     const results = await Promise.all(batches.map((batch) => writer.write(batch)));
     for (const [i, inserted] of results.entries()) assert.deepEqual([...inserted].sort(), batches[i]!.map((event) => event.row.event_id).sort());
     assert.ok(commits.length < 20, `grouped into ${commits.length} transactions`);
-    assert.equal(commits.reduce((sum, requests) => sum + requests, 0), 20);
+    assert.equal(
+      commits.reduce((sum, requests) => sum + requests, 0),
+      20,
+    );
 
     // The rollup of that minute counts every event once, with the sessions and the metric:
     // one appended row per commit, one row once compacted.
@@ -80,7 +83,10 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     assert.equal((await writer.write([first])).size, 1);
     assert.equal((await writer.write([first, pending({ client_id: 'client-b' })])).size, 1);
     const rollups = await store.db.selectFrom('event_rollups').select('events').where('client_id', '=', 'client-b').execute();
-    assert.deepEqual(rollups.map((row) => Number(row.events)), [1, 1]);
+    assert.deepEqual(
+      rollups.map((row) => Number(row.events)),
+      [1, 1],
+    );
     const day = await store.db.selectFrom('event_user_days').selectAll().where('client_id', '=', 'client-b').executeTakeFirstOrThrow();
     assert.deepEqual([Number(day.events), Number(day.guest_events), Number(day.first_ts)], [2, 2, T0 + 5_000]);
     await writer.close();
@@ -90,7 +96,11 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 20 });
     const shared = pending({ client_id: 'client-f' });
     const otherClient = { ...shared, row: { ...shared.row, client_id: 'client-g' } };
-    const [first, second, third] = await Promise.all([writer.write([shared]), writer.write([{ ...shared }, pending({ client_id: 'client-f' })]), writer.write([otherClient])]);
+    const [first, second, third] = await Promise.all([
+      writer.write([shared]),
+      writer.write([{ ...shared }, pending({ client_id: 'client-f' })]),
+      writer.write([otherClient]),
+    ]);
     assert.deepEqual([...first], [shared.row.event_id]);
     assert.equal(second.size, 1);
     assert.ok(!second.has(shared.row.event_id));
@@ -126,9 +136,15 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     const deleted = await telemetry.purgeBefore(T0 - 86_400_000, { batchSize: 1 });
     assert.ok(deleted >= 1);
     const left = await store.db.selectFrom('events').select('ts').where('client_id', '=', 'client-e').execute();
-    assert.deepEqual(left.map((row) => Number(row.ts)), [T0]);
+    assert.deepEqual(
+      left.map((row) => Number(row.ts)),
+      [T0],
+    );
     const rollups = await store.db.selectFrom('event_rollups').select('bucket').where('client_id', '=', 'client-e').execute();
-    assert.deepEqual(rollups.map((row) => Number(row.bucket)), [T0]);
+    assert.deepEqual(
+      rollups.map((row) => Number(row.bucket)),
+      [T0],
+    );
     const days = await store.db.selectFrom('event_user_days').select('day').where('client_id', '=', 'client-e').execute();
     assert.equal(days.length, 1);
   });

@@ -89,7 +89,11 @@ describeEachDatabase('e-mail verification codes and links', (database) => {
     const row = await db.selectFrom('email_tokens').select(['id', 'created_at', 'expires_at']).where('email', '=', email).executeTakeFirstOrThrow();
     assert.equal(row.expires_at - row.created_at, PROOF_TTL_MS);
     // The server's clock cannot be moved from here, so the proof is aged instead: as if issued 10 minutes and 1 ms ago.
-    await db.updateTable('email_tokens').set({ expires_at: Date.now() - 1 }).where('id', '=', row.id).execute();
+    await db
+      .updateTable('email_tokens')
+      .set({ expires_at: Date.now() - 1 })
+      .where('id', '=', row.id)
+      .execute();
     const late = await verify(email, code);
     assert.deepEqual(late.body, { error: 'invalid_grant', error_description: describe('INVALID_CODE') });
   });
@@ -172,5 +176,4 @@ describeEachDatabase('e-mail verification codes and links', (database) => {
     const refreshed = await refreshGuest(server, clientId, guest.body.session_token);
     assert.equal(claimsOf(refreshed.body.access_token)['is_anonymous'], false);
   });
-
 });

@@ -24,9 +24,19 @@ describeEachDatabase('convert first, password later', (database) => {
   after(() => fixture?.stop());
 
   const convert = async (token: string, email: string) =>
-    json(await fetch(`${server.url}/anonymous/convert`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', origin: ORIGIN }, body: JSON.stringify({ email }) }));
+    json(
+      await fetch(`${server.url}/anonymous/convert`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', origin: ORIGIN },
+        body: JSON.stringify({ email }),
+      }),
+    );
   const setPassword = (token: string, password: string) =>
-    fetch(`${server.url}/accounts/password/set`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ password }) }).then(json);
+    fetch(`${server.url}/accounts/password/set`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ password }),
+    }).then(json);
   const verify = (email: string, code: string) => postJson(server, '/accounts/verify', { client_id: clientId, email, code });
   const logIn = (email: string, password: string) => postJson(server, '/accounts/login', { client_id: clientId, email, password });
 
@@ -97,7 +107,13 @@ describeEachDatabase('convert first, password later', (database) => {
     assert.equal(byGuest.body['error'], 'insufficient_scope');
     const bare = await createGuest(server, { client_id: clientId });
     assert.equal((await setPassword(bare.body.access_token, PASSWORD)).status, 403, 'a guest without a row either');
-    const anonymous = await json(await fetch(`${server.url}/accounts/password/set`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password: PASSWORD }) }));
+    const anonymous = await json(
+      await fetch(`${server.url}/accounts/password/set`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ password: PASSWORD }),
+      }),
+    );
     assert.equal(anonymous.status, 401);
   });
 

@@ -88,7 +88,11 @@ describeEachDatabase('no account enumeration: registered and unregistered addres
     const seen = smtp.messages.length;
     const signup = await postJson(server, '/accounts/signup', { client_id: clientId, email: registered, password: OTHER_PASSWORD });
     assert.equal(signup.status, 202);
-    const verified = await postJson(server, '/accounts/verify', { client_id: clientId, email: registered, code: codeIn(await nextMailTo(smtp, registered, seen)) });
+    const verified = await postJson(server, '/accounts/verify', {
+      client_id: clientId,
+      email: registered,
+      code: codeIn(await nextMailTo(smtp, registered, seen)),
+    });
     assert.equal(verified.status, 200, JSON.stringify(verified.body));
     assert.equal(verified.body['outcome'], 'verified');
     assert.equal(verified.body['user_id'], accountId);
@@ -110,7 +114,11 @@ describeEachDatabase('no account enumeration: registered and unregistered addres
     const before = await refreshGuest(server, clientId, guest.body.session_token);
     assert.equal(claimsOf(before.body.access_token)['is_anonymous'], true);
 
-    const verified = await postJson(server, '/accounts/verify', { client_id: clientId, email: registered, code: codeIn(await nextMailTo(smtp, registered, seen)) });
+    const verified = await postJson(server, '/accounts/verify', {
+      client_id: clientId,
+      email: registered,
+      code: codeIn(await nextMailTo(smtp, registered, seen)),
+    });
     assert.equal(verified.status, 200, JSON.stringify(verified.body));
     assert.equal(verified.body['outcome'], 'merged');
     assert.equal(verified.body['user_id'], accountId);

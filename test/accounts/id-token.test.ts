@@ -66,13 +66,22 @@ describeEachDatabase('ID-token linking against node-oidc-provider as a real exte
 
   it('merges another guest signing in with the same identity into that account, and records the alias', async () => {
     const guest = await createGuest(server, { client_id: clientId, metadata: { cart: [{ sku: 'pear', qty: 2 }] } });
-    const linked = await link({ id_token: await issuer.idTokenFor(subject, { nonce: 'nonce-merge' }), nonce: 'nonce-merge', session_token: guest.body.session_token });
+    const linked = await link({
+      id_token: await issuer.idTokenFor(subject, { nonce: 'nonce-merge' }),
+      nonce: 'nonce-merge',
+      session_token: guest.body.session_token,
+    });
     assert.equal(linked.status, 200, JSON.stringify(linked.body));
     assert.equal(linked.body['outcome'], 'merged');
     assert.equal(linked.body['user_id'], accountId);
 
     const me = await getWithToken(server, '/accounts/me', linked.body['access_token'] as string);
-    assert.deepEqual(me.body['metadata'], { cart: [{ sku: 'apple', qty: 1 }, { sku: 'pear', qty: 2 }] });
+    assert.deepEqual(me.body['metadata'], {
+      cart: [
+        { sku: 'apple', qty: 1 },
+        { sku: 'pear', qty: 2 },
+      ],
+    });
     const alias = await admin.call('GET', `/admin/api/users/${guest.body.user_id}`);
     assert.equal(alias.status, 200);
     assert.equal(alias.body['merged_into'], accountId);
@@ -142,7 +151,16 @@ describeEachDatabase('ID-token linking against node-oidc-provider as a real exte
     const email = uniqueEmail('unverified');
     const account = await register(server, smtp, { clientId, email, password: 'another account passphrase' });
     const now = seconds();
-    const unverified = await issuer.sign({ iss: issuer.issuer, sub: newSubject('unverified'), aud: issuer.clientId, nonce: 'n', iat: now, exp: now + 300, email, email_verified: false });
+    const unverified = await issuer.sign({
+      iss: issuer.issuer,
+      sub: newSubject('unverified'),
+      aud: issuer.clientId,
+      nonce: 'n',
+      iat: now,
+      exp: now + 300,
+      email,
+      email_verified: false,
+    });
     const linked = await link({ id_token: unverified, nonce: 'n' });
     assert.equal(linked.status, 200, JSON.stringify(linked.body));
     assert.equal(linked.body['outcome'], 'created');
@@ -169,7 +187,11 @@ describeEachDatabase('ID-token linking with no trusted issuer configured', (data
   it('refuses every ID token with LINKING_DISABLED', async () => {
     const clientId = server.devClients?.publicClientId;
     assert.ok(clientId);
-    const linked = await postJson(server, '/accounts/link/id-token', { client_id: clientId, id_token: await issuer.idTokenFor('alice', { nonce: 'n' }), nonce: 'n' });
+    const linked = await postJson(server, '/accounts/link/id-token', {
+      client_id: clientId,
+      id_token: await issuer.idTokenFor('alice', { nonce: 'n' }),
+      nonce: 'n',
+    });
     assert.equal(linked.status, 400);
     assert.deepEqual(linked.body, { error: 'unsupported_token_type', error_description: idTokenError.catalogue.LINKING_DISABLED.description });
   });

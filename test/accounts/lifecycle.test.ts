@@ -38,7 +38,12 @@ describeEachDatabase('the guest-to-account lifecycle over real SMTP', (database)
     assert.equal(guest.status, 200);
     accountId = guest.body.user_id;
 
-    const signup = await postJson(server, '/accounts/signup', { client_id: clientId, email: EMAIL, password: PASSWORD, session_token: guest.body.session_token });
+    const signup = await postJson(server, '/accounts/signup', {
+      client_id: clientId,
+      email: EMAIL,
+      password: PASSWORD,
+      session_token: guest.body.session_token,
+    });
     assert.equal(signup.status, 202);
     const mail = await smtp.waitFor((m) => m.to.includes(EMAIL));
 
@@ -66,9 +71,23 @@ describeEachDatabase('the guest-to-account lifecycle over real SMTP', (database)
   });
 
   it('merges a second guest into the account at login: carts by union, alias recorded, guest tokens refused', async () => {
-    const second = await createGuest(server, { client_id: clientId, metadata: { cart: [{ sku: 'pear', qty: 2 }, { sku: 'apple', qty: 5 }], visits: 3 } });
+    const second = await createGuest(server, {
+      client_id: clientId,
+      metadata: {
+        cart: [
+          { sku: 'pear', qty: 2 },
+          { sku: 'apple', qty: 5 },
+        ],
+        visits: 3,
+      },
+    });
     const guestId = second.body.user_id;
-    const login = await postJson(server, '/accounts/login', { client_id: clientId, email: EMAIL, password: PASSWORD, session_token: second.body.session_token });
+    const login = await postJson(server, '/accounts/login', {
+      client_id: clientId,
+      email: EMAIL,
+      password: PASSWORD,
+      session_token: second.body.session_token,
+    });
     assert.equal(login.status, 200, JSON.stringify(login.body));
     assert.equal(claimsOf(login.body['access_token'] as string)['sub'], accountId);
     assert.equal(login.body['merged_guest_id'], guestId);

@@ -22,7 +22,15 @@ describeEachDatabase('POST /accounts/merge/preview', (database) => {
   let backend: { id: string; secret: string };
   let accountId: string;
 
-  const GUEST_METADATA = { cart: [{ sku: 'pear', qty: 2 }, { sku: 'apple', qty: 5 }], visits: 3, theme: 'dark', coupon: 'WELCOME' };
+  const GUEST_METADATA = {
+    cart: [
+      { sku: 'pear', qty: 2 },
+      { sku: 'apple', qty: 5 },
+    ],
+    visits: 3,
+    theme: 'dark',
+    coupon: 'WELCOME',
+  };
 
   before(async () => {
     smtp = await startSmtpCapture();
@@ -35,9 +43,14 @@ describeEachDatabase('POST /accounts/merge/preview', (database) => {
     // The account below is created through the public client, so only an admin client may preview into it.
     backend = await admin.confidentialClient({}, { is_admin: true });
     const guest = await createGuest(server, { client_id: publicClient, metadata: { cart: [{ sku: 'apple', qty: 1 }], visits: 2, theme: 'light' } });
-    accountId = (await register(server, smtp, { clientId: publicClient, email: uniqueEmail('preview'), password: 'preview passphrase', sessionToken: guest.body.session_token })).body[
-      'user_id'
-    ] as string;
+    accountId = (
+      await register(server, smtp, {
+        clientId: publicClient,
+        email: uniqueEmail('preview'),
+        password: 'preview passphrase',
+        sessionToken: guest.body.session_token,
+      })
+    ).body['user_id'] as string;
   });
   after(async () => {
     await server?.stop();
@@ -51,7 +64,12 @@ describeEachDatabase('POST /accounts/merge/preview', (database) => {
     return guest.body;
   };
   const preview = (client: { id: string; secret?: string }, guestId: string) =>
-    postJson(server, '/accounts/merge/preview', { client_id: client.id, ...(client.secret ? { client_secret: client.secret } : {}), guest_id: guestId, account_id: accountId });
+    postJson(server, '/accounts/merge/preview', {
+      client_id: client.id,
+      ...(client.secret ? { client_secret: client.secret } : {}),
+      guest_id: guestId,
+      account_id: accountId,
+    });
 
   it('returns the merged metadata and a decision per key, and writes nothing', async () => {
     const guest = await guestOf(backend, GUEST_METADATA);
@@ -134,7 +152,12 @@ describeEachDatabase('POST /accounts/merge/preview', (database) => {
   it('answers 404 when account_id is not a registered user', async () => {
     const guest = await guestOf(backend, { a: 1 });
     const asAccount = await guestOf(backend, { b: 2 });
-    const refused = await postJson(server, '/accounts/merge/preview', { client_id: backend.id, client_secret: backend.secret, guest_id: guest.user_id, account_id: asAccount.user_id });
+    const refused = await postJson(server, '/accounts/merge/preview', {
+      client_id: backend.id,
+      client_secret: backend.secret,
+      guest_id: guest.user_id,
+      account_id: asAccount.user_id,
+    });
     assert.equal(refused.status, 404);
     assert.equal(refused.body['error'], 'not_found');
   });

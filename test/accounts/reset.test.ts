@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { accountError } from '../../src/accounts/error-codes.js';
-import { getWithToken, linkTokenIn, nextMailTo, postForm, postJson, register, textOf, uniqueEmail, startMailedServer, type MailedServer } from '../helpers/accounts.js';
+import {
+  getWithToken,
+  linkTokenIn,
+  nextMailTo,
+  postForm,
+  postJson,
+  register,
+  textOf,
+  uniqueEmail,
+  startMailedServer,
+  type MailedServer,
+} from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { claimsOf, createGuest, type GuestAdmin, json, refreshGuest, ORIGIN } from '../helpers/guests.js';
 import type { TestServer } from '../helpers/server.js';
@@ -118,7 +129,11 @@ describeEachDatabase('password reset', (database) => {
   it('refuses a reset body that carries a session_token: a reset never carries a guest over', async () => {
     const guest = await createGuest(server, { client_id: clientId, metadata: { cart: ['lamp'] } });
     const { email, verified, mail } = await accountWithResetMail('no-guest');
-    const withGuest = await postJson(server, '/accounts/password/reset', { token: linkTokenIn(mail), password: NEW_PASSWORD, session_token: guest.body.session_token });
+    const withGuest = await postJson(server, '/accounts/password/reset', {
+      token: linkTokenIn(mail),
+      password: NEW_PASSWORD,
+      session_token: guest.body.session_token,
+    });
     assert.equal(withGuest.status, 400);
     assert.equal(withGuest.body['error'], 'invalid_request');
     assert.match(String(withGuest.body['error_description']), /Unknown field "session_token"/);
@@ -129,7 +144,12 @@ describeEachDatabase('password reset', (database) => {
     const reset = await json(
       await fetch(`${server.url}/accounts/password/reset`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', origin: ORIGIN, authorization: `Bearer ${guest.body.session_token}`, cookie: `gp_session=${guest.body.session_token}` },
+        headers: {
+          'content-type': 'application/json',
+          origin: ORIGIN,
+          authorization: `Bearer ${guest.body.session_token}`,
+          cookie: `gp_session=${guest.body.session_token}`,
+        },
         body: JSON.stringify({ token: linkTokenIn(mail), password: NEW_PASSWORD }),
       }),
     );

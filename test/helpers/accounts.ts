@@ -61,7 +61,9 @@ export async function textOf(response: Response): Promise<TextResponse> {
 
 /** POST a JSON body and keep the answer as text. */
 export async function postJsonText(server: TestServer, path: string, body: Record<string, unknown>): Promise<TextResponse> {
-  return textOf(await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN }, body: JSON.stringify(body) }));
+  return textOf(
+    await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: ORIGIN }, body: JSON.stringify(body) }),
+  );
 }
 
 /** POST an HTML form (application/x-www-form-urlencoded), as the mailed link's page does. */
@@ -93,7 +95,13 @@ export async function register(
 }
 
 /** PATCH a JSON Merge Patch (RFC 7396) with a bearer token. */
-export async function patchWithToken(server: TestServer, path: string, token: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+export async function patchWithToken(
+  server: TestServer,
+  path: string,
+  token: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> {
   return json(
     await fetch(`${server.url}${path}`, {
       method: 'PATCH',

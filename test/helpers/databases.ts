@@ -15,10 +15,7 @@ export function postgresUrl(): string | undefined {
 }
 
 export function databaseCases(): DatabaseCase[] {
-  return [
-    { kind: 'sqlite' },
-    postgresUrl() ? { kind: 'postgres' } : { kind: 'postgres', skip: 'PostgreSQL not reachable (set GUESTPASS_TEST_DATABASE_URL)' },
-  ];
+  return [{ kind: 'sqlite' }, postgresUrl() ? { kind: 'postgres' } : { kind: 'postgres', skip: 'PostgreSQL not reachable (set GUESTPASS_TEST_DATABASE_URL)' }];
 }
 
 /** Declares the same suite once per database: every storage case runs on SQLite and PostgreSQL. */

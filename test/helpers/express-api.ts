@@ -18,7 +18,10 @@ export async function startExpressApi(authMiddleware: RequestHandler, route: Req
   app.use(authMiddleware);
   app.get('/orders', route);
   const onError: ErrorRequestHandler = (error: { status?: number; code?: string; headers?: Record<string, string> }, _request, response, _next) => {
-    response.status(error.status ?? 500).set(error.headers ?? {}).json({ error: error.code || 'unauthorized' });
+    response
+      .status(error.status ?? 500)
+      .set(error.headers ?? {})
+      .json({ error: error.code || 'unauthorized' });
   };
   app.use(onError);
 

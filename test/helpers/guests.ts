@@ -58,7 +58,11 @@ export class GuestAdmin {
 }
 
 /** POST /anonymous/token with JSON and an allowed Origin. */
-export async function createGuest(server: TestServer, body: Record<string, unknown>, headers: Record<string, string> = { origin: ORIGIN }): Promise<JsonResponse<GuestTokens>> {
+export async function createGuest(
+  server: TestServer,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = { origin: ORIGIN },
+): Promise<JsonResponse<GuestTokens>> {
   return json<GuestTokens>(
     await fetch(`${server.url}/anonymous/token`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
   );

@@ -30,7 +30,11 @@ export interface OidcIssuer {
 interface OidcProvider {
   callback(): (request: IncomingMessage, response: ServerResponse) => void;
   interactionDetails(request: IncomingMessage, response: ServerResponse): Promise<{ params: Record<string, unknown> }>;
-  interactionFinished(request: IncomingMessage, response: ServerResponse, result: { login: { accountId: string }; consent: { grantId: string } }): Promise<void>;
+  interactionFinished(
+    request: IncomingMessage,
+    response: ServerResponse,
+    result: { login: { accountId: string }; consent: { grantId: string } },
+  ): Promise<void>;
   Grant: new (init: { accountId: string; clientId: string }) => { addOIDCScope(scope: string): void; save(): Promise<string> };
 }
 

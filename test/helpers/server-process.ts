@@ -39,7 +39,13 @@ export interface StartServerProcessOptions {
 
 export async function startServerProcess({ database, env: extraEnv = {} }: StartServerProcessOptions): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-process-'));
-  const env: Record<string, string> = { GUESTPASS_DATA_DIR: dataDir, GUESTPASS_DEV_CLIENTS: 'false', GUESTPASS_LOG_LEVEL: 'info', GUESTPASS_DATABASE_URL: '', ...extraEnv };
+  const env: Record<string, string> = {
+    GUESTPASS_DATA_DIR: dataDir,
+    GUESTPASS_DEV_CLIENTS: 'false',
+    GUESTPASS_LOG_LEVEL: 'info',
+    GUESTPASS_DATABASE_URL: '',
+    ...extraEnv,
+  };
   let schema: string | undefined;
   if (database === 'postgres') {
     schema = uniqueSchema('gp_proc');

@@ -83,8 +83,14 @@ export async function startTestServer({ database, env: extraEnv = {}, logger }: 
     cli,
     async createClient(args) {
       const { values, positionals } = parseClientsArgs(args);
-      const ignored = [...positionals, ...Object.keys(values).filter((name) => Object.hasOwn(configFlags, name)).map((name) => `--${name}`)];
-      if (ignored.length > 0) throw new Error(`createClient uses this server's store and configuration; ${ignored.join(' ')} would be ignored (use cli() for that)`);
+      const ignored = [
+        ...positionals,
+        ...Object.keys(values)
+          .filter((name) => Object.hasOwn(configFlags, name))
+          .map((name) => `--${name}`),
+      ];
+      if (ignored.length > 0)
+        throw new Error(`createClient uses this server's store and configuration; ${ignored.join(' ')} would be ignored (use cli() for that)`);
       const { client, clientSecret } = await server.ctx.clients.create(newClientFromFlags(values));
       return { client_id: client.id, ...(clientSecret ? { client_secret: clientSecret } : {}) };
     },

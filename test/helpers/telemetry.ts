@@ -16,7 +16,12 @@ export function event(overrides: Record<string, unknown> = {}): Record<string, u
 }
 
 /** POST /v1/events with a JSON body and the token as a Bearer header. */
-export async function sendEvents(server: TestServer, token: string, events: unknown[], headers: Record<string, string> = {}): Promise<JsonResponse<IngestAnswer>> {
+export async function sendEvents(
+  server: TestServer,
+  token: string,
+  events: unknown[],
+  headers: Record<string, string> = {},
+): Promise<JsonResponse<IngestAnswer>> {
   return json<IngestAnswer>(
     await fetch(`${server.url}/v1/events`, {
       method: 'POST',

@@ -95,7 +95,11 @@ describeEachDatabase('DPoP interop (oauth4webapi, jose)', (database) => {
   /** oauth4webapi's refresh, retried once on use_dpop_nonce as its documentation shows; the handle caches the nonce. */
   async function refresh(refreshToken: string, DPoP?: oauth.DPoPHandle): Promise<oauth.TokenEndpointResponse> {
     const attempt = async () =>
-      oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, { ...insecure, ...(DPoP ? { DPoP } : {}) }));
+      oauth.processRefreshTokenResponse(
+        as,
+        client,
+        await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, { ...insecure, ...(DPoP ? { DPoP } : {}) }),
+      );
     try {
       return await attempt();
     } catch (error) {
@@ -116,7 +120,11 @@ describeEachDatabase('DPoP interop (oauth4webapi, jose)', (database) => {
   }
 
   async function verifiedClaims(accessToken: string): Promise<JWTPayload> {
-    const { payload } = await jwtVerify(accessToken, createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)), { issuer, audience: AUDIENCE, typ: 'at+jwt' });
+    const { payload } = await jwtVerify(accessToken, createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)), {
+      issuer,
+      audience: AUDIENCE,
+      typ: 'at+jwt',
+    });
     return payload;
   }
 
@@ -240,7 +248,12 @@ describeEachDatabase('DPoP interop (oauth4webapi, jose)', (database) => {
   it('refuses a guest session without a proof once the client requires DPoP', async () => {
     const adminApi = (path: string, method: string, body: unknown) =>
       fetch(`${issuer}${path}`, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const created = await adminApi('/admin/api/clients', 'POST', { name: 'strict web', type: 'public', allowed_origins: ['http://localhost:3000'], audiences: [AUDIENCE] });
+    const created = await adminApi('/admin/api/clients', 'POST', {
+      name: 'strict web',
+      type: 'public',
+      allowed_origins: ['http://localhost:3000'],
+      audiences: [AUDIENCE],
+    });
     assert.equal(created.status, 201, await created.clone().text());
     const strict = (await created.json()) as { client_id: string };
     const patched = await adminApi(`/admin/api/clients/${strict.client_id}`, 'PATCH', { guest: { require_dpop: true } });

@@ -108,7 +108,10 @@ describeEachDatabase('express-oauth2-jwt-bearer DPoP interop', (database) => {
 
   it('refuses a proof made for the authorization server rather than this resource', async () => {
     const tokens = await guestTokens(keyPair);
-    const response = await getOrders({ authorization: `DPoP ${tokens.access_token}`, dpop: await proofFor(keyPair, 'GET', `${issuer}/orders`, tokens.access_token) });
+    const response = await getOrders({
+      authorization: `DPoP ${tokens.access_token}`,
+      dpop: await proofFor(keyPair, 'GET', `${issuer}/orders`, tokens.access_token),
+    });
     assert.equal(response.status, 400);
     assert.equal(await errorOf(response), 'invalid_dpop_proof');
   });

@@ -18,7 +18,17 @@ describeEachDatabase('jose interop', (database) => {
     server = await startTestServer({ database });
     issuer = server.ctx.issuer.value;
     const audienceFlags = AUDIENCES.flatMap((audience) => ['--audience', audience]);
-    const created = await server.createClient(['--name', 'jose', '--type', 'confidential', '--scope', 'orders:read', '--scope', 'orders:write', ...audienceFlags]);
+    const created = await server.createClient([
+      '--name',
+      'jose',
+      '--type',
+      'confidential',
+      '--scope',
+      'orders:read',
+      '--scope',
+      'orders:write',
+      ...audienceFlags,
+    ]);
     clientId = created.client_id;
     clientSecret = created.client_secret!;
   });

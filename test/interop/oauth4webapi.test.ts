@@ -65,14 +65,11 @@ describeEachDatabase('oauth4webapi interop', (database) => {
 
   it('rejects the access token for another audience', async () => {
     const { access_token } = await clientCredentials(oauth.ClientSecretBasic(clientSecret));
-    await assert.rejects(
-      oauth.validateJwtAccessToken(as, resourceRequest(access_token), 'https://someone-else.example.test', insecure),
-      (error: unknown) => {
-        assert.ok(error instanceof oauth.OperationProcessingError);
-        assert.equal(error.code, oauth.JWT_CLAIM_COMPARISON);
-        assert.equal((error.cause as { claim?: string }).claim, 'aud');
-        return true;
-      },
-    );
+    await assert.rejects(oauth.validateJwtAccessToken(as, resourceRequest(access_token), 'https://someone-else.example.test', insecure), (error: unknown) => {
+      assert.ok(error instanceof oauth.OperationProcessingError);
+      assert.equal(error.code, oauth.JWT_CLAIM_COMPARISON);
+      assert.equal((error.cause as { claim?: string }).claim, 'aud');
+      return true;
+    });
   });
 });

@@ -38,17 +38,22 @@ Live mode: drives a running server over loopback with real HTTP calls, in real t
 function number(value: string | undefined, name: string, fallback: number, { min = 0, integer = false } = {}): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}.`);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n)))
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}.`);
   return n;
 }
 
 function attackList(value: string | undefined, allowed: readonly AttackKind[]): AttackKind[] {
   if (value === undefined || value === 'all') return [...allowed];
   if (value === 'none') return [];
-  const kinds = value.split(',').map((k) => k.trim()).filter(Boolean);
+  const kinds = value
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   for (const kind of kinds) {
     if (!(ATTACK_KINDS as readonly string[]).includes(kind)) throw new UsageError(`Unknown attack "${kind}"; choose from ${ATTACK_KINDS.join(', ')}.`);
-    if (!allowed.includes(kind as AttackKind)) throw new UsageError(`--live cannot play "${kind}" (it needs registered accounts); choose from ${allowed.join(', ')}.`);
+    if (!allowed.includes(kind as AttackKind))
+      throw new UsageError(`--live cannot play "${kind}" (it needs registered accounts); choose from ${allowed.join(', ')}.`);
   }
   return kinds as AttackKind[];
 }
@@ -106,10 +111,17 @@ export async function simulate(args: string[]): Promise<void> {
   if (live) {
     const clientId = (values['client-id'] as string | undefined) ?? process.env['GUESTPASS_SIMULATE_CLIENT_ID'];
     const clientSecret = (values['client-secret'] as string | undefined) ?? process.env['GUESTPASS_SIMULATE_CLIENT_SECRET'];
-    if (!clientId || !clientSecret) throw new UsageError('--live needs an admin client: --client-id and --client-secret (or GUESTPASS_SIMULATE_CLIENT_ID and GUESTPASS_SIMULATE_CLIENT_SECRET).');
+    if (!clientId || !clientSecret)
+      throw new UsageError(
+        '--live needs an admin client: --client-id and --client-secret (or GUESTPASS_SIMULATE_CLIENT_ID and GUESTPASS_SIMULATE_CLIENT_SECRET).',
+      );
     const speed = number(values.speed as string | undefined, 'speed', 1, { min: 0.01 });
     const result = await runLive({ ...options, url: live, clientId, clientSecret, speed, log: (line) => process.stderr.write(`${line}\n`) });
-    print(result.report, { title: `Live against ${live} (seed ${options.seed}, ${hours} simulated h at ${speed}×)`, wallMs: result.wallMs, notes: result.notes });
+    print(result.report, {
+      title: `Live against ${live} (seed ${options.seed}, ${hours} simulated h at ${speed}×)`,
+      wallMs: result.wallMs,
+      notes: result.notes,
+    });
     return;
   }
 

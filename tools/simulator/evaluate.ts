@@ -98,7 +98,10 @@ export function evaluate(truth: GroundTruth, findings: Finding[], events: number
   const matches = (finding: Finding): AttackLabel[] => {
     const candidates = [...(byEntity.get(key(finding.entity.kind, finding.entity.id)) ?? []), ...(wildcards.get(finding.entity.kind) ?? [])];
     return candidates
-      .filter(({ label, entity }) => finding.time >= label.injected && finding.time <= label.until + horizonMs && (!entity.detectors || entity.detectors.includes(finding.detector)))
+      .filter(
+        ({ label, entity }) =>
+          finding.time >= label.injected && finding.time <= label.until + horizonMs && (!entity.detectors || entity.detectors.includes(finding.detector)),
+      )
       .map(({ label }) => label);
   };
 
@@ -192,7 +195,10 @@ export function acceptance(report: SimulationReport): { target: string; met: boo
   return [
     { target: 'hard invariants: every instance detected', met: hard.every((a) => a.detected === a.injected) },
     { target: 'hard invariants: no false positive', met: report.detail.hard_invariant_false_positives === 0 },
-    ...soft.map((a) => ({ target: `${a.kind}: ≥ 90% detected, median time to detect ≤ 60 s`, met: a.detected >= 0.9 * a.injected && a.median_ttd_s !== null && a.median_ttd_s <= 60 })),
+    ...soft.map((a) => ({
+      target: `${a.kind}: ≥ 90% detected, median time to detect ≤ 60 s`,
+      met: a.detected >= 0.9 * a.injected && a.median_ttd_s !== null && a.median_ttd_s <= 60,
+    })),
     { target: '≤ 5 false alerts per 10,000 legitimate sessions', met: report.false_alerts_per_10k <= 5 },
   ];
 }

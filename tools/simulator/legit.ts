@@ -63,7 +63,7 @@ export function runLegit(ctx: SimContext, rng: Rng, start: number, { city, perso
     const leaving = rng.chance(0.5);
     const at = start + rng.between(0.5, 8) * MINUTE;
     first = leaving ? home : cell!;
-    spotAt = (time) => ((time >= at) === leaving ? cell! : home);
+    spotAt = (time) => (time >= at === leaving ? cell! : home);
   }
 
   if (effective === 'login') {
@@ -74,7 +74,16 @@ export function runLegit(ctx: SimContext, rng: Rng, start: number, { city, perso
     t = logIn(events, account, t, first, rng);
     session = new SimSession(simulatedId(t, rng), userId, client);
     events.push(session.created(Math.round(t), first.network));
-    events.push({ type: 'login.succeeded', time: Math.round(t), client_id: client.id, subject: userId, session_id: session.id, account_key: account.accountKey, method: 'password', network: first.network });
+    events.push({
+      type: 'login.succeeded',
+      time: Math.round(t),
+      client_id: client.id,
+      subject: userId,
+      session_id: session.id,
+      account_key: account.accountKey,
+      method: 'password',
+      network: first.network,
+    });
   } else {
     userId = simulatedId(t, rng);
     session = new SimSession(simulatedId(t, rng), userId, client);
@@ -99,7 +108,15 @@ export function runLegit(ctx: SimContext, rng: Rng, start: number, { city, perso
       const verified = Math.round(at + rng.between(1, 8) * MINUTE);
       if (verified < ctx.end) {
         const network2 = spotAt(verified).network;
-        events.push({ type: 'user.converted', time: verified, client_id: client.id, subject: userId, method: 'email', session_id: session.id, network: network2 });
+        events.push({
+          type: 'user.converted',
+          time: verified,
+          client_id: client.id,
+          subject: userId,
+          method: 'email',
+          session_id: session.id,
+          network: network2,
+        });
         const promoted = new SimSession(simulatedId(verified, rng), userId, client);
         events.push(promoted.created(verified, network2));
         ctx.truth.legitSession(promoted.id, userId, cohort);

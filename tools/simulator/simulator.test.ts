@@ -49,11 +49,17 @@ describe('simulator traffic', () => {
         assert.ok(label.injected >= start + 3_600_000 && label.injected < end, `${kind} injected after the warm-up`);
         assert.ok(label.until >= label.injected);
         assert.ok(label.entities.length > 0);
-        assert.ok(events.some((e) => e.time === label.injected), `${kind}: an event at the injection time`);
+        assert.ok(
+          events.some((e) => e.time === label.injected),
+          `${kind}: an event at the injection time`,
+        );
       }
     }
     const replay = traffic.truth.labels.find((l) => l.kind === 'token_replay')!;
-    assert.ok(events.some((e) => e.type === 'token.reused' && e.session_id === replay.entities[0]!.id), 'a token replay ends in token.reused for its session');
+    assert.ok(
+      events.some((e) => e.type === 'token.reused' && e.session_id === replay.entities[0]!.id),
+      'a token replay ends in token.reused for its session',
+    );
     const swap = traffic.truth.labels.find((l) => l.kind === 'client_swap')!;
     assert.ok(events.some((e) => e.type === 'session.client_mismatch' && e.session_id === swap.entities[0]!.id));
   });
@@ -102,10 +108,13 @@ describe('simulated server behaviour', () => {
     const first = session.refresh(700_000, network, 1);
     const second = session.refresh(700_900, network, 1);
     assert.deepEqual([first.ok, second.ok], [true, true]);
-    assert.deepEqual([...first.events, ...second.events].map((e) => [e.type, 'generation' in e ? e.generation : undefined]), [
-      ['session.refreshed', 2],
-      ['session.refreshed', 2],
-    ]);
+    assert.deepEqual(
+      [...first.events, ...second.events].map((e) => [e.type, 'generation' in e ? e.generation : undefined]),
+      [
+        ['session.refreshed', 2],
+        ['session.refreshed', 2],
+      ],
+    );
   });
 
   it('revokes and emits token.reused for an older token outside the grace window, as the server does with grace 0', () => {
@@ -113,15 +122,29 @@ describe('simulated server behaviour', () => {
     session.refresh(1_000, network);
     const reused = session.refresh(1_500, network, 0);
     assert.equal(reused.ok, false);
-    assert.deepEqual(reused.events.map((e) => e.type), ['session.revoked', 'token.reused']);
+    assert.deepEqual(
+      reused.events.map((e) => e.type),
+      ['session.revoked', 'token.reused'],
+    );
     assert.deepEqual(session.refresh(2_000, network, 1).events, [], 'a revoked session fails silently');
   });
 
   it('revokes a session presented by another client and emits session.client_mismatch naming both', () => {
     const session = new SimSession('s', 'u', web);
     const { events } = session.refresh(1_000, network, 0, { id: 'partner', refreshGraceS: 0 });
-    assert.deepEqual(events.map((e) => e.type), ['session.revoked', 'session.client_mismatch']);
-    assert.deepEqual(events[1], { type: 'session.client_mismatch', time: 1_000, client_id: 'partner', subject: 'u', session_id: 's', network, session_client_id: 'web' });
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['session.revoked', 'session.client_mismatch'],
+    );
+    assert.deepEqual(events[1], {
+      type: 'session.client_mismatch',
+      time: 1_000,
+      client_id: 'partner',
+      subject: 'u',
+      session_id: 's',
+      network,
+      session_client_id: 'web',
+    });
   });
 
   it('refuses requests past the limit like the server limiter, without counting refusals', () => {
@@ -150,10 +173,14 @@ describe('simulation through the detection engine', () => {
 
 describe('guestpass simulate', () => {
   it('prints one JSON object with the issue’s fields under --report json', { timeout: 120_000 }, async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'simulate', '--seed', '2', '--hours', '1', '--sessions-per-day', '3000', '--report', 'json'], {
-      cwd: repoRoot,
-      env: { ...process.env, GUESTPASS_LOG_LEVEL: 'silent' },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/index.ts', 'simulate', '--seed', '2', '--hours', '1', '--sessions-per-day', '3000', '--report', 'json'],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, GUESTPASS_LOG_LEVEL: 'silent' },
+      },
+    );
     assert.equal(stdout.trim().split('\n').length, 1, 'one line');
     const report = JSON.parse(stdout) as Record<string, unknown>;
     assert.deepEqual(Object.keys(report).sort(), ['attacks', 'false_alerts', 'false_alerts_per_10k', 'legit_sessions']);

@@ -1,6 +1,14 @@
 import type { Entity } from '../../src/anomaly/types.js';
 
-export const ATTACK_KINDS = ['signup_flood', 'refresh_storm', 'token_replay', 'impossible_travel', 'client_swap', 'credential_stuffing', 'low_and_slow_stuffing'] as const;
+export const ATTACK_KINDS = [
+  'signup_flood',
+  'refresh_storm',
+  'token_replay',
+  'impossible_travel',
+  'client_swap',
+  'credential_stuffing',
+  'low_and_slow_stuffing',
+] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];
 
 /** Attacks whose detection is a broken invariant (certain, no learning): 100% expected. */

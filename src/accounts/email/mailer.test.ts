@@ -58,7 +58,13 @@ describe('SmtpMailer', () => {
 
   it('should refuse a recipient that is a list of addresses, before anything is sent', async () => {
     const before = capture.messages.length;
-    for (const to of ['victim@example.com, attacker@example.net', 'victim@example.com;attacker@example.net', 'Victim <victim@example.com>', 'victim@example.com\r\nBcc: attacker@example.net', 'no-at-sign']) {
+    for (const to of [
+      'victim@example.com, attacker@example.net',
+      'victim@example.com;attacker@example.net',
+      'Victim <victim@example.com>',
+      'victim@example.com\r\nBcc: attacker@example.net',
+      'no-at-sign',
+    ]) {
       await assert.rejects(mailer.send({ to, ...sampleVerification() }), /single plain e-mail address/, to);
     }
     assert.equal(capture.messages.length, before);

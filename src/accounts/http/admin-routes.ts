@@ -9,10 +9,7 @@ import { ClientFields, type AccountsRouteContext } from './common.js';
 const IdParams = Type.Object({ id: Type.String({ maxLength: 128 }) }, { additionalProperties: false });
 /** PostgreSQL text cannot hold NUL, and no user id has one. */
 const UserId = Type.String({ maxLength: 128, pattern: '^[^\\u0000]*$' });
-const PreviewBody = Type.Object(
-  { guest_id: UserId, account_id: UserId, ...ClientFields },
-  { additionalProperties: false },
-);
+const PreviewBody = Type.Object({ guest_id: UserId, account_id: UserId, ...ClientFields }, { additionalProperties: false });
 
 function userView(user: AccountRecord) {
   return {
@@ -36,7 +33,10 @@ function userView(user: AccountRecord) {
 export async function accountAdminRoutes(app: FastifyInstance, { ctx, accounts }: AccountsRouteContext): Promise<void> {
   app.get<{ Params: Static<typeof IdParams> }>(
     '/admin/api/users/:id',
-    { preHandler: requireAccessToken(ctx, { scopes: ['admin:read'] }), schema: { tags: ['admin'], security: [{ bearer: [] }], summary: 'Read a user; a merged guest says which account it went into', params: IdParams } },
+    {
+      preHandler: requireAccessToken(ctx, { scopes: ['admin:read'] }),
+      schema: { tags: ['admin'], security: [{ bearer: [] }], summary: 'Read a user; a merged guest says which account it went into', params: IdParams },
+    },
     async (request) => {
       const user = await accounts.store.get(request.params.id);
       if (!user) {
@@ -51,7 +51,9 @@ export async function accountAdminRoutes(app: FastifyInstance, { ctx, accounts }
 
   app.post<{ Body: Static<typeof PreviewBody> }>(
     '/accounts/merge/preview',
-    { schema: { tags: ['accounts'], summary: 'What merging a guest into an account would produce, without writing (confidential clients)', body: PreviewBody } },
+    {
+      schema: { tags: ['accounts'], summary: 'What merging a guest into an account would produce, without writing (confidential clients)', body: PreviewBody },
+    },
     async (request) => {
       const { client } = await ctx.clientAuth.authenticate(request, request.body);
       if (client.type !== 'confidential') throw accountError('CONFIDENTIAL_CLIENT_REQUIRED');

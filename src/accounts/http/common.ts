@@ -33,12 +33,16 @@ export const SessionTokenField = Type.Optional(Type.String({ maxLength: 4096, de
 
 /** Sign-up, login, verification and reset attempts per IP address (credential stuffing, mail bombing). */
 export async function limitByIp(ctx: AppContext, request: FastifyRequest): Promise<void> {
-  await enforceRateLimits(ctx.rateLimits, [{ key: `account:ip:${request.ip}`, limit: ctx.config.loginRateLimitPerIp, windowMs: ACCOUNT_WINDOW_MS, subject: 'this IP address' }]);
+  await enforceRateLimits(ctx.rateLimits, [
+    { key: `account:ip:${request.ip}`, limit: ctx.config.loginRateLimitPerIp, windowMs: ACCOUNT_WINDOW_MS, subject: 'this IP address' },
+  ]);
 }
 
 /** Login attempts per account, keyed by the address's HMAC so the limiter never holds it. */
 export async function limitByAccount(ctx: AppContext, accountKey: string): Promise<void> {
-  await enforceRateLimits(ctx.rateLimits, [{ key: `account:login:${accountKey}`, limit: ctx.config.loginRateLimitPerAccount, windowMs: ACCOUNT_WINDOW_MS, subject: 'this account' }]);
+  await enforceRateLimits(ctx.rateLimits, [
+    { key: `account:login:${accountKey}`, limit: ctx.config.loginRateLimitPerAccount, windowMs: ACCOUNT_WINDOW_MS, subject: 'this account' },
+  ]);
 }
 
 /**

@@ -7,7 +7,12 @@ import { ClientFields, guestFromSessionToken, limitByIp, pick, SessionTokenField
 const LinkBody = Type.Object(
   {
     id_token: Type.String({ maxLength: 16_384, description: 'An OpenID Connect ID token from a trusted issuer (GUESTPASS_TRUSTED_ISSUERS).' }),
-    nonce: Type.Optional(Type.String({ maxLength: 500, description: 'The nonce your app sent in the authorization request; required unless the issuer is configured with require_nonce false.' })),
+    nonce: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description: 'The nonce your app sent in the authorization request; required unless the issuer is configured with require_nonce false.',
+      }),
+    ),
     session_token: SessionTokenField,
     ...ClientFields,
     ...TokenRequestFields,

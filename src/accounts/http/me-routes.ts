@@ -16,7 +16,9 @@ export async function meRoutes(app: FastifyInstance, { ctx, accounts }: Accounts
   const caller = async (request: FastifyRequest): Promise<SessionCaller> => {
     const presented = presentedToken(request);
     if (!presented || looksLikeSessionToken(presented.token)) {
-      throw oauthError('TOKEN_MISSING', 'Send the user’s access token as "Authorization: Bearer <token>" (or DPoP).', { 'WWW-Authenticate': 'Bearer realm="guestpass"' });
+      throw oauthError('TOKEN_MISSING', 'Send the user’s access token as "Authorization: Bearer <token>" (or DPoP).', {
+        'WWW-Authenticate': 'Bearer realm="guestpass"',
+      });
     }
     return resolveSessionCaller(ctx, request);
   };
@@ -27,18 +29,30 @@ export async function meRoutes(app: FastifyInstance, { ctx, accounts }: Accounts
     return { user_id: data.view.user_id, email: user?.email ?? null, is_anonymous: data.view.is_anonymous, metadata: data.view.metadata };
   };
 
-  app.get('/accounts/me', { schema: { tags, security, summary: 'The caller’s user: id, address, anonymity and metadata, with an ETag' } }, async (request, reply) =>
-    send(reply, await readSessionData(ctx, await caller(request))),
+  app.get(
+    '/accounts/me',
+    { schema: { tags, security, summary: 'The caller’s user: id, address, anonymity and metadata, with an ETag' } },
+    async (request, reply) => send(reply, await readSessionData(ctx, await caller(request))),
   );
 
   app.patch<{ Body: Static<typeof PatchBody> }>(
     '/accounts/me/metadata',
     {
       bodyLimit: 128 * 1024,
-      schema: { tags, security, summary: 'Change the caller’s metadata with a JSON Merge Patch (RFC 7396); If-Match for optimistic concurrency', consumes: ['application/merge-patch+json', 'application/json'], body: PatchBody },
+      schema: {
+        tags,
+        security,
+        summary: 'Change the caller’s metadata with a JSON Merge Patch (RFC 7396); If-Match for optimistic concurrency',
+        consumes: ['application/merge-patch+json', 'application/json'],
+        body: PatchBody,
+      },
     },
     async (request, reply) => {
-      const data = await writeMetadata(ctx, await caller(request), { patch: request.body, ifMatch: request.headers['if-match']?.trim(), ...networkField(request.ip) });
+      const data = await writeMetadata(ctx, await caller(request), {
+        patch: request.body,
+        ifMatch: request.headers['if-match']?.trim(),
+        ...networkField(request.ip),
+      });
       return send(reply, data);
     },
   );

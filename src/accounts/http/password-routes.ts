@@ -49,7 +49,10 @@ export async function passwordRoutes(app: FastifyInstance, { ctx, accounts }: Ac
 
   app.post<{ Body: Static<typeof SetPasswordBody> }>(
     '/accounts/password/set',
-    { preHandler: requireAccessToken(ctx), schema: { tags, summary: 'Set the first password of a user who converted without one', security: [{ bearer: [] }], body: SetPasswordBody } },
+    {
+      preHandler: requireAccessToken(ctx),
+      schema: { tags, summary: 'Set the first password of a user who converted without one', security: [{ bearer: [] }], body: SetPasswordBody },
+    },
     async (request, reply) => {
       await accounts.setFirstPassword(request.accessToken?.sub ?? '', request.body.password);
       return reply.code(204).send();
@@ -84,7 +87,8 @@ export async function passwordRoutes(app: FastifyInstance, { ctx, accounts }: Ac
         if (fromForm) return resultPage(reply, 200, 'Password changed', 'Your password is changed. Sign in again in the app.');
         return { status: 'password_reset', user_id: userId };
       } catch (error) {
-        if (fromForm && error instanceof GuestpassError && error.status < 500) return resultPage(reply, error.status, 'The password was not changed', error.message);
+        if (fromForm && error instanceof GuestpassError && error.status < 500)
+          return resultPage(reply, error.status, 'The password was not changed', error.message);
         throw error;
       }
     },

@@ -5,7 +5,18 @@ import { advertiseDpopNonce, gatherFacts, noStore } from '../../oauth/index.js';
 import { type GuestTokenResponse, resolveSessionCaller } from '../../sessions/index.js';
 import { accountError } from '../error-codes.js';
 import { MAIL_SENT_RESPONSE, type Verified } from '../service.js';
-import { ClientFields, Email, guestFromSessionToken, limitByAccount, limitByIp, Password, pick, SessionTokenField, TokenRequestFields, type AccountsRouteContext } from './common.js';
+import {
+  ClientFields,
+  Email,
+  guestFromSessionToken,
+  limitByAccount,
+  limitByIp,
+  Password,
+  pick,
+  SessionTokenField,
+  TokenRequestFields,
+  type AccountsRouteContext,
+} from './common.js';
 
 const SignupBody = Type.Object(
   { email: Email, password: Type.Optional(Password), session_token: SessionTokenField, ...ClientFields },
@@ -44,7 +55,13 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
       const { client } = facts;
       const guest = await guestFromSessionToken(ctx, request.body.session_token, facts);
       if (guest && !(await accounts.isLiveGuest(guest.userId))) throw accountError('NOT_A_GUEST');
-      await accounts.signUp({ email: request.body.email, ...pick(request.body, ['password']), ...(guest ? { guest } : {}), client, ...networkField(request.ip) });
+      await accounts.signUp({
+        email: request.body.email,
+        ...pick(request.body, ['password']),
+        ...(guest ? { guest } : {}),
+        client,
+        ...networkField(request.ip),
+      });
       return reply.code(202).send(MAIL_SENT_RESPONSE);
     },
   );
@@ -58,7 +75,8 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
       const facts = await gatherFacts(ctx, request, body);
       let verified: Verified;
       if (body.token !== undefined && body.email === undefined && body.code === undefined) verified = await accounts.verifyLink(body.token, facts.network);
-      else if (body.token === undefined && body.email !== undefined && body.code !== undefined) verified = await accounts.verifyCode(body.email, body.code, facts.network);
+      else if (body.token === undefined && body.email !== undefined && body.code !== undefined)
+        verified = await accounts.verifyCode(body.email, body.code, facts.network);
       else throw accountError('INVALID_CODE', 'Send either email and code, or the token from the link.');
       const tokens = await accounts.issueTokens(facts, verified.account, pick(body, ['scope', 'audience', 'resource']));
       return respondWithTokens(ctx, reply, { ...tokens, outcome: verified.outcome, is_anonymous: false });
@@ -75,11 +93,23 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
       const accountKey = accounts.accountKey(accounts.email(body.email));
       await limitByAccount(ctx, accountKey).catch((error: unknown) => {
         // A throttled attempt is still an attempt on the account: detectors count it too.
-        ctx.events.emit('login.failed', { time: ctx.now(), client_id: facts.client.id, account_key: accountKey, reason: 'throttled', ...(facts.network ? { network: facts.network } : {}) });
+        ctx.events.emit('login.failed', {
+          time: ctx.now(),
+          client_id: facts.client.id,
+          account_key: accountKey,
+          reason: 'throttled',
+          ...(facts.network ? { network: facts.network } : {}),
+        });
         throw error;
       });
       const guest = await guestFromSessionToken(ctx, body.session_token, facts);
-      const { account, merged } = await accounts.logIn({ email: body.email, password: body.password, client: facts.client, ...(guest ? { guest } : {}), ...networkField(request.ip) });
+      const { account, merged } = await accounts.logIn({
+        email: body.email,
+        password: body.password,
+        client: facts.client,
+        ...(guest ? { guest } : {}),
+        ...networkField(request.ip),
+      });
       const tokens = await accounts.issueTokens(facts, account, pick(body, ['scope', 'audience', 'resource']));
       accounts.loginSucceeded(account, tokens, facts.client, 'password', facts.network);
       ctx.metrics.tokensIssued.inc({ grant_type: 'password' });
@@ -89,7 +119,13 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
 
   app.post<{ Body: Static<typeof ConvertBody> }>(
     '/anonymous/convert',
-    { schema: { tags: ['guest sessions'], summary: 'Attach an address to the calling guest; it is promoted once the mailed code is verified', body: ConvertBody } },
+    {
+      schema: {
+        tags: ['guest sessions'],
+        summary: 'Attach an address to the calling guest; it is promoted once the mailed code is verified',
+        body: ConvertBody,
+      },
+    },
     async (request, reply) => {
       await limitByIp(ctx, request);
       const caller = await resolveSessionCaller(ctx, request);

@@ -47,7 +47,10 @@ describe('IdTokenVerifier discovery', () => {
       sendJson(response, { issuer: 'https://accounts.example.com', jwks_uri: `${url}/jwks`, id_token_signing_alg_values_supported: ['RS256'] }),
     );
     try {
-      const error = await rejectsWithIdTokenError(new IdTokenVerifier({ issuers: [lenient(fake.url)] }).verify(tokenFrom(fake.url), {}), 'ISSUER_MISCONFIGURED');
+      const error = await rejectsWithIdTokenError(
+        new IdTokenVerifier({ issuers: [lenient(fake.url)] }).verify(tokenFrom(fake.url), {}),
+        'ISSUER_MISCONFIGURED',
+      );
       assert.equal(error.status, 502);
       assert.doesNotMatch(JSON.stringify(error.toJSON()), /accounts\.example\.com/, 'the reason stays in the logs');
     } finally {
@@ -127,7 +130,13 @@ describe('IdTokenVerifier discovery', () => {
         sendJson(response, { issuer: url, jwks_uri: jwksUri(url), id_token_signing_alg_values_supported: ['ES256'] });
       });
       try {
-        const idToken = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setIssuer(fake.url).setAudience('app').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+        const idToken = await new SignJWT({ sub: 'alice' })
+          .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+          .setIssuer(fake.url)
+          .setAudience('app')
+          .setIssuedAt()
+          .setExpirationTime('5m')
+          .sign(privateKey);
         await rejectsWithIdTokenError(new IdTokenVerifier({ issuers: [lenient(fake.url)] }).verify(idToken, {}), 'ISSUER_UNAVAILABLE');
       } finally {
         await fake.stop();
@@ -139,13 +148,20 @@ describe('IdTokenVerifier discovery', () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256', use: 'sig' }] };
     const fake = await fakeIssuer((url, request, response) => {
-      if (request.url === '/.well-known/openid-configuration') sendJson(response, { issuer: `${url}/`, jwks_uri: `${url}/jwks`, id_token_signing_alg_values_supported: ['ES256'] });
+      if (request.url === '/.well-known/openid-configuration')
+        sendJson(response, { issuer: `${url}/`, jwks_uri: `${url}/jwks`, id_token_signing_alg_values_supported: ['ES256'] });
       else if (request.url === '/jwks') sendJson(response, jwks);
       else sendJson(response, { error: 'not_found' }, 404);
     });
     try {
       const issuer = `${fake.url}/`;
-      const idToken = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'ES256', kid: 'k' }).setIssuer(issuer).setAudience('app').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+      const idToken = await new SignJWT({ sub: 'alice' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+        .setIssuer(issuer)
+        .setAudience('app')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
       assert.equal((await new IdTokenVerifier({ issuers: [lenient(issuer)] }).verify(idToken, {})).issuer, issuer);
     } finally {
       await fake.stop();

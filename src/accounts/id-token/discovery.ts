@@ -141,7 +141,9 @@ function checkDocument(issuer: string, document: unknown): { jwksUri: string; al
   // or one provider could stand in for another.
   if (advertised !== issuer) throw misconfigured('its issuer differs from the configured issuer');
   if (typeof jwksUri !== 'string' || !isAllowedJwksUri(jwksUri)) throw misconfigured('jwks_uri is missing or not an https URL');
-  const algorithms = Array.isArray(advertisedAlgorithms) ? advertisedAlgorithms.filter((alg): alg is string => typeof alg === 'string' && ASYMMETRIC_ALGORITHMS.has(alg)) : [];
+  const algorithms = Array.isArray(advertisedAlgorithms)
+    ? advertisedAlgorithms.filter((alg): alg is string => typeof alg === 'string' && ASYMMETRIC_ALGORITHMS.has(alg))
+    : [];
   if (algorithms.length === 0) throw misconfigured('id_token_signing_alg_values_supported lists no asymmetric algorithm');
   return { jwksUri, algorithms };
 }

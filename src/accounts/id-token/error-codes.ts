@@ -14,17 +14,20 @@ export const idTokenError = defineErrors({
   ID_TOKEN_MALFORMED: {
     status: 400,
     error: 'invalid_grant',
-    description: 'The id_token is not a signed JWT with an iss claim; send the ID token exactly as your OpenID Connect provider returned it (not the access token).',
+    description:
+      'The id_token is not a signed JWT with an iss claim; send the ID token exactly as your OpenID Connect provider returned it (not the access token).',
   },
   ISSUER_NOT_TRUSTED: {
     status: 400,
     error: 'invalid_grant',
-    description: 'The ID token’s issuer (iss) is not one of GUESTPASS_TRUSTED_ISSUERS; add it there, spelled exactly as in the token, or sign in with a trusted provider.',
+    description:
+      'The ID token’s issuer (iss) is not one of GUESTPASS_TRUSTED_ISSUERS; add it there, spelled exactly as in the token, or sign in with a trusted provider.',
   },
   ID_TOKEN_SIGNATURE_INVALID: {
     status: 400,
     error: 'invalid_grant',
-    description: 'The ID token’s signature does not verify with the issuer’s published keys, or it uses a symmetric or unlisted algorithm; send the token unaltered, as the provider signed it.',
+    description:
+      'The ID token’s signature does not verify with the issuer’s published keys, or it uses a symmetric or unlisted algorithm; send the token unaltered, as the provider signed it.',
   },
   ID_TOKEN_EXPIRED: {
     status: 400,
@@ -34,12 +37,14 @@ export const idTokenError = defineErrors({
   ID_TOKEN_AUDIENCE_MISMATCH: {
     status: 400,
     error: 'invalid_grant',
-    description: 'The ID token was issued to another client (aud, or azp when there are several audiences); request it with the client id configured for this issuer in GUESTPASS_TRUSTED_ISSUERS.',
+    description:
+      'The ID token was issued to another client (aud, or azp when there are several audiences); request it with the client id configured for this issuer in GUESTPASS_TRUSTED_ISSUERS.',
   },
   ID_TOKEN_CLAIMS_INVALID: {
     status: 400,
     error: 'invalid_grant',
-    description: 'The ID token lacks a required claim (sub, exp, iat) or has an iat or nbf in the future; check the provider’s configuration and the clocks of both servers.',
+    description:
+      'The ID token lacks a required claim (sub, exp, iat) or has an iat or nbf in the future; check the provider’s configuration and the clocks of both servers.',
   },
   NONCE_REQUIRED: {
     status: 400,
@@ -49,12 +54,14 @@ export const idTokenError = defineErrors({
   NONCE_MISMATCH: {
     status: 400,
     error: 'invalid_grant',
-    description: 'The ID token’s nonce does not match the nonce sent with it, so it may have been issued for another sign-in; start a new sign-in with a fresh nonce.',
+    description:
+      'The ID token’s nonce does not match the nonce sent with it, so it may have been issued for another sign-in; start a new sign-in with a fresh nonce.',
   },
   ISSUER_UNAVAILABLE: {
     status: 503,
     error: 'temporarily_unavailable',
-    description: 'The trusted issuer’s discovery document or signing keys (JWKS) could not be fetched in time; check that the server can reach the issuer, then retry.',
+    description:
+      'The trusted issuer’s discovery document or signing keys (JWKS) could not be fetched in time; check that the server can reach the issuer, then retry.',
   },
   ISSUER_MISCONFIGURED: {
     status: 502,

@@ -103,7 +103,14 @@ describe('IdTokenVerifier against a real OpenID Connect provider', () => {
   });
 
   it('refuses a token issued more than a day ago even if it has not expired', async () => {
-    const old = await provider.sign({ iss: provider.issuer, sub: 'alice', aud: provider.clientId, nonce: 'n', iat: seconds() - 2 * 86_400, exp: seconds() + 300 });
+    const old = await provider.sign({
+      iss: provider.issuer,
+      sub: 'alice',
+      aud: provider.clientId,
+      nonce: 'n',
+      iat: seconds() - 2 * 86_400,
+      exp: seconds() + 300,
+    });
     await rejectsWithIdTokenError(verifier.verify(old, { nonce: 'n' }), 'ID_TOKEN_EXPIRED');
   });
 
@@ -112,7 +119,10 @@ describe('IdTokenVerifier against a real OpenID Connect provider', () => {
     await rejectsWithIdTokenError(verifier.verify(await provider.sign({ ...base, iat: seconds() }), { nonce: 'n' }), 'ID_TOKEN_CLAIMS_INVALID');
     await rejectsWithIdTokenError(verifier.verify(await provider.sign({ ...base, sub: 'alice' }), { nonce: 'n' }), 'ID_TOKEN_CLAIMS_INVALID');
     await rejectsWithIdTokenError(verifier.verify(await provider.sign({ ...base, sub: '', iat: seconds() }), { nonce: 'n' }), 'ID_TOKEN_CLAIMS_INVALID');
-    await rejectsWithIdTokenError(verifier.verify(await provider.sign({ ...base, sub: 'alice', iat: seconds() + 600 }), { nonce: 'n' }), 'ID_TOKEN_CLAIMS_INVALID');
+    await rejectsWithIdTokenError(
+      verifier.verify(await provider.sign({ ...base, sub: 'alice', iat: seconds() + 600 }), { nonce: 'n' }),
+      'ID_TOKEN_CLAIMS_INVALID',
+    );
   });
 
   it('says emailVerified only when the issuer asserted it', async () => {

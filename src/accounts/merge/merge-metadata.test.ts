@@ -32,8 +32,19 @@ describe('mergeMetadata', () => {
 
   it('unions arrays by the configured id field, account items first and winning on a shared id', () => {
     const result = merge(
-      account({ cart: [{ sku: 'apple', qty: 1 }, { sku: 'tea', qty: 2 }] }),
-      guest({ cart: [{ sku: 'pear', qty: 2 }, { sku: 'apple', qty: 5 }, { sku: 'pear', qty: 9 }] }),
+      account({
+        cart: [
+          { sku: 'apple', qty: 1 },
+          { sku: 'tea', qty: 2 },
+        ],
+      }),
+      guest({
+        cart: [
+          { sku: 'pear', qty: 2 },
+          { sku: 'apple', qty: 5 },
+          { sku: 'pear', qty: 9 },
+        ],
+      }),
       { cart: { strategy: 'union', id: 'sku' } },
     );
     assert.deepEqual(result.metadata['cart'], [
@@ -45,7 +56,9 @@ describe('mergeMetadata', () => {
   });
 
   it('tells ids apart by type and keeps items that lack the id field, compared whole', () => {
-    const result = merge(account({ items: [{ id: 1 }, { name: 'loose' }] }), guest({ items: [{ id: '1' }, { name: 'loose' }, { name: 'other' }] }), { items: { strategy: 'union', id: 'id' } });
+    const result = merge(account({ items: [{ id: 1 }, { name: 'loose' }] }), guest({ items: [{ id: '1' }, { name: 'loose' }, { name: 'other' }] }), {
+      items: { strategy: 'union', id: 'id' },
+    });
     assert.deepEqual(result.metadata['items'], [{ id: 1 }, { name: 'loose' }, { id: '1' }, { name: 'other' }]);
   });
 
@@ -66,15 +79,24 @@ describe('mergeMetadata', () => {
 
   it('keeps the account’s value when union meets something that is not an array on either side', () => {
     const strategies: MergeStrategies = { tags: { strategy: 'union' } };
-    assert.deepEqual(merge(account({ tags: 'a' }), guest({ tags: ['b'] }), strategies), { metadata: { tags: 'a' }, decisions: [{ key: 'tags', strategy: 'union', source: 'account' }] });
+    assert.deepEqual(merge(account({ tags: 'a' }), guest({ tags: ['b'] }), strategies), {
+      metadata: { tags: 'a' },
+      decisions: [{ key: 'tags', strategy: 'union', source: 'account' }],
+    });
     assert.deepEqual(merge(account({ tags: ['a'] }), guest({ tags: { b: 1 } }), strategies).metadata, { tags: ['a'] });
   });
 
   it('adds numbers with sum, and falls back to the account’s value when either side is not a number', () => {
     const strategies: MergeStrategies = { visits: { strategy: 'sum' } };
-    assert.deepEqual(merge(account({ visits: 2 }), guest({ visits: 3.5 }), strategies), { metadata: { visits: 5.5 }, decisions: [{ key: 'visits', strategy: 'sum', source: 'both' }] });
+    assert.deepEqual(merge(account({ visits: 2 }), guest({ visits: 3.5 }), strategies), {
+      metadata: { visits: 5.5 },
+      decisions: [{ key: 'visits', strategy: 'sum', source: 'both' }],
+    });
     assert.deepEqual(merge(account({ visits: -2 }), guest({ visits: 2 }), strategies).metadata, { visits: 0 });
-    assert.deepEqual(merge(account({ visits: '2' }), guest({ visits: 3 }), strategies), { metadata: { visits: '2' }, decisions: [{ key: 'visits', strategy: 'sum', source: 'account' }] });
+    assert.deepEqual(merge(account({ visits: '2' }), guest({ visits: 3 }), strategies), {
+      metadata: { visits: '2' },
+      decisions: [{ key: 'visits', strategy: 'sum', source: 'account' }],
+    });
     assert.deepEqual(merge(account({ visits: 2 }), guest({ visits: '3' }), strategies).metadata, { visits: 2 });
     assert.deepEqual(merge(account({ visits: null }), guest({ visits: 3 }), strategies).metadata, { visits: null });
     assert.deepEqual(merge(account({}), guest({ visits: 'many' }), strategies).metadata, { visits: 'many' }, 'a key only the guest has is taken as it is');
@@ -118,11 +140,15 @@ describe('readMergeStrategies', () => {
   });
 
   it('refuses what is not an object of key → strategy', () => {
-    for (const value of [null, [], 'union', 3]) assert.throws(() => readMergeStrategies(value, 'guest.merge_strategies'), /guest\.merge_strategies must be a JSON object/);
+    for (const value of [null, [], 'union', 3])
+      assert.throws(() => readMergeStrategies(value, 'guest.merge_strategies'), /guest\.merge_strategies must be a JSON object/);
   });
 
   it('refuses an unknown strategy and names the choices', () => {
-    assert.throws(() => readMergeStrategies({ cart: 'concat' }), /"cart" has unknown strategy "concat"; use one of prefer_account, prefer_guest, union, sum, latest/);
+    assert.throws(
+      () => readMergeStrategies({ cart: 'concat' }),
+      /"cart" has unknown strategy "concat"; use one of prefer_account, prefer_guest, union, sum, latest/,
+    );
     assert.throws(() => readMergeStrategies({ cart: { id: 'sku' } }), /"cart" has unknown strategy undefined/);
   });
 

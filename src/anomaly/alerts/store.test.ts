@@ -40,7 +40,13 @@ describeEachDatabase('alert storage', (database) => {
     const second = await write({ ...base, time: base.time + 5000, score: 0.9, severity: 'critical', evidence: { refreshes: 90 } }, 3);
     const third = await write({ ...base, time: base.time + 2000, score: 0.2, severity: 'low', evidence: { refreshes: 1 } });
     assert.equal(first.created, true);
-    assert.deepEqual([second, third], [{ id: first.id, created: false }, { id: first.id, created: false }]);
+    assert.deepEqual(
+      [second, third],
+      [
+        { id: first.id, created: false },
+        { id: first.id, created: false },
+      ],
+    );
     const stored = await alerts.get(first.id);
     assert.equal(stored?.count, 5);
     assert.equal(stored?.lastSeen, base.time + 5000, 'the latest sighting, whatever order repeats arrive in');
@@ -61,19 +67,37 @@ describeEachDatabase('alert storage', (database) => {
   it('should filter by status, detector, entity and time and page newest first', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      ids.push((await write(finding({ detector: 'signup_flood', entity: { kind: 'prefix', id: `198.51.${i}.0/24` }, time: 20 * HOUR + i, window_start: 20 * HOUR }))).id);
+      ids.push(
+        (await write(finding({ detector: 'signup_flood', entity: { kind: 'prefix', id: `198.51.${i}.0/24` }, time: 20 * HOUR + i, window_start: 20 * HOUR })))
+          .id,
+      );
     }
     const first = await alerts.list({ detector: 'signup_flood', limit: 2 });
-    assert.deepEqual(first.alerts.map((alert) => alert.id), [ids[4], ids[3]]);
+    assert.deepEqual(
+      first.alerts.map((alert) => alert.id),
+      [ids[4], ids[3]],
+    );
     assert.ok(first.nextCursor);
     const second = await alerts.list({ detector: 'signup_flood', limit: 2, cursor: first.nextCursor });
     const third = await alerts.list({ detector: 'signup_flood', limit: 2, cursor: second.nextCursor! });
-    assert.deepEqual([...second.alerts, ...third.alerts].map((alert) => alert.id), [ids[2], ids[1], ids[0]]);
+    assert.deepEqual(
+      [...second.alerts, ...third.alerts].map((alert) => alert.id),
+      [ids[2], ids[1], ids[0]],
+    );
     assert.equal(third.nextCursor, null);
-    assert.deepEqual((await alerts.list({ entityKind: 'prefix', entityId: '198.51.2.0/24', limit: 10 })).alerts.map((alert) => alert.id), [ids[2]]);
-    assert.deepEqual((await alerts.list({ detector: 'signup_flood', since: 20 * HOUR + 1, until: 20 * HOUR + 3, limit: 10 })).alerts.map((alert) => alert.id), [ids[2], ids[1]]);
+    assert.deepEqual(
+      (await alerts.list({ entityKind: 'prefix', entityId: '198.51.2.0/24', limit: 10 })).alerts.map((alert) => alert.id),
+      [ids[2]],
+    );
+    assert.deepEqual(
+      (await alerts.list({ detector: 'signup_flood', since: 20 * HOUR + 1, until: 20 * HOUR + 3, limit: 10 })).alerts.map((alert) => alert.id),
+      [ids[2], ids[1]],
+    );
     await alerts.setStatus(ids[0]!, 'resolved', null, 1);
-    assert.deepEqual((await alerts.list({ detector: 'signup_flood', status: 'resolved', limit: 10 })).alerts.map((alert) => alert.id), [ids[0]]);
+    assert.deepEqual(
+      (await alerts.list({ detector: 'signup_flood', status: 'resolved', limit: 10 })).alerts.map((alert) => alert.id),
+      [ids[0]],
+    );
   });
 
   it('should count verdicts per detector and remember allow-listed entities', async () => {

@@ -79,7 +79,12 @@ export class AlertStore {
           const higher = eb('excluded.score', '>', eb.ref('alerts.score'));
           return {
             count: eb('alerts.count', '+', eb.ref('excluded.count')),
-            last_seen: eb.case().when('excluded.last_seen', '>', eb.ref('alerts.last_seen')).then(eb.ref('excluded.last_seen')).else(eb.ref('alerts.last_seen')).end(),
+            last_seen: eb
+              .case()
+              .when('excluded.last_seen', '>', eb.ref('alerts.last_seen'))
+              .then(eb.ref('excluded.last_seen'))
+              .else(eb.ref('alerts.last_seen'))
+              .end(),
             score: eb.case().when(higher).then(eb.ref('excluded.score')).else(eb.ref('alerts.score')).end(),
             severity: eb.case().when(higher).then(eb.ref('excluded.severity')).else(eb.ref('alerts.severity')).end(),
             evidence: eb.case().when(higher).then(eb.ref('excluded.evidence')).else(eb.ref('alerts.evidence')).end(),
@@ -107,9 +112,15 @@ export class AlertStore {
     if (query.until !== undefined) select = select.where('first_seen', '<', query.until);
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (cursor) {
-      select = select.where((eb) => eb.or([eb('first_seen', '<', cursor.firstSeen), eb.and([eb('first_seen', '=', cursor.firstSeen), eb('id', '<', cursor.id)])]));
+      select = select.where((eb) =>
+        eb.or([eb('first_seen', '<', cursor.firstSeen), eb.and([eb('first_seen', '=', cursor.firstSeen), eb('id', '<', cursor.id)])]),
+      );
     }
-    const rows = await select.orderBy('first_seen', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+    const rows = await select
+      .orderBy('first_seen', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1)
+      .execute();
     const alerts = rows.slice(0, query.limit).map(toAlert);
     return { alerts, nextCursor: rows.length > query.limit ? encodeCursor(alerts[alerts.length - 1]!) : null };
   }

@@ -42,7 +42,9 @@ export class ActiveBlocks {
     if (map.get(key)?.id === id) {
       map.delete(key);
       this.count(block, -1);
-      const next = [...this.byId.values()].filter((other) => other.action === block.action && entityKey(other.entity) === key).sort((a, b) => b.expiresAt - a.expiresAt)[0];
+      const next = [...this.byId.values()]
+        .filter((other) => other.action === block.action && entityKey(other.entity) === key)
+        .sort((a, b) => b.expiresAt - a.expiresAt)[0];
       if (next) this.add(next);
     }
     return block;

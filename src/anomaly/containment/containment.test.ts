@@ -69,7 +69,15 @@ describeEachDatabase('containment', (database) => {
   });
   after(() => close());
 
-  const finding = (entity: Finding['entity'], detector = 'test'): Finding => ({ detector, entity, score: 1, severity: 'high', time: now, window_start: now, evidence: {} });
+  const finding = (entity: Finding['entity'], detector = 'test'): Finding => ({
+    detector,
+    entity,
+    score: 1,
+    severity: 'high',
+    time: now,
+    window_start: now,
+    evidence: {},
+  });
   const input = (network = '198.51.100.0/24', sessionId = 'sess-x'): DetectionInput => ({
     type: 'session.refreshed',
     time: now,
@@ -84,7 +92,13 @@ describeEachDatabase('containment', (database) => {
     assert.equal(applied.action, 'block_prefix');
     assert.ok(service.active.find('block_prefix', 'prefix', '203.0.113.0/24', now), 'in force before the write finishes');
     await applied.persisted;
-    const reloaded = new ContainmentService({ blocks: new BlockStore(store.db), sessions: revoker, policy: () => ({ action, durationMs: 1 }), now: () => now, onError: () => {} });
+    const reloaded = new ContainmentService({
+      blocks: new BlockStore(store.db),
+      sessions: revoker,
+      policy: () => ({ action, durationMs: 1 }),
+      now: () => now,
+      onError: () => {},
+    });
     await reloaded.load();
     assert.equal(reloaded.active.find('block_prefix', 'prefix', '203.0.113.0/24', now)?.alertId, 'alert-1');
     assert.equal((await reloaded.lift(applied.blockIds[0]!))?.id, applied.blockIds[0]);
@@ -136,6 +150,9 @@ describeEachDatabase('containment', (database) => {
     assert.ok(service.active.find('throttle', 'user', 'u1', now));
     assert.equal(await service.liftForAlert('alert-5'), 1);
     assert.equal(service.active.find('throttle', 'user', 'u1', now), undefined);
-    assert.deepEqual((await service.list()).filter((b) => b.alertId === 'alert-5'), []);
+    assert.deepEqual(
+      (await service.list()).filter((b) => b.alertId === 'alert-5'),
+      [],
+    );
   });
 });

@@ -102,6 +102,9 @@ export function installContainmentHooks(app: FastifyInstance, ctx: AppContext, a
     const pending = caller.sessionId ? anomaly.containment.pendingRevocation(caller.sessionId) : undefined;
     if (!pending) return done();
     // The route then finds the session revoked and answers as for any revoked session.
-    pending.then(() => done(), () => done());
+    pending.then(
+      () => done(),
+      () => done(),
+    );
   });
 }

@@ -9,7 +9,9 @@ const AFTER = T0 + WARM * MINUTE;
 
 /** `count` failed logins spread evenly over `spanMs`, cycling through `accounts` and `prefixes`. */
 function failures(count: number, spanMs: number, accounts: number, prefixes: readonly string[], start = AFTER): DetectionInput[] {
-  return Array.from({ length: count }, (_, i) => ev.loginFailed(start + Math.floor((i * spanMs) / count), `acct-${i % accounts}`, prefixes[i % prefixes.length]!));
+  return Array.from({ length: count }, (_, i) =>
+    ev.loginFailed(start + Math.floor((i * spanMs) / count), `acct-${i % accounts}`, prefixes[i % prefixes.length]!),
+  );
 }
 
 describe('credential_stuffing', () => {

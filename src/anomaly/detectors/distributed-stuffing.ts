@@ -159,7 +159,9 @@ export class DistributedStuffing {
       // window by window until it looks normal (low-and-slow is exactly that attack).
       const closedAt = state.window * this.windowMs;
       const expected = state.baseline.expected(closedAt);
-      const ceiling = expected ? expected.median + (this.config.z_threshold / 0.6745) * Math.max(expected.mad, 0.6745 * Math.sqrt(expected.median), 1) : Infinity;
+      const ceiling = expected
+        ? expected.median + (this.config.z_threshold / 0.6745) * Math.max(expected.mad, 0.6745 * Math.sqrt(expected.median), 1)
+        : Infinity;
       state.baseline.observe(Math.min(state.failures, ceiling), closedAt);
       const gap = Math.min(window - state.window - 1, MAX_GAP_WINDOWS);
       for (let i = 1; i <= gap; i++) state.baseline.observe(0, (state.window + i) * this.windowMs);

@@ -42,10 +42,20 @@ describe('credential_stuffing: bursts of first failures', () => {
 
   it('leaves stuffing from one network to the per-network check, and is not blinded by it', () => {
     const bulk = Array.from({ length: 150 }, (_, i) => ev.loginFailed(AFTER + i * 400, `bulk-${i}`, NET.attacker));
-    const alone = stuffing(run(engineWith(), [...background({ minutes: WARM + 10 }), ...bulk].sort((a, b) => a.time - b.time)));
+    const alone = stuffing(
+      run(
+        engineWith(),
+        [...background({ minutes: WARM + 10 }), ...bulk].sort((a, b) => a.time - b.time),
+      ),
+    );
     assert.ok(alone.some((f) => f.entity.kind === 'prefix'));
     assert.equal(alone.filter((f) => f.evidence['check'] === 'distributed_burst').length, 0);
-    const both = stuffing(run(engineWith(), [...background({ minutes: WARM + 10 }), ...bulk, ...trickle(5, 5)].sort((a, b) => a.time - b.time)));
+    const both = stuffing(
+      run(
+        engineWith(),
+        [...background({ minutes: WARM + 10 }), ...bulk, ...trickle(5, 5)].sort((a, b) => a.time - b.time),
+      ),
+    );
     const burst = both.find((f) => f.evidence['check'] === 'distributed_burst');
     assert.ok(burst && burst.time - AFTER <= 60_000, 'the botnet is still seen within a minute');
   });

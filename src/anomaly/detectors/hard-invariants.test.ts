@@ -9,7 +9,10 @@ describe('hard invariants', () => {
   it('reports a reused session token at once, certain and critical, with private evidence', () => {
     const engine = engineWith();
     // From Amsterdam two minutes after Paris: impossible travel too, which its own test covers.
-    const findings = only(run(engine, [ev.created(T0, victim, NET.paris), ev.refreshed(T0 + MINUTE, victim, NET.paris, 1), ev.reused(T0 + 2 * MINUTE, victim, NET.attacker)]), 'token_reuse');
+    const findings = only(
+      run(engine, [ev.created(T0, victim, NET.paris), ev.refreshed(T0 + MINUTE, victim, NET.paris, 1), ev.reused(T0 + 2 * MINUTE, victim, NET.attacker)]),
+      'token_reuse',
+    );
     assert.equal(findings.length, 1);
     const [finding] = findings;
     assert.equal(finding!.detector, 'token_reuse');
@@ -22,7 +25,10 @@ describe('hard invariants', () => {
   });
 
   it('reports a session token presented by another client', () => {
-    const findings = only(run(engineWith(), [ev.created(T0, victim, NET.paris), ev.clientMismatch(T0 + MINUTE, victim, NET.attacker, 'other-app')]), 'client_mismatch');
+    const findings = only(
+      run(engineWith(), [ev.created(T0, victim, NET.paris), ev.clientMismatch(T0 + MINUTE, victim, NET.attacker, 'other-app')]),
+      'client_mismatch',
+    );
     assert.deepEqual(
       findings.map((f) => [f.detector, f.severity, f.evidence['session_client_id'], f.evidence['presenting_client_id']]),
       [['client_mismatch', 'high', 'web', 'other-app']],
@@ -30,7 +36,15 @@ describe('hard invariants', () => {
   });
 
   it('reports a DPoP key mismatch and a replayed proof', () => {
-    const mismatch: DetectionInput = { type: 'dpop.key_mismatch', time: T0, session_id: 'bound', subject: 'u1', client_id: 'web', expected_jkt: 'a'.repeat(43), presented_jkt: 'b'.repeat(43) };
+    const mismatch: DetectionInput = {
+      type: 'dpop.key_mismatch',
+      time: T0,
+      session_id: 'bound',
+      subject: 'u1',
+      client_id: 'web',
+      expected_jkt: 'a'.repeat(43),
+      presented_jkt: 'b'.repeat(43),
+    };
     const replay: DetectionInput = { type: 'dpop.proof_replayed', time: T0 + 5000, client_id: 'web', jkt: 'c'.repeat(43) };
     const findings = run(engineWith(), [mismatch, replay]);
     assert.deepEqual(

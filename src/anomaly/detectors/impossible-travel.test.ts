@@ -30,7 +30,11 @@ describe('impossible_travel', () => {
   });
 
   it('stays quiet for a traveller slower than a plane: Paris in the morning, New York nine hours later', () => {
-    const events = [ev.created(T0, s('t'), NET.paris), ev.refreshed(T0 + 9 * HOUR, s('t'), NET.newYork), ev.refreshed(T0 + 9 * HOUR + MINUTE, s('t'), NET.newYork, 2)];
+    const events = [
+      ev.created(T0, s('t'), NET.paris),
+      ev.refreshed(T0 + 9 * HOUR, s('t'), NET.newYork),
+      ev.refreshed(T0 + 9 * HOUR + MINUTE, s('t'), NET.newYork, 2),
+    ];
     assert.deepEqual(travel(run(engineWith(), events)), []);
   });
 
@@ -50,7 +54,11 @@ describe('impossible_travel', () => {
   });
 
   it('still fires when a VPN sighting sits between home and a real jump', () => {
-    const events = [ev.created(T0, s('v'), NET.paris), ev.refreshed(T0 + MINUTE, s('v'), NET.vpnFrankfurt), ev.refreshed(T0 + 2 * MINUTE, s('v'), NET.sydney, 2)];
+    const events = [
+      ev.created(T0, s('v'), NET.paris),
+      ev.refreshed(T0 + MINUTE, s('v'), NET.vpnFrankfurt),
+      ev.refreshed(T0 + 2 * MINUTE, s('v'), NET.sydney, 2),
+    ];
     assert.equal(travel(run(engineWith(), events)).filter((f) => f.entity.kind === 'session').length, 1);
   });
 

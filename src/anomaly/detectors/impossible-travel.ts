@@ -166,7 +166,13 @@ export class ImpossibleTravelDetector implements EngineDetector {
   }
 
   get approxBytes(): number {
-    return this.sessions.approxBytes + (this.users?.approxBytes ?? 0) + this.egress.size * (96 + 16 * this.config.shared_network_sessions) + this.profiles.approxBytes + this.spread.approxBytes;
+    return (
+      this.sessions.approxBytes +
+      (this.users?.approxBytes ?? 0) +
+      this.egress.size * (96 + 16 * this.config.shared_network_sessions) +
+      this.profiles.approxBytes +
+      this.spread.approxBytes
+    );
   }
 
   observe(input: DetectionInput, context: DetectionContext): Finding[] {

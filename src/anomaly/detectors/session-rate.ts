@@ -112,7 +112,13 @@ export abstract class SessionRateDetector implements EngineDetector {
   abstract observe(input: DetectionInput, context: DetectionContext): Finding[];
 
   /** Counts `amount` for the event's session; a finding when the window's count is anomalous. */
-  protected count(input: DetectionInput & { session_id: string }, context: DetectionContext, amount: number, countName: string, extra: Record<string, unknown> = {}): Finding[] {
+  protected count(
+    input: DetectionInput & { session_id: string },
+    context: DetectionContext,
+    amount: number,
+    countName: string,
+    extra: Record<string, unknown> = {},
+  ): Finding[] {
     const entity = { kind: 'session', id: input.session_id } as const;
     const verdict = this.rate.add(input.session_id, input.time, amount, () => !context.isAllowListed(entity, input.time));
     if (!verdict) return NONE;

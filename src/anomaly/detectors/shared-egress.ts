@@ -94,7 +94,10 @@ export class SharedEgressProfiles {
   }
 
   get approxBytes(): number {
-    return this.networks.size * (RecentDistinct.bytes(SESSIONS_CAP) + RecentDistinct.bytes(COUNTERPARTS_CAP) + 160) + this.blocks.size * (RecentDistinct.bytes(COUNTRIES_CAP) + 100);
+    return (
+      this.networks.size * (RecentDistinct.bytes(SESSIONS_CAP) + RecentDistinct.bytes(COUNTERPARTS_CAP) + 160) +
+      this.blocks.size * (RecentDistinct.bytes(COUNTRIES_CAP) + 100)
+    );
   }
 
   /** A session seen at `network` for the first time (it started or arrived there). */

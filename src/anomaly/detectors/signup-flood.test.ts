@@ -1,6 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertPrivateEvidence, background, BIG_ISP, CLOUD, CROWD, engineWith, ev, MINUTE, NET, only, prng, run, T0 } from '../../../test/fixtures/anomaly/streams.js';
+import {
+  assertPrivateEvidence,
+  background,
+  BIG_ISP,
+  CLOUD,
+  CROWD,
+  engineWith,
+  ev,
+  MINUTE,
+  NET,
+  only,
+  prng,
+  run,
+  T0,
+} from '../../../test/fixtures/anomaly/streams.js';
 import type { DetectionInput } from '../types.js';
 
 const floods = (findings: Parameters<typeof only>[0]) => only(findings, 'signup_flood');
@@ -11,7 +25,9 @@ const AFTER = T0 + WARM * MINUTE;
 function creations(tag: string, prefixes: readonly string[], start: number, minutes: number, perMinute: number, seed = 3): DetectionInput[] {
   const random = prng(seed);
   const total = minutes * perMinute;
-  return Array.from({ length: total }, (_, i) => ev.created(start + Math.floor(((i + random()) * minutes * MINUTE) / total), { session: `${tag}-${i}` }, prefixes[i % prefixes.length]!));
+  return Array.from({ length: total }, (_, i) =>
+    ev.created(start + Math.floor(((i + random()) * minutes * MINUTE) / total), { session: `${tag}-${i}` }, prefixes[i % prefixes.length]!),
+  );
 }
 
 describe('signup_flood', () => {
@@ -54,7 +70,7 @@ describe('signup_flood', () => {
     );
   });
 
-  it("blames a national ISP when its sign-ups pile onto a few of its networks, not when a crowd spreads over its many", () => {
+  it('blames a national ISP when its sign-ups pile onto a few of its networks, not when a crowd spreads over its many', () => {
     const usual = background({ minutes: WARM + 15, prefixes: [...CROWD, ...BIG_ISP] });
     // 80 a minute over the ISP's 100 networks: a crowd from one country (under one a network).
     assert.deepEqual(floods(run(engineWith(), [...usual, ...creations('crowd', BIG_ISP, AFTER, 10, 80, 9)])), []);

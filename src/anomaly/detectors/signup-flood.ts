@@ -87,7 +87,16 @@ export class SignupFloodDetector implements EngineDetector {
       const verdict = this.distinct.add(prefix, sessionId, input.time, (key) => !context.isAllowListed({ kind: 'prefix', id: key }, input.time));
       if (verdict) {
         const { distinct, window_start, score, ...rest } = verdict;
-        found = [this.report(input, context, { kind: 'prefix', id: prefix }, score, { check: 'distinct_sessions', distinct_sessions: distinct, window_s: this.config.distinct_window_s, window_start, floor: this.config.distinct_floor, ...rest })];
+        found = [
+          this.report(input, context, { kind: 'prefix', id: prefix }, score, {
+            check: 'distinct_sessions',
+            distinct_sessions: distinct,
+            window_s: this.config.distinct_window_s,
+            window_start,
+            floor: this.config.distinct_floor,
+            ...rest,
+          }),
+        ];
       }
     }
     if (input.type !== 'session.created') return found;
@@ -117,7 +126,8 @@ export class SignupFloodDetector implements EngineDetector {
     const elapsed = (input.time - this.window * this.windowMs) / this.windowMs;
     const sliding = now + this.previous.estimate(key) * Math.max(0, 1 - elapsed);
     if (sliding < floor || this.flagged[slot] === this.window || this.flaggedUntracked.has(key)) return undefined;
-    const perNetwork = kind === 'asn' ? sliding / Math.max(1, this.networks.estimate(id) + this.previousNetworks.estimate(id) * Math.max(0, 1 - elapsed)) : undefined;
+    const perNetwork =
+      kind === 'asn' ? sliding / Math.max(1, this.networks.estimate(id) + this.previousNetworks.estimate(id) * Math.max(0, 1 - elapsed)) : undefined;
     if (perNetwork !== undefined && perNetwork < this.config.asn_min_per_network && locate(input, context)?.datacenter !== true) return undefined;
 
     const own = this.owners[slot] === key ? this.baselines[slot]!.expected(input.time) : undefined;

@@ -91,8 +91,14 @@ describe('ASN table (bundled @ip-location-db/asn)', () => {
     writeFileSync(ipv6, `${0x20010db8n << 96n},${(0x20010db9n << 96n) - 1n},64502,Example\n`);
     const small = new BundledAsnTable({ ipv4, ipv6 });
     await small.ready();
-    assert.deepEqual(['192.0.2.0', '192.0.2.255', '192.0.3.0', '198.51.100.127', '198.51.100.128'].map((ip) => small.lookup(ip)?.asn), [64500, 64500, undefined, 64501, undefined]);
-    assert.deepEqual(['2001:db8:ffff:1::1', '2001:db9::1'].map((ip) => small.lookup(ip)?.asn), [64502, undefined]);
+    assert.deepEqual(
+      ['192.0.2.0', '192.0.2.255', '192.0.3.0', '198.51.100.127', '198.51.100.128'].map((ip) => small.lookup(ip)?.asn),
+      [64500, 64500, undefined, 64501, undefined],
+    );
+    assert.deepEqual(
+      ['2001:db8:ffff:1::1', '2001:db9::1'].map((ip) => small.lookup(ip)?.asn),
+      [64502, undefined],
+    );
   });
 
   it('should add the ASN to locations by default, and leave it out when ASN lookups are off', async () => {
@@ -107,7 +113,10 @@ describe('ASN table (bundled @ip-location-db/asn)', () => {
 
 describe('record mapping', () => {
   it('should derive accuracy from how precise a DB-IP record is', () => {
-    assert.equal(dbipLocation({ country_code: 'FR', state1: 'Île-de-France', city: 'Paris', latitude: 48.8, longitude: 2.3 })?.accuracy_km, DBIP_ACCURACY_KM.city);
+    assert.equal(
+      dbipLocation({ country_code: 'FR', state1: 'Île-de-France', city: 'Paris', latitude: 48.8, longitude: 2.3 })?.accuracy_km,
+      DBIP_ACCURACY_KM.city,
+    );
     assert.equal(dbipLocation({ country_code: 'FR', state1: 'Île-de-France', city: '', latitude: 48.8, longitude: 2.3 })?.accuracy_km, DBIP_ACCURACY_KM.region);
     assert.equal(dbipLocation({ country_code: 'FR', latitude: 46, longitude: 2 })?.accuracy_km, DBIP_ACCURACY_KM.country);
     assert.equal(dbipLocation({ country_code: 'FR' }), undefined);

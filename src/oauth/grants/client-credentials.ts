@@ -18,7 +18,14 @@ export const clientCredentialsGrant: Grant = {
     // After the other checks, so a request refused for its scope or audience does not use up the proof's jti.
     const jkt = await verifyTokenRequestProof(ctx, request);
     const ttlSeconds = client.accessTokenTtl ?? ctx.config.accessTokenTtl;
-    const issued = ctx.accessTokens.issue({ subject: client.id, clientId: client.id, audience, scope, ttlSeconds, ...(jkt ? { claims: { cnf: { jkt } } } : {}) });
+    const issued = ctx.accessTokens.issue({
+      subject: client.id,
+      clientId: client.id,
+      audience,
+      scope,
+      ttlSeconds,
+      ...(jkt ? { claims: { cnf: { jkt } } } : {}),
+    });
     ctx.events.emit('token.issued', {
       time: ctx.now(),
       client_id: client.id,

@@ -40,13 +40,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', 'bigint')
     .execute();
   // At most one current key per use, even when several nodes start at once.
-  await db.schema
-    .createIndex('keys_one_current')
-    .unique()
-    .on('keys')
-    .column('use')
-    .where(sql.ref('status'), '=', 'current')
-    .execute();
+  await db.schema.createIndex('keys_one_current').unique().on('keys').column('use').where(sql.ref('status'), '=', 'current').execute();
 
   await db.schema
     .createTable('revocations')

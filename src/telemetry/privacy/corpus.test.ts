@@ -30,8 +30,10 @@ describe('the detection corpus', () => {
     const failures: string[] = [];
     for (const { text, out, kinds } of POSITIVES) {
       const result = scrub(text);
-      if (result.prop !== out || result.message !== out) failures.push(`${JSON.stringify(text)} → ${JSON.stringify(result.prop)}, expected ${JSON.stringify(out)}`);
-      else if (JSON.stringify(sorted(result.reasons)) !== JSON.stringify(sorted([...kinds, ...kinds]))) failures.push(`${JSON.stringify(text)} reported ${result.reasons.join(',')}`);
+      if (result.prop !== out || result.message !== out)
+        failures.push(`${JSON.stringify(text)} → ${JSON.stringify(result.prop)}, expected ${JSON.stringify(out)}`);
+      else if (JSON.stringify(sorted(result.reasons)) !== JSON.stringify(sorted([...kinds, ...kinds])))
+        failures.push(`${JSON.stringify(text)} reported ${result.reasons.join(',')}`);
     }
     assert.deepEqual(failures, [], `false negatives:\n${failures.join('\n')}`);
   });
@@ -40,14 +42,20 @@ describe('the detection corpus', () => {
     const failures: string[] = [];
     for (const text of LOOKALIKES) {
       const result = scrub(text);
-      if (result.prop !== text || result.message !== text || result.reasons.length > 0) failures.push(`${JSON.stringify(text)} → ${JSON.stringify(result.prop)} (${result.reasons.join(',')})`);
+      if (result.prop !== text || result.message !== text || result.reasons.length > 0)
+        failures.push(`${JSON.stringify(text)} → ${JSON.stringify(result.prop)} (${result.reasons.join(',')})`);
     }
     assert.deepEqual(failures, [], `false positives:\n${failures.join('\n')}`);
   });
 
   it('should keep four-part versions in version fields and redact them as addresses in free text', () => {
     for (const version of VERSION_FIELD_VALUES) {
-      const event: RawTelemetryEvent = { name: 'corpus', props: { os_version: version, sdkVersion: version, note: version }, metrics: {}, context: { app_version: version } };
+      const event: RawTelemetryEvent = {
+        name: 'corpus',
+        props: { os_version: version, sdkVersion: version, note: version },
+        metrics: {},
+        context: { app_version: version },
+      };
       const outcome = runPrivacyPipeline(event, {});
       assert.ok(outcome.kept);
       assert.equal(outcome.event.context.app_version, version);

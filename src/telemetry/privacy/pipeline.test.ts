@@ -98,7 +98,10 @@ describe('prop_allow_list', () => {
   it('should remove each prop not allowed, one redaction each, and keep the others in order', () => {
     const outcome = runPrivacyPipeline(event(), { allowedProps: ['plan', 'step'] });
     assert.ok(outcome.kept);
-    assert.deepEqual(Object.entries(outcome.event.props), [['step', 2], ['plan', 'premium']]);
+    assert.deepEqual(Object.entries(outcome.event.props), [
+      ['step', 2],
+      ['plan', 'premium'],
+    ]);
     assert.deepEqual(outcome.redactions, [
       { step: 'prop_allow_list', reason: 'prop_not_allowed' },
       { step: 'prop_allow_list', reason: 'prop_not_allowed' },
@@ -117,7 +120,10 @@ describe('prop_allow_list', () => {
 
 describe('pattern_scrub outside prop values', () => {
   it('should scan context values but keep versions and ordinary values', () => {
-    const outcome = runPrivacyPipeline(event({ context: { app_version: '10.0.0.1', deployment: 'jane@example.com', platform: 'iOS 17.4.1', locale: 'en-GB' } }), {});
+    const outcome = runPrivacyPipeline(
+      event({ context: { app_version: '10.0.0.1', deployment: 'jane@example.com', platform: 'iOS 17.4.1', locale: 'en-GB' } }),
+      {},
+    );
     assert.ok(outcome.kept);
     assert.deepEqual(outcome.event.context, { app_version: '10.0.0.1', deployment: '[redacted:email]', platform: 'iOS 17.4.1', locale: 'en-GB' });
     assert.deepEqual(outcome.redactions, [{ step: 'pattern_scrub', reason: 'email' }]);
@@ -146,7 +152,7 @@ describe('pattern_scrub outside prop values', () => {
   });
 
   it('should remove a prop whose key itself holds a finding', () => {
-    const outcome = runPrivacyPipeline(event({ props: { 'ref_4111111111111111': 'x', plan: 'pro' } }), {});
+    const outcome = runPrivacyPipeline(event({ props: { ref_4111111111111111: 'x', plan: 'pro' } }), {});
     assert.ok(outcome.kept);
     assert.deepEqual(outcome.event.props, { plan: 'pro' });
     assert.deepEqual(outcome.redactions, [{ step: 'pattern_scrub', reason: 'card_number' }]);

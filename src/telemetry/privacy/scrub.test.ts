@@ -11,18 +11,18 @@ const LENGTH = 1024;
 const fill = (unit: string, end = ''): string => unit.repeat(Math.ceil(LENGTH / unit.length)).slice(0, LENGTH - end.length) + end;
 
 const ADVERSARIAL: Record<string, string> = {
-  'letters': fill('a', '!'),
+  letters: fill('a', '!'),
   'local parts without a domain': fill('a.', '@'),
   'repeated at signs': fill('a@'),
   'domain labels without a top-level label': `a@${fill('a.', '1')}`,
   'hyphenated labels': `a@${fill('a-')}`,
   'url-encoded at signs': fill('%40a'),
   'dotted numbers': fill('1.'),
-  'octets': fill('255.'),
-  'colons': fill(':'),
+  octets: fill('255.'),
+  colons: fill(':'),
   'hex groups': fill('ffff:'),
   'hex and dots': fill('1:1.'),
-  'digits': fill('1'),
+  digits: fill('1'),
   'spaced digits': fill('1 '),
   'dashed digits': fill('1-'),
   'trunk-prefixed groups': fill('01-'),
@@ -46,7 +46,10 @@ const ADVERSARIAL: Record<string, string> = {
 describe('pattern_scrub on adversarial input', () => {
   it('should scan 1024-character adversarial strings in linear time', { timeout: 10_000 }, () => {
     for (const [label, text] of Object.entries(ADVERSARIAL)) {
-      const outcome = runPrivacyPipeline({ name: 'adversarial', props: { value: text.slice(0, 256) }, metrics: {}, context: {}, error: { type: 'Error', message: text } }, {});
+      const outcome = runPrivacyPipeline(
+        { name: 'adversarial', props: { value: text.slice(0, 256) }, metrics: {}, context: {}, error: { type: 'Error', message: text } },
+        {},
+      );
       assert.ok(outcome.kept, label);
       assert.equal(typeof outcome.event.error?.message, 'string', label);
     }
@@ -54,10 +57,20 @@ describe('pattern_scrub on adversarial input', () => {
 
   it('should still find what hides at the end of a long run', () => {
     const outcome = runPrivacyPipeline(
-      { name: 'adversarial', props: {}, metrics: {}, context: {}, error: { type: 'Error', message: `${'a.'.repeat(400)} jane@example.com ${'1 '.repeat(50)}+44 20 7946 0958` } },
+      {
+        name: 'adversarial',
+        props: {},
+        metrics: {},
+        context: {},
+        error: { type: 'Error', message: `${'a.'.repeat(400)} jane@example.com ${'1 '.repeat(50)}+44 20 7946 0958` },
+      },
       {},
     );
     assert.ok(outcome.kept);
-    assert.ok(outcome.event.error?.message?.endsWith(' [redacted:email] 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 [redacted:phone]'));
+    assert.ok(
+      outcome.event.error?.message?.endsWith(
+        ' [redacted:email] 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 [redacted:phone]',
+      ),
+    );
   });
 });

@@ -19,7 +19,11 @@ describe('url_values', () => {
   });
 
   it('should drop the query marker when no utm_* parameter is left, and the fragment always', () => {
-    assert.deepEqual(urlStep('https://app.example.com/reset?token=abc123#step-2'), { value: 'https://app.example.com/reset', message: 'https://app.example.com/reset', reasons: ['url_fragment', 'url_query'] });
+    assert.deepEqual(urlStep('https://app.example.com/reset?token=abc123#step-2'), {
+      value: 'https://app.example.com/reset',
+      message: 'https://app.example.com/reset',
+      reasons: ['url_fragment', 'url_query'],
+    });
     assert.deepEqual(urlStep('https://app.example.com/#access_token=xyz&state=1').value, 'https://app.example.com/');
   });
 
@@ -40,11 +44,21 @@ describe('url_values', () => {
     assert.equal(urlStep('GET /api/users?id=42 failed.').value, 'GET /api/users failed.');
     assert.equal(urlStep('(see https://docs.example.com/a#b).').value, '(see https://docs.example.com/a).');
     assert.equal(urlStep('redirect to next=/account?session=abc, then retry').value, 'redirect to next=/account, then retry');
-    assert.equal(urlStep('fetch https://a.example.com/x?k=1 and https://b.example.com/y?k=2').value, 'fetch https://a.example.com/x and https://b.example.com/y');
+    assert.equal(
+      urlStep('fetch https://a.example.com/x?k=1 and https://b.example.com/y?k=2').value,
+      'fetch https://a.example.com/x and https://b.example.com/y',
+    );
   });
 
   it('should leave URLs without query, fragment or userinfo, and text that only looks like one, untouched', () => {
-    for (const value of ['https://www.example.com/pricing', 'http://localhost:3000/cart', '/products/42', 'Are you sure? Yes', 'Issue #42 fixed', 'C# and F#']) {
+    for (const value of [
+      'https://www.example.com/pricing',
+      'http://localhost:3000/cart',
+      '/products/42',
+      'Are you sure? Yes',
+      'Issue #42 fixed',
+      'C# and F#',
+    ]) {
       assert.deepEqual(urlStep(value), { value, message: value, reasons: [] });
     }
   });

@@ -56,20 +56,46 @@ const SEEDS: Record<string, Seed> = {
   'POST /accounts/signup': {
     credential: 'browser',
     bodyType: JSON_BODY,
-    fields: (f, guest) => ({ client_id: f.publicClientId, email: `signup-${randomUUID().slice(0, 8)}@example.com`, password: 'a long enough password 1', session_token: guest.sessionToken }),
+    fields: (f, guest) => ({
+      client_id: f.publicClientId,
+      email: `signup-${randomUUID().slice(0, 8)}@example.com`,
+      password: 'a long enough password 1',
+      session_token: guest.sessionToken,
+    }),
   },
-  'POST /accounts/verify': { credential: 'browser', bodyType: JSON_BODY, fields: (f) => ({ client_id: f.publicClientId, email: f.account.email, code: '000000' }) },
+  'POST /accounts/verify': {
+    credential: 'browser',
+    bodyType: JSON_BODY,
+    fields: (f) => ({ client_id: f.publicClientId, email: f.account.email, code: '000000' }),
+  },
   'GET /accounts/verify': { credential: 'none', query: [['token', LINK_TOKEN]] },
   'POST /accounts/verify/link': { credential: 'none', bodyType: FORM, fields: () => ({ token: LINK_TOKEN }), htmlPage: true },
-  'POST /accounts/login': { credential: 'browser', bodyType: JSON_BODY, fields: (f) => ({ client_id: f.publicClientId, email: f.account.email, password: f.account.password }) },
-  'POST /accounts/link/id-token': { credential: 'browser', bodyType: JSON_BODY, fields: (f) => ({ client_id: f.publicClientId, id_token: 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln', nonce: 'n-0S6_WzA2Mj' }) },
+  'POST /accounts/login': {
+    credential: 'browser',
+    bodyType: JSON_BODY,
+    fields: (f) => ({ client_id: f.publicClientId, email: f.account.email, password: f.account.password }),
+  },
+  'POST /accounts/link/id-token': {
+    credential: 'browser',
+    bodyType: JSON_BODY,
+    fields: (f) => ({ client_id: f.publicClientId, id_token: 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln', nonce: 'n-0S6_WzA2Mj' }),
+  },
   'POST /accounts/password/set': { credential: 'account', bodyType: JSON_BODY, fields: () => ({ password: 'another long password 2' }) },
   'POST /accounts/password/forgot': { credential: 'browser', bodyType: JSON_BODY, fields: (f) => ({ client_id: f.publicClientId, email: f.account.email }) },
   'GET /accounts/password/reset': { credential: 'none', query: [['token', LINK_TOKEN]] },
-  'POST /accounts/password/reset': { credential: 'none', bodyType: JSON_BODY, fields: () => ({ token: LINK_TOKEN, password: 'a new long password 3' }), htmlPage: true },
+  'POST /accounts/password/reset': {
+    credential: 'none',
+    bodyType: JSON_BODY,
+    fields: () => ({ token: LINK_TOKEN, password: 'a new long password 3' }),
+    htmlPage: true,
+  },
   'GET /accounts/me': { credential: 'account' },
   'PATCH /accounts/me/metadata': { credential: 'account', bodyType: MERGE_PATCH, fields: () => ({ theme: 'light' }) },
-  'POST /accounts/merge/preview': { credential: 'adminClient', bodyType: JSON_BODY, fields: (f, guest) => ({ guest_id: guest.userId, account_id: f.account.userId }) },
+  'POST /accounts/merge/preview': {
+    credential: 'adminClient',
+    bodyType: JSON_BODY,
+    fields: (f, guest) => ({ guest_id: guest.userId, account_id: f.account.userId }),
+  },
   'POST /v1/events': {
     credential: 'guest',
     bodyType: JSON_BODY,
@@ -89,8 +115,22 @@ const SEEDS: Record<string, Seed> = {
   },
   'GET /admin/api/alerts': { credential: 'admin', query: [['limit', '10']] },
   'PATCH /admin/api/alerts/:id': { credential: 'admin', bodyType: JSON_BODY, fields: () => ({ status: 'acknowledged' }) },
-  'POST /admin/api/clients': { credential: 'admin', bodyType: JSON_BODY, fields: () => ({ name: 'hostile', type: 'public', allowed_origins: ['https://hostile.example'], scopes: ['orders:read'], audiences: ['https://api.example'] }) },
-  'PATCH /admin/api/clients/:id': { credential: 'admin', bodyType: JSON_BODY, fields: () => ({ name: 'renamed', allowed_origins: ['https://renamed.example'], scopes: ['orders:read'] }) },
+  'POST /admin/api/clients': {
+    credential: 'admin',
+    bodyType: JSON_BODY,
+    fields: () => ({
+      name: 'hostile',
+      type: 'public',
+      allowed_origins: ['https://hostile.example'],
+      scopes: ['orders:read'],
+      audiences: ['https://api.example'],
+    }),
+  },
+  'PATCH /admin/api/clients/:id': {
+    credential: 'admin',
+    bodyType: JSON_BODY,
+    fields: () => ({ name: 'renamed', allowed_origins: ['https://renamed.example'], scopes: ['orders:read'] }),
+  },
   'POST /admin/api/clients/:id/rotate-secret': { credential: 'admin', bodyType: JSON_BODY, fields: () => ({ overlap_seconds: 60 }) },
   'POST /admin/api/sessions/:id/revoke': { credential: 'admin' },
   'GET /admin/api/users/:id/events': { credential: 'admin', query: [['limit', '10']] },
@@ -102,7 +142,11 @@ const ANALYTICS_QUERY: [string, string][] = [
 ];
 
 function defaultSeed(route: Route): Seed {
-  const credential = route.url.startsWith('/admin/') ? 'admin' : route.url.startsWith('/anonymous/') || route.url.startsWith('/accounts/') || route.url.startsWith('/v1/') ? 'guest' : 'none';
+  const credential = route.url.startsWith('/admin/')
+    ? 'admin'
+    : route.url.startsWith('/anonymous/') || route.url.startsWith('/accounts/') || route.url.startsWith('/v1/')
+      ? 'guest'
+      : 'none';
   const query = route.url.startsWith('/admin/api/analytics/') ? ANALYTICS_QUERY : [];
   return ['POST', 'PUT', 'PATCH'].includes(route.method) ? { credential, bodyType: JSON_BODY, fields: () => ({}), query } : { credential, query };
 }
@@ -129,9 +173,15 @@ function credentialHeaders(credential: Credential, f: Fixtures, guest: Guest): [
     case 'admin':
       return [['authorization', `Bearer ${f.adminToken}`]];
     case 'guest':
-      return [['authorization', `Bearer ${guest.accessToken}`], ['origin', ORIGIN]];
+      return [
+        ['authorization', `Bearer ${guest.accessToken}`],
+        ['origin', ORIGIN],
+      ];
     case 'account':
-      return [['authorization', `Bearer ${f.account.accessToken}`], ['origin', ORIGIN]];
+      return [
+        ['authorization', `Bearer ${f.account.accessToken}`],
+        ['origin', ORIGIN],
+      ];
     case 'client':
       return [['authorization', basic(f.confidential)]];
     case 'adminClient':

@@ -96,11 +96,19 @@ export const invalidUtf8: Generator = (base) => {
   return [
     ...stringPaths(base).flatMap((path) =>
       sequences.map(([name, bytes]) =>
-        variant(base, `${name} in JSON ${path.join('.')}`, { body: jsonWithRaw(base.fields, path, Buffer.concat([Buffer.from('"a'), bytes, Buffer.from('b"')])), contentType: jsonType(base) }),
+        variant(base, `${name} in JSON ${path.join('.')}`, {
+          body: jsonWithRaw(base.fields, path, Buffer.concat([Buffer.from('"a'), bytes, Buffer.from('b"')])),
+          contentType: jsonType(base),
+        }),
       ),
     ),
-    ...sequences.map(([name, bytes]) => variant(base, `${name} percent-encoded in form ${field}`, { body: formWith(base, field, percent(bytes)), contentType: FORM })),
-    variant(base, 'raw invalid bytes in a form', { body: Buffer.concat([Buffer.from(`${formWith(base, field, '')}`), Buffer.from([0xff, 0xc0, 0xaf])]), contentType: FORM }),
+    ...sequences.map(([name, bytes]) =>
+      variant(base, `${name} percent-encoded in form ${field}`, { body: formWith(base, field, percent(bytes)), contentType: FORM }),
+    ),
+    variant(base, 'raw invalid bytes in a form', {
+      body: Buffer.concat([Buffer.from(`${formWith(base, field, '')}`), Buffer.from([0xff, 0xc0, 0xaf])]),
+      contentType: FORM,
+    }),
     variant(base, 'a body of invalid bytes only', { body: Buffer.from([0xff, 0xfe, 0xfd, 0x80, 0xc0]) }),
   ];
 };
@@ -129,7 +137,9 @@ export const contentEncodings: Generator = (base) => {
     ['gzip', `${BOMB_BYTES >> 20} MiB of spaces`, bombs.gzip],
     ['deflate', `${BOMB_BYTES >> 20} MiB of spaces`, bombs.deflate],
   ];
-  return cases.map(([encoding, what, payload]) => variant(base, `Content-Encoding ${encoding} with ${what}`, { body: payload, extraHeaders: [['content-encoding', encoding]] }));
+  return cases.map(([encoding, what, payload]) =>
+    variant(base, `Content-Encoding ${encoding} with ${what}`, { body: payload, extraHeaders: [['content-encoding', encoding]] }),
+  );
 };
 
 /** JSON 5,000 and more levels deep: in the body, in a field, in a JSON-in-form field, as brackets. */
@@ -143,7 +153,9 @@ export const deepNesting: Generator = (base) => {
       variant(base, `${path.join('.')} holds arrays 5,000 deep`, { body: jsonWithRaw(base.fields, path, nestedArrays(5_000)), contentType: type }),
       variant(base, `${path.join('.')} holds objects 10,000 deep`, { body: jsonWithRaw(base.fields, path, nestedObjects(10_000)), contentType: type }),
     ]),
-    ...topFields(base).map((field) => variant(base, `form ${field} holds JSON 5,000 deep`, { body: formWith(base, field, encodeURIComponent(nestedObjects(5_000))), contentType: FORM })),
+    ...topFields(base).map((field) =>
+      variant(base, `form ${field} holds JSON 5,000 deep`, { body: formWith(base, field, encodeURIComponent(nestedObjects(5_000))), contentType: FORM }),
+    ),
     variant(base, 'form brackets 5,000 deep', { body: `a${'[a]'.repeat(5_000)}=1`, contentType: FORM }),
     variant(base, 'query brackets 1,000 deep', { query: `a${'%5Ba%5D'.repeat(1_000)}=1` }),
     variant(base, `query ${param} holds JSON 1,000 deep`, { query: `${param}=${encodeURIComponent(nestedArrays(1_000))}` }),
@@ -164,12 +176,22 @@ export const sizes: Generator = (base, { bodyLimits }) => {
         variant(base, `a body of ${limit + 1} bytes`, { body: padded(limit + 1), contentType: type }),
       ]),
     ...paths.flatMap((path) =>
-      [70_000, 1_100_000].map((length) => variant(base, `${path.join('.')} of ${length} characters`, { body: JSON.stringify(withValue(base.fields, path, 'x'.repeat(length))), contentType: type })),
+      [70_000, 1_100_000].map((length) =>
+        variant(base, `${path.join('.')} of ${length} characters`, {
+          body: JSON.stringify(withValue(base.fields, path, 'x'.repeat(length))),
+          contentType: type,
+        }),
+      ),
     ),
     variant(base, '20,000 keys', { body: JSON.stringify(Object.fromEntries(range(20_000).map((index) => [`k${index}`, index]))), contentType: type }),
     variant(base, 'a key of 100,000 characters', { body: jsonMembers(base.fields, [['k'.repeat(100_000), '1']]), contentType: type }),
     variant(base, 'an array of 100,000 numbers', { body: jsonWithRaw(base.fields, paths[0]!, `[${range(100_000).join(',')}]`), contentType: type }),
-    variant(base, '10,000 form parameters', { body: range(10_000).map((index) => `p${index}=${index}`).join('&'), contentType: FORM }),
+    variant(base, '10,000 form parameters', {
+      body: range(10_000)
+        .map((index) => `p${index}=${index}`)
+        .join('&'),
+      contentType: FORM,
+    }),
     variant(base, 'a form value of 100,000 characters', { body: formWith(base, topFields(base, 1)[0]!, 'x'.repeat(100_000)), contentType: FORM }),
   ];
 };
@@ -182,10 +204,23 @@ export const duplicateKeys: Generator = (base) => {
       variant(base, `JSON key ${field} twice, junk last`, { body: jsonMembers(base.fields, [[field, '"junk"']]), contentType: type }),
       variant(base, `JSON key ${field} twice, junk first`, { body: jsonMembers(base.fields, [[field, '{"junk":[1]}']], { first: true }), contentType: type }),
       variant(base, `form ${field} twice`, { body: `${formEncode(base.fields)}&${encodeURIComponent(field)}=junk`, contentType: FORM }),
-      variant(base, `form ${field}[] twice`, { body: `${formEncode(base.fields)}&${encodeURIComponent(field)}[]=a&${encodeURIComponent(field)}[]=b`, contentType: FORM }),
+      variant(base, `form ${field}[] twice`, {
+        body: `${formEncode(base.fields)}&${encodeURIComponent(field)}[]=a&${encodeURIComponent(field)}[]=b`,
+        contentType: FORM,
+      }),
     ]),
-    variant(base, 'one form parameter 1,000 times', { body: range(1_000).map(() => 'a=1').join('&'), contentType: FORM }),
-    variant(base, 'one JSON key 1,000 times', { body: `{${range(1_000).map((index) => `"a":${index}`).join(',')}}`, contentType: type }),
+    variant(base, 'one form parameter 1,000 times', {
+      body: range(1_000)
+        .map(() => 'a=1')
+        .join('&'),
+      contentType: FORM,
+    }),
+    variant(base, 'one JSON key 1,000 times', {
+      body: `{${range(1_000)
+        .map((index) => `"a":${index}`)
+        .join(',')}}`,
+      contentType: type,
+    }),
     variant(base, 'every query parameter twice', { query: [...base.query, ...base.query, ['a', '1'], ['a', '2']] }),
   ];
 };
@@ -204,17 +239,28 @@ export const prototypeKeys: Generator = (base) => {
     variant(base, 'a body of __proto__ only', { body: `{"__proto__":${POLLUTION}}`, contentType: type }),
     ...topFields(base).flatMap((name) => [
       variant(base, `__proto__ inside ${name}`, { body: jsonWithRaw(base.fields, [name], `{"__proto__":${POLLUTION}}`), contentType: type }),
-      variant(base, `constructor.prototype inside ${name}`, { body: jsonWithRaw(base.fields, [name], `{"constructor":{"prototype":${POLLUTION}}}`), contentType: type }),
+      variant(base, `constructor.prototype inside ${name}`, {
+        body: jsonWithRaw(base.fields, [name], `{"constructor":{"prototype":${POLLUTION}}}`),
+        contentType: type,
+      }),
     ]),
     ...stringPaths(base).flatMap((path) =>
-      PROTOTYPE_WORDS.map((word) => variant(base, `${path.join('.')} is "${word}"`, { body: JSON.stringify(withValue(base.fields, path, word)), contentType: type })),
+      PROTOTYPE_WORDS.map((word) =>
+        variant(base, `${path.join('.')} is "${word}"`, { body: JSON.stringify(withValue(base.fields, path, word)), contentType: type }),
+      ),
     ),
     variant(base, 'form __proto__=x', { body: `${formEncode(base.fields)}&__proto__=x`, contentType: FORM }),
     variant(base, 'form __proto__[admin]', { body: `${formEncode(base.fields)}&__proto__[admin]=1&__proto__%5Bscope%5D=admin`, contentType: FORM }),
     variant(base, 'form constructor[prototype][admin]', { body: `${formEncode(base.fields)}&constructor[prototype][admin]=1`, contentType: FORM }),
     variant(base, `form ${field}=__proto__`, { body: formWith(base, field, '__proto__'), contentType: FORM }),
     variant(base, 'query __proto__', { query: '__proto__=1&__proto__[admin]=1&constructor[prototype][admin]=1&hasOwnProperty=1' }),
-    variant(base, 'header names __proto__ and constructor', { extraHeaders: [['__proto__', 'x'], ['constructor', 'y'], ['hasOwnProperty', 'z']] }),
+    variant(base, 'header names __proto__ and constructor', {
+      extraHeaders: [
+        ['__proto__', 'x'],
+        ['constructor', 'y'],
+        ['hasOwnProperty', 'z'],
+      ],
+    }),
   ];
 };
 
@@ -250,9 +296,13 @@ export const unicode: Generator = (base) => {
     ...stringPaths(base, 20).flatMap((path, index) =>
       entries
         .filter(([name]) => index < 2 || UNSTORABLE.includes(name))
-        .map(([name, value]) => variant(base, `${name} in ${path.join('.')}`, { body: JSON.stringify(withValue(base.fields, path, value)), contentType: type })),
+        .map(([name, value]) =>
+          variant(base, `${name} in ${path.join('.')}`, { body: JSON.stringify(withValue(base.fields, path, value)), contentType: type }),
+        ),
     ),
-    ...entries.slice(0, 10).map(([name, value]) => variant(base, `${name} in form ${field}`, { body: formWith(base, field, percent(value)), contentType: FORM })),
+    ...entries
+      .slice(0, 10)
+      .map(([name, value]) => variant(base, `${name} in form ${field}`, { body: formWith(base, field, percent(value)), contentType: FORM })),
     variant(base, 'a right-to-left override in the path', { path: `${base.path}${percent('\u202e')}` }),
     variant(base, 'a NUL in the path', { path: `${base.path}%00` }),
   ];

@@ -121,7 +121,11 @@ export function variant(base: Baseline, label: string, change: Change = {}): Hos
   const body = change.body === undefined ? natural?.body : change.body === null ? undefined : Buffer.from(change.body);
   const query = change.query === undefined ? queryString(base.query) : typeof change.query === 'string' ? change.query : queryString(change.query);
   const contentType = change.contentType === undefined ? (body ? (natural?.type ?? 'application/json') : undefined) : change.contentType;
-  const headers: [string, string][] = [...(change.headers ?? base.headers), ...(contentType === null || contentType === undefined ? [] : [['content-type', contentType] as [string, string]]), ...(change.extraHeaders ?? [])];
+  const headers: [string, string][] = [
+    ...(change.headers ?? base.headers),
+    ...(contentType === null || contentType === undefined ? [] : [['content-type', contentType] as [string, string]]),
+    ...(change.extraHeaders ?? []),
+  ];
   return {
     label,
     method: change.method ?? base.route.method,

@@ -47,7 +47,10 @@ export interface Fixtures {
 
 /** A DPoP proof (RFC 9449 §4.2) for `htm` and `htu`, signed with `key`. */
 export function dpopProof(key: { jwk: JWK; privateKey: CryptoKey }, htm: string, htu: string, extra: Record<string, unknown> = {}): Promise<string> {
-  return new SignJWT({ jti: randomUUID(), htm, htu, ...extra }).setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk }).setIssuedAt().sign(key.privateKey);
+  return new SignJWT({ jti: randomUUID(), htm, htu, ...extra })
+    .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk })
+    .setIssuedAt()
+    .sign(key.privateKey);
 }
 
 async function boundGuest(server: TestServer, clientId: string): Promise<BoundGuest> {
@@ -81,8 +84,11 @@ async function storedGuest(server: TestServer, clientId: string): Promise<Guest>
 /** Replays one DPoP proof, which the detectors report (and contain): a real alert to read. */
 async function raiseAlert(server: TestServer, admin: GuestAdmin, clientId: string): Promise<string> {
   const guest = await boundGuest(server, clientId);
-  const proof = await dpopProof(guest, 'GET', `${server.ctx.issuer.value}/anonymous/session`, { ath: createHash('sha256').update(guest.accessToken).digest('base64url') });
-  for (let attempt = 0; attempt < 2; attempt++) await fetch(`${server.url}/anonymous/session`, { headers: { authorization: `DPoP ${guest.accessToken}`, dpop: proof } });
+  const proof = await dpopProof(guest, 'GET', `${server.ctx.issuer.value}/anonymous/session`, {
+    ath: createHash('sha256').update(guest.accessToken).digest('base64url'),
+  });
+  for (let attempt = 0; attempt < 2; attempt++)
+    await fetch(`${server.url}/anonymous/session`, { headers: { authorization: `DPoP ${guest.accessToken}`, dpop: proof } });
   await server.ctx.anomaly.alerts.settled();
   const listed = await admin.call('GET', '/admin/api/alerts?limit=1');
   const [alert] = (listed.body['alerts'] ?? []) as { id: string }[];

@@ -22,7 +22,13 @@ export const duplicateHeaders: Generator = (base, { fixtures: f }) => {
   ];
   return [
     ...cases.map(([label, name, values]) => variant(base, label, { headers: replaceHeader(base, name, ...values) })),
-    variant(base, 'two different Content-Type headers', { contentType: null, extraHeaders: [['content-type', 'application/json'], ['content-type', 'application/x-www-form-urlencoded']] }),
+    variant(base, 'two different Content-Type headers', {
+      contentType: null,
+      extraHeaders: [
+        ['content-type', 'application/json'],
+        ['content-type', 'application/x-www-form-urlencoded'],
+      ],
+    }),
   ];
 };
 
@@ -117,7 +123,14 @@ export const dpopHeaders: Generator = async (base, { fixtures: f }) => {
   const htu = `${f.issuer}${base.path}`;
   const htm = base.route.method;
   const ath = createHash('sha256').update(key.accessToken).digest('base64url');
-  const claims = (extra: Record<string, unknown> = {}) => ({ jti: randomUUID(), htm, htu, iat: Math.floor(Date.now() / 1000), ...(bound ? { ath } : {}), ...extra });
+  const claims = (extra: Record<string, unknown> = {}) => ({
+    jti: randomUUID(),
+    htm,
+    htu,
+    iat: Math.floor(Date.now() / 1000),
+    ...(bound ? { ath } : {}),
+    ...extra,
+  });
   const { kty, crv, x, y } = key.jwk;
   const header = (extra: Record<string, unknown>) => ({ alg: 'ES256', typ: 'dpop+jwt', jwk: { kty, crv, x, y }, ...extra });
   const valid = await signProof(key, claims());
@@ -141,7 +154,10 @@ export const dpopHeaders: Generator = async (base, { fixtures: f }) => {
     ['an EC point off the curve', unsigned(header({ jwk: { kty: 'EC', crv: 'P-256', x: base64url('x'.repeat(32)), y: base64url('y'.repeat(32)) } }), claims())],
     ['an EC key on an unknown curve', unsigned(header({ jwk: { kty: 'EC', crv: 'P-999', x, y } }), claims())],
     ['an RSA key with an 8-bit modulus', unsigned(header({ alg: 'RS256', jwk: { kty: 'RSA', n: 'AQ', e: 'AQAB' } }), claims())],
-    ['an RSA key with a 4,000-byte exponent', unsigned(header({ alg: 'RS256', jwk: { kty: 'RSA', n: base64url('n'.repeat(256)), e: base64url('e'.repeat(4_000)) } }), claims())],
+    [
+      'an RSA key with a 4,000-byte exponent',
+      unsigned(header({ alg: 'RS256', jwk: { kty: 'RSA', n: base64url('n'.repeat(256)), e: base64url('e'.repeat(4_000)) } }), claims()),
+    ],
     ['an X25519 key for signing', unsigned(header({ alg: 'EdDSA', jwk: { kty: 'OKP', crv: 'X25519', x } }), claims())],
     ['signed: a payload that is not JSON', await signProof(key, '{"jti":')],
     ['signed: a payload that is an array', await signProof(key, [claims()])],
@@ -156,7 +172,10 @@ export const dpopHeaders: Generator = async (base, { fixtures: f }) => {
     ['signed: jti an object', await signProof(key, claims({ jti: { length: 1 } }))],
     ['signed: ath a number', await signProof(key, claims({ ath: 1 }))],
     ['signed: nonce an object', await signProof(key, claims({ nonce: {} }))],
-    ['signed: __proto__ claims', await signProof(key, `{"__proto__":{"htm":"${htm}"},"jti":"${randomUUID()}","htu":"${htu}","iat":${Math.floor(Date.now() / 1000)}}`)],
+    [
+      'signed: __proto__ claims',
+      await signProof(key, `{"__proto__":{"htm":"${htm}"},"jti":"${randomUUID()}","htu":"${htu}","iat":${Math.floor(Date.now() / 1000)}}`),
+    ],
     ['signed: for another URL', await signProof(key, claims({ htu: `${f.issuer}/elsewhere` }))],
     ['a valid proof', valid],
     ['the same valid proof again', valid],
@@ -182,7 +201,12 @@ export const cookies: Generator = (base) => {
     ['separators only', ';;;; ; =; =='],
     ['__proto__ and constructor cookies', `__proto__=x; constructor=y; ${name}=${token}`],
     ['Latin-1 bytes', `${name}=\u00ff\u00fe`],
-    ['500 cookies', range(500).map((index) => `c${index}=v`).join('; ')],
+    [
+      '500 cookies',
+      range(500)
+        .map((index) => `c${index}=v`)
+        .join('; '),
+    ],
     ['a cookie of 12,000 characters', `c=${'v'.repeat(12_000)}`],
     ['a __Host- prefixed session cookie', `__Host-gp_session=${token}`],
     ['a session token of 5,000 characters', `${name}=${'a'.repeat(5_000)}`],
@@ -190,6 +214,8 @@ export const cookies: Generator = (base) => {
   return [
     ...values.map(([label, value]) => variant(base, label, { headers: [...headers, ['cookie', value]] })),
     variant(base, 'a session cookie beside Authorization', { extraHeaders: [['cookie', `${name}=${token}`]] }),
-    variant(base, 'a session cookie from another origin', { headers: [...headers.filter(([key]) => key !== 'origin'), ['origin', 'https://evil.example'], ['cookie', `${name}=${token}`]] }),
+    variant(base, 'a session cookie from another origin', {
+      headers: [...headers.filter(([key]) => key !== 'origin'), ['origin', 'https://evil.example'], ['cookie', `${name}=${token}`]],
+    }),
   ];
 };

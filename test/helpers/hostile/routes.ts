@@ -49,8 +49,12 @@ export function discoverRoutes(app: FastifyInstance, openApi: OpenApiDocument): 
   for (const [path, operations] of Object.entries(openApi.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       const key = `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`;
-      if (!table.some((route) => `${route.method} ${route.url}` === key)) throw new Error(`OpenAPI lists ${key}, which the route table read from printRoutes lacks`);
-      queryParams.set(key, (operation.parameters ?? []).filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name));
+      if (!table.some((route) => `${route.method} ${route.url}` === key))
+        throw new Error(`OpenAPI lists ${key}, which the route table read from printRoutes lacks`);
+      queryParams.set(
+        key,
+        (operation.parameters ?? []).filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name),
+      );
     }
   }
   return table.map((route) => ({ ...route, queryParams: queryParams.get(`${route.method} ${route.url}`) ?? [] }));

@@ -59,7 +59,8 @@ export class HostileClient {
     const lines: [string, string][] = [...headers];
     if (!names.has('host')) lines.unshift(['host', `${this.#host}:${this.#port}`]);
     // Without a length node:http would send a POST chunked, which says a body follows.
-    if (!names.has('content-length') && !names.has('transfer-encoding') && (body || !['GET', 'HEAD'].includes(method))) lines.push(['content-length', String(body?.length ?? 0)]);
+    if (!names.has('content-length') && !names.has('transfer-encoding') && (body || !['GET', 'HEAD'].includes(method)))
+      lines.push(['content-length', String(body?.length ?? 0)]);
     return new Promise((resolve, reject) => {
       const outgoing = request(
         // A flat array keeps repeated names and names such as __proto__ as sent.
@@ -70,12 +71,15 @@ export class HostileClient {
           incoming.on('error', reject);
           incoming.on('end', () => {
             const joined: Record<string, string> = {};
-            for (const [name, value] of Object.entries(incoming.headers)) if (value !== undefined) joined[name] = Array.isArray(value) ? value.join(', ') : value;
+            for (const [name, value] of Object.entries(incoming.headers))
+              if (value !== undefined) joined[name] = Array.isArray(value) ? value.join(', ') : value;
             resolve({ status: incoming.statusCode ?? 0, headers: joined, body: Buffer.concat(chunks).toString('utf8') });
           });
         },
       );
-      outgoing.on('error', (error: Error) => reject(error.name === 'AbortError' || error.name === 'TimeoutError' ? new Error(`no answer within ${this.timeoutMs} ms`) : error));
+      outgoing.on('error', (error: Error) =>
+        reject(error.name === 'AbortError' || error.name === 'TimeoutError' ? new Error(`no answer within ${this.timeoutMs} ms`) : error),
+      );
       outgoing.end(body);
     });
   }
@@ -98,7 +102,15 @@ export class HostileClient {
         const { response } = parseRawResponse(Buffer.concat(chunks));
         // A complete answer counts even when the server then resets the connection.
         if (response) resolve(response);
-        else reject(error ?? new Error(chunks.length > 0 ? `an unreadable answer: ${Buffer.concat(chunks).toString('latin1').slice(0, 200)}` : 'the connection closed without an answer'));
+        else
+          reject(
+            error ??
+              new Error(
+                chunks.length > 0
+                  ? `an unreadable answer: ${Buffer.concat(chunks).toString('latin1').slice(0, 200)}`
+                  : 'the connection closed without an answer',
+              ),
+          );
       };
       const timer = setTimeout(() => settle(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       let lingering: NodeJS.Timeout | undefined;
@@ -164,7 +176,8 @@ export function problemWith(request: HostileRequest, response: HostileResponse, 
   const object = (parsed ?? {}) as Record<string, unknown>;
   const keys = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.keys(object).sort().join() : '';
   const isText = (value: unknown) => typeof value === 'string' && value.length > 0;
-  if (keys !== 'error,error_description' || !isText(object['error']) || !isText(object['error_description'])) return `${status} without an RFC 6749 error object: ${shown}`;
+  if (keys !== 'error,error_description' || !isText(object['error']) || !isText(object['error_description']))
+    return `${status} without an RFC 6749 error object: ${shown}`;
   return undefined;
 }
 

@@ -17,12 +17,31 @@ export const methods: Generator = (base, { routes }) => {
   return [
     ...METHODS.filter((method) => method === 'HEAD' || !taken.has(method)).map((method) => variant(base, `method ${method}`, { method })),
     variant(base, 'method OPTIONS without a body', { method: 'OPTIONS', body: null }),
-    preflight('a preflight from the allowed origin', [['origin', ORIGIN], ['access-control-request-method', base.route.method]]),
-    preflight('a preflight from another origin', [['origin', 'https://evil.example'], ['access-control-request-method', base.route.method]]),
-    preflight('a preflight from origin null', [['origin', 'null'], ['access-control-request-method', base.route.method]]),
-    preflight('a preflight from a 5,000-character origin', [['origin', `https://${'a'.repeat(5_000)}.example`], ['access-control-request-method', base.route.method]]),
-    preflight('a preflight for a junk method', [['origin', ORIGIN], ['access-control-request-method', 'J U N K']]),
-    preflight('a preflight for junk headers', [['origin', ORIGIN], ['access-control-request-method', base.route.method], ['access-control-request-headers', 'x-a, , ,,\u00ff, __proto__']]),
+    preflight('a preflight from the allowed origin', [
+      ['origin', ORIGIN],
+      ['access-control-request-method', base.route.method],
+    ]),
+    preflight('a preflight from another origin', [
+      ['origin', 'https://evil.example'],
+      ['access-control-request-method', base.route.method],
+    ]),
+    preflight('a preflight from origin null', [
+      ['origin', 'null'],
+      ['access-control-request-method', base.route.method],
+    ]),
+    preflight('a preflight from a 5,000-character origin', [
+      ['origin', `https://${'a'.repeat(5_000)}.example`],
+      ['access-control-request-method', base.route.method],
+    ]),
+    preflight('a preflight for a junk method', [
+      ['origin', ORIGIN],
+      ['access-control-request-method', 'J U N K'],
+    ]),
+    preflight('a preflight for junk headers', [
+      ['origin', ORIGIN],
+      ['access-control-request-method', base.route.method],
+      ['access-control-request-headers', 'x-a, , ,,\u00ff, __proto__'],
+    ]),
     preflight('a preflight without a method', [['origin', ORIGIN]]),
   ];
 };
@@ -69,7 +88,9 @@ export const queryStrings: Generator = (base) => {
     ...GENERIC_QUERIES.map((text) => variant(base, `query ${JSON.stringify(text.slice(0, 40))}`, { query: withValid(text) })),
     ...base.route.queryParams.flatMap((name) => {
       const others = queryString(base.query.filter(([key]) => key !== name));
-      return PARAMETER_VALUES.map(([label, value]) => variant(base, `query ${name} ${label}`, { query: [others, `${name}=${value.replace('{}', name)}`].filter(Boolean).join('&') }));
+      return PARAMETER_VALUES.map(([label, value]) =>
+        variant(base, `query ${name} ${label}`, { query: [others, `${name}=${value.replace('{}', name)}`].filter(Boolean).join('&') }),
+      );
     }),
   ];
 };
@@ -128,7 +149,11 @@ export const paths: Generator = (base, { fixtures }) => {
     ['absolute form on another host', `http://evil.example${base.path}`],
   ];
   return [
-    ...parameters.flatMap((index) => PARAMETERS.map((value) => variant(base, `:${base.route.url.split('/')[index]?.slice(1)} = ${JSON.stringify(value.slice(0, 30))}`, { path: withSegment(index, value) }))),
+    ...parameters.flatMap((index) =>
+      PARAMETERS.map((value) =>
+        variant(base, `:${base.route.url.split('/')[index]?.slice(1)} = ${JSON.stringify(value.slice(0, 30))}`, { path: withSegment(index, value) }),
+      ),
+    ),
     ...bent.map(([label, path]) => variant(base, `path with ${label}`, { path })),
   ];
 };
@@ -144,7 +169,10 @@ interface RawParts {
   contentLength?: string | null;
 }
 
-function rawRequest(base: Baseline, { method = base.route.method, target = base.path, version = 'HTTP/1.1', extra = [], body = naturalBody(base).body, contentLength }: RawParts): Buffer {
+function rawRequest(
+  base: Baseline,
+  { method = base.route.method, target = base.path, version = 'HTTP/1.1', extra = [], body = naturalBody(base).body, contentLength }: RawParts,
+): Buffer {
   const { type } = naturalBody(base);
   const length = contentLength === undefined ? String(Buffer.byteLength(body)) : contentLength;
   const lines = [
@@ -171,8 +199,14 @@ export const rawHttp: Generator = (base) => {
     raw('a header line without a colon', rawRequest(base, { extra: ['Hostile'] })),
     raw('two different Content-Lengths', rawRequest(base, { extra: [`Content-Length: ${body.length + 1}`] })),
     raw('Content-Length beside Transfer-Encoding', rawRequest(base, { extra: ['Transfer-Encoding: chunked'], body: chunked })),
-    raw('a chunk size that is not hex', rawRequest(base, { contentLength: null, extra: ['Transfer-Encoding: chunked'], body: `zz\r\n${body.toString('latin1')}\r\n0\r\n\r\n` })),
-    raw('chunked, with junk extensions', rawRequest(base, { contentLength: null, extra: ['Transfer-Encoding: chunked'], body: chunked.replace('\r\n', ';a=";\x01\r\n') })),
+    raw(
+      'a chunk size that is not hex',
+      rawRequest(base, { contentLength: null, extra: ['Transfer-Encoding: chunked'], body: `zz\r\n${body.toString('latin1')}\r\n0\r\n\r\n` }),
+    ),
+    raw(
+      'chunked, with junk extensions',
+      rawRequest(base, { contentLength: null, extra: ['Transfer-Encoding: chunked'], body: chunked.replace('\r\n', ';a=";\x01\r\n') }),
+    ),
     raw('Transfer-Encoding gzip, chunked', rawRequest(base, { contentLength: null, extra: ['Transfer-Encoding: gzip, chunked'], body: chunked })),
     raw('a negative Content-Length', rawRequest(base, { contentLength: '-1' })),
     raw('Content-Length 1e3', rawRequest(base, { contentLength: '1e3' })),

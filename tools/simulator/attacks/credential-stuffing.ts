@@ -25,9 +25,20 @@ export function stuffingAttempt(ctx: SimContext, rng: Rng, at: number, spot: Spo
   const client = rng.chance(0.7) ? ctx.clients.web : ctx.clients.mobile;
   const session = new SimSession(simulatedId(at, rng), existing.userId, client);
   events.push(session.created(at, spot.network));
-  events.push({ type: 'login.succeeded', time: at, client_id: client.id, subject: existing.userId, session_id: session.id, account_key: accountKey, method: 'password', network: spot.network });
+  events.push({
+    type: 'login.succeeded',
+    time: at,
+    client_id: client.id,
+    subject: existing.userId,
+    session_id: session.id,
+    account_key: accountKey,
+    method: 'password',
+    network: spot.network,
+  });
   // The tool checks the account works (reads it) and moves on.
-  events.push(...runVisit(session, { held: 0 }, rng, { start: at, length: rng.between(0.5, 3) * MINUTE, spotAt: () => spot, resume: false, until: ctx.end }).events);
+  events.push(
+    ...runVisit(session, { held: 0 }, rng, { start: at, length: rng.between(0.5, 3) * MINUTE, spotAt: () => spot, resume: false, until: ctx.end }).events,
+  );
 }
 
 /**

@@ -42,23 +42,48 @@ function accountTakeover(ctx: SimContext, rng: Rng, start: number, injected: num
   const ownerLogin = Math.max(start, injected - rng.between(5, 50) * MINUTE);
   const owned = new SimSession(simulatedId(ownerLogin, rng), account.userId, client);
   events.push(owned.created(Math.round(ownerLogin), home.network));
-  events.push({ type: 'login.succeeded', time: Math.round(ownerLogin), client_id: client.id, subject: account.userId, session_id: owned.id, account_key: account.accountKey, method: 'password', network: home.network });
+  events.push({
+    type: 'login.succeeded',
+    time: Math.round(ownerLogin),
+    client_id: client.id,
+    subject: account.userId,
+    session_id: owned.id,
+    account_key: account.accountKey,
+    method: 'password',
+    network: home.network,
+  });
   ctx.truth.legitSession(owned.id, account.userId, 'login');
-  events.push(...runVisit(owned, { held: 0 }, rng, { start: ownerLogin, length: rng.between(2, 40) * MINUTE, spotAt: () => home, resume: false, until: ctx.end }).events);
+  events.push(
+    ...runVisit(owned, { held: 0 }, rng, { start: ownerLogin, length: rng.between(2, 40) * MINUTE, spotAt: () => home, resume: false, until: ctx.end }).events,
+  );
   const ownerLast = lastTime(events, ownerLogin);
   const at = Math.max(injected, ownerLast + 30_000);
   const thief = farAway(ctx, rng, home, at - ownerLast);
   const stolen = new SimSession(simulatedId(at, rng), account.userId, client);
   const attack: DomainEvent[] = [stolen.created(Math.round(at), thief.network)];
-  attack.push({ type: 'login.succeeded', time: Math.round(at), client_id: client.id, subject: account.userId, session_id: stolen.id, account_key: account.accountKey, method: 'password', network: thief.network });
-  attack.push(...runVisit(stolen, { held: 0 }, rng, { start: at, length: rng.between(2, 20) * MINUTE, spotAt: () => thief, resume: false, until: ctx.end }).events);
+  attack.push({
+    type: 'login.succeeded',
+    time: Math.round(at),
+    client_id: client.id,
+    subject: account.userId,
+    session_id: stolen.id,
+    account_key: account.accountKey,
+    method: 'password',
+    network: thief.network,
+  });
+  attack.push(
+    ...runVisit(stolen, { held: 0 }, rng, { start: at, length: rng.between(2, 20) * MINUTE, spotAt: () => thief, resume: false, until: ctx.end }).events,
+  );
   events.push(...attack);
   ctx.truth.label({
     id,
     kind: 'impossible_travel',
     injected: Math.round(at),
     until: lastTime(attack, at),
-    entities: [{ kind: 'user', id: account.userId }, { kind: 'session', id: stolen.id }],
+    entities: [
+      { kind: 'user', id: account.userId },
+      { kind: 'session', id: stolen.id },
+    ],
     note: `account takeover: ${Math.round(distanceKm(home, thief))} km in ${Math.round((at - ownerLast) / MINUTE)} min (${home.country} → ${thief.country})`,
   });
   markAttacker(ctx, attack, Math.round(at), new Set([thief.network.ip_prefix]));
@@ -70,7 +95,15 @@ function sessionHijack(ctx: SimContext, rng: Rng, start: number, injected: numbe
   const owner = { held: 0 };
   const events: DomainEvent[] = [session.created(Math.round(start), home.network)];
   // The owner's visit ends before the theft; the copy taken at its end is current.
-  events.push(...runVisit(session, owner, rng, { start, length: Math.max(MINUTE, injected - start - rng.between(1, 20) * MINUTE), spotAt: () => home, resume: false, until: ctx.end }).events);
+  events.push(
+    ...runVisit(session, owner, rng, {
+      start,
+      length: Math.max(MINUTE, injected - start - rng.between(1, 20) * MINUTE),
+      spotAt: () => home,
+      resume: false,
+      until: ctx.end,
+    }).events,
+  );
   const ownerLast = lastTime(events, start);
   const at = Math.max(injected, ownerLast + 30_000);
   const thief = farAway(ctx, rng, home, at - ownerLast);

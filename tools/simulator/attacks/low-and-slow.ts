@@ -22,7 +22,10 @@ export const lowAndSlowStuffing: AttackScenario = {
     const events: DomainEvent[] = [];
     const prefixes = new Set<string>();
     for (let p = 0; p < proxies; p += 1) {
-      const spot = ctx.places.residential(rng.weighted(ctx.places.cities, (c) => c.weight), rng);
+      const spot = ctx.places.residential(
+        rng.weighted(ctx.places.cities, (c) => c.weight),
+        rng,
+      );
       prefixes.add(spot.network.ip_prefix);
       const tries = rng.int(1, 3);
       for (let i = 0; i < tries; i += 1) stuffingAttempt(ctx, rng, Math.round(injected + rng.between(0, length)), spot, events);
@@ -34,7 +37,11 @@ export const lowAndSlowStuffing: AttackScenario = {
       kind: 'low_and_slow_stuffing',
       injected: first,
       until,
-      entities: [...[...prefixes].map((prefix) => ({ kind: 'prefix' as const, id: prefix })), { kind: 'client', id: '*', detectors: ['credential_stuffing'] }, { kind: 'asn', id: '*', detectors: ['credential_stuffing'] }],
+      entities: [
+        ...[...prefixes].map((prefix) => ({ kind: 'prefix' as const, id: prefix })),
+        { kind: 'client', id: '*', detectors: ['credential_stuffing'] },
+        { kind: 'asn', id: '*', detectors: ['credential_stuffing'] },
+      ],
       note: `${events.filter((e) => e.type === 'login.failed').length} failures from ${prefixes.size} residential /24s over ${Math.round((until - first) / MINUTE)} min (~${((events.length / Math.max(1, until - first)) * MINUTE).toFixed(1)}/min)`,
     });
     markAttacker(ctx, events, first, prefixes);

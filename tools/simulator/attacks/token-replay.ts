@@ -62,14 +62,17 @@ export const tokenReplay: AttackScenario = {
     }
     const reusedByThief = attackerEvents.some((e) => e.type === 'token.reused');
     const first = attackerEvents[0]?.time ?? injected;
-    ctx.truth.label({
-      id,
-      kind: 'token_replay',
-      injected: first,
-      until: Math.max(reuse?.time ?? first, lastTime(attackerEvents, first)),
-      entities: sessionEntities(session),
-      note: `${reusedByThief ? 'stale copy, reused by the thief' : 'current copy, the owner reuses later'} from a ${thief.kind} /24 (${thief.owner})`,
-    }, reuse?.time ?? Infinity);
+    ctx.truth.label(
+      {
+        id,
+        kind: 'token_replay',
+        injected: first,
+        until: Math.max(reuse?.time ?? first, lastTime(attackerEvents, first)),
+        entities: sessionEntities(session),
+        note: `${reusedByThief ? 'stale copy, reused by the thief' : 'current copy, the owner reuses later'} from a ${thief.kind} /24 (${thief.owner})`,
+      },
+      reuse?.time ?? Infinity,
+    );
     markAttacker(ctx, attackerEvents, first, new Set([thief.network.ip_prefix]));
     return events;
   },

@@ -30,7 +30,18 @@ export class LiveHttp {
 
   constructor(private readonly base: URL) {}
 
-  async call(method: string, path: string, { from, json, form, bearer, basic, contentType }: { from?: string; json?: unknown; form?: Record<string, string>; bearer?: string; basic?: [string, string]; contentType?: string } = {}): Promise<HttpResult> {
+  async call(
+    method: string,
+    path: string,
+    {
+      from,
+      json,
+      form,
+      bearer,
+      basic,
+      contentType,
+    }: { from?: string; json?: unknown; form?: Record<string, string>; bearer?: string; basic?: [string, string]; contentType?: string } = {},
+  ): Promise<HttpResult> {
     const headers: Record<string, string> = {};
     if (from) headers['x-forwarded-for'] = from;
     if (bearer) headers['authorization'] = `Bearer ${bearer}`;

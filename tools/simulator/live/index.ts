@@ -45,9 +45,13 @@ export async function runLive(options: LiveOptions): Promise<{ report: Simulatio
 
   const token = await http.call('POST', '/oauth/token', { form: { grant_type: 'client_credentials' }, basic: [options.clientId, options.clientSecret] });
   const adminToken = token.body['access_token'];
-  if (token.status !== 200 || typeof adminToken !== 'string') throw new Error(`the admin client could not get a token (${token.status} ${String(token.body['error'] ?? '')}): give an admin client's id and secret.`);
+  if (token.status !== 200 || typeof adminToken !== 'string')
+    throw new Error(`the admin client could not get a token (${token.status} ${String(token.body['error'] ?? '')}): give an admin client's id and secret.`);
   const probe = await http.call('GET', '/admin/api/alerts?limit=1', { bearer: adminToken });
-  if (probe.status !== 200) throw new Error(`GET /admin/api/alerts answered ${probe.status} ${String(probe.body['error'] ?? '')}: the server must run anomaly detection, and the client must be an admin.`);
+  if (probe.status !== 200)
+    throw new Error(
+      `GET /admin/api/alerts answered ${probe.status} ${String(probe.body['error'] ?? '')}: the server must run anomaly detection, and the client must be an admin.`,
+    );
   const loginRoute = (await http.call('POST', '/accounts/login', { json: {} })).status !== 404;
 
   let attacks = options.attacks ?? LIVE_KINDS;
@@ -61,8 +65,15 @@ export async function runLive(options: LiveOptions): Promise<{ report: Simulatio
   // Clients like the simulation's: a web app with a 10 s refresh grace, a mobile app, a partner app.
   const clientIds = new Map<string, string>();
   const created: string[] = [];
-  for (const [name, sim, grace] of [['web', context.clients.web, 10], ['mobile', context.clients.mobile, 0], ['partner', context.clients.partner, 0]] as const) {
-    const result = await http.call('POST', '/admin/api/clients', { bearer: adminToken, json: { name: `simulator ${name} (seed ${traffic.options.seed})`, type: 'public', guest: { refresh_grace: grace } } });
+  for (const [name, sim, grace] of [
+    ['web', context.clients.web, 10],
+    ['mobile', context.clients.mobile, 0],
+    ['partner', context.clients.partner, 0],
+  ] as const) {
+    const result = await http.call('POST', '/admin/api/clients', {
+      bearer: adminToken,
+      json: { name: `simulator ${name} (seed ${traffic.options.seed})`, type: 'public', guest: { refresh_grace: grace } },
+    });
     if (result.status !== 201) throw new Error(`creating a client failed: ${result.status} ${JSON.stringify(result.body)}`);
     clientIds.set(sim.id, String(result.body['client_id']));
     created.push(String(result.body['client_id']));
@@ -72,7 +83,9 @@ export async function runLive(options: LiveOptions): Promise<{ report: Simulatio
   const runStart = Date.now();
   const toWall = (simTime: number) => runStart + (simTime - context.start) / options.speed;
   const toSim = (wallTime: number) => context.start + (wallTime - runStart) * options.speed;
-  log(`simulate --live: playing ${traffic.options.hours} simulated h in ${((traffic.options.hours * 3600) / options.speed).toFixed(0)} s against ${options.url}`);
+  log(
+    `simulate --live: playing ${traffic.options.hours} simulated h in ${((traffic.options.hours * 3600) / options.speed).toFixed(0)} s against ${options.url}`,
+  );
   let events = 0;
   let nextLog = runStart + 30_000;
   for (const event of traffic.events) {
@@ -92,7 +105,9 @@ export async function runLive(options: LiveOptions): Promise<{ report: Simulatio
   const alerts: AlertView[] = [];
   let cursor: string | undefined;
   do {
-    const page = await http.call('GET', `/admin/api/alerts?since=${runStart}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { bearer: adminToken });
+    const page = await http.call('GET', `/admin/api/alerts?since=${runStart}&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+      bearer: adminToken,
+    });
     if (page.status !== 200) throw new Error(`GET /admin/api/alerts answered ${page.status}`);
     alerts.push(...(page.body['alerts'] as AlertView[]));
     cursor = typeof page.body['next_cursor'] === 'string' ? page.body['next_cursor'] : undefined;
@@ -102,16 +117,26 @@ export async function runLive(options: LiveOptions): Promise<{ report: Simulatio
   // The server's alerts in the simulation's terms: its ids, its clock.
   const findings: Finding[] = alerts.map((alert) => ({
     detector: alert.detector,
-    entity: { kind: alert.entity.kind, id: alert.entity.kind === 'session' || alert.entity.kind === 'user' ? (player.simIdOf.get(`${alert.entity.kind}:${alert.entity.id}`) ?? alert.entity.id) : alert.entity.id },
+    entity: {
+      kind: alert.entity.kind,
+      id:
+        alert.entity.kind === 'session' || alert.entity.kind === 'user'
+          ? (player.simIdOf.get(`${alert.entity.kind}:${alert.entity.id}`) ?? alert.entity.id)
+          : alert.entity.id,
+    },
     score: alert.score,
     severity: alert.severity,
     time: toSim(alert.first_seen),
     window_start: toSim(alert.window_start),
     evidence: {},
   }));
-  const report = evaluate(traffic.truth, findings, events, { ...(options.horizonMs !== undefined ? { horizonMs: options.horizonMs } : {}), places: context.places });
+  const report = evaluate(traffic.truth, findings, events, {
+    ...(options.horizonMs !== undefined ? { horizonMs: options.horizonMs } : {}),
+    places: context.places,
+  });
   notes.push(`${http.requests} requests; statuses ${[...http.statuses].map(([s, n]) => `${s}×${n}`).join(', ')}; ${alerts.length} alerts read back`);
   if (player.stats.skipped.size > 0) notes.push(`not played: ${[...player.stats.skipped].map(([k, n]) => `${k} ${n}`).join('; ')}`);
-  if (player.stats.unexpected.size > 0) notes.push(`answered otherwise than simulated (containment, limits): ${[...player.stats.unexpected].map(([k, n]) => `${k} ×${n}`).join('; ')}`);
+  if (player.stats.unexpected.size > 0)
+    notes.push(`answered otherwise than simulated (containment, limits): ${[...player.stats.unexpected].map(([k, n]) => `${k} ×${n}`).join('; ')}`);
   return { report, wallMs: performance.now() - started, notes };
 }

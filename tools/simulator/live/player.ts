@@ -63,7 +63,12 @@ export class LivePlayer {
   }
 
   private async send(event: DomainEvent): Promise<void> {
-    const from = event.network ? hostIn(event.network.ip_prefix, 1 + (hash(('session_id' in event && event.session_id) || ('account_key' in event ? event.account_key : '') || String(event.time)) % 254)) : undefined;
+    const from = event.network
+      ? hostIn(
+          event.network.ip_prefix,
+          1 + (hash(('session_id' in event && event.session_id) || ('account_key' in event ? event.account_key : '') || String(event.time)) % 254),
+        )
+      : undefined;
     const client = event.client_id ? this.clientIds.get(event.client_id) : undefined;
     switch (event.type) {
       case 'session.created': {
@@ -73,7 +78,13 @@ export class LivePlayer {
         if (result.status !== 200) return this.unexpected(event.type, result.status, result.body);
         this.stats.played += 1;
         const sessionToken = String(result.body['session_token']);
-        const live: LiveSession = { realSessionId: String(result.body['session_id']), realUserId: String(result.body['user_id']), tokens: new Map([[0, sessionToken]]), accessToken: String(result.body['access_token']), broken: false };
+        const live: LiveSession = {
+          realSessionId: String(result.body['session_id']),
+          realUserId: String(result.body['user_id']),
+          tokens: new Map([[0, sessionToken]]),
+          accessToken: String(result.body['access_token']),
+          broken: false,
+        };
         this.sessions.set(event.session_id, live);
         this.simIdOf.set(`session:${live.realSessionId}`, event.session_id);
         if (event.subject) this.simIdOf.set(`user:${live.realUserId}`, event.subject);
@@ -90,7 +101,12 @@ export class LivePlayer {
       case 'session.metadata_updated': {
         const live = this.usable(event);
         if (!live) return;
-        const result = await this.http.call('PATCH', '/anonymous/session/metadata', { from, bearer: live.accessToken, json: { simulated: { bytes: event.metadata_bytes } }, contentType: 'application/merge-patch+json' });
+        const result = await this.http.call('PATCH', '/anonymous/session/metadata', {
+          from,
+          bearer: live.accessToken,
+          json: { simulated: { bytes: event.metadata_bytes } },
+          contentType: 'application/merge-patch+json',
+        });
         return result.status === 200 ? void (this.stats.played += 1) : this.unexpected(event.type, result.status, result.body);
       }
       case 'session.revoked': {
@@ -105,7 +121,14 @@ export class LivePlayer {
       case 'login.failed': {
         if (!this.loginRoute) return this.skip('login.failed (the server has no /accounts/login)');
         const someClient = this.clientIds.values().next().value as string;
-        const result = await this.http.call('POST', '/accounts/login', { from, json: { client_id: someClient, email: `${event.account_key.toLowerCase().replace(/[^a-z0-9]/g, '')}@simulated.invalid`, password: 'not-the-password-1' } });
+        const result = await this.http.call('POST', '/accounts/login', {
+          from,
+          json: {
+            client_id: someClient,
+            email: `${event.account_key.toLowerCase().replace(/[^a-z0-9]/g, '')}@simulated.invalid`,
+            password: 'not-the-password-1',
+          },
+        });
         // 401/400 is the wrong password the simulation meant; 429 is the server's own limit.
         return result.status === 401 || result.status === 400 ? void (this.stats.played += 1) : this.unexpected(event.type, result.status, result.body);
       }
@@ -114,7 +137,14 @@ export class LivePlayer {
     }
   }
 
-  private async refresh(event: DomainEvent & { session_id: string }, presented: number, client: string | undefined, from: string | undefined, expected: number, expectGeneration?: number): Promise<void> {
+  private async refresh(
+    event: DomainEvent & { session_id: string },
+    presented: number,
+    client: string | undefined,
+    from: string | undefined,
+    expected: number,
+    expectGeneration?: number,
+  ): Promise<void> {
     const live = this.usable(event);
     if (!live || !client) return;
     const token = live.tokens.get(presented);

@@ -185,6 +185,8 @@ ${hosting.map((provider) => `    ${JSON.stringify(provider)},`).join('\n')}
 `;
 const target = join(dirname(fileURLToPath(import.meta.url)), 'places-data.ts');
 writeFileSync(target, out);
-process.stdout.write(`wrote ${target}: ${cities.length} cities, ${carriers.length} carriers, ${hosting.length} hosting providers in ${Date.now() - started} ms\n`);
+process.stdout.write(
+  `wrote ${target}: ${cities.length} cities, ${carriers.length} carriers, ${hosting.length} hosting providers in ${Date.now() - started} ms\n`,
+);
 for (const city of cities) process.stdout.write(`  ${city.name}: ${city.blocks.length} blocks\n`);
 for (const c of [...carriers, ...hosting]) process.stdout.write(`  ${c.name}: ${c.blocks.length} blocks\n`);

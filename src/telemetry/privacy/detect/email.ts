@@ -9,7 +9,8 @@ import { type Found, marker } from './kinds.js';
 // address 'jane@example.com' keeps its quotes.
 // Not addresses: package pins (pkg@1.2.3, name@latest: no alphabetic top-level label), scoped
 // packages (@types/node) and retina assets (logo@2x.png, icon@1.5x.webp, rule below).
-const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}_%+-][\p{L}\p{N}._%+'-]*(?:@|%40)(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})(?![\p{L}\p{N}-])/giu;
+const EMAIL =
+  /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}_%+-][\p{L}\p{N}._%+'-]*(?:@|%40)(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})(?![\p{L}\p{N}-])/giu;
 const RETINA_ASSET = /(?:@|%40)\d+(?:\.\d+)?x\.[a-z]+$/i;
 
 export function scrubEmails(text: string, found: Found): string {

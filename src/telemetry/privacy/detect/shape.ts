@@ -22,7 +22,20 @@ export interface Shape {
 }
 
 export function shapeOf(text: string): Shape {
-  const shape: Shape = { digits: 0, upper: 0, colons: 0, dots: 0, at: false, percent: false, space: false, equals: false, joiner: false, plus: false, digitRun: 0, longestRun: 0 };
+  const shape: Shape = {
+    digits: 0,
+    upper: 0,
+    colons: 0,
+    dots: 0,
+    at: false,
+    percent: false,
+    space: false,
+    equals: false,
+    joiner: false,
+    plus: false,
+    digitRun: 0,
+    longestRun: 0,
+  };
   let run = 0;
   let digitRun = 0;
   let gap = 0;

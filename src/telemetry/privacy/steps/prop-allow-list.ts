@@ -8,7 +8,11 @@ export const propAllowList: PrivacyStep = {
   run(draft, { policy, redact }) {
     const allowed = policy.allowedProps;
     if (allowed === undefined) return undefined;
-    draft.props = filterRecord(draft.props, (key) => isAllowed(allowed, key), () => redact('prop_not_allowed'));
+    draft.props = filterRecord(
+      draft.props,
+      (key) => isAllowed(allowed, key),
+      () => redact('prop_not_allowed'),
+    );
     return undefined;
   },
 };
