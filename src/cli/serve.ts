@@ -10,11 +10,21 @@ export async function serveCommand(args: string[]): Promise<void> {
     return;
   }
   const { config, warnings } = configFromFlags(values);
+  // Signals are caught before the server starts: a supervisor may send SIGTERM as soon as it
+  // sees "listening", and one that arrived before the handlers were installed killed the
+  // process without draining. A signal during start-up stops the server once it is up.
+  let signalled: string | undefined;
+  let stop = (signal: string) => {
+    signalled ??= signal;
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
   const server = await startServer({ config });
   for (const warning of warnings) server.app.log.warn(warning);
 
   let stopping = false;
-  const stop = (signal: string) => {
+  stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
@@ -26,6 +36,5 @@ export async function serveCommand(args: string[]): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  if (signalled) stop(signalled);
 }
