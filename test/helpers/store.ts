@@ -3,12 +3,25 @@ import { openDatabase, type Store } from '../../src/storage/database.js';
 import { migrateToLatest } from '../../src/storage/migrate.js';
 import { postgresUrl, type DatabaseKind } from './databases.js';
 
-/** A schema name of its own for one test's PostgreSQL tables. */
+/**
+ * The run this process belongs to: scripts/test.mjs names it, and drops the run's schemas when
+ * every test file has finished.
+ */
+const RUN = process.env['GUESTPASS_TEST_RUN'] ?? `p${process.pid}`;
+
+/** A schema name of its own for one test's PostgreSQL tables: `<prefix>_r<run>_<random>`. */
 export function uniqueSchema(prefix: string): string {
-  return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  return `${prefix}_r${RUN}_${Math.random().toString(36).slice(2, 10)}`;
 }
 
+/**
+ * Drops a test's schema, unless scripts/test.mjs will drop the whole run's at the end. Test
+ * files run side by side, and Kysely's migrator introspects every schema of the database
+ * (pg_get_serial_sequence by schema name): a schema dropped by another file in the middle of
+ * that scan failed it with "schema … does not exist".
+ */
 export async function dropSchema(schema: string): Promise<void> {
+  if (process.env['GUESTPASS_TEST_RUN']) return;
   const client = new pg.Client({ connectionString: postgresUrl() });
   await client.connect();
   await client.query(`drop schema if exists ${schema} cascade`);
