@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { createHash, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { generateKeyPair, type CryptoKey } from 'jose';
 import { postJson, startMailedServer, uniqueEmail, type MailedServer } from './helpers/accounts.js';
 import { describeEachDatabase } from './helpers/databases.js';
+import { dpopProof } from './helpers/dpop.js';
 import { createGuest, json, ORIGIN, refreshGuest, type GuestTokens, type JsonResponse } from './helpers/guests.js';
 import type { TestServer } from './helpers/server.js';
 
@@ -174,15 +174,6 @@ describeEachDatabase('a session token is checked the same way on every endpoint'
   });
 });
 
-/** RFC 9449 §4.2 proof; `ath` when the proof accompanies a token at a resource endpoint (§7). */
-async function proof(key: { publicKey: CryptoKey; privateKey: CryptoKey }, htm: string, htu: string, token?: string): Promise<string> {
-  const ath = token === undefined ? {} : { ath: createHash('sha256').update(token).digest('base64url') };
-  return new SignJWT({ jti: randomUUID(), htm, htu, ...ath })
-    .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: await exportJWK(key.publicKey) })
-    .setIssuedAt()
-    .sign(key.privateKey);
-}
-
 describeEachDatabase('a DPoP-bound session needs its proof on every use', (database) => {
   let fixture: MailedServer;
   let server: TestServer;
@@ -202,7 +193,7 @@ describeEachDatabase('a DPoP-bound session needs its proof on every use', (datab
   after(() => fixture?.stop());
 
   async function boundGuest(): Promise<GuestTokens> {
-    const created = await createGuest(server, { client_id: clientId }, { origin: ORIGIN, dpop: await proof(key, 'POST', `${server.url}/anonymous/token`) });
+    const created = await createGuest(server, { client_id: clientId }, { origin: ORIGIN, dpop: await dpopProof(key, 'POST', `${server.url}/anonymous/token`) });
     assert.equal(created.status, 200, JSON.stringify(created.body));
     assert.equal(created.body.token_type, 'DPoP');
     return created.body;
@@ -210,7 +201,7 @@ describeEachDatabase('a DPoP-bound session needs its proof on every use', (datab
 
   const withProof = async (method: string, path: string, token: string, signer = key) => ({
     authorization: `DPoP ${token}`,
-    dpop: await proof(signer, method, `${server.url}${path}`, token),
+    dpop: await dpopProof(signer, method, `${server.url}${path}`, token),
   });
 
   for (const [method, path, body] of [
@@ -240,8 +231,8 @@ describeEachDatabase('a DPoP-bound session needs its proof on every use', (datab
     const signUp = (dpop?: string) =>
       postJson(server, '/accounts/signup', { client_id: clientId, email: uniqueEmail('bound'), session_token: guest.session_token }, dpop ? { dpop } : {});
     assert.equal((await signUp()).body['error'], 'invalid_dpop_proof');
-    assert.equal((await signUp(await proof(otherKey, 'POST', `${server.url}/accounts/signup`))).body['error'], 'invalid_dpop_proof');
-    const proven = await signUp(await proof(key, 'POST', `${server.url}/accounts/signup`));
+    assert.equal((await signUp(await dpopProof(otherKey, 'POST', `${server.url}/accounts/signup`))).body['error'], 'invalid_dpop_proof');
+    const proven = await signUp(await dpopProof(key, 'POST', `${server.url}/accounts/signup`));
     assert.equal(proven.status, 202, JSON.stringify(proven.body));
   });
 
@@ -249,7 +240,7 @@ describeEachDatabase('a DPoP-bound session needs its proof on every use', (datab
     it('refuses the bound session cookie without a proof of its key, and takes it with one', async () => {
       const created = await fetch(`${server.url}/anonymous/token`, {
         method: 'POST',
-        headers: { origin: ORIGIN, 'content-type': 'application/json', dpop: await proof(key, 'POST', `${server.url}/anonymous/token`) },
+        headers: { origin: ORIGIN, 'content-type': 'application/json', dpop: await dpopProof(key, 'POST', `${server.url}/anonymous/token`) },
         body: JSON.stringify({ client_id: cookieClient }),
       });
       assert.equal(created.status, 200);
@@ -257,7 +248,7 @@ describeEachDatabase('a DPoP-bound session needs its proof on every use', (datab
       const plain = await call(server, 'GET', '/anonymous/session', { cookie });
       assert.equal(plain.status, 400);
       assert.equal(plain.body['error'], 'invalid_dpop_proof');
-      const proven = await call(server, 'GET', '/anonymous/session', { cookie, dpop: await proof(key, 'GET', `${server.url}/anonymous/session`) });
+      const proven = await call(server, 'GET', '/anonymous/session', { cookie, dpop: await dpopProof(key, 'GET', `${server.url}/anonymous/session`) });
       assert.equal(proven.status, 200, JSON.stringify(proven.body));
     });
   });

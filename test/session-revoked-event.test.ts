@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT, type GenerateKeyPairResult } from 'jose';
+import { generateKeyPair } from 'jose';
 import type { DomainEvent } from '../src/events/types.js';
 import { nextMailTo, postJson, register, startMailedServer, uniqueEmail, type MailedServer } from './helpers/accounts.js';
 import { describeEachDatabase } from './helpers/databases.js';
+import { dpopProof } from './helpers/dpop.js';
 import { createGuest, refreshGuest, type GuestTokens } from './helpers/guests.js';
 import { codeIn } from './helpers/smtp-capture.js';
 
@@ -16,15 +17,6 @@ const keysOf = (event: Revoked) =>
   Object.keys(event)
     .filter((key) => key !== 'network')
     .sort();
-
-/** An RFC 9449 §4.2 proof. */
-async function dpopProof(key: GenerateKeyPairResult, url: string): Promise<string> {
-  const jwk = await exportJWK(key.publicKey);
-  return new SignJWT({ jti: randomUUID(), htm: 'POST', htu: url })
-    .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk })
-    .setIssuedAt()
-    .sign(key.privateKey);
-}
 
 describeEachDatabase('session.revoked: one owner, one shape', (database) => {
   let fixture: MailedServer;
@@ -178,13 +170,13 @@ describeEachDatabase('session.revoked: one owner, one shape', (database) => {
     const [owner, thief] = await Promise.all([generateKeyPair('ES256'), generateKeyPair('ES256')]);
     const issuer = server.ctx.issuer.value;
     const guest = (
-      await createGuest(server, { client_id: clientId }, { origin: 'http://localhost:3000', dpop: await dpopProof(owner, `${issuer}/anonymous/token`) })
+      await createGuest(server, { client_id: clientId }, { origin: 'http://localhost:3000', dpop: await dpopProof(owner, 'POST', `${issuer}/anonymous/token`) })
     ).body;
     assert.equal(guest.token_type, 'DPoP');
     const events = await revokedDuring(async () => {
       const stolen = await fetch(`${server.url}/oauth/token`, {
         method: 'POST',
-        headers: { dpop: await dpopProof(thief, `${issuer}/oauth/token`) },
+        headers: { dpop: await dpopProof(thief, 'POST', `${issuer}/oauth/token`) },
         body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: guest.session_token }),
       });
       assert.equal(stolen.status, 400);
