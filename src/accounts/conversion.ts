@@ -1,7 +1,8 @@
-import type { AppContext } from '../app/context.js';
-import { cachedClient } from '../clients/index.js';
+import { type ClientCache, cachedClient } from '../clients/index.js';
+import type { EventBus } from '../events/bus.js';
 import type { NetworkInfo } from '../events/types.js';
 import { accountError } from './error-codes.js';
+import type { AccountConfig } from './options.js';
 import { mergeMetadata, type MergeResult } from './merge/merge-metadata.js';
 import type { MergeStrategies } from './merge/strategies.js';
 import type { AccountRecord, AccountStore } from './store.js';
@@ -15,8 +16,15 @@ export interface GuestHandle {
 
 export type CarryOverMethod = 'email' | 'login' | 'id_token';
 
-export interface CarryOverContext {
-  ctx: AppContext;
+/** What carrying a guest over takes: the client's merge strategies, the clock and the bus. */
+export interface CarryOverDeps {
+  events: EventBus;
+  now: () => number;
+  clientCache: Pick<ClientCache, 'lookup'>;
+  config: Pick<AccountConfig, 'mergeStrategies'>;
+}
+
+export interface CarryOverContext extends CarryOverDeps {
   store: AccountStore;
   network?: NetworkInfo;
 }
@@ -25,14 +33,14 @@ export interface CarryOverContext {
  * The strategies for merging a guest: GUESTPASS_MERGE_STRATEGIES, overridden key by key by the
  * guest's own client (the application whose data it is).
  */
-export async function strategiesFor(ctx: AppContext, clientId: string | null): Promise<MergeStrategies> {
-  const client = clientId ? await cachedClient(ctx, clientId).catch(() => undefined) : undefined;
-  return { ...ctx.config.mergeStrategies, ...client?.guest.mergeStrategies };
+export async function strategiesFor(deps: Pick<CarryOverDeps, 'clientCache' | 'config'>, clientId: string | null): Promise<MergeStrategies> {
+  const client = clientId ? await cachedClient(deps.clientCache, clientId).catch(() => undefined) : undefined;
+  return { ...deps.config.mergeStrategies, ...client?.guest.mergeStrategies };
 }
 
 /** What a merge would produce, without writing (POST /accounts/merge/preview). */
-export async function previewMerge(ctx: AppContext, account: AccountRecord, guest: AccountRecord): Promise<MergeResult> {
-  const strategies = await strategiesFor(ctx, guest.createdByClient);
+export async function previewMerge(deps: Pick<CarryOverDeps, 'clientCache' | 'config'>, account: AccountRecord, guest: AccountRecord): Promise<MergeResult> {
+  const strategies = await strategiesFor(deps, guest.createdByClient);
   return mergeMetadata(account, guest, strategies);
 }
 
@@ -41,14 +49,10 @@ export async function previewMerge(ctx: AppContext, account: AccountRecord, gues
  * guest's sessions revoked, the presented one included), then `session.revoked` for each of
  * those sessions and `user.merged`, which carries both ids so applications can move their own rows.
  */
-export async function mergeGuest(
-  { ctx, store, network }: CarryOverContext,
-  guest: GuestHandle,
-  account: AccountRecord,
-  method: CarryOverMethod,
-): Promise<AccountRecord> {
-  const strategies = await strategiesFor(ctx, guest.clientId);
-  const now = ctx.now();
+export async function mergeGuest(carry: CarryOverContext, guest: GuestHandle, account: AccountRecord, method: CarryOverMethod): Promise<AccountRecord> {
+  const { store, network, events } = carry;
+  const strategies = await strategiesFor(carry, guest.clientId);
+  const now = carry.now();
   const outcome = await store.merge({
     guest: { userId: guest.userId, clientId: guest.clientId || null, sessionId: guest.sessionId },
     accountId: account.id,
@@ -58,7 +62,7 @@ export async function mergeGuest(
   });
   if (!outcome) throw accountError('GUEST_MERGED', 'This guest was already merged or registered; its data cannot be carried over again.');
   outcome.revocations.announce();
-  ctx.events.emit('user.merged', {
+  events.emit('user.merged', {
     time: now,
     client_id: guest.clientId,
     subject: account.id,
@@ -81,14 +85,14 @@ export interface PromotionInput {
  * the address was taken meanwhile); the caller then creates a fresh account instead.
  */
 export async function promoteGuest(
-  { ctx, store, network }: CarryOverContext,
+  { events, now: clock, store, network }: CarryOverContext,
   guest: GuestHandle,
   input: PromotionInput,
   method: 'email' | 'id_token',
 ): Promise<AccountRecord | undefined> {
-  const now = ctx.now();
+  const now = clock();
   if (!(await store.promote(guest.userId, guest.clientId, { ...input, now }))) return undefined;
-  ctx.events.emit('user.converted', {
+  events.emit('user.converted', {
     time: now,
     client_id: guest.clientId,
     subject: guest.userId,

@@ -1,6 +1,13 @@
 import { hkdfSync } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../app/context.js';
+import type { ClientCache } from '../clients/index.js';
+import type { CoreConfig } from '../config/index.js';
+import type { EventBus } from '../events/bus.js';
+import type { OauthApi } from '../oauth/index.js';
+import type { RateLimitStore } from '../ratelimit/index.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { SessionsApi } from '../sessions/index.js';
+import type { Store } from '../storage/database.js';
 import { createMailer } from './email/index.js';
 import { accountAdminRoutes } from './http/admin-routes.js';
 import { linkRoutes } from './http/link-routes.js';
@@ -8,41 +15,65 @@ import { meRoutes } from './http/me-routes.js';
 import { passwordRoutes } from './http/password-routes.js';
 import { accountRoutes } from './http/routes.js';
 import { IdTokenVerifier } from './id-token/verifier.js';
+import type { AccountConfig } from './options.js';
 import { EmailProofs } from './proofs.js';
 import { AccountService } from './service.js';
 import { AccountStore } from './store.js';
 
-export interface CreateAccountsOptions {
-  ctx: Omit<AppContext, 'accounts' | 'idTokens'>;
+export interface AccountsDeps {
+  database: Store;
+  /** Keys for code hashes and account keys are derived from it, so every node agrees. */
   masterKey: Buffer;
+  events: EventBus;
+  rateLimits: RateLimitStore;
+  metrics: Pick<Metrics, 'tokensIssued'>;
+  issuer: () => string;
+  now: () => number;
+  config: AccountConfig & Pick<CoreConfig, 'dataDir'>;
+  /** Clients as per-request paths read them: a guest's client names its merge strategies. */
+  clientCache: Pick<ClientCache, 'lookup'>;
+  oauth: Pick<OauthApi, 'gatherFacts' | 'requireAccessToken' | 'advertiseDpopNonce' | 'clientAuth'>;
+  /** The users guests live in, their sessions, and the revoker a merge or a password reset ends them with. */
+  sessions: Pick<SessionsApi, 'service' | 'revocations' | 'users' | 'resolveSessionCaller' | 'sessionFromTokenRequest' | 'readSessionData' | 'writeMetadata'>;
+  /** Mail failures, without recipient or content. */
   onMailError: (error: unknown) => void;
+}
+
+export interface AccountsFeature {
+  /** Registered users: sign-up, login, conversion, merging. */
+  service: AccountService;
+  idTokens: IdTokenVerifier;
+  /** /accounts/*, /anonymous/convert and users in the admin API. */
+  routes(app: FastifyInstance): Promise<void>;
 }
 
 /** Keys for code hashes and account keys, derived from the master key so every node agrees. */
 const derive = (masterKey: Buffer, info: string) => Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), info, 32));
 
-/** Builds the accounts feature's services (called once by createContext). */
-export function createAccounts({ ctx, masterKey, onMailError }: CreateAccountsOptions): { accounts: AccountService; idTokens: IdTokenVerifier } {
-  const store = new AccountStore(ctx.store.db, ctx.store.dialect, { users: ctx.userStore, sessions: ctx.guestSessions.revocations });
-  const proofs = new EmailProofs(ctx.store.db, derive(masterKey, 'guestpass e-mail proof codes'), ctx.now);
-  const mailer = createMailer({ smtpUrl: ctx.config.smtpUrl, mailFrom: ctx.config.mailFrom, dataDir: ctx.config.dataDir });
-  const accounts = new AccountService({
-    ctx: ctx as AppContext,
+/** Registered users on top of guest sessions: their store, e-mail proofs, mail, ID-token linking and routes. */
+export function createAccounts(deps: AccountsDeps): AccountsFeature {
+  const { database, masterKey, config, sessions } = deps;
+  const store = new AccountStore(database.db, database.dialect, { users: sessions.users, sessions: sessions.revocations });
+  const proofs = new EmailProofs(database.db, derive(masterKey, 'guestpass e-mail proof codes'), deps.now);
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, dataDir: config.dataDir });
+  const service = new AccountService({
+    ...deps,
     store,
     proofs,
     mailer,
     accountKeySecret: derive(masterKey, 'guestpass account keys'),
-    onMailError,
   });
-  return { accounts, idTokens: new IdTokenVerifier({ issuers: ctx.config.trustedIssuers, now: ctx.now }) };
-}
-
-/** /accounts/*, /anonymous/convert and users in the admin API. */
-export async function accountsFeature(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const routeContext = { ctx, accounts: ctx.accounts };
-  await accountRoutes(app, routeContext);
-  await passwordRoutes(app, routeContext);
-  await meRoutes(app, routeContext);
-  await linkRoutes(app, routeContext, ctx.idTokens);
-  await accountAdminRoutes(app, routeContext);
+  const idTokens = new IdTokenVerifier({ issuers: config.trustedIssuers, now: deps.now });
+  const routeDeps = { ...deps, accounts: service, idTokens };
+  return {
+    service,
+    idTokens,
+    async routes(app) {
+      await accountRoutes(app, routeDeps);
+      await passwordRoutes(app, routeDeps);
+      await meRoutes(app, routeDeps);
+      await linkRoutes(app, routeDeps);
+      await accountAdminRoutes(app, routeDeps);
+    },
+  };
 }

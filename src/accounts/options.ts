@@ -1,4 +1,4 @@
-import { option } from '../config/option.js';
+import { option, type OptionValues } from '../config/option.js';
 import { parseInteger, parseString } from '../config/parsers.js';
 import { parseMergeStrategies, type MergeStrategies } from './merge/strategies.js';
 import { parseTrustedIssuers, type TrustedIssuer } from './id-token/trusted-issuers.js';
@@ -49,3 +49,6 @@ export const accountOptions = {
     parse: (raw) => parseInteger(raw, { min: 1, max: 1_000_000 }),
   }),
 } as const;
+
+/** The values of the accounts feature's options, as the feature reads them. */
+export type AccountConfig = OptionValues<typeof accountOptions>;

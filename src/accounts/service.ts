@@ -1,10 +1,10 @@
-import type { AppContext } from '../app/context.js';
 import type { Client } from '../clients/index.js';
 import { newId } from '../crypto/ids.js';
 import type { NetworkInfo } from '../events/types.js';
 import type { RequestFacts } from '../oauth/index.js';
-import type { GuestTokenResponse } from '../sessions/index.js';
-import { mergeGuest, promoteGuest, type GuestHandle } from './conversion.js';
+import type { RateLimitStore } from '../ratelimit/index.js';
+import type { GuestTokenResponse, SessionsApi } from '../sessions/index.js';
+import { type CarryOverDeps, mergeGuest, promoteGuest, type GuestHandle } from './conversion.js';
 import { accountKeyOf, normaliseEmail } from './email-address.js';
 import { passwordResetMail, verificationMail, type Mailer, type MailContent } from './email/index.js';
 import { accountError } from './error-codes.js';
@@ -24,8 +24,12 @@ export const MAIL_SENT_RESPONSE = {
   expires_in: PROOF_TTL_MS / 1000,
 } as const;
 
-export interface AccountServiceOptions {
-  ctx: AppContext;
+export interface AccountServiceOptions extends CarryOverDeps {
+  issuer: () => string;
+  /** Counts the mails sent to one address. */
+  rateLimits: Pick<RateLimitStore, 'hit'>;
+  /** Sessions for the users that log in, and the end of them all at a password reset. */
+  sessions: Pick<SessionsApi, 'service' | 'revocations'>;
   store: AccountStore;
   proofs: EmailProofs;
   mailer: Mailer;
@@ -51,14 +55,15 @@ export interface Verified {
  */
 export class AccountService {
   readonly store: AccountStore;
-  private readonly ctx: AppContext;
+  private readonly deps: AccountServiceOptions;
   private readonly proofs: EmailProofs;
   private readonly mailer: Mailer;
   private readonly accountKeySecret: Buffer;
   private readonly onMailError: (error: unknown) => void;
 
-  constructor({ ctx, store, proofs, mailer, accountKeySecret, onMailError }: AccountServiceOptions) {
-    this.ctx = ctx;
+  constructor(deps: AccountServiceOptions) {
+    const { store, proofs, mailer, accountKeySecret, onMailError } = deps;
+    this.deps = deps;
     this.store = store;
     this.proofs = proofs;
     this.mailer = mailer;
@@ -103,8 +108,8 @@ export class AccountService {
     const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
     const existing = await this.store.findByEmail(email);
     await this.sendVerification(email, { guest: input.guest, passwordHash: existing ? null : passwordHash, clientId: input.client.id });
-    this.ctx.events.emit('signup.requested', {
-      time: this.ctx.now(),
+    this.deps.events.emit('signup.requested', {
+      time: this.deps.now(),
       client_id: input.client.id,
       account_key: this.accountKey(email),
       has_guest: input.guest !== undefined,
@@ -116,8 +121,8 @@ export class AccountService {
   async convert(input: { email: string; guest: GuestHandle; network?: NetworkInfo }): Promise<void> {
     const email = this.email(input.email);
     await this.sendVerification(email, { guest: input.guest, passwordHash: null, clientId: input.guest.clientId });
-    this.ctx.events.emit('signup.requested', {
-      time: this.ctx.now(),
+    this.deps.events.emit('signup.requested', {
+      time: this.deps.now(),
       client_id: input.guest.clientId,
       account_key: this.accountKey(email),
       has_guest: true,
@@ -131,7 +136,7 @@ export class AccountService {
    * an account; a registered address absorbs the guest by merging.
    */
   async completeVerification(proof: Proof, network?: NetworkInfo): Promise<Verified> {
-    const carry = { ctx: this.ctx, store: this.store, ...(network ? { network } : {}) };
+    const carry = { ...this.deps, store: this.store, ...(network ? { network } : {}) };
     const guest: GuestHandle | undefined = proof.userId ? { userId: proof.userId, sessionId: proof.sessionId, clientId: proof.clientId ?? '' } : undefined;
     const existing = await this.store.findByEmail(proof.email);
     if (existing && existing.mergedInto === null && !existing.isAnonymous) {
@@ -149,7 +154,7 @@ export class AccountService {
       email: proof.email,
       passwordHash: proof.passwordHash,
       clientId: proof.clientId,
-      now: this.ctx.now(),
+      now: this.deps.now(),
     });
     if (created) return { outcome: 'created', account: created };
     // Another verification of the same address won the race; its account is the one.
@@ -183,8 +188,8 @@ export class AccountService {
     const ok =
       account?.passwordHash && account.mergedInto === null ? await verifyPassword(account.passwordHash, input.password) : await dummyVerify(input.password);
     if (!ok || !account) {
-      this.ctx.events.emit('login.failed', {
-        time: this.ctx.now(),
+      this.deps.events.emit('login.failed', {
+        time: this.deps.now(),
         client_id: input.client.id,
         account_key: accountKey,
         reason: 'bad_credentials',
@@ -193,12 +198,7 @@ export class AccountService {
       throw accountError('INVALID_CREDENTIALS');
     }
     if (input.guest && input.guest.userId !== account.id && (await this.isLiveGuest(input.guest.userId))) {
-      const merged = await mergeGuest(
-        { ctx: this.ctx, store: this.store, ...(input.network ? { network: input.network } : {}) },
-        input.guest,
-        account,
-        'login',
-      );
+      const merged = await mergeGuest({ ...this.deps, store: this.store, ...(input.network ? { network: input.network } : {}) }, input.guest, account, 'login');
       return { account: merged, merged: true };
     }
     return { account, merged: false };
@@ -217,8 +217,8 @@ export class AccountService {
     guest?: GuestHandle,
     network?: NetworkInfo,
   ): Promise<{ account: AccountRecord; outcome: VerificationOutcome }> {
-    const carry = { ctx: this.ctx, store: this.store, ...(network ? { network } : {}) };
-    const now = this.ctx.now();
+    const carry = { ...this.deps, store: this.store, ...(network ? { network } : {}) };
+    const now = this.deps.now();
     const email = identity.email && identity.emailVerified ? normaliseEmail(identity.email) : undefined;
     const linkedId = await this.store.findIdentity(identity.issuer, identity.subject);
     let account = linkedId ? await this.followAliases(linkedId) : undefined;
@@ -262,7 +262,7 @@ export class AccountService {
     if (!user || user.isAnonymous || user.mergedInto !== null) throw accountError('REGISTERED_USER_REQUIRED');
     const problem = checkPasswordPolicy(password);
     if (problem) throw accountError('WEAK_PASSWORD', problem);
-    if (!(await this.store.setPassword(userId, await hashPassword(password), this.ctx.now(), { onlyIfUnset: true })))
+    if (!(await this.store.setPassword(userId, await hashPassword(password), this.deps.now(), { onlyIfUnset: true })))
       throw accountError('PASSWORD_ALREADY_SET');
   }
 
@@ -277,8 +277,8 @@ export class AccountService {
     const account = await this.store.findByEmail(email);
     if (!account || account.isAnonymous || account.mergedInto !== null) return this.proofs.restartAttempts('reset', email);
     const issued = await this.proofs.issue({ purpose: 'reset', email, userId: account.id, clientId: client.id });
-    const link = `${this.ctx.issuer.value}/accounts/password/reset?token=${issued.linkToken}`;
-    this.mailInBackground(email, passwordResetMail({ link, code: issued.code, expiresInMinutes: PROOF_TTL_MS / 60_000, issuer: this.ctx.issuer.value }));
+    const link = `${this.deps.issuer()}/accounts/password/reset?token=${issued.linkToken}`;
+    this.mailInBackground(email, passwordResetMail({ link, code: issued.code, expiresInMinutes: PROOF_TTL_MS / 60_000, issuer: this.deps.issuer() }));
   }
 
   /**
@@ -294,11 +294,11 @@ export class AccountService {
         ? await this.proofs.consumeLink('reset', input.token)
         : await this.proofs.consumeCode('reset', this.email(input.email ?? ''), input.code ?? '');
     const userId = proof.userId;
-    const now = this.ctx.now();
+    const now = this.deps.now();
     if (!userId || !(await this.store.setPassword(userId, await hashPassword(input.password), now))) throw accountError('INVALID_RESET_TOKEN');
     // Directly, not on `password.reset`: the sessions have ended when the client hears the reset succeeded.
-    await this.ctx.guestSessions.revocations.revokeAllOfUser(userId, 'password_reset');
-    this.ctx.events.emit('password.reset', { time: now, subject: userId, ...(network ? { network } : {}) });
+    await this.deps.sessions.revocations.revokeAllOfUser(userId, 'password_reset');
+    this.deps.events.emit('password.reset', { time: now, subject: userId, ...(network ? { network } : {}) });
     return userId;
   }
 
@@ -308,12 +308,12 @@ export class AccountService {
     account: AccountRecord,
     input: { scope?: string; audience?: string; resource?: string } = {},
   ): Promise<GuestTokenResponse> {
-    return this.ctx.guestSessions.startForUser(facts, { id: account.id, isAnonymous: account.isAnonymous, metadata: account.metadata }, input);
+    return this.deps.sessions.service.startForUser(facts, { id: account.id, isAnonymous: account.isAnonymous, metadata: account.metadata }, input);
   }
 
   loginSucceeded(account: AccountRecord, response: GuestTokenResponse, client: Client, method: 'password' | 'id_token', network?: NetworkInfo): void {
-    this.ctx.events.emit('login.succeeded', {
-      time: this.ctx.now(),
+    this.deps.events.emit('login.succeeded', {
+      time: this.deps.now(),
       client_id: client.id,
       subject: account.id,
       session_id: response.session_id,
@@ -342,12 +342,12 @@ export class AccountService {
       passwordHash,
       clientId,
     });
-    const link = `${this.ctx.issuer.value}/accounts/verify?token=${issued.linkToken}`;
-    this.mailInBackground(email, verificationMail({ code: issued.code, link, expiresInMinutes: PROOF_TTL_MS / 60_000, issuer: this.ctx.issuer.value }));
+    const link = `${this.deps.issuer()}/accounts/verify?token=${issued.linkToken}`;
+    this.mailInBackground(email, verificationMail({ code: issued.code, link, expiresInMinutes: PROOF_TTL_MS / 60_000, issuer: this.deps.issuer() }));
   }
 
   private async mailAllowed(email: string): Promise<boolean> {
-    const result = await this.ctx.rateLimits.hit(`mail:${this.accountKey(email)}`, MAILS_PER_ADDRESS, MAIL_WINDOW_MS);
+    const result = await this.deps.rateLimits.hit(`mail:${this.accountKey(email)}`, MAILS_PER_ADDRESS, MAIL_WINDOW_MS);
     return result.allowed;
   }
 

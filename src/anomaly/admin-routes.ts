@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../app/context.js';
-import { requireAccessToken } from '../oauth/index.js';
+import type { OauthApi } from '../oauth/index.js';
 import { decodeCursor } from './alerts/store.js';
 import { ALERT_STATUSES, type Alert, type AlertQuery } from './alerts/types.js';
 import type { Block } from './containment/types.js';
@@ -89,9 +88,9 @@ function toQuery(query: Static<typeof AlertsQuery>): AlertQuery {
 }
 
 /** /admin/api/alerts and /admin/api/blocks: read with `admin:read`, change with `admin:write`. */
-export async function anomalyAdminRoutes(app: FastifyInstance, ctx: AppContext, anomaly: AnomalyService): Promise<void> {
-  const read = requireAccessToken(ctx, { scopes: ['admin:read'] });
-  const write = requireAccessToken(ctx, { scopes: ['admin:write'] });
+export async function anomalyAdminRoutes(app: FastifyInstance, oauth: Pick<OauthApi, 'requireAccessToken'>, anomaly: AnomalyService): Promise<void> {
+  const read = oauth.requireAccessToken({ scopes: ['admin:read'] });
+  const write = oauth.requireAccessToken({ scopes: ['admin:write'] });
   const tags = ['admin'];
   const security = [{ bearer: [] }];
 

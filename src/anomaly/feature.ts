@@ -1,20 +1,68 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../app/context.js';
+import type { EventBus } from '../events/bus.js';
+import type { OauthApi } from '../oauth/index.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { SessionsApi } from '../sessions/index.js';
+import type { Store } from '../storage/database.js';
 import { anomalyAdminRoutes } from './admin-routes.js';
 import { installContainmentHooks } from './containment/hook.js';
+import { DetectionEngine } from './engine.js';
+import { createDefaultGeoResolver } from './geo/index.js';
+import type { AnomalyConfig } from './options.js';
+import { AnomalyService } from './service.js';
+
+export interface AnomalyDeps {
+  database: Store;
+  events: EventBus;
+  metrics: Metrics;
+  issuer: () => string;
+  now: () => number;
+  config: AnomalyConfig;
+  /** Containment revokes through the sessions revoker, and finds who a session token names at the door. */
+  sessions: Pick<SessionsApi, 'revocations'> & { service: Pick<SessionsApi['service'], 'identify'> };
+  oauth: Pick<OauthApi, 'requireAccessToken'>;
+}
+
+export interface AnomalyFeature {
+  /** The engine, alerts, containment, and `isQuarantined` for telemetry. */
+  service: AnomalyService;
+  /**
+   * Starts detection and installs containment at the door (registered first, so its hooks
+   * guard every route after it), then the admin API. With GUESTPASS_ANOMALY_DETECTION off only
+   * the admin API remains (past alerts stay readable).
+   */
+  routes(app: FastifyInstance): Promise<void>;
+}
 
 /**
- * Anomaly detection and containment: the engine runs on every domain event inline,
- * containment is enforced at the door, and the admin API lists alerts and blocks. With
- * GUESTPASS_ANOMALY_DETECTION off only the admin API remains (past alerts stay readable).
+ * Anomaly detection and containment: the engine runs on every domain event inline, containment
+ * is enforced at the door, and the admin API lists alerts and blocks. Nothing is read or
+ * subscribed until the routes start the feature (geolocation files open lazily).
  */
-export async function anomalyFeature(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const { anomaly } = ctx;
-  if (ctx.config.anomalyDetection) {
-    anomaly.onError = (error, what) => app.log.error({ err: error }, `anomaly: ${what} failed`);
-    await anomaly.start();
-    app.addHook('onClose', async () => anomaly.stop());
-    installContainmentHooks(app, ctx, anomaly);
-  }
-  await anomalyAdminRoutes(app, ctx, anomaly);
+export function createAnomaly(deps: AnomalyDeps): AnomalyFeature {
+  const { database, events, metrics, now, config, sessions } = deps;
+  const geo = createDefaultGeoResolver(config);
+  const service = new AnomalyService({
+    store: database,
+    events,
+    sessions: sessions.revocations,
+    config: config.anomalyConfig,
+    engine: new DetectionEngine({ config: config.anomalyConfig, geo }),
+    geo,
+    allowListMs: config.anomalyAllowListTtl * 1000,
+    metrics,
+    now,
+  });
+  return {
+    service,
+    async routes(app) {
+      if (config.anomalyDetection) {
+        service.onError = (error, what) => app.log.error({ err: error }, `anomaly: ${what} failed`);
+        await service.start();
+        app.addHook('onClose', async () => service.stop());
+        installContainmentHooks(app, deps, service);
+      }
+      await anomalyAdminRoutes(app, deps.oauth, service);
+    },
+  };
 }

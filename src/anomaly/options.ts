@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { option } from '../config/option.js';
+import { option, type OptionValues } from '../config/option.js';
 import { parseBoolean, parseDuration, parseString } from '../config/parsers.js';
 import { defaultDetectionConfig, type DetectionConfig } from './config.js';
 import { parseDetectionConfig } from './config-schema.js';
@@ -60,3 +60,6 @@ export const anomalyOptions = {
     parse: parseString,
   }),
 } as const;
+
+/** The values of the anomaly feature's options, as the feature reads them. */
+export type AnomalyConfig = OptionValues<typeof anomalyOptions>;

@@ -1,14 +1,6 @@
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { anomalyFeature } from '../anomaly/feature.js';
-import { clientAdminRoutes } from '../clients/admin-routes.js';
-import { registerCors } from '../clients/cors.js';
-import { sessionsFeature } from '../sessions/feature.js';
-import { accountsFeature } from '../accounts/feature.js';
-import { oauthFeature } from '../oauth/feature.js';
-import { refreshTokenGrant } from '../sessions/index.js';
-import { telemetryFeature } from '../telemetry/feature.js';
 import type { AppContext } from './context.js';
 import { installErrorHandlers, preRoutingErrorOptions } from './error-handler.js';
 import { registerJsonParsers } from '../shared/json-body.js';
@@ -74,15 +66,15 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
     },
   });
 
-  await registerCors(app, ctx);
+  const { features } = ctx;
+  await features.clients.cors(app);
   // First among the features: its containment hooks guard every route registered after it.
-  await anomalyFeature(app, ctx);
+  await features.anomaly.routes(app);
   await opsRoutes(app, ctx);
-  // The sessions feature's refresh grant: oauth serves it at /oauth/token without importing sessions.
-  await oauthFeature(app, ctx, { grants: [refreshTokenGrant] });
-  await clientAdminRoutes(app, ctx);
-  await sessionsFeature(app, ctx);
-  await accountsFeature(app, ctx);
-  await telemetryFeature(app, ctx);
+  await features.oauth.routes(app);
+  await features.clients.routes(app);
+  await features.sessions.routes(app);
+  await features.accounts.routes(app);
+  await features.telemetry.routes(app);
   return app;
 }

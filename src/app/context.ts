@@ -1,33 +1,36 @@
-import type { Logger } from 'pino';
-import { DetectionEngine } from '../anomaly/engine.js';
-import { createDefaultGeoResolver, GEOIP_NONE } from '../anomaly/geo/index.js';
-import { AnomalyService } from '../anomaly/service.js';
-import { ClientCache } from '../clients/cache.js';
-import { ClientService } from '../clients/service.js';
-import { ClientStore } from '../clients/store.js';
-import type { Config } from './config.js';
 import { hkdfSync } from 'node:crypto';
+import type { Logger } from 'pino';
+import { type AccountsFeature, createAccounts } from '../accounts/feature.js';
+import type { IdTokenVerifier } from '../accounts/id-token/verifier.js';
+import type { AccountService } from '../accounts/service.js';
+import { type AnomalyFeature, createAnomaly } from '../anomaly/feature.js';
+import { GEOIP_NONE } from '../anomaly/geo/index.js';
+import type { AnomalyService } from '../anomaly/service.js';
+import type { ClientCache } from '../clients/cache.js';
+import { type ClientsFeature, createClients } from '../clients/feature.js';
+import type { ClientService } from '../clients/service.js';
+import type { ClientStore } from '../clients/store.js';
 import { KeyStore } from '../crypto/key-store.js';
 import { Keyring } from '../crypto/keyring.js';
 import { loadMasterKey } from '../crypto/master-key.js';
 import { DpopNonces, DpopVerifier, MemoryDpopReplayStore } from '../dpop/index.js';
 import { EventBus } from '../events/bus.js';
-import { AccessTokens } from '../oauth/access-token.js';
-import { ClientAuthenticator } from '../oauth/client-auth.js';
-import { RevocationStore } from '../oauth/revocation-store.js';
-import { isAccessTokenRevoked } from '../oauth/token-liveness.js';
+import type { AccessTokens } from '../oauth/access-token.js';
+import type { ClientAuthenticator } from '../oauth/client-auth.js';
+import { createOauth, type OauthFeature } from '../oauth/feature.js';
+import type { RevocationStore } from '../oauth/revocation-store.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../ratelimit/index.js';
-import { GuestSessionService } from '../sessions/service.js';
-import { SessionStore } from '../sessions/store.js';
-import { UserStore } from '../sessions/user-store.js';
-import { openDatabase, sqliteFileOf, type Store } from '../storage/database.js';
-import { tightenPrivateData, type PrivateDataReport } from '../storage/private-files.js';
+import { createSessions, type SessionsFeature } from '../sessions/feature.js';
+import type { GuestSessionService } from '../sessions/service.js';
+import type { SessionStore } from '../sessions/store.js';
+import type { UserStore } from '../sessions/user-store.js';
 import { Metrics } from '../shared/metrics.js';
-import { createAccounts } from '../accounts/feature.js';
-import type { AccountService } from '../accounts/service.js';
-import type { IdTokenVerifier } from '../accounts/id-token/verifier.js';
+import { openDatabase, sqliteFileOf, type Store } from '../storage/database.js';
 import { migrateToLatest } from '../storage/migrate.js';
-import { TelemetryService } from '../telemetry/service.js';
+import { type PrivateDataReport, tightenPrivateData } from '../storage/private-files.js';
+import { createTelemetry, type TelemetryFeature } from '../telemetry/feature.js';
+import type { TelemetryService } from '../telemetry/service.js';
+import type { Config } from './config.js';
 
 /** The longest lifetime any access token may have; retired signing keys outlive it. */
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 3600;
@@ -36,12 +39,27 @@ export const MAX_SESSION_TTL_SECONDS = 90 * 86400;
 /** Margin for clock skew between nodes and resource servers. */
 const SKEW_MS = 5 * 60 * 1000;
 
-/** Everything a feature needs, built once per process and shared by HTTP and the CLI. */
+/** Each feature as its factory built it, in the order they are built; app/build.ts mounts their routes. */
+export interface Features {
+  clients: ClientsFeature;
+  oauth: OauthFeature;
+  sessions: SessionsFeature;
+  accounts: AccountsFeature;
+  anomaly: AnomalyFeature;
+  telemetry: TelemetryFeature;
+}
+
+/**
+ * The composed server, built once per process and shared by HTTP and the CLI: the base, the
+ * features, and their main services by name for the server, the CLI and tests. Features never
+ * see it: each is built from the narrow dependencies its factory names.
+ */
 export interface AppContext {
   config: Config;
   store: Store;
   events: EventBus;
   keyring: Keyring;
+  features: Features;
   clients: ClientService;
   clientStore: ClientStore;
   /** Clients as per-request paths read them: from memory for GUESTPASS_CLIENT_CACHE_TTL. */
@@ -58,7 +76,7 @@ export interface AppContext {
   idTokens: IdTokenVerifier;
   telemetry: TelemetryService;
   rateLimits: RateLimitStore;
-  /** Anomaly detection, alerts and containment (started by the server's anomaly feature). */
+  /** Anomaly detection, alerts and containment (started when the server mounts the feature). */
   anomaly: AnomalyService;
   metrics: Metrics;
   /** The issuer; settable because port 0 is only known once the server listens. */
@@ -77,7 +95,10 @@ export interface CreateContextOptions {
   now?: () => number;
 }
 
-/** Opens the database, applies migrations, loads the master key and the keyring. */
+/**
+ * Opens the database, applies migrations, loads the master key and the keyring, then builds the
+ * base and each feature in dependency order: the one place where features are wired together.
+ */
 export async function createContext({
   config,
   logger,
@@ -86,12 +107,12 @@ export async function createContext({
 }: CreateContextOptions): Promise<AppContext> {
   // Before anything is opened: older versions left these readable by other local users.
   const permissions = tightenPrivateData({ dataDir: config.dataDir, sqliteFile: sqliteFileOf(config.databaseUrl) });
-  const store = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema });
+  const database = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema });
   try {
-    const migrationsApplied = await migrateToLatest(store);
+    const migrationsApplied = await migrateToLatest(database);
     const masterKey = loadMasterKey(config.masterKey, config.dataDir);
     const keyring = new Keyring({
-      store: new KeyStore(store.db),
+      store: new KeyStore(database.db),
       masterKey: masterKey.key,
       signingAlg: config.signingAlg,
       retiredSigningKeyLifetimeMs: MAX_ACCESS_TOKEN_TTL_SECONDS * 1000 + SKEW_MS,
@@ -100,75 +121,86 @@ export async function createContext({
     });
     const { created } = await keyring.initialize();
 
-    const events = new EventBus({ onListenerError: (error, type) => logger?.error({ err: error, event: type }, 'event listener failed') });
+    // The base: what any feature may be given.
     const issuer = { value: config.issuer };
-    const clientStore = new ClientStore(store.db);
-    const clientCache = new ClientCache({ store: clientStore, events, ttlMs: config.clientCacheTtl * 1000, now });
-    const revocations = new RevocationStore(store.db);
-    const sessionStore = new SessionStore(store.db);
-    const ctx = {
-      config,
-      store,
-      events,
+    const base = {
+      database,
       keyring,
-      clientStore,
-      clients: new ClientService({ store: clientStore, events, now }),
-      clientCache,
-      clientAuth: new ClientAuthenticator({ store: clientStore, events, cache: clientCache, now }),
-      accessTokens: new AccessTokens({ keyring, issuer: () => issuer.value, isRevoked: (claims) => isAccessTokenRevoked(store.db, claims), now }),
-      revocations,
-      sessionStore,
+      events: new EventBus({ onListenerError: (error, type) => logger?.error({ err: error, event: type }, 'event listener failed') }),
+      metrics,
+      now,
+      issuer: () => issuer.value,
+      rateLimits: new MemoryRateLimitStore({ now }),
       dpop: new DpopVerifier({
         replay: new MemoryDpopReplayStore(),
         // Nonces must check out on every node: derive their key from the shared master key.
         nonces: new DpopNonces({ secret: Buffer.from(hkdfSync('sha256', masterKey.key, Buffer.alloc(0), 'guestpass dpop nonce', 32)), now }),
         now,
       }),
-      userStore: new UserStore(store.db, store.dialect),
-      rateLimits: new MemoryRateLimitStore({ now }),
+    };
+
+    // The features, each from what it uses. Two links point forward, and both are asked for
+    // only when routes are registered: the clients admin API is guarded by oauth's access-token
+    // check, and oauth serves the grant and the revocable tokens of sessions.
+    const clients = createClients({ ...base, config, oauth: () => oauth });
+    const oauth = createOauth({ ...base, config, clients, plugins: () => sessions.oauthPlugins });
+    const sessions = createSessions({ ...base, config, clientCache: clients.cache, oauth });
+    const accounts = createAccounts({
+      ...base,
+      config,
+      masterKey: masterKey.key,
+      clientCache: clients.cache,
+      oauth,
+      sessions,
+      onMailError: (error) => logger?.error({ err: error }, 'sending mail failed'),
+    });
+    const anomaly = createAnomaly({ ...base, config, sessions, oauth });
+    const telemetry = createTelemetry({
+      ...base,
+      config,
+      ...(logger ? { logger } : {}),
+      // One copy of the geolocation database (~130 MB): telemetry's default country source is the
+      // anomaly feature's resolver, which answers per prefix from its cache.
+      ...(config.telemetryCountryDb === 'dbip' && config.geoipDatabase !== GEOIP_NONE ? { country: anomaly.service.geo } : {}),
+      isQuarantined: (sessionId) => anomaly.service.isQuarantined(sessionId),
+      clientCache: clients.cache,
+      oauth,
+    });
+
+    return {
+      config,
+      store: database,
+      events: base.events,
+      keyring,
+      features: { clients, oauth, sessions, accounts, anomaly, telemetry },
+      clients: clients.service,
+      clientStore: clients.store,
+      clientCache: clients.cache,
+      clientAuth: oauth.clientAuth,
+      accessTokens: oauth.accessTokens,
+      revocations: oauth.revocations,
+      sessionStore: sessions.store,
+      dpop: base.dpop,
+      userStore: sessions.users,
+      guestSessions: sessions.service,
+      accounts: accounts.service,
+      idTokens: accounts.idTokens,
+      telemetry: telemetry.service,
+      rateLimits: base.rateLimits,
+      anomaly: anomaly.service,
       metrics,
       issuer,
       now,
       notes: { migrationsApplied, keysCreated: created, permissions, ...(masterKey.warning ? { masterKeyWarning: masterKey.warning } : {}) },
       // Telemetry first: its writer commits what is queued while the database is still open.
       close: async () => {
-        await ctx.telemetry.close();
-        await ctx.accounts.close();
-        await store.close();
+        await telemetry.service.close();
+        await accounts.service.close();
+        await database.close();
       },
-    } as Omit<AppContext, 'guestSessions' | 'accounts' | 'idTokens' | 'anomaly' | 'telemetry'> as AppContext;
-    // The guest-session and account services work through the context they belong to.
-    ctx.guestSessions = new GuestSessionService({ ctx, sessions: sessionStore, users: ctx.userStore });
-    Object.assign(ctx, createAccounts({ ctx, masterKey: masterKey.key, onMailError: (error) => logger?.error({ err: error }, 'sending mail failed') }));
-    // Nothing is read or subscribed until the server starts the feature (geo files open lazily).
-    const geo = createDefaultGeoResolver(config);
-    ctx.anomaly = new AnomalyService({
-      store,
-      events,
-      sessions: ctx.guestSessions.revocations,
-      config: config.anomalyConfig,
-      engine: new DetectionEngine({ config: config.anomalyConfig, geo }),
-      geo,
-      allowListMs: config.anomalyAllowListTtl * 1000,
-      metrics,
-      now,
-    });
-    // One copy of the geolocation database (~130 MB): telemetry's default country source is the
-    // anomaly feature's resolver, which answers per prefix from its cache.
-    const sharedCountry = config.telemetryCountryDb === 'dbip' && config.geoipDatabase !== GEOIP_NONE ? { country: geo } : {};
-    ctx.telemetry = new TelemetryService({
-      store,
-      config,
-      metrics,
-      events,
-      now,
-      ...(logger ? { logger } : {}),
-      ...sharedCountry,
-      isQuarantined: (sessionId) => ctx.anomaly.isQuarantined(sessionId),
-    });
-    return ctx;
+    };
   } catch (error) {
-    await store.close();
+    await database.close();
     throw error;
   }
 }

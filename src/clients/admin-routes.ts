@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../app/context.js';
-import { requireAccessToken } from '../oauth/index.js';
+import type { OauthApi } from '../oauth/index.js';
 import { guestSettingsFromJson, guestSettingsToJson } from './guest-settings.js';
+import type { ClientService } from './service.js';
 import { GRANT_TYPES, type Client, type NewClient } from './types.js';
 
 const GuestSettingsBody = Type.Object(
@@ -127,22 +127,25 @@ const RotateSecretBody = Type.Object(
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 
 /** /admin/api/clients: read with `admin:read`, change with `admin:write`. */
-export async function clientAdminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const read = requireAccessToken(ctx, { scopes: ['admin:read'] });
-  const write = requireAccessToken(ctx, { scopes: ['admin:write'] });
+export async function clientAdminRoutes(
+  app: FastifyInstance,
+  { clients, oauth }: { clients: ClientService; oauth: Pick<OauthApi, 'requireAccessToken'> },
+): Promise<void> {
+  const read = oauth.requireAccessToken({ scopes: ['admin:read'] });
+  const write = oauth.requireAccessToken({ scopes: ['admin:write'] });
   const tags = ['admin'];
   const security = [{ bearer: [] }];
 
   app.get('/admin/api/clients', { preHandler: read, schema: { tags, security, summary: 'List clients' } }, async () => ({
-    clients: (await ctx.clients.list()).map(clientView),
+    clients: (await clients.list()).map(clientView),
   }));
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/admin/api/clients/:id',
     { preHandler: read, schema: { tags, security, summary: 'Read a client and its active secrets (metadata only)', params: IdParams } },
     async (request) => ({
-      ...clientView(await ctx.clients.get(request.params.id)),
-      secrets: (await ctx.clients.secrets(request.params.id)).map((secret) => ({ id: secret.id, created_at: secret.createdAt, expires_at: secret.expiresAt })),
+      ...clientView(await clients.get(request.params.id)),
+      secrets: (await clients.secrets(request.params.id)).map((secret) => ({ id: secret.id, created_at: secret.createdAt, expires_at: secret.expiresAt })),
     }),
   );
 
@@ -150,7 +153,7 @@ export async function clientAdminRoutes(app: FastifyInstance, ctx: AppContext): 
     '/admin/api/clients',
     { preHandler: write, bodyLimit: 64 * 1024, schema: { tags, security, summary: 'Create a client; the secret is shown once', body: CreateClientBody } },
     async (request, reply) => {
-      const { client, clientSecret } = await ctx.clients.create({
+      const { client, clientSecret } = await clients.create({
         ...clientInput(request.body),
         name: request.body.name,
         type: request.body.type,
@@ -168,7 +171,7 @@ export async function clientAdminRoutes(app: FastifyInstance, ctx: AppContext): 
       bodyLimit: 64 * 1024,
       schema: { tags, security, summary: 'Change a client’s settings (not its type)', params: IdParams, body: UpdateClientBody },
     },
-    async (request) => clientView(await ctx.clients.update(request.params.id, clientInput(request.body))),
+    async (request) => clientView(await clients.update(request.params.id, clientInput(request.body))),
   );
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RotateSecretBody> | undefined }>(
@@ -179,7 +182,7 @@ export async function clientAdminRoutes(app: FastifyInstance, ctx: AppContext): 
       schema: { tags, security, summary: 'Issue a new secret; old ones expire after the overlap', params: IdParams, body: RotateSecretBody },
     },
     async (request, reply) => {
-      const { clientSecret, oldSecretsExpireAt } = await ctx.clients.rotateSecret(request.params.id, request.body?.overlap_seconds ?? 86400);
+      const { clientSecret, oldSecretsExpireAt } = await clients.rotateSecret(request.params.id, request.body?.overlap_seconds ?? 86400);
       reply.header('Cache-Control', 'no-store');
       return { client_id: request.params.id, client_secret: clientSecret, old_secrets_expire_at: oldSecretsExpireAt };
     },
@@ -189,7 +192,7 @@ export async function clientAdminRoutes(app: FastifyInstance, ctx: AppContext): 
     '/admin/api/clients/:id',
     { preHandler: write, schema: { tags, security, summary: 'Delete a client and its secrets', params: IdParams } },
     async (request, reply) => {
-      await ctx.clients.delete(request.params.id);
+      await clients.delete(request.params.id);
       return reply.code(204).send();
     },
   );

@@ -1,7 +1,13 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../app/context.js';
+import type { EventBus } from '../events/bus.js';
 import { clientError } from './error-codes.js';
+import type { ClientService } from './service.js';
+
+export interface CorsDeps {
+  events: EventBus;
+  clients: Pick<ClientService, 'list'>;
+}
 
 const REFRESH_MS = 10_000;
 
@@ -15,19 +21,19 @@ const acceptedMethods = new Set([...SAFELISTED_METHODS, ...METHODS]);
 const acceptedHeaders = new Set(ALLOWED_HEADERS.map((name) => name.toLowerCase()));
 
 /** Whether some client allows an origin; the list is cached and re-read on client changes and every 10 s (other nodes' changes). */
-function originChecker(ctx: AppContext): (origin: string) => Promise<boolean> {
+function originChecker({ events, clients }: CorsDeps): (origin: string) => Promise<boolean> {
   let origins = new Set<string>();
   let loadedAt = 0;
   const invalidate = () => {
     loadedAt = 0;
   };
-  ctx.events.on('client.created', invalidate);
-  ctx.events.on('client.updated', invalidate);
-  ctx.events.on('client.deleted', invalidate);
+  events.on('client.created', invalidate);
+  events.on('client.updated', invalidate);
+  events.on('client.deleted', invalidate);
   return async (origin) => {
     if (Date.now() - loadedAt >= REFRESH_MS) {
-      const clients = await ctx.clients.list();
-      origins = new Set(clients.flatMap((client) => client.allowedOrigins));
+      const all = await clients.list();
+      origins = new Set(all.flatMap((client) => client.allowedOrigins));
       loadedAt = Date.now();
     }
     return origins.has(origin);
@@ -67,8 +73,8 @@ async function checkPreflight(request: FastifyRequest, isAllowed: (origin: strin
  * CORS for browser (public) clients. A preflight carries no client_id, so it is answered for
  * any origin some client allows; each endpoint then checks the origin against its own client.
  */
-export async function registerCors(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const isAllowed = originChecker(ctx);
+export async function registerCors(app: FastifyInstance, deps: CorsDeps): Promise<void> {
+  const isAllowed = originChecker(deps);
   // Ahead of @fastify/cors's own hook, so a preflight it would refuse never reaches it.
   app.addHook('onRequest', (request, _reply, done) => {
     if (request.method !== 'OPTIONS') return done();

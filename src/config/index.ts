@@ -14,6 +14,12 @@ export type ConfigOf<S> = { [K in Exclude<keyof S, 'masterKey'>]: OptionValues<S
   masterKey: string | undefined;
 };
 
+/**
+ * The validated server-wide options (config/options.ts). A feature names the ones it reads
+ * with `Pick<CoreConfig, ...>`, so its dependencies say exactly which settings reach it.
+ */
+export type CoreConfig = ConfigOf<typeof coreOptions>;
+
 /** A configuration value that cannot be used; the message names the variable and the flag. */
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../app/context.js';
 import { dpopHeaderValue } from '../dpop/index.js';
-import type { AccessTokenClaims } from './access-token.js';
-import { dpopViolationReporter, publicUrl } from './dpop-binding.js';
+import type { AccessTokenClaims, AccessTokens } from './access-token.js';
+import { type DpopBindingDeps, dpopViolationReporter, publicUrl } from './dpop-binding.js';
 import { oauthError } from './error-codes.js';
 
 declare module 'fastify' {
@@ -33,18 +32,23 @@ export function presentedToken(request: FastifyRequest): PresentedToken | undefi
   return { scheme: match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', token: match[2] };
 }
 
+/** What checking an access token at a resource endpoint takes. */
+export interface ResourceTokenDeps extends DpopBindingDeps {
+  accessTokens: Pick<AccessTokens, 'verify'>;
+}
+
 /**
  * Verifies an access token presented to one of Guestpass's own resource endpoints: signature,
  * expiry, denylist and session revocation; for a DPoP-bound token (`cnf.jkt`) the `DPoP`
  * scheme and a proof made with the bound key over this request and this token (RFC 9449 §7).
  */
 export async function verifyResourceToken(
-  ctx: AppContext,
+  deps: ResourceTokenDeps,
   request: FastifyRequest,
   presented: PresentedToken,
   scopes: string[] = [],
 ): Promise<AccessTokenClaims> {
-  const claims = await ctx.accessTokens.verify(presented.token);
+  const claims = await deps.accessTokens.verify(presented.token);
   if (!claims) throw oauthError('INVALID_TOKEN', undefined, challenge('invalid_token'));
   const jkt = claims.cnf?.jkt;
   if (jkt && presented.scheme !== 'DPoP') {
@@ -59,16 +63,16 @@ export async function verifyResourceToken(
     const proof = dpopHeaderValue(request.headers);
     if (!proof) {
       throw oauthError('INVALID_TOKEN', 'A DPoP-bound access token needs a DPoP proof header (RFC 9449 §7.1).', {
-        'WWW-Authenticate': `DPoP error="invalid_token", algs="${ctx.dpop.algorithms.join(' ')}"`,
+        'WWW-Authenticate': `DPoP error="invalid_token", algs="${deps.dpop.algorithms.join(' ')}"`,
       });
     }
-    await ctx.dpop.verifyAtResource(proof, {
+    await deps.dpop.verifyAtResource(proof, {
       htm: request.method,
-      htu: publicUrl(ctx, request),
+      htu: publicUrl(deps, request),
       accessToken: presented.token,
       expectedJkt: jkt,
-      requireNonce: ctx.config.dpopRequireNonce,
-      onViolation: dpopViolationReporter(ctx, request, {
+      requireNonce: deps.config.dpopRequireNonce,
+      onViolation: dpopViolationReporter(deps, request, {
         ...(claims.sid ? { session_id: claims.sid } : {}),
         ...(claims.client_id ? { client_id: claims.client_id } : {}),
         ...(claims.sub ? { subject: claims.sub } : {}),
@@ -87,6 +91,9 @@ export async function verifyResourceToken(
   return claims;
 }
 
+/** A preHandler that lets a request through only with an access token as `requireAccessToken` asks. */
+export type AccessTokenCheck = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
 export interface RequireAccessTokenOptions {
   /** Every one of these scopes must be granted. */
   scopes?: string[];
@@ -96,10 +103,10 @@ export interface RequireAccessTokenOptions {
  * A preHandler for Guestpass's own resource endpoints: every unexpired, unrevoked access token
  * this server issued, whatever its audience (DESIGN §5), holding the required scopes.
  */
-export function requireAccessToken(ctx: AppContext, { scopes = [] }: RequireAccessTokenOptions = {}) {
+export function requireAccessToken(deps: ResourceTokenDeps, { scopes = [] }: RequireAccessTokenOptions = {}): AccessTokenCheck {
   return async function checkAccessToken(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const presented = presentedToken(request);
     if (!presented) throw oauthError('TOKEN_MISSING', undefined, challenge());
-    request.accessToken = await verifyResourceToken(ctx, request, presented, scopes);
+    request.accessToken = await verifyResourceToken(deps, request, presented, scopes);
   };
 }

@@ -1,11 +1,21 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../app/context.js';
+import type { CoreConfig } from '../config/index.js';
+import { dpopHeaderValue, type DpopVerifier, type DpopViolation } from '../dpop/index.js';
+import type { EventBus } from '../events/bus.js';
 import { networkField } from '../shared/network.js';
-import { dpopHeaderValue, type DpopViolation } from '../dpop/index.js';
+
+/** What binding tokens to DPoP keys takes: the verifier, the issuer for `htu`, and the bus for violations. */
+export interface DpopBindingDeps {
+  dpop: DpopVerifier;
+  events: EventBus;
+  issuer: () => string;
+  now: () => number;
+  config: Pick<CoreConfig, 'dpopRequireNonce'>;
+}
 
 /** The public URL of this request, as a DPoP proof's `htu` must name it (from the issuer, not Host). */
-export function publicUrl(ctx: AppContext, request: FastifyRequest): string {
-  return `${ctx.issuer.value}${request.url.split('?')[0]}`;
+export function publicUrl(deps: Pick<DpopBindingDeps, 'issuer'>, request: FastifyRequest): string {
+  return `${deps.issuer()}${request.url.split('?')[0]}`;
 }
 
 /** Who a DPoP proof was presented for, as far as the caller knows. */
@@ -20,13 +30,17 @@ export interface DpopSubject {
  * (`dpop.key_mismatch`, `dpop.proof_replayed`) for the anomaly detectors; the request still
  * fails as RFC 9449 says.
  */
-export function dpopViolationReporter(ctx: AppContext, request: FastifyRequest, who: DpopSubject = {}): (violation: DpopViolation) => void {
+export function dpopViolationReporter(
+  deps: Pick<DpopBindingDeps, 'events' | 'now'>,
+  request: FastifyRequest,
+  who: DpopSubject = {},
+): (violation: DpopViolation) => void {
   return (violation) => {
-    const base = { time: ctx.now(), ...who, ...networkField(request.ip) };
+    const base = { time: deps.now(), ...who, ...networkField(request.ip) };
     if (violation.kind === 'key_mismatch') {
-      ctx.events.emit('dpop.key_mismatch', { ...base, expected_jkt: violation.expectedJkt, presented_jkt: violation.presentedJkt });
+      deps.events.emit('dpop.key_mismatch', { ...base, expected_jkt: violation.expectedJkt, presented_jkt: violation.presentedJkt });
     } else {
-      ctx.events.emit('dpop.proof_replayed', { ...base, jkt: violation.jkt });
+      deps.events.emit('dpop.proof_replayed', { ...base, jkt: violation.jkt });
     }
   };
 }
@@ -36,19 +50,19 @@ export function dpopViolationReporter(ctx: AppContext, request: FastifyRequest, 
  * the proof's key. Returns the key thumbprint, or undefined when the request has no proof
  * (whether one is required is the grant's decision).
  */
-export async function verifyTokenRequestProof(ctx: AppContext, request: FastifyRequest): Promise<string | undefined> {
+export async function verifyTokenRequestProof(deps: DpopBindingDeps, request: FastifyRequest): Promise<string | undefined> {
   const proof = dpopHeaderValue(request.headers);
   if (proof === undefined) return undefined;
-  const { jkt } = await ctx.dpop.verify(proof, {
+  const { jkt } = await deps.dpop.verify(proof, {
     htm: request.method,
-    htu: publicUrl(ctx, request),
-    requireNonce: ctx.config.dpopRequireNonce,
-    onViolation: dpopViolationReporter(ctx, request),
+    htu: publicUrl(deps, request),
+    requireNonce: deps.config.dpopRequireNonce,
+    onViolation: dpopViolationReporter(deps, request),
   });
   return jkt;
 }
 
 /** With nonces on, every token response carries a fresh one, saving the client a retry (§8.2). */
-export function advertiseDpopNonce(ctx: AppContext, reply: FastifyReply): void {
-  if (ctx.config.dpopRequireNonce) reply.header('DPoP-Nonce', ctx.dpop.nonces.current());
+export function advertiseDpopNonce(deps: Pick<DpopBindingDeps, 'dpop' | 'config'>, reply: FastifyReply): void {
+  if (deps.config.dpopRequireNonce) reply.header('DPoP-Nonce', deps.dpop.nonces.current());
 }

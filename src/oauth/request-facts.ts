@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../app/context.js';
 import { checkClientOrigin, type Client } from '../clients/index.js';
 import { networkField, type NetworkInfo } from '../shared/network.js';
-import { verifyTokenRequestProof } from './dpop-binding.js';
+import type { ClientAuthenticator } from './client-auth.js';
+import { type DpopBindingDeps, verifyTokenRequestProof } from './dpop-binding.js';
 
 /**
  * What the caller of a token-issuing endpoint proved about the request, gathered by the route
@@ -17,14 +17,18 @@ export interface RequestFacts {
   dpopJkt?: string;
 }
 
+export interface RequestFactsDeps extends DpopBindingDeps {
+  clientAuth: Pick<ClientAuthenticator, 'authenticate'>;
+}
+
 /** Client authentication, the Origin rule for browsers, and the DPoP proof, if any. */
 export async function gatherFacts(
-  ctx: AppContext,
+  deps: RequestFactsDeps,
   request: FastifyRequest,
   body: { client_id?: string | undefined; client_secret?: string | undefined },
 ): Promise<RequestFacts> {
-  const { client } = await ctx.clientAuth.authenticate(request, body);
+  const { client } = await deps.clientAuth.authenticate(request, body);
   if (client.type === 'public') checkClientOrigin(client, request);
-  const dpopJkt = await verifyTokenRequestProof(ctx, request);
+  const dpopJkt = await verifyTokenRequestProof(deps, request);
   return { client, ...networkField(request.ip), ...(dpopJkt ? { dpopJkt } : {}) };
 }

@@ -1,36 +1,30 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../app/context.js';
-import { GuestpassError } from '../shared/errors.js';
+import type { EventBus } from '../events/bus.js';
 import { networkField } from '../shared/network.js';
-import type { NetworkInfo } from '../events/types.js';
-import { looksLikeSessionToken } from '../sessions/index.js';
+import type { AccessTokens } from './access-token.js';
+import type { ClientAuthenticator } from './client-auth.js';
 import { oauthError } from './error-codes.js';
+import type { RevocableToken } from './plugins.js';
 import { noStore, oauthErrorResponses } from './responses.js';
+import type { RevocationStore } from './revocation-store.js';
 import { TokenParameterSchema, type TokenParameterBody } from './token-schema.js';
+
+export interface RevocationRouteDeps {
+  clientAuth: Pick<ClientAuthenticator, 'authenticate'>;
+  accessTokens: Pick<AccessTokens, 'verifySignature'>;
+  revocations: Pick<RevocationStore, 'revoke'>;
+  events: EventBus;
+  now: () => number;
+}
 
 /**
  * POST /oauth/revoke (RFC 7009). A JWT access token is put on the denylist until it expires;
- * a session token revokes its whole session.
+ * a token of another kind goes to the feature that issued it (a session token revokes its
+ * whole session, see the sessions feature).
  * Per §2.2, a token that is unknown, malformed or already expired is answered 200 like a
  * successful revocation: the client's intent is fulfilled, and nothing is revealed.
  */
-/**
- * Revoking a session token ends the session and, with it, its access tokens. The token goes
- * through the sessions feature's one check, so a rotated-away copy counts as reuse there (and
- * revokes the session all the same). No DPoP proof is asked for: revocation only takes away,
- * and RFC 7009 knows no proof.
- */
-async function revokeSessionToken(ctx: AppContext, token: string, clientId: string, facts: { network?: NetworkInfo }): Promise<void> {
-  const session = await ctx.guestSessions.authenticate(token, { ...facts, proveKey: async (payload) => payload.jkt }).catch((error: unknown) => {
-    if (error instanceof GuestpassError && error.error === 'invalid_grant') return undefined; // §2.2: answered like a revoked token.
-    throw error;
-  });
-  if (!session) return;
-  if (session.cid !== clientId) throw oauthError('TOKEN_NOT_ISSUED_TO_CLIENT');
-  await ctx.guestSessions.revokeToken(session, 'revoked_by_client', facts);
-}
-
-export async function revocationRoute(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function revocationRoute(app: FastifyInstance, deps: RevocationRouteDeps, revocableTokens: readonly RevocableToken[]): Promise<void> {
   app.post<{ Body: TokenParameterBody }>(
     '/oauth/revoke',
     {
@@ -38,20 +32,21 @@ export async function revocationRoute(app: FastifyInstance, ctx: AppContext): Pr
       schema: { tags: ['oauth'], summary: 'Token revocation (RFC 7009)', body: TokenParameterSchema, response: oauthErrorResponses },
     },
     async (request, reply) => {
-      const { client } = await ctx.clientAuth.authenticate(request, request.body);
+      const { client } = await deps.clientAuth.authenticate(request, request.body);
       noStore(reply);
-      if (looksLikeSessionToken(request.body.token)) {
-        await revokeSessionToken(ctx, request.body.token, client.id, networkField(request.ip));
+      const kind = revocableTokens.find((candidate) => candidate.recognises(request.body.token));
+      if (kind) {
+        await kind.revoke(request.body.token, client.id, networkField(request.ip));
         return reply.code(200).send();
       }
-      const claims = await ctx.accessTokens.verifySignature(request.body.token, { allowExpired: true });
+      const claims = await deps.accessTokens.verifySignature(request.body.token, { allowExpired: true });
       if (!claims) return reply.code(200).send();
       // §2.1: the server verifies that the token was issued to the requesting client.
       if (claims.client_id !== client.id) throw oauthError('TOKEN_NOT_ISSUED_TO_CLIENT');
-      if (claims.exp * 1000 > ctx.now()) {
-        await ctx.revocations.revoke(claims.jti, claims.exp * 1000, ctx.now());
-        ctx.events.emit('token.revoked', {
-          time: ctx.now(),
+      if (claims.exp * 1000 > deps.now()) {
+        await deps.revocations.revoke(claims.jti, claims.exp * 1000, deps.now());
+        deps.events.emit('token.revoked', {
+          time: deps.now(),
           client_id: client.id,
           subject: claims.sub,
           ...networkField(request.ip),

@@ -1,16 +1,24 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../app/context.js';
-import { enforceRateLimits, MINUTE_MS } from '../ratelimit/index.js';
-import type { AuthenticatedClient } from './client-auth.js';
-import { advertiseDpopNonce } from './dpop-binding.js';
+import type { CoreConfig } from '../config/index.js';
+import { enforceRateLimits, MINUTE_MS, type RateLimitStore } from '../ratelimit/index.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { AuthenticatedClient, ClientAuthenticator } from './client-auth.js';
+import { advertiseDpopNonce, type DpopBindingDeps } from './dpop-binding.js';
 import { oauthError } from './error-codes.js';
 import type { Grants } from './grants/index.js';
 import type { Grant, TokenResponse } from './grants/types.js';
 import { TokenRequestSchema, type TokenRequestBody } from './token-schema.js';
 import { noStore, oauthErrorResponses } from './responses.js';
 
+export interface TokenRouteDeps extends Pick<DpopBindingDeps, 'dpop'> {
+  clientAuth: Pick<ClientAuthenticator, 'authenticate'>;
+  rateLimits: RateLimitStore;
+  metrics: Pick<Metrics, 'tokensIssued'>;
+  config: Pick<CoreConfig, 'dpopRequireNonce' | 'tokenRateLimitPerIp' | 'tokenRateLimitPerClient'>;
+}
+
 /** POST /oauth/token (RFC 6749 §3.2), read as its steps; `grants` are the grant types it serves. */
-export async function tokenRoute(app: FastifyInstance, ctx: AppContext, grants: Grants): Promise<void> {
+export async function tokenRoute(app: FastifyInstance, deps: TokenRouteDeps, grants: Grants): Promise<void> {
   app.post<{ Body: TokenRequestBody }>(
     '/oauth/token',
     {
@@ -24,27 +32,27 @@ export async function tokenRoute(app: FastifyInstance, ctx: AppContext, grants: 
       },
     },
     async (request, reply) => {
-      await limitByIp(ctx, request);
+      await limitByIp(deps, request);
       const grant = selectGrant(grants, request.body.grant_type);
-      const authenticated = await ctx.clientAuth.authenticate(request, request.body);
-      await limitByClient(ctx, authenticated.client.id);
+      const authenticated = await deps.clientAuth.authenticate(request, request.body);
+      await limitByClient(deps, authenticated.client.id);
       checkGrantAllowed(grant, authenticated);
-      const response = await grant.handle({ ctx, request, body: request.body, client: authenticated.client, authMethod: authenticated.method });
-      return respond(ctx, reply, grant, response);
+      const response = await grant.handle({ request, body: request.body, client: authenticated.client, authMethod: authenticated.method });
+      return respond(deps, reply, grant, response);
     },
   );
 }
 
-async function limitByIp(ctx: AppContext, request: FastifyRequest): Promise<void> {
+async function limitByIp(deps: TokenRouteDeps, request: FastifyRequest): Promise<void> {
   // Keyed by the full address in memory only; nothing about it is stored or logged.
-  await enforceRateLimits(ctx.rateLimits, [
-    { key: `token:ip:${request.ip}`, limit: ctx.config.tokenRateLimitPerIp, windowMs: MINUTE_MS, subject: 'this IP address' },
+  await enforceRateLimits(deps.rateLimits, [
+    { key: `token:ip:${request.ip}`, limit: deps.config.tokenRateLimitPerIp, windowMs: MINUTE_MS, subject: 'this IP address' },
   ]);
 }
 
-async function limitByClient(ctx: AppContext, clientId: string): Promise<void> {
-  await enforceRateLimits(ctx.rateLimits, [
-    { key: `token:client:${clientId}`, limit: ctx.config.tokenRateLimitPerClient, windowMs: MINUTE_MS, subject: 'this client' },
+async function limitByClient(deps: TokenRouteDeps, clientId: string): Promise<void> {
+  await enforceRateLimits(deps.rateLimits, [
+    { key: `token:client:${clientId}`, limit: deps.config.tokenRateLimitPerClient, windowMs: MINUTE_MS, subject: 'this client' },
   ]);
 }
 
@@ -67,9 +75,9 @@ function checkGrantAllowed(grant: Grant, { client, method }: AuthenticatedClient
   }
 }
 
-function respond(ctx: AppContext, reply: FastifyReply, grant: Grant, response: TokenResponse): TokenResponse {
-  ctx.metrics.tokensIssued.inc({ grant_type: grant.type });
+function respond(deps: TokenRouteDeps, reply: FastifyReply, grant: Grant, response: TokenResponse): TokenResponse {
+  deps.metrics.tokensIssued.inc({ grant_type: grant.type });
   noStore(reply);
-  advertiseDpopNonce(ctx, reply);
+  advertiseDpopNonce(deps, reply);
   return response;
 }

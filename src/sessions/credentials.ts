@@ -1,13 +1,24 @@
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../app/context.js';
+import { type ClientCache, cachedClient } from '../clients/index.js';
+import type { CoreConfig } from '../config/index.js';
+import { dpopHeaderValue, type DpopVerifier } from '../dpop/index.js';
+import { type OauthApi, oauthError, presentedToken, type PresentedToken, type RequestFacts } from '../oauth/index.js';
 import { networkField } from '../shared/network.js';
-import { dpopHeaderValue } from '../dpop/index.js';
-import { dpopViolationReporter, oauthError, presentedToken, type PresentedToken, publicUrl, type RequestFacts, verifyResourceToken } from '../oauth/index.js';
 import { readSessionCookie } from './cookie.js';
 import { sessionError } from './error-codes.js';
+import type { GuestSessionService } from './service.js';
 import { looksLikeSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
 import type { SessionPresentation } from './types.js';
-import { cachedClient } from '../clients/index.js';
+
+/** What finding the caller's session takes: the one check of a session token, DPoP, and oauth's access-token check. */
+export interface SessionCredentialDeps {
+  service: Pick<GuestSessionService, 'authenticate'>;
+  dpop: DpopVerifier;
+  clientCache: Pick<ClientCache, 'lookup'>;
+  issuer: () => string;
+  config: Pick<CoreConfig, 'dpopRequireNonce'>;
+  oauth: Pick<OauthApi, 'verifyResourceToken' | 'publicUrl' | 'dpopViolationReporter'>;
+}
 
 /** Who the caller of an `/anonymous/*` endpoint is, and how they proved it. */
 export interface SessionCaller {
@@ -21,17 +32,17 @@ export interface SessionCaller {
  * session token) or from the session cookie. Every path ends in a live, unrevoked session, and
  * a session token on any path passes the generation and DPoP checks of `authenticate`.
  */
-export async function resolveSessionCaller(ctx: AppContext, request: FastifyRequest): Promise<SessionCaller> {
+export async function resolveSessionCaller(deps: SessionCredentialDeps, request: FastifyRequest): Promise<SessionCaller> {
   const presented = presentedToken(request);
   if (presented && looksLikeSessionToken(presented.token)) {
-    const session = await ctx.guestSessions.authenticate(presented.token, { ...networkField(request.ip), proveKey: proofAtResource(ctx, request, presented) });
+    const session = await deps.service.authenticate(presented.token, { ...networkField(request.ip), proveKey: proofAtResource(deps, request, presented) });
     return { session, via: 'session_token' };
   }
   if (presented) {
-    const claims = await verifyResourceToken(ctx, request, presented);
+    const claims = await deps.oauth.verifyResourceToken(request, presented);
     if (!claims.sid)
       throw sessionError('SESSION_CREDENTIAL_MISSING', 'This access token belongs to no session (a client_credentials token); use a guest session’s token.');
-    const client = await cachedClient(ctx, claims.client_id);
+    const client = await cachedClient(deps.clientCache, claims.client_id);
     const createdAt = typeof claims['auth_time'] === 'number' ? claims['auth_time'] : claims.iat;
     return {
       session: {
@@ -47,9 +58,9 @@ export async function resolveSessionCaller(ctx: AppContext, request: FastifyRequ
       via: 'access_token',
     };
   }
-  const cookie = readSessionCookie(request, ctx.issuer.value);
+  const cookie = readSessionCookie(request, deps.issuer());
   if (cookie)
-    return { session: await ctx.guestSessions.authenticate(cookie, { ...networkField(request.ip), proveKey: proofWithCookie(ctx, request) }), via: 'cookie' };
+    return { session: await deps.service.authenticate(cookie, { ...networkField(request.ip), proveKey: proofWithCookie(deps, request) }), via: 'cookie' };
   throw sessionError('SESSION_CREDENTIAL_MISSING', undefined, { 'WWW-Authenticate': 'Bearer realm="guestpass"' });
 }
 
@@ -58,8 +69,12 @@ export async function resolveSessionCaller(ctx: AppContext, request: FastifyRequ
  * the request's client and DPoP proof were checked as a token request (RFC 9449 §5), so a
  * bound session needs that proof to be made with its key.
  */
-export async function sessionFromTokenRequest(ctx: AppContext, sessionToken: string, facts: RequestFacts): Promise<SessionTokenPayload> {
-  return ctx.guestSessions.authenticate(sessionToken, {
+export async function sessionFromTokenRequest(
+  deps: Pick<SessionCredentialDeps, 'service'>,
+  sessionToken: string,
+  facts: RequestFacts,
+): Promise<SessionTokenPayload> {
+  return deps.service.authenticate(sessionToken, {
     client: facts.client,
     ...(facts.network ? { network: facts.network } : {}),
     proveKey: async () => facts.dpopJkt,
@@ -71,7 +86,7 @@ export async function sessionFromTokenRequest(ctx: AppContext, sessionToken: str
  * comes with the `DPoP` scheme and a proof over this request that hashes the token (`ath`);
  * an unbound one with `Bearer`.
  */
-function proofAtResource(ctx: AppContext, request: FastifyRequest, presented: PresentedToken): SessionPresentation['proveKey'] {
+function proofAtResource(deps: SessionCredentialDeps, request: FastifyRequest, presented: PresentedToken): SessionPresentation['proveKey'] {
   return async (session) => {
     if (!session.jkt) {
       if (presented.scheme === 'DPoP') throw oauthError('INVALID_TOKEN', 'This session token is not DPoP-bound: send it as "Authorization: Bearer <token>".');
@@ -81,12 +96,12 @@ function proofAtResource(ctx: AppContext, request: FastifyRequest, presented: Pr
       throw oauthError(
         'INVALID_TOKEN',
         'This session is DPoP-bound: send its token as "Authorization: DPoP <token>" with a DPoP proof (RFC 9449 §7.1).',
-        dpopChallenge(ctx),
+        dpopChallenge(deps),
       );
     }
     const proof = dpopHeaderValue(request.headers);
-    if (!proof) throw oauthError('INVALID_TOKEN', 'A DPoP-bound session token needs a DPoP proof header (RFC 9449 §7.1).', dpopChallenge(ctx));
-    const { jkt } = await ctx.dpop.verifyAtResource(proof, { ...expectations(ctx, request, session), accessToken: presented.token });
+    if (!proof) throw oauthError('INVALID_TOKEN', 'A DPoP-bound session token needs a DPoP proof header (RFC 9449 §7.1).', dpopChallenge(deps));
+    const { jkt } = await deps.dpop.verifyAtResource(proof, { ...expectations(deps, request, session), accessToken: presented.token });
     return jkt;
   };
 }
@@ -95,23 +110,25 @@ function proofAtResource(ctx: AppContext, request: FastifyRequest, presented: Pr
  * A bound session in cookie mode: the browser's script cannot read the HttpOnly cookie to hash
  * it, so the proof covers the request (method and URL) without `ath`; the key is what binds.
  */
-function proofWithCookie(ctx: AppContext, request: FastifyRequest): SessionPresentation['proveKey'] {
+function proofWithCookie(deps: SessionCredentialDeps, request: FastifyRequest): SessionPresentation['proveKey'] {
   return async (session) => {
     if (!session.jkt) return undefined;
     const proof = dpopHeaderValue(request.headers);
     if (!proof) return undefined;
-    return (await ctx.dpop.verify(proof, expectations(ctx, request, session))).jkt;
+    return (await deps.dpop.verify(proof, expectations(deps, request, session))).jkt;
   };
 }
 
-function expectations(ctx: AppContext, request: FastifyRequest, session: SessionTokenPayload) {
+function expectations(deps: SessionCredentialDeps, request: FastifyRequest, session: SessionTokenPayload) {
   return {
     htm: request.method,
-    htu: publicUrl(ctx, request),
+    htu: deps.oauth.publicUrl(request),
     expectedJkt: session.jkt,
-    requireNonce: ctx.config.dpopRequireNonce,
-    onViolation: dpopViolationReporter(ctx, request, { session_id: session.sid, client_id: session.cid, subject: session.uid }),
+    requireNonce: deps.config.dpopRequireNonce,
+    onViolation: deps.oauth.dpopViolationReporter(request, { session_id: session.sid, client_id: session.cid, subject: session.uid }),
   };
 }
 
-const dpopChallenge = (ctx: AppContext) => ({ 'WWW-Authenticate': `DPoP error="invalid_token", algs="${ctx.dpop.algorithms.join(' ')}"` });
+const dpopChallenge = (deps: Pick<SessionCredentialDeps, 'dpop'>) => ({
+  'WWW-Authenticate': `DPoP error="invalid_token", algs="${deps.dpop.algorithms.join(' ')}"`,
+});

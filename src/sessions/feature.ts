@@ -1,10 +1,80 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../app/context.js';
+import type { ClientCache } from '../clients/index.js';
+import type { CoreConfig } from '../config/index.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { DpopVerifier } from '../dpop/index.js';
+import type { EventBus } from '../events/bus.js';
+import type { OauthApi, OauthPlugins } from '../oauth/index.js';
+import type { RateLimitStore } from '../ratelimit/index.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { Store } from '../storage/database.js';
 import { sessionAdminRoutes } from './admin-routes.js';
+import type { SessionsApi } from './api.js';
+import { resolveSessionCaller, sessionFromTokenRequest } from './credentials.js';
+import { refreshTokenGrant } from './refresh-grant.js';
 import { anonymousRoutes } from './routes.js';
+import { GuestSessionService } from './service.js';
+import { readSessionData, writeMetadata } from './session-data.js';
+import { SessionStore } from './store.js';
+import { sessionTokenRevocation } from './token-revocation.js';
+import { UserStore } from './user-store.js';
 
-/** Guest sessions: /anonymous/* and their admin API. The refresh grant plugs into /oauth/token (app/ hands it to oauth). */
-export async function sessionsFeature(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  await anonymousRoutes(app, ctx);
-  await sessionAdminRoutes(app, ctx);
+export interface SessionsDeps {
+  database: Store;
+  keyring: Keyring;
+  events: EventBus;
+  dpop: DpopVerifier;
+  rateLimits: RateLimitStore;
+  metrics: Pick<Metrics, 'tokensIssued'>;
+  issuer: () => string;
+  now: () => number;
+  config: Pick<
+    CoreConfig,
+    'accessTokenTtl' | 'dpopRequireNonce' | 'guestRateLimitPerIp' | 'guestRateLimitPerPrefix' | 'guestRateLimitPerClient' | 'jsonMaxDepth'
+  >;
+  /** Clients as per-request paths read them (the clients feature's cache). */
+  clientCache: Pick<ClientCache, 'lookup'>;
+  oauth: Pick<
+    OauthApi,
+    | 'accessTokens'
+    | 'gatherFacts'
+    | 'verifyTokenRequestProof'
+    | 'verifyResourceToken'
+    | 'requireAccessToken'
+    | 'advertiseDpopNonce'
+    | 'publicUrl'
+    | 'dpopViolationReporter'
+  >;
+}
+
+export interface SessionsFeature extends SessionsApi {
+  store: SessionStore;
+  /** What sessions plugs into oauth: the refresh_token grant and session tokens at /oauth/revoke. */
+  oauthPlugins: OauthPlugins;
+  /** /anonymous/* and sessions in the admin API. */
+  routes(app: FastifyInstance): Promise<void>;
+}
+
+/** Guest sessions: the sealed session token, rotation, the one check of a session token, the one revocation path. */
+export function createSessions(deps: SessionsDeps): SessionsFeature {
+  const { database, oauth } = deps;
+  const store = new SessionStore(database.db);
+  const users = new UserStore(database.db, database.dialect);
+  const service = new GuestSessionService({ ...deps, sessions: store, users, accessTokens: oauth.accessTokens });
+  const services = { ...deps, service, sessions: store, users };
+  return {
+    service,
+    revocations: service.revocations,
+    users,
+    store,
+    resolveSessionCaller: (request) => resolveSessionCaller(services, request),
+    sessionFromTokenRequest: (sessionToken, facts) => sessionFromTokenRequest(services, sessionToken, facts),
+    readSessionData: (caller) => readSessionData(services, caller),
+    writeMetadata: (caller, write) => writeMetadata(services, caller, write),
+    oauthPlugins: { grants: [refreshTokenGrant(services)], revocableTokens: [sessionTokenRevocation(service)] },
+    async routes(app) {
+      await anonymousRoutes(app, services);
+      await sessionAdminRoutes(app, { sessions: store, revocations: service.revocations, oauth });
+    },
+  };
 }

@@ -1,17 +1,27 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../app/context.js';
+import { cachedClient, checkClientOrigin, type Client } from '../clients/index.js';
+import type { CoreConfig } from '../config/index.js';
+import { noStore, type OauthApi, type RequestFacts } from '../oauth/index.js';
+import { enforceRateLimits, MINUTE_MS, type RateLimitStore } from '../ratelimit/index.js';
 import { GuestpassError } from '../shared/errors.js';
 import { parseClientJson } from '../shared/json-body.js';
+import type { Metrics } from '../shared/metrics.js';
 import { networkField, networkOf } from '../shared/network.js';
-import { cachedClient, checkClientOrigin, type Client } from '../clients/index.js';
-import { advertiseDpopNonce, gatherFacts, noStore, type RequestFacts } from '../oauth/index.js';
-import { enforceRateLimits, MINUTE_MS } from '../ratelimit/index.js';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './cookie.js';
-import { resolveSessionCaller, type SessionCaller } from './credentials.js';
+import { resolveSessionCaller, type SessionCaller, type SessionCredentialDeps } from './credentials.js';
 import { sessionError } from './error-codes.js';
-import { readSessionData, writeMetadata, type SessionData } from './session-data.js';
+import type { GuestSessionService } from './service.js';
+import { readSessionData, writeMetadata, type SessionData, type SessionDataDeps } from './session-data.js';
 import type { GuestTokenResponse } from './types.js';
+
+export interface AnonymousRoutesDeps extends SessionCredentialDeps, SessionDataDeps {
+  service: Pick<GuestSessionService, 'authenticate' | 'create' | 'refresh' | 'revokeToken'>;
+  rateLimits: RateLimitStore;
+  metrics: Pick<Metrics, 'tokensIssued'>;
+  config: Pick<CoreConfig, 'dpopRequireNonce' | 'guestRateLimitPerIp' | 'guestRateLimitPerPrefix' | 'guestRateLimitPerClient' | 'jsonMaxDepth'>;
+  oauth: SessionCredentialDeps['oauth'] & Pick<OauthApi, 'gatherFacts' | 'advertiseDpopNonce'>;
+}
 
 const AnonymousTokenBody = Type.Object(
   {
@@ -34,7 +44,7 @@ const AnonymousTokenBody = Type.Object(
 type AnonymousTokenBody = Static<typeof AnonymousTokenBody>;
 
 /** Guest sessions: POST /anonymous/token, GET /anonymous/session, PATCH its metadata, logout. */
-export async function anonymousRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function anonymousRoutes(app: FastifyInstance, deps: AnonymousRoutesDeps): Promise<void> {
   const tags = ['guest sessions'];
 
   app.post<{ Body: AnonymousTokenBody }>(
@@ -42,34 +52,34 @@ export async function anonymousRoutes(app: FastifyInstance, ctx: AppContext): Pr
     { bodyLimit: 128 * 1024, schema: { tags, summary: 'Create a guest session, or re-mint one with its session token', body: AnonymousTokenBody } },
     async (request, reply) => {
       const { body } = request;
-      const cookieToken = body.session_token === undefined ? readSessionCookie(request, ctx.issuer.value) : undefined;
+      const cookieToken = body.session_token === undefined ? readSessionCookie(request, deps.issuer()) : undefined;
       const sessionToken = body.session_token ?? cookieToken;
-      if (sessionToken === undefined) await limitCreationByNetwork(ctx, request);
-      const facts = await gatherFacts(ctx, request, body);
+      if (sessionToken === undefined) await limitCreationByNetwork(deps, request);
+      const facts = await deps.oauth.gatherFacts(request, body);
       const transport = body.transport ?? facts.client.guest.transport;
       let response: GuestTokenResponse;
       if (sessionToken === undefined) {
-        await limitCreationByClient(ctx, facts.client);
-        response = await ctx.guestSessions.create(facts, {
+        await limitCreationByClient(deps, facts.client);
+        response = await deps.service.create(facts, {
           ...(body.scope !== undefined ? { scope: body.scope } : {}),
           ...(body.audience !== undefined ? { audience: body.audience } : {}),
           ...(body.resource !== undefined ? { resource: body.resource } : {}),
-          ...(body.metadata !== undefined ? { metadata: parseMetadata(body.metadata, ctx.config.jsonMaxDepth) } : {}),
+          ...(body.metadata !== undefined ? { metadata: parseMetadata(body.metadata, deps.config.jsonMaxDepth) } : {}),
           ...(body.user_id !== undefined ? { userId: body.user_id } : {}),
         });
       } else {
         if (cookieToken !== undefined) checkClientOrigin(facts.client, request, { required: true });
-        response = await refreshOrClearCookie(ctx, reply, facts, sessionToken, cookieToken !== undefined);
+        response = await refreshOrClearCookie(deps, reply, facts, sessionToken, cookieToken !== undefined);
       }
       // Counted here, not in the service: /oauth/token counts its own refreshes.
-      ctx.metrics.tokensIssued.inc({ grant_type: sessionToken === undefined ? 'anonymous' : 'refresh_token' });
-      return deliver(ctx, reply, response, transport);
+      deps.metrics.tokensIssued.inc({ grant_type: sessionToken === undefined ? 'anonymous' : 'refresh_token' });
+      return deliver(deps, reply, response, transport);
     },
   );
 
   app.get('/anonymous/session', { schema: { tags, summary: 'The caller’s session and its metadata, with an ETag' } }, async (request, reply) => {
-    const caller = await resolveSessionCaller(ctx, request);
-    return sendSessionData(reply, await readSessionData(ctx, caller));
+    const caller = await resolveSessionCaller(deps, request);
+    return sendSessionData(reply, await readSessionData(deps, caller));
   });
 
   app.patch<{ Body: unknown }>(
@@ -84,35 +94,35 @@ export async function anonymousRoutes(app: FastifyInstance, ctx: AppContext): Pr
       },
     },
     async (request, reply) => {
-      const caller = await resolveSessionCaller(ctx, request);
-      await checkCookieOrigin(ctx, caller, request);
+      const caller = await resolveSessionCaller(deps, request);
+      await checkCookieOrigin(deps, caller, request);
       const ifMatch = request.headers['if-match'];
-      const data = await writeMetadata(ctx, caller, { patch: request.body, ifMatch: ifMatch?.trim(), ...networkField(request.ip) });
+      const data = await writeMetadata(deps, caller, { patch: request.body, ifMatch: ifMatch?.trim(), ...networkField(request.ip) });
       return sendSessionData(reply, data);
     },
   );
 
   app.post('/anonymous/logout', { schema: { tags, summary: 'End the caller’s own session' } }, async (request, reply) => {
-    const caller = await resolveSessionCaller(ctx, request);
-    await checkCookieOrigin(ctx, caller, request);
-    await ctx.guestSessions.revokeToken(caller.session, 'logout', networkField(request.ip));
-    if (caller.via === 'cookie') clearSessionCookie(reply, ctx.issuer.value);
+    const caller = await resolveSessionCaller(deps, request);
+    await checkCookieOrigin(deps, caller, request);
+    await deps.service.revokeToken(caller.session, 'logout', networkField(request.ip));
+    if (caller.via === 'cookie') clearSessionCookie(reply, deps.issuer());
     return reply.code(204).send();
   });
 }
 
 /** Limits per IP and per /24 or /48 network, before any other work (a flood costs us little). */
-async function limitCreationByNetwork(ctx: AppContext, request: FastifyRequest): Promise<void> {
+async function limitCreationByNetwork(deps: AnonymousRoutesDeps, request: FastifyRequest): Promise<void> {
   const prefix = networkOf(request.ip)?.ip_prefix ?? request.ip;
-  await enforceRateLimits(ctx.rateLimits, [
-    { key: `guest:ip:${request.ip}`, limit: ctx.config.guestRateLimitPerIp, windowMs: MINUTE_MS, subject: 'this IP address' },
-    { key: `guest:net:${prefix}`, limit: ctx.config.guestRateLimitPerPrefix, windowMs: MINUTE_MS, subject: 'this network' },
+  await enforceRateLimits(deps.rateLimits, [
+    { key: `guest:ip:${request.ip}`, limit: deps.config.guestRateLimitPerIp, windowMs: MINUTE_MS, subject: 'this IP address' },
+    { key: `guest:net:${prefix}`, limit: deps.config.guestRateLimitPerPrefix, windowMs: MINUTE_MS, subject: 'this network' },
   ]);
 }
 
-async function limitCreationByClient(ctx: AppContext, client: Client): Promise<void> {
-  await enforceRateLimits(ctx.rateLimits, [
-    { key: `guest:client:${client.id}`, limit: ctx.config.guestRateLimitPerClient, windowMs: MINUTE_MS, subject: 'this client' },
+async function limitCreationByClient(deps: AnonymousRoutesDeps, client: Client): Promise<void> {
+  await enforceRateLimits(deps.rateLimits, [
+    { key: `guest:client:${client.id}`, limit: deps.config.guestRateLimitPerClient, windowMs: MINUTE_MS, subject: 'this client' },
   ]);
 }
 
@@ -127,34 +137,34 @@ function parseMetadata(metadata: Record<string, unknown> | string, maxDepth: num
 
 /** A failed cookie refresh also clears the cookie, so the next call starts a fresh session. */
 async function refreshOrClearCookie(
-  ctx: AppContext,
+  deps: AnonymousRoutesDeps,
   reply: FastifyReply,
   facts: RequestFacts,
   token: string,
   fromCookie: boolean,
 ): Promise<GuestTokenResponse> {
   try {
-    return await ctx.guestSessions.refresh(facts, token);
+    return await deps.service.refresh(facts, token);
   } catch (error) {
-    if (fromCookie && error instanceof GuestpassError && error.error === 'invalid_grant') clearSessionCookie(reply, ctx.issuer.value);
+    if (fromCookie && error instanceof GuestpassError && error.error === 'invalid_grant') clearSessionCookie(reply, deps.issuer());
     throw error;
   }
 }
 
 /** In cookie mode the session token goes into the HttpOnly cookie and never into the body. */
-function deliver(ctx: AppContext, reply: FastifyReply, response: GuestTokenResponse, transport: 'body' | 'cookie'): Partial<GuestTokenResponse> {
+function deliver(deps: AnonymousRoutesDeps, reply: FastifyReply, response: GuestTokenResponse, transport: 'body' | 'cookie'): Partial<GuestTokenResponse> {
   noStore(reply);
-  advertiseDpopNonce(ctx, reply);
+  deps.oauth.advertiseDpopNonce(reply);
   if (transport === 'body') return response;
-  setSessionCookie(reply, ctx.issuer.value, response.session_token, response.session_expires_in);
+  setSessionCookie(reply, deps.issuer(), response.session_token, response.session_expires_in);
   const { session_token: _session, refresh_token: _refresh, ...rest } = response;
   return rest;
 }
 
 /** State changes that ride on the cookie need an allowed Origin (CSRF). */
-async function checkCookieOrigin(ctx: AppContext, caller: SessionCaller, request: FastifyRequest): Promise<void> {
+async function checkCookieOrigin(deps: Pick<AnonymousRoutesDeps, 'clientCache'>, caller: SessionCaller, request: FastifyRequest): Promise<void> {
   if (caller.via !== 'cookie') return;
-  checkClientOrigin(await cachedClient(ctx, caller.session.cid), request, { required: true });
+  checkClientOrigin(await cachedClient(deps.clientCache, caller.session.cid), request, { required: true });
 }
 
 function sendSessionData(reply: FastifyReply, data: SessionData) {

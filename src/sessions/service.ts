@@ -1,7 +1,9 @@
-import type { AppContext } from '../app/context.js';
-import { cachedClient, type Client } from '../clients/index.js';
+import { type Client, type ClientCache, cachedClient } from '../clients/index.js';
+import type { CoreConfig } from '../config/index.js';
 import { newId } from '../crypto/ids.js';
-import { type RequestFacts, resolveAudience, resolveScope } from '../oauth/index.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { EventBus } from '../events/bus.js';
+import { type AccessTokens, type RequestFacts, resolveAudience, resolveScope } from '../oauth/index.js';
 import { sessionError } from './error-codes.js';
 import { applyMergePatch, checkMetadata, mappedClaims } from './metadata.js';
 import { openSessionToken, sealSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
@@ -15,9 +17,18 @@ import type { Metadata, UserStore } from './user-store.js';
 const USER_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export interface GuestSessionServiceOptions {
-  ctx: AppContext;
   sessions: SessionStore;
   users: UserStore;
+  /** Seals and opens session tokens. */
+  keyring: Keyring;
+  /** oauth's, for the access token that comes with every session token. */
+  accessTokens: Pick<AccessTokens, 'issue'>;
+  /** The client of a session token presented without one (resource endpoints). */
+  clientCache: Pick<ClientCache, 'lookup'>;
+  events: EventBus;
+  issuer: () => string;
+  now: () => number;
+  config: Pick<CoreConfig, 'accessTokenTtl'>;
 }
 
 /**
@@ -28,15 +39,15 @@ export interface GuestSessionServiceOptions {
 export class GuestSessionService {
   /** The one way any feature ends a session early (admin API, accounts, containment). */
   readonly revocations: SessionRevoker;
-  private readonly ctx: AppContext;
+  private readonly deps: GuestSessionServiceOptions;
   private readonly sessions: SessionStore;
   private readonly users: UserStore;
 
-  constructor({ ctx, sessions, users }: GuestSessionServiceOptions) {
-    this.ctx = ctx;
-    this.sessions = sessions;
-    this.users = users;
-    this.revocations = new SessionRevoker({ store: sessions, events: ctx.events, now: ctx.now });
+  constructor(deps: GuestSessionServiceOptions) {
+    this.deps = deps;
+    this.sessions = deps.sessions;
+    this.users = deps.users;
+    this.revocations = new SessionRevoker({ store: deps.sessions, events: deps.events, now: deps.now });
   }
 
   async create(facts: RequestFacts, input: CreateSessionInput): Promise<GuestTokenResponse> {
@@ -47,7 +58,7 @@ export class GuestSessionService {
     const payload = this.newSession(facts, input, userId);
     // Principle 1: a visitor costs a signature, not a row, unless it brings metadata.
     const stored = metadata === undefined ? undefined : await this.writeInitialMetadata(payload, metadata, facts);
-    this.ctx.events.emit('session.created', this.eventBase(payload, facts));
+    this.deps.events.emit('session.created', this.eventBase(payload, facts));
     return this.respond(client, payload, stored);
   }
 
@@ -64,7 +75,7 @@ export class GuestSessionService {
   ): Promise<GuestTokenResponse> {
     const payload = this.newSession(facts, input, user.id);
     await this.sessions.ensure(this.seed(payload, facts));
-    this.ctx.events.emit('session.created', this.eventBase(payload, facts));
+    this.deps.events.emit('session.created', this.eventBase(payload, facts));
     return this.respond(facts.client, payload, user.metadata, user.isAnonymous);
   }
 
@@ -72,8 +83,8 @@ export class GuestSessionService {
     const { client } = facts;
     if (client.guest.requireDpop && !facts.dpopJkt) throw sessionError('DPOP_REQUIRED');
     const scope = resolveScope(input.scope, client.guest.scopes);
-    const audience = resolveAudience(input, client, this.ctx.issuer.value);
-    const nowSeconds = Math.floor(this.ctx.now() / 1000);
+    const audience = resolveAudience(input, client, this.deps.issuer());
+    const nowSeconds = Math.floor(this.deps.now() / 1000);
     return {
       uid: userId,
       sid: newId(),
@@ -100,7 +111,7 @@ export class GuestSessionService {
     this.checkBinding(payload, facts.dpopJkt, facts);
     if (!payload.jkt && facts.client.guest.requireDpop) throw sessionError('DPOP_REQUIRED');
 
-    const now = this.ctx.now();
+    const now = this.deps.now();
     const generation = await this.rotate(payload, this.seed(payload, facts), facts, now);
     const user = await this.users.get(payload.uid);
     if (user?.mergedInto) {
@@ -109,7 +120,7 @@ export class GuestSessionService {
       throw sessionError('SESSION_REVOKED', 'This guest was merged into an account; sign in to that account to continue.');
     }
     const next: SessionTokenPayload = { ...payload, iat: Math.floor(now / 1000), gen: generation };
-    this.ctx.events.emit('session.refreshed', { ...this.eventBase(next, facts), generation });
+    this.deps.events.emit('session.refreshed', { ...this.eventBase(next, facts), generation });
     return this.respond(facts.client, next, user?.metadata, user ? user.isAnonymous : true);
   }
 
@@ -123,13 +134,13 @@ export class GuestSessionService {
    */
   async authenticate(sessionToken: string, presentation: SessionPresentation): Promise<SessionTokenPayload> {
     const payload = this.open(sessionToken);
-    const owner = presentation.client ?? (await cachedClient(this.ctx, payload.cid).catch(() => undefined));
+    const owner = presentation.client ?? (await cachedClient(this.deps.clientCache, payload.cid).catch(() => undefined));
     if (!owner) throw sessionError('SESSION_REVOKED', 'The client of this session no longer exists.');
     await this.checkClient(payload, owner, presentation);
     this.checkLifetime(payload, owner);
     this.checkBinding(payload, await presentation.proveKey(payload), presentation);
     const record = await this.sessions.get(payload.sid);
-    const verdict = judgeGeneration(payload.gen, record, owner.guest.refreshGrace * 1000, this.ctx.now());
+    const verdict = judgeGeneration(payload.gen, record, owner.guest.refreshGrace * 1000, this.deps.now());
     if (verdict !== 'current' && verdict !== 'grace') await this.refuse(verdict, payload, record, presentation);
     return payload;
   }
@@ -139,7 +150,7 @@ export class GuestSessionService {
    * refuse on it. Grants nothing, so it returns ids only.
    */
   identify(sessionToken: string): Pick<SessionIdentity, 'sid' | 'uid' | 'cid'> | undefined {
-    const payload = openSessionToken(this.ctx.keyring, sessionToken);
+    const payload = openSessionToken(this.deps.keyring, sessionToken);
     return payload && { sid: payload.sid, uid: payload.uid, cid: payload.cid };
   }
 
@@ -153,7 +164,7 @@ export class GuestSessionService {
   }
 
   private open(sessionToken: string): SessionTokenPayload {
-    const payload = openSessionToken(this.ctx.keyring, sessionToken);
+    const payload = openSessionToken(this.deps.keyring, sessionToken);
     if (!payload) throw sessionError('INVALID_SESSION_TOKEN');
     return payload;
   }
@@ -162,7 +173,7 @@ export class GuestSessionService {
   private async checkClient(payload: SessionTokenPayload, client: Client, facts: Pick<RequestFacts, 'network'>): Promise<void> {
     if (payload.cid === client.id) return;
     await this.revoke(payload, 'client_mismatch', facts);
-    this.ctx.events.emit('session.client_mismatch', { ...this.eventBase(payload, facts), client_id: client.id, session_client_id: payload.cid });
+    this.deps.events.emit('session.client_mismatch', { ...this.eventBase(payload, facts), client_id: client.id, session_client_id: payload.cid });
     throw sessionError('SESSION_CLIENT_MISMATCH');
   }
 
@@ -170,7 +181,7 @@ export class GuestSessionService {
   private checkBinding(payload: SessionTokenPayload, provenJkt: string | undefined, facts: Pick<RequestFacts, 'network'>): void {
     if (!payload.jkt || provenJkt === payload.jkt) return;
     // A bound session token with another key's proof: the token left its key (RFC 9449 §1).
-    if (provenJkt) this.ctx.events.emit('dpop.key_mismatch', { ...this.eventBase(payload, facts), expected_jkt: payload.jkt, presented_jkt: provenJkt });
+    if (provenJkt) this.deps.events.emit('dpop.key_mismatch', { ...this.eventBase(payload, facts), expected_jkt: payload.jkt, presented_jkt: provenJkt });
     throw sessionError('DPOP_REQUIRED', 'This session is bound to a DPoP key: send a DPoP proof made with that same key (RFC 9449 §5, §7).');
   }
 
@@ -183,7 +194,7 @@ export class GuestSessionService {
   ): Promise<never> {
     if (verdict === 'reused') {
       await this.revoke(payload, 'token_reused', facts);
-      this.ctx.events.emit('token.reused', {
+      this.deps.events.emit('token.reused', {
         ...this.eventBase(payload, facts),
         presented_generation: payload.gen,
         current_generation: record?.generation ?? 0,
@@ -211,7 +222,7 @@ export class GuestSessionService {
   }
 
   private checkLifetime(payload: SessionTokenPayload, client: Client): void {
-    const nowSeconds = this.ctx.now() / 1000;
+    const nowSeconds = this.deps.now() / 1000;
     if (nowSeconds >= payload.exp) throw sessionError('SESSION_EXPIRED');
     if (nowSeconds - payload.iat > client.guest.idleTimeout) {
       throw sessionError('SESSION_EXPIRED', `The session was idle for more than ${client.guest.idleTimeout} s and has expired; start a new one.`);
@@ -237,7 +248,7 @@ export class GuestSessionService {
    * are merged in (RFC 7396), as a PATCH would, rather than wiping it. Returns the result.
    */
   private async writeInitialMetadata(payload: SessionTokenPayload, metadata: Metadata, facts: RequestFacts): Promise<Metadata> {
-    const now = this.ctx.now();
+    const now = this.deps.now();
     await this.users.ensureGuest(payload.uid, payload.cid, now);
     await this.sessions.ensure(this.seed(payload, facts));
     let merged = metadata;
@@ -246,10 +257,10 @@ export class GuestSessionService {
   }
 
   private respond(client: Client, payload: SessionTokenPayload, metadata: Metadata | undefined, isAnonymous = true): GuestTokenResponse {
-    const nowSeconds = Math.floor(this.ctx.now() / 1000);
+    const nowSeconds = Math.floor(this.deps.now() / 1000);
     const sessionExpiresIn = payload.exp - nowSeconds;
-    const ttlSeconds = Math.min(client.accessTokenTtl ?? this.ctx.config.accessTokenTtl, sessionExpiresIn);
-    const issued = this.ctx.accessTokens.issue({
+    const ttlSeconds = Math.min(client.accessTokenTtl ?? this.deps.config.accessTokenTtl, sessionExpiresIn);
+    const issued = this.deps.accessTokens.issue({
       subject: payload.uid,
       clientId: client.id,
       audience: payload.aud,
@@ -264,7 +275,7 @@ export class GuestSessionService {
         ...(payload.jkt ? { cnf: { jkt: payload.jkt } } : {}),
       },
     });
-    const sessionToken = sealSessionToken(this.ctx.keyring, payload);
+    const sessionToken = sealSessionToken(this.deps.keyring, payload);
     return {
       access_token: issued.token,
       token_type: payload.jkt ? 'DPoP' : 'Bearer',
@@ -293,7 +304,7 @@ export class GuestSessionService {
 
   private eventBase(payload: SessionIdentity, facts: Pick<RequestFacts, 'network'>) {
     return {
-      time: this.ctx.now(),
+      time: this.deps.now(),
       client_id: payload.cid,
       subject: payload.uid,
       session_id: payload.sid,

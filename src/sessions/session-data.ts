@@ -1,10 +1,20 @@
-import type { AppContext } from '../app/context.js';
+import { type ClientCache, cachedClient } from '../clients/index.js';
+import type { EventBus } from '../events/bus.js';
 import type { NetworkInfo } from '../events/types.js';
 import type { SessionCaller } from './credentials.js';
 import { sessionError } from './error-codes.js';
 import { applyMergePatch, checkMetadata } from './metadata.js';
-import type { UserRecord } from './user-store.js';
-import { cachedClient } from '../clients/index.js';
+import type { SessionStore } from './store.js';
+import type { UserRecord, UserStore } from './user-store.js';
+
+/** What reading and writing a session's metadata takes. */
+export interface SessionDataDeps {
+  users: UserStore;
+  sessions: SessionStore;
+  clientCache: Pick<ClientCache, 'lookup'>;
+  events: EventBus;
+  now: () => number;
+}
 
 export interface SessionView {
   user_id: string;
@@ -25,8 +35,8 @@ export interface SessionData {
 const etagOf = (version: number) => `"${version}"`;
 
 /** The caller's session and its user's metadata. */
-export async function readSessionData(ctx: AppContext, caller: SessionCaller): Promise<SessionData> {
-  return sessionData(caller, await ctx.userStore.get(caller.session.uid));
+export async function readSessionData(deps: Pick<SessionDataDeps, 'users'>, caller: SessionCaller): Promise<SessionData> {
+  return sessionData(caller, await deps.users.get(caller.session.uid));
 }
 
 /** The view of a session and its user's metadata (a user without a row has none yet). */
@@ -57,12 +67,12 @@ export interface MetadataWrite {
  * without it, concurrent patches apply one after the other, so no update is lost. The first
  * write creates the user's and the session's rows.
  */
-export async function writeMetadata(ctx: AppContext, caller: SessionCaller, write: MetadataWrite): Promise<SessionData> {
-  const client = await cachedClient(ctx, caller.session.cid);
+export async function writeMetadata(deps: SessionDataDeps, caller: SessionCaller, write: MetadataWrite): Promise<SessionData> {
+  const client = await cachedClient(deps.clientCache, caller.session.cid);
   if (write.ifMatch === undefined && client.guest.requireIfMatch) throw sessionError('PRECONDITION_REQUIRED');
-  const now = ctx.now();
-  await ctx.userStore.ensureGuest(caller.session.uid, client.id, now);
-  await ctx.sessionStore.ensure({
+  const now = deps.now();
+  await deps.users.ensureGuest(caller.session.uid, client.id, now);
+  await deps.sessions.ensure({
     id: caller.session.sid,
     userId: caller.session.uid,
     clientId: caller.session.cid,
@@ -74,15 +84,15 @@ export async function writeMetadata(ctx: AppContext, caller: SessionCaller, writ
   });
 
   let bytes = 0;
-  const user = await ctx.userStore.updateMetadata(caller.session.uid, ctx.now(), (current, currentVersion) => {
+  const user = await deps.users.updateMetadata(caller.session.uid, deps.now(), (current, currentVersion) => {
     if (write.ifMatch !== undefined && write.ifMatch !== '*' && write.ifMatch !== etagOf(currentVersion)) throw sessionError('PRECONDITION_FAILED');
     const next = checkMetadata(client, applyMergePatch(current, write.patch));
     bytes = Buffer.byteLength(JSON.stringify(next));
     return next;
   });
   if (user === undefined) throw sessionError('SESSION_REVOKED', 'The user of this session no longer exists.');
-  ctx.events.emit('session.metadata_updated', {
-    time: ctx.now(),
+  deps.events.emit('session.metadata_updated', {
+    time: deps.now(),
     client_id: caller.session.cid,
     subject: caller.session.uid,
     session_id: caller.session.sid,

@@ -1,10 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Selectable } from 'kysely';
-import type { AppContext } from '../app/context.js';
-import { requireAccessToken } from '../oauth/index.js';
+import type { OauthApi } from '../oauth/index.js';
 import { ACCURACY, conversion, withErrorRate } from './analytics.js';
 import { AnalyticsQuery, parseFilters, parseGroupBy, parseInterval, parseTop, type Filters } from './query-params.js';
+import type { TelemetryService } from './service.js';
 import type { EventsTable } from './tables.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
@@ -45,9 +45,15 @@ function eventView(row: Selectable<EventsTable>) {
  * events: read with `admin:read` (GDPR access), erased with `admin:write` (item 8).
  * Everything but conversion and a person's events reads the minute rollups, never raw rows.
  */
-export async function telemetryAdminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const read = requireAccessToken(ctx, { scopes: ['admin:read'] });
-  const write = requireAccessToken(ctx, { scopes: ['admin:write'] });
+export interface TelemetryAdminRoutesDeps {
+  service: Pick<TelemetryService, 'queries' | 'erase'>;
+  oauth: Pick<OauthApi, 'requireAccessToken'>;
+  now: () => number;
+}
+
+export async function telemetryAdminRoutes(app: FastifyInstance, { service, oauth, now }: TelemetryAdminRoutesDeps): Promise<void> {
+  const read = oauth.requireAccessToken({ scopes: ['admin:read'] });
+  const write = oauth.requireAccessToken({ scopes: ['admin:write'] });
   const tags = ['analytics'];
   const security = [{ bearer: [] }];
   const route = { preHandler: read, schema: { tags, security, querystring: AnalyticsQuery } };
@@ -57,10 +63,10 @@ export async function telemetryAdminRoutes(app: FastifyInstance, ctx: AppContext
     '/admin/api/analytics/events',
     { ...route, schema: { ...route.schema, summary: 'Event and error counts over time, filtered and grouped' } },
     async (request) => {
-      const filters = parseFilters(request.query, ctx.now());
+      const filters = parseFilters(request.query, now());
       const interval = parseInterval(request.query, filters);
       const groupBy = parseGroupBy(request.query.group_by);
-      const series = await ctx.telemetry.queries.series(filters, interval, groupBy);
+      const series = await service.queries.series(filters, interval, groupBy);
       return {
         ...range(filters),
         interval: request.query.interval ?? 'hour',
@@ -79,17 +85,17 @@ export async function telemetryAdminRoutes(app: FastifyInstance, ctx: AppContext
     '/admin/api/analytics/distinct',
     { ...route, schema: { ...route.schema, summary: 'Distinct sessions and users, and people (merged guests counted once)' } },
     async (request) => {
-      const filters = parseFilters(request.query, ctx.now());
+      const filters = parseFilters(request.query, now());
       const groupBy = parseGroupBy(request.query.group_by);
-      const [totals] = await ctx.telemetry.queries.summaries(filters, []);
+      const [totals] = await service.queries.summaries(filters, []);
       return {
         ...range(filters),
         sessions: totals?.sessions ?? 0,
         users: totals?.users ?? 0,
         // Exact and alias-aware, by whole UTC days; only the client filter applies to it.
-        people: await ctx.telemetry.queries.people(filters),
+        people: await service.queries.people(filters),
         ...(groupBy.length > 0
-          ? { groups: (await ctx.telemetry.queries.summaries(filters, groupBy)).map(({ group, sessions, users }) => ({ group, sessions, users })) }
+          ? { groups: (await service.queries.summaries(filters, groupBy)).map(({ group, sessions, users }) => ({ group, sessions, users })) }
           : {}),
         accuracy: ACCURACY,
       };
@@ -100,16 +106,16 @@ export async function telemetryAdminRoutes(app: FastifyInstance, ctx: AppContext
     '/admin/api/analytics/metrics',
     { ...route, schema: { ...route.schema, summary: 'A metric’s count, sum, mean and p50/p95/p99 (duration_ms by default)' } },
     async (request) => {
-      const filters = parseFilters(request.query, ctx.now());
+      const filters = parseFilters(request.query, now());
       const groupBy = parseGroupBy(request.query.group_by);
       const metric = request.query.metric ?? 'duration_ms';
-      const [overall] = await ctx.telemetry.queries.summaries(filters, [], metric);
+      const [overall] = await service.queries.summaries(filters, [], metric);
       return {
         ...range(filters),
         metric,
         overall: overall?.metric ?? { count: 0, sum: 0, mean: null, p50: null, p95: null, p99: null },
         ...(groupBy.length > 0
-          ? { groups: (await ctx.telemetry.queries.summaries(filters, groupBy, metric)).map(({ group, metric: summary }) => ({ group, ...summary })) }
+          ? { groups: (await service.queries.summaries(filters, groupBy, metric)).map(({ group, metric: summary }) => ({ group, ...summary })) }
           : {}),
         accuracy: ACCURACY,
       };
@@ -120,9 +126,9 @@ export async function telemetryAdminRoutes(app: FastifyInstance, ctx: AppContext
     '/admin/api/analytics/errors',
     { ...route, schema: { ...route.schema, summary: 'Error rate (events with an error / events) by app version, or another grouping' } },
     async (request) => {
-      const filters = parseFilters(request.query, ctx.now());
+      const filters = parseFilters(request.query, now());
       const groupBy = request.query.group_by === undefined ? (['app_version'] as const).slice() : parseGroupBy(request.query.group_by);
-      const groups = await ctx.telemetry.queries.summaries(filters, groupBy);
+      const groups = await service.queries.summaries(filters, groupBy);
       return {
         ...range(filters),
         group_by: groupBy,
@@ -135,8 +141,8 @@ export async function telemetryAdminRoutes(app: FastifyInstance, ctx: AppContext
     '/admin/api/analytics/split',
     { ...route, schema: { ...route.schema, summary: 'Guests versus registered users: events, errors, sessions, users' } },
     async (request) => {
-      const filters = parseFilters(request.query, ctx.now());
-      const groups = await ctx.telemetry.queries.summaries(filters, ['user_type']);
+      const filters = parseFilters(request.query, now());
+      const groups = await service.queries.summaries(filters, ['user_type']);
       const side = (type: 'guest' | 'registered') => {
         const found = groups.find((entry) => entry.group.user_type === type);
         const summary = found ?? { events: 0, errors: 0, sessions: 0, users: 0 };
@@ -157,8 +163,8 @@ export async function telemetryAdminRoutes(app: FastifyInstance, ctx: AppContext
     '/admin/api/analytics/conversion',
     { ...route, schema: { ...route.schema, summary: 'Share of guests that converted, median time to convert, events seen before converting' } },
     async (request) => {
-      const filters = parseFilters(request.query, ctx.now());
-      return { ...range(filters), ...(await conversion(ctx.telemetry.queries, filters, parseTop(request.query.top))) };
+      const filters = parseFilters(request.query, now());
+      return { ...range(filters), ...(await conversion(service.queries, filters, parseTop(request.query.top))) };
     },
   );
 
@@ -169,9 +175,9 @@ export async function telemetryAdminRoutes(app: FastifyInstance, ctx: AppContext
       schema: { tags, security, summary: 'A person’s stored events and its merged guests’, newest first', params: IdParams, querystring: EventsListQuery },
     },
     async (request) => {
-      const userIds = await ctx.telemetry.queries.identitiesOf(request.params.id);
+      const userIds = await service.queries.identitiesOf(request.params.id);
       const limit = Math.max(1, Math.min(1000, Number(request.query.limit ?? 100)));
-      return { user_ids: userIds, events: (await ctx.telemetry.queries.userEvents(userIds, limit)).map(eventView) };
+      return { user_ids: userIds, events: (await service.queries.userEvents(userIds, limit)).map(eventView) };
     },
   );
 
@@ -182,7 +188,7 @@ export async function telemetryAdminRoutes(app: FastifyInstance, ctx: AppContext
       schema: { tags, security, summary: 'Erase a person’s events and its merged guests’ (rollups are rebuilt in the same transaction)', params: IdParams },
     },
     async (request) => {
-      const { userIds, deletedEvents, rebuiltRollups } = await ctx.telemetry.erase(request.params.id);
+      const { userIds, deletedEvents, rebuiltRollups } = await service.erase(request.params.id);
       return { user_ids: userIds, deleted_events: deletedEvents, rebuilt_rollups: rebuiltRollups };
     },
   );

@@ -1,11 +1,19 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../app/context.js';
+import { type ClientCache, cachedClient, checkClientOrigin } from '../clients/index.js';
+import type { CoreConfig } from '../config/index.js';
+import { type OauthApi, oauthError, presentedToken, type PresentedToken } from '../oauth/index.js';
 import { parseClientJson } from '../shared/json-body.js';
-import { cachedClient, checkClientOrigin } from '../clients/index.js';
-import { oauthError, presentedToken, type PresentedToken, verifyResourceToken } from '../oauth/index.js';
 import { telemetryError } from './error-codes.js';
 import { IngestBody, LIMITS } from './event-schema.js';
+import type { TelemetryService } from './service.js';
+
+export interface IngestRoutesDeps {
+  service: Pick<TelemetryService, 'ingest'>;
+  clientCache: Pick<ClientCache, 'lookup'>;
+  oauth: Pick<OauthApi, 'verifyResourceToken'>;
+  config: Pick<CoreConfig, 'jsonMaxDepth'>;
+}
 
 const IngestResponse = Type.Object({
   accepted: Type.Integer({ description: 'Events stored by this request.' }),
@@ -58,7 +66,7 @@ function originHost(request: FastifyRequest): string {
 }
 
 /** POST /v1/events: JSON batches from the SDK and the sendBeacon form. */
-export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function ingestRoutes(app: FastifyInstance, deps: IngestRoutesDeps): Promise<void> {
   app.post<{ Body: IngestBody }>(
     '/v1/events',
     {
@@ -71,7 +79,7 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
             'TOKEN_MISSING',
             'This endpoint needs an access token with telemetry:write: "Authorization: Bearer <token>", or access_token in a form body.',
           );
-        request.accessToken = await verifyResourceToken(ctx, request, presented, ['telemetry:write']);
+        request.accessToken = await deps.oauth.verifyResourceToken(request, presented, ['telemetry:write']);
       },
       schema: {
         tags: ['telemetry'],
@@ -84,13 +92,13 @@ export async function ingestRoutes(app: FastifyInstance, ctx: AppContext): Promi
     },
     async (request, reply) => {
       const claims = request.accessToken!;
-      const client = await cachedClient(ctx, claims.client_id);
+      const client = await cachedClient(deps.clientCache, claims.client_id);
       // Browsers of a public client must be on one of its origins, as for every other call.
       if (client.type === 'public') checkClientOrigin(client, request);
-      const result = await ctx.telemetry.ingest({
+      const result = await deps.service.ingest({
         claims,
         client,
-        items: itemsOf(request.body.events, ctx.config.jsonMaxDepth),
+        items: itemsOf(request.body.events, deps.config.jsonMaxDepth),
         origin: originHost(request),
         ip: request.ip,
       });

@@ -1,10 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireAccessToken } from '../../oauth/index.js';
 import { previewMerge } from '../conversion.js';
 import { accountError } from '../error-codes.js';
 import type { AccountRecord } from '../store.js';
-import { ClientFields, type AccountsRouteContext } from './common.js';
+import { ClientFields, type AccountRoutesDeps } from './common.js';
 
 const IdParams = Type.Object({ id: Type.String({ maxLength: 128 }) }, { additionalProperties: false });
 /** PostgreSQL text cannot hold NUL, and no user id has one. */
@@ -30,11 +29,12 @@ function userView(user: AccountRecord) {
 }
 
 /** Users in the admin API, and the merge preview for confidential clients. */
-export async function accountAdminRoutes(app: FastifyInstance, { ctx, accounts }: AccountsRouteContext): Promise<void> {
+export async function accountAdminRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
+  const { accounts } = deps;
   app.get<{ Params: Static<typeof IdParams> }>(
     '/admin/api/users/:id',
     {
-      preHandler: requireAccessToken(ctx, { scopes: ['admin:read'] }),
+      preHandler: deps.oauth.requireAccessToken({ scopes: ['admin:read'] }),
       schema: { tags: ['admin'], security: [{ bearer: [] }], summary: 'Read a user; a merged guest says which account it went into', params: IdParams },
     },
     async (request) => {
@@ -55,7 +55,7 @@ export async function accountAdminRoutes(app: FastifyInstance, { ctx, accounts }
       schema: { tags: ['accounts'], summary: 'What merging a guest into an account would produce, without writing (confidential clients)', body: PreviewBody },
     },
     async (request) => {
-      const { client } = await ctx.clientAuth.authenticate(request, request.body);
+      const { client } = await deps.oauth.clientAuth.authenticate(request, request.body);
       if (client.type !== 'confidential') throw accountError('CONFIDENTIAL_CLIENT_REQUIRED');
       const [guest, account] = await Promise.all([accounts.store.get(request.body.guest_id), accounts.store.get(request.body.account_id)]);
       // A client previews its own guests only (an admin client any).
@@ -66,7 +66,7 @@ export async function accountAdminRoutes(app: FastifyInstance, { ctx, accounts }
       if (!account || account.isAnonymous || account.mergedInto !== null || (!client.isAdmin && account.createdByClient !== client.id)) {
         throw accountError('USER_NOT_FOUND', 'No registered user of this client has this account_id.');
       }
-      const result = await previewMerge(ctx, account, guest);
+      const result = await previewMerge(deps, account, guest);
       return { guest_id: guest.id, account_id: account.id, metadata: result.metadata, decisions: result.decisions };
     },
   );

@@ -1,16 +1,23 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../../app/context.js';
-import { enforceRateLimits } from '../../ratelimit/index.js';
-import { sessionFromTokenRequest } from '../../sessions/index.js';
-import type { RequestFacts } from '../../oauth/index.js';
-import type { GuestHandle } from '../conversion.js';
+import type { OauthApi, RequestFacts } from '../../oauth/index.js';
+import { enforceRateLimits, type RateLimitStore } from '../../ratelimit/index.js';
+import type { Metrics } from '../../shared/metrics.js';
+import type { SessionsApi } from '../../sessions/index.js';
+import type { CarryOverDeps, GuestHandle } from '../conversion.js';
+import type { IdTokenVerifier } from '../id-token/verifier.js';
+import type { AccountConfig } from '../options.js';
 import type { AccountService } from '../service.js';
 
-/** The accounts feature's service, as routes reach it. */
-export interface AccountsRouteContext {
-  ctx: AppContext;
+/** What the accounts feature's routes use: its service, and what they ask of oauth and sessions. */
+export interface AccountRoutesDeps extends CarryOverDeps {
   accounts: AccountService;
+  idTokens: IdTokenVerifier;
+  rateLimits: RateLimitStore;
+  metrics: Pick<Metrics, 'tokensIssued'>;
+  config: Pick<AccountConfig, 'mergeStrategies' | 'loginRateLimitPerIp' | 'loginRateLimitPerAccount'>;
+  oauth: Pick<OauthApi, 'gatherFacts' | 'requireAccessToken' | 'advertiseDpopNonce' | 'clientAuth'>;
+  sessions: Pick<SessionsApi, 'resolveSessionCaller' | 'sessionFromTokenRequest' | 'readSessionData' | 'writeMetadata'>;
 }
 
 export const ACCOUNT_WINDOW_MS = 15 * 60_000;
@@ -32,16 +39,16 @@ export const Password = Type.String({ maxLength: 1024, description: 'At least 10
 export const SessionTokenField = Type.Optional(Type.String({ maxLength: 4096, description: 'The guest’s session token: its data is carried over.' }));
 
 /** Sign-up, login, verification and reset attempts per IP address (credential stuffing, mail bombing). */
-export async function limitByIp(ctx: AppContext, request: FastifyRequest): Promise<void> {
-  await enforceRateLimits(ctx.rateLimits, [
-    { key: `account:ip:${request.ip}`, limit: ctx.config.loginRateLimitPerIp, windowMs: ACCOUNT_WINDOW_MS, subject: 'this IP address' },
+export async function limitByIp(deps: Pick<AccountRoutesDeps, 'rateLimits' | 'config'>, request: FastifyRequest): Promise<void> {
+  await enforceRateLimits(deps.rateLimits, [
+    { key: `account:ip:${request.ip}`, limit: deps.config.loginRateLimitPerIp, windowMs: ACCOUNT_WINDOW_MS, subject: 'this IP address' },
   ]);
 }
 
 /** Login attempts per account, keyed by the address's HMAC so the limiter never holds it. */
-export async function limitByAccount(ctx: AppContext, accountKey: string): Promise<void> {
-  await enforceRateLimits(ctx.rateLimits, [
-    { key: `account:login:${accountKey}`, limit: ctx.config.loginRateLimitPerAccount, windowMs: ACCOUNT_WINDOW_MS, subject: 'this account' },
+export async function limitByAccount(deps: Pick<AccountRoutesDeps, 'rateLimits' | 'config'>, accountKey: string): Promise<void> {
+  await enforceRateLimits(deps.rateLimits, [
+    { key: `account:login:${accountKey}`, limit: deps.config.loginRateLimitPerAccount, windowMs: ACCOUNT_WINDOW_MS, subject: 'this account' },
   ]);
 }
 
@@ -51,9 +58,13 @@ export async function limitByAccount(ctx: AppContext, accountKey: string): Promi
  * DPoP key when bound (a session token is a bearer credential of that application only,
  * RFC 6749 §6).
  */
-export async function guestFromSessionToken(ctx: AppContext, sessionToken: string | undefined, facts: RequestFacts): Promise<GuestHandle | undefined> {
+export async function guestFromSessionToken(
+  deps: Pick<AccountRoutesDeps, 'sessions'>,
+  sessionToken: string | undefined,
+  facts: RequestFacts,
+): Promise<GuestHandle | undefined> {
   if (sessionToken === undefined) return undefined;
-  const session = await sessionFromTokenRequest(ctx, sessionToken, facts);
+  const session = await deps.sessions.sessionFromTokenRequest(sessionToken, facts);
   return { userId: session.uid, sessionId: session.sid, clientId: session.cid };
 }
 

@@ -1,8 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { gatherFacts, noStore } from '../../oauth/index.js';
-import type { IdTokenVerifier } from '../id-token/verifier.js';
-import { ClientFields, guestFromSessionToken, limitByIp, pick, SessionTokenField, TokenRequestFields, type AccountsRouteContext } from './common.js';
+import { noStore } from '../../oauth/index.js';
+import { ClientFields, guestFromSessionToken, limitByIp, pick, SessionTokenField, TokenRequestFields, type AccountRoutesDeps } from './common.js';
 
 const LinkBody = Type.Object(
   {
@@ -21,20 +20,21 @@ const LinkBody = Type.Object(
 );
 
 /** Bring your own identity provider: an ID token logs in, registers, or carries a guest over. */
-export async function linkRoutes(app: FastifyInstance, { ctx, accounts }: AccountsRouteContext, verifier: IdTokenVerifier): Promise<void> {
+export async function linkRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
+  const { accounts, idTokens: verifier } = deps;
   app.post<{ Body: Static<typeof LinkBody> }>(
     '/accounts/link/id-token',
     { schema: { tags: ['accounts'], summary: 'Log in with an ID token from a trusted OpenID provider; the guest is promoted or merged', body: LinkBody } },
     async (request, reply) => {
-      await limitByIp(ctx, request);
+      await limitByIp(deps, request);
       const { body } = request;
-      const facts = await gatherFacts(ctx, request, body);
-      const guest = await guestFromSessionToken(ctx, body.session_token, facts);
+      const facts = await deps.oauth.gatherFacts(request, body);
+      const guest = await guestFromSessionToken(deps, body.session_token, facts);
       const identity = await verifier.verify(body.id_token, pick(body, ['nonce']));
       const { account, outcome } = await accounts.linkIdentity(identity, facts.client, guest, facts.network);
       const tokens = await accounts.issueTokens(facts, account, pick(body, ['scope', 'audience', 'resource']));
       accounts.loginSucceeded(account, tokens, facts.client, 'id_token', facts.network);
-      ctx.metrics.tokensIssued.inc({ grant_type: 'id_token' });
+      deps.metrics.tokensIssued.inc({ grant_type: 'id_token' });
       noStore(reply);
       return { ...tokens, outcome, is_anonymous: false };
     },

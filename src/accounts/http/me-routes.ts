@@ -2,14 +2,15 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { networkField } from '../../shared/network.js';
 import { oauthError, presentedToken } from '../../oauth/index.js';
-import { looksLikeSessionToken, readSessionData, resolveSessionCaller, type SessionCaller, type SessionData, writeMetadata } from '../../sessions/index.js';
-import type { AccountsRouteContext } from './common.js';
+import { looksLikeSessionToken, type SessionCaller, type SessionData } from '../../sessions/index.js';
+import type { AccountRoutesDeps } from './common.js';
 
 /**
  * The caller's own user, guest or registered, by its access token: the same data and the same
  * merge-patch rules as /anonymous/session, plus the address.
  */
-export async function meRoutes(app: FastifyInstance, { ctx, accounts }: AccountsRouteContext): Promise<void> {
+export async function meRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
+  const { accounts } = deps;
   const tags = ['accounts'];
   const security = [{ bearer: [] }];
 
@@ -20,7 +21,7 @@ export async function meRoutes(app: FastifyInstance, { ctx, accounts }: Accounts
         'WWW-Authenticate': 'Bearer realm="guestpass"',
       });
     }
-    return resolveSessionCaller(ctx, request);
+    return deps.sessions.resolveSessionCaller(request);
   };
 
   const send = async (reply: FastifyReply, data: SessionData) => {
@@ -32,7 +33,7 @@ export async function meRoutes(app: FastifyInstance, { ctx, accounts }: Accounts
   app.get(
     '/accounts/me',
     { schema: { tags, security, summary: 'The caller’s user: id, address, anonymity and metadata, with an ETag' } },
-    async (request, reply) => send(reply, await readSessionData(ctx, await caller(request))),
+    async (request, reply) => send(reply, await deps.sessions.readSessionData(await caller(request))),
   );
 
   app.patch<{ Body: Static<typeof PatchBody> }>(
@@ -48,7 +49,7 @@ export async function meRoutes(app: FastifyInstance, { ctx, accounts }: Accounts
       },
     },
     async (request, reply) => {
-      const data = await writeMetadata(ctx, await caller(request), {
+      const data = await deps.sessions.writeMetadata(await caller(request), {
         patch: request.body,
         ifMatch: request.headers['if-match']?.trim(),
         ...networkField(request.ip),

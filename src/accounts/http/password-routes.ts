@@ -2,9 +2,8 @@ import { networkField } from '../../shared/network.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { GuestpassError } from '../../shared/errors.js';
-import { gatherFacts, requireAccessToken } from '../../oauth/index.js';
 import { MAIL_SENT_RESPONSE } from '../service.js';
-import { ClientFields, Email, limitByIp, Password, type AccountsRouteContext } from './common.js';
+import { ClientFields, Email, limitByIp, Password, type AccountRoutesDeps } from './common.js';
 import { confirmEmailPage, resetPasswordPage, resultPage } from './pages.js';
 
 const TokenQuery = Type.Object({ token: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
@@ -23,7 +22,8 @@ const ResetBody = Type.Object(
 );
 
 /** Mailed-link pages, the convert-first password, and password reset. */
-export async function passwordRoutes(app: FastifyInstance, { ctx, accounts }: AccountsRouteContext): Promise<void> {
+export async function passwordRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
+  const { accounts } = deps;
   const tags = ['accounts'];
 
   app.get<{ Querystring: Static<typeof TokenQuery> }>(
@@ -36,7 +36,7 @@ export async function passwordRoutes(app: FastifyInstance, { ctx, accounts }: Ac
     '/accounts/verify/link',
     { schema: { tags, summary: 'Confirms an address from the link’s page (HTML form)', body: LinkForm } },
     async (request, reply) => {
-      await limitByIp(ctx, request);
+      await limitByIp(deps, request);
       try {
         await accounts.verifyLink(request.body.token, networkField(request.ip).network);
         return resultPage(reply, 200, 'Address confirmed', 'Your e-mail address is confirmed. You can go back to the app.');
@@ -50,7 +50,7 @@ export async function passwordRoutes(app: FastifyInstance, { ctx, accounts }: Ac
   app.post<{ Body: Static<typeof SetPasswordBody> }>(
     '/accounts/password/set',
     {
-      preHandler: requireAccessToken(ctx),
+      preHandler: deps.oauth.requireAccessToken(),
       schema: { tags, summary: 'Set the first password of a user who converted without one', security: [{ bearer: [] }], body: SetPasswordBody },
     },
     async (request, reply) => {
@@ -63,8 +63,8 @@ export async function passwordRoutes(app: FastifyInstance, { ctx, accounts }: Ac
     '/accounts/password/forgot',
     { schema: { tags, summary: 'Mail a reset link and code (202 whatever the address)', body: ForgotBody } },
     async (request, reply) => {
-      await limitByIp(ctx, request);
-      const { client } = await gatherFacts(ctx, request, request.body);
+      await limitByIp(deps, request);
+      const { client } = await deps.oauth.gatherFacts(request, request.body);
       await accounts.forgotPassword(request.body.email, client);
       return reply.code(202).send(MAIL_SENT_RESPONSE);
     },
@@ -80,7 +80,7 @@ export async function passwordRoutes(app: FastifyInstance, { ctx, accounts }: Ac
     '/accounts/password/reset',
     { schema: { tags, summary: 'Set a new password with the reset link’s token or the mailed code; ends every session of the account', body: ResetBody } },
     async (request, reply) => {
-      await limitByIp(ctx, request);
+      await limitByIp(deps, request);
       const fromForm = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') === true;
       try {
         const userId = await accounts.resetPassword(request.body, networkField(request.ip).network);

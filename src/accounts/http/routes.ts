@@ -1,8 +1,8 @@
 import { networkField } from '../../shared/network.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { advertiseDpopNonce, gatherFacts, noStore } from '../../oauth/index.js';
-import { type GuestTokenResponse, resolveSessionCaller } from '../../sessions/index.js';
+import { noStore } from '../../oauth/index.js';
+import type { GuestTokenResponse } from '../../sessions/index.js';
 import { accountError } from '../error-codes.js';
 import { MAIL_SENT_RESPONSE, type Verified } from '../service.js';
 import {
@@ -15,7 +15,7 @@ import {
   pick,
   SessionTokenField,
   TokenRequestFields,
-  type AccountsRouteContext,
+  type AccountRoutesDeps,
 } from './common.js';
 
 const SignupBody = Type.Object(
@@ -43,17 +43,18 @@ type VerifyBody = Static<typeof VerifyBody>;
 type LoginBody = Static<typeof LoginBody>;
 
 /** Sign-up with verification, login, and the guest's convert-first path. */
-export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: AccountsRouteContext): Promise<void> {
+export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
+  const { accounts } = deps;
   const tags = ['accounts'];
 
   app.post<{ Body: SignupBody }>(
     '/accounts/signup',
     { schema: { tags, summary: 'Register an address (202 whatever the address; a code and a link are mailed)', body: SignupBody } },
     async (request, reply) => {
-      await limitByIp(ctx, request);
-      const facts = await gatherFacts(ctx, request, request.body);
+      await limitByIp(deps, request);
+      const facts = await deps.oauth.gatherFacts(request, request.body);
       const { client } = facts;
-      const guest = await guestFromSessionToken(ctx, request.body.session_token, facts);
+      const guest = await guestFromSessionToken(deps, request.body.session_token, facts);
       if (guest && !(await accounts.isLiveGuest(guest.userId))) throw accountError('NOT_A_GUEST');
       await accounts.signUp({
         email: request.body.email,
@@ -70,16 +71,16 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
     '/accounts/verify',
     { schema: { tags, summary: 'Prove the address with the mailed code (or link token); promotes or merges the guest and returns tokens', body: VerifyBody } },
     async (request, reply) => {
-      await limitByIp(ctx, request);
+      await limitByIp(deps, request);
       const { body } = request;
-      const facts = await gatherFacts(ctx, request, body);
+      const facts = await deps.oauth.gatherFacts(request, body);
       let verified: Verified;
       if (body.token !== undefined && body.email === undefined && body.code === undefined) verified = await accounts.verifyLink(body.token, facts.network);
       else if (body.token === undefined && body.email !== undefined && body.code !== undefined)
         verified = await accounts.verifyCode(body.email, body.code, facts.network);
       else throw accountError('INVALID_CODE', 'Send either email and code, or the token from the link.');
       const tokens = await accounts.issueTokens(facts, verified.account, pick(body, ['scope', 'audience', 'resource']));
-      return respondWithTokens(ctx, reply, { ...tokens, outcome: verified.outcome, is_anonymous: false });
+      return respondWithTokens(deps, reply, { ...tokens, outcome: verified.outcome, is_anonymous: false });
     },
   );
 
@@ -87,14 +88,14 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
     '/accounts/login',
     { schema: { tags, summary: 'Log in with e-mail and password; a presented guest session is merged into the account', body: LoginBody } },
     async (request, reply) => {
-      await limitByIp(ctx, request);
+      await limitByIp(deps, request);
       const { body } = request;
-      const facts = await gatherFacts(ctx, request, body);
+      const facts = await deps.oauth.gatherFacts(request, body);
       const accountKey = accounts.accountKey(accounts.email(body.email));
-      await limitByAccount(ctx, accountKey).catch((error: unknown) => {
+      await limitByAccount(deps, accountKey).catch((error: unknown) => {
         // A throttled attempt is still an attempt on the account: detectors count it too.
-        ctx.events.emit('login.failed', {
-          time: ctx.now(),
+        deps.events.emit('login.failed', {
+          time: deps.now(),
           client_id: facts.client.id,
           account_key: accountKey,
           reason: 'throttled',
@@ -102,7 +103,7 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
         });
         throw error;
       });
-      const guest = await guestFromSessionToken(ctx, body.session_token, facts);
+      const guest = await guestFromSessionToken(deps, body.session_token, facts);
       const { account, merged } = await accounts.logIn({
         email: body.email,
         password: body.password,
@@ -112,8 +113,8 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
       });
       const tokens = await accounts.issueTokens(facts, account, pick(body, ['scope', 'audience', 'resource']));
       accounts.loginSucceeded(account, tokens, facts.client, 'password', facts.network);
-      ctx.metrics.tokensIssued.inc({ grant_type: 'password' });
-      return respondWithTokens(ctx, reply, { ...tokens, is_anonymous: false, ...(merged && guest ? { merged_guest_id: guest.userId } : {}) });
+      deps.metrics.tokensIssued.inc({ grant_type: 'password' });
+      return respondWithTokens(deps, reply, { ...tokens, is_anonymous: false, ...(merged && guest ? { merged_guest_id: guest.userId } : {}) });
     },
   );
 
@@ -127,8 +128,8 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
       },
     },
     async (request, reply) => {
-      await limitByIp(ctx, request);
-      const caller = await resolveSessionCaller(ctx, request);
+      await limitByIp(deps, request);
+      const caller = await deps.sessions.resolveSessionCaller(request);
       if (!(await accounts.isLiveGuest(caller.session.uid))) throw accountError('NOT_A_GUEST');
       const guest = { userId: caller.session.uid, sessionId: caller.session.sid, clientId: caller.session.cid };
       await accounts.convert({ email: request.body.email, guest, ...networkField(request.ip) });
@@ -137,8 +138,8 @@ export async function accountRoutes(app: FastifyInstance, { ctx, accounts }: Acc
   );
 }
 
-function respondWithTokens(ctx: AccountsRouteContext['ctx'], reply: FastifyReply, body: GuestTokenResponse & Record<string, unknown>) {
+function respondWithTokens(deps: Pick<AccountRoutesDeps, 'oauth'>, reply: FastifyReply, body: GuestTokenResponse & Record<string, unknown>) {
   noStore(reply);
-  advertiseDpopNonce(ctx, reply);
+  deps.oauth.advertiseDpopNonce(reply);
   return body;
 }

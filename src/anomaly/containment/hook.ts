@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AppContext } from '../../app/context.js';
+import { readSessionCookie, type SessionsApi } from '../../sessions/index.js';
 import { networkOf } from '../../shared/network.js';
-import { readSessionCookie } from '../../sessions/index.js';
 import { anomalyError } from '../error-codes.js';
 import type { AnomalyService } from '../service.js';
 import type { Entity } from '../types.js';
@@ -33,6 +32,13 @@ function unverifiedClaims(token: string): Record<string, unknown> | undefined {
   }
 }
 
+/** What containment at the door reads: the clock, the issuer (for the cookie's name) and who a session token names. */
+export interface ContainmentHookDeps {
+  now: () => number;
+  issuer: () => string;
+  sessions: { service: Pick<SessionsApi['service'], 'identify'> };
+}
+
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
@@ -40,17 +46,17 @@ const text = (value: unknown) => (typeof value === 'string' && value !== '' ? va
  * access token, session token (body or cookie) or client_id. Only computed while some
  * session, user or client is contained, so normal traffic never pays for it.
  */
-function identify(ctx: AppContext, request: FastifyRequest): Caller {
+function identify(deps: ContainmentHookDeps, request: FastifyRequest): Caller {
   const caller: Caller = {};
   const authorization = request.headers.authorization;
   const match = authorization ? /^(?:Bearer|DPoP) +(\S+)$/i.exec(authorization) : null;
   const claims = match?.[1] ? unverifiedClaims(match[1]) : undefined;
   if (claims) Object.assign(caller, { sessionId: text(claims['sid']), userId: text(claims['sub']), clientId: text(claims['client_id']) });
   const body = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
-  const sessionToken = text(body['refresh_token']) ?? text(body['session_token']) ?? readSessionCookie(request, ctx.issuer.value);
+  const sessionToken = text(body['refresh_token']) ?? text(body['session_token']) ?? readSessionCookie(request, deps.issuer());
   if (sessionToken) {
     // Not a session token of ours when undefined: the route will say so.
-    const session = ctx.guestSessions.identify(sessionToken);
+    const session = deps.sessions.service.identify(sessionToken);
     if (session) Object.assign(caller, { sessionId: session.sid, userId: session.uid, clientId: session.cid });
   }
   caller.clientId ??= text(body['client_id']);
@@ -64,14 +70,14 @@ function identify(ctx: AppContext, request: FastifyRequest): Caller {
  * revocation of the caller's session still being written. Both are Map lookups, skipped
  * outright while nothing is contained.
  */
-export function installContainmentHooks(app: FastifyInstance, ctx: AppContext, anomaly: AnomalyService): void {
+export function installContainmentHooks(app: FastifyInstance, deps: ContainmentHookDeps, anomaly: AnomalyService): void {
   const { active } = anomaly.containment;
 
   app.addHook('onRequest', (request, _reply, done) => {
     if (active.size === 0 || exempt(request)) return done();
     const prefix = networkOf(request.ip)?.ip_prefix;
     if (!prefix) return done();
-    const now = ctx.now();
+    const now = deps.now();
     const blocked = active.find('block_prefix', 'prefix', prefix, now);
     if (blocked) return done(anomalyError('PREFIX_BLOCKED', undefined, retryAfter(blocked, now)));
     let throttled = active.find('throttle', 'prefix', prefix, now);
@@ -90,8 +96,8 @@ export function installContainmentHooks(app: FastifyInstance, ctx: AppContext, a
   app.addHook('preHandler', (request, _reply, done) => {
     const throttles = kinds.some((kind) => active.any('throttle', kind));
     if ((!throttles && !anomaly.containment.revocationsPending) || exempt(request)) return done();
-    const caller = identify(ctx, request);
-    const now = ctx.now();
+    const caller = identify(deps, request);
+    const now = deps.now();
     if (throttles) {
       const throttled =
         (caller.sessionId && active.find('throttle', 'session', caller.sessionId, now)) ||

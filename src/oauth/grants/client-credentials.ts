@@ -1,7 +1,14 @@
+import type { CoreConfig } from '../../config/index.js';
 import { networkField } from '../../shared/network.js';
-import { verifyTokenRequestProof } from '../dpop-binding.js';
+import type { AccessTokens } from '../access-token.js';
+import { type DpopBindingDeps, verifyTokenRequestProof } from '../dpop-binding.js';
 import { resolveAudience, resolveScope } from '../scope.js';
 import type { Grant } from './types.js';
+
+export interface ClientCredentialsDeps extends DpopBindingDeps {
+  accessTokens: Pick<AccessTokens, 'issue'>;
+  config: Pick<CoreConfig, 'accessTokenTtl' | 'dpopRequireNonce'>;
+}
 
 /**
  * RFC 6749 §4.4: a confidential client gets a token for itself; `sub` is the client id
@@ -9,16 +16,16 @@ import type { Grant } from './types.js';
  * token bound to the proof's key (`cnf.jkt`, `token_type: DPoP`), as RFC 9449 §5 asks of
  * every grant: a client that sent a proof relies on the binding.
  */
-export const clientCredentialsGrant: Grant = {
+export const clientCredentialsGrant = (deps: ClientCredentialsDeps): Grant => ({
   type: 'client_credentials',
   allowsPublicClients: false,
-  async handle({ ctx, request, body, client }) {
+  async handle({ request, body, client }) {
     const scope = resolveScope(body.scope, client.scopes);
-    const audience = resolveAudience(body, client, ctx.issuer.value);
+    const audience = resolveAudience(body, client, deps.issuer());
     // After the other checks, so a request refused for its scope or audience does not use up the proof's jti.
-    const jkt = await verifyTokenRequestProof(ctx, request);
-    const ttlSeconds = client.accessTokenTtl ?? ctx.config.accessTokenTtl;
-    const issued = ctx.accessTokens.issue({
+    const jkt = await verifyTokenRequestProof(deps, request);
+    const ttlSeconds = client.accessTokenTtl ?? deps.config.accessTokenTtl;
+    const issued = deps.accessTokens.issue({
       subject: client.id,
       clientId: client.id,
       audience,
@@ -26,8 +33,8 @@ export const clientCredentialsGrant: Grant = {
       ttlSeconds,
       ...(jkt ? { claims: { cnf: { jkt } } } : {}),
     });
-    ctx.events.emit('token.issued', {
-      time: ctx.now(),
+    deps.events.emit('token.issued', {
+      time: deps.now(),
       client_id: client.id,
       subject: client.id,
       ...networkField(request.ip),
@@ -39,4 +46,4 @@ export const clientCredentialsGrant: Grant = {
     });
     return { access_token: issued.token, token_type: jkt ? 'DPoP' : 'Bearer', expires_in: issued.expiresIn, ...(scope ? { scope } : {}) };
   },
-};
+});

@@ -1,4 +1,3 @@
-import { clientCredentialsGrant } from './client-credentials.js';
 import type { Grant } from './types.js';
 
 /** The grants the token endpoint knows. */
@@ -13,8 +12,8 @@ export interface Grants {
  * sessions feature's refresh_token), handed in by app/ so that oauth imports none of them. A
  * new grant is one file in its feature and one line of wiring.
  */
-export function tokenGrants(provided: Grant[]): Grants {
-  const grants = [clientCredentialsGrant, ...provided];
+export function tokenGrants(own: Grant, provided: readonly Grant[]): Grants {
+  const grants = [own, ...provided];
   const byType = new Map(grants.map((grant) => [grant.type, grant]));
   return {
     find: (type) => byType.get(type),

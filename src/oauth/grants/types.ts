@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../../app/context.js';
 import type { Client } from '../../clients/index.js';
 import type { ClientAuthMethod } from '../client-auth.js';
 import type { TokenRequestBody } from '../token-schema.js';
@@ -15,7 +14,6 @@ export interface TokenResponse {
 }
 
 export interface GrantRequest {
-  ctx: AppContext;
   request: FastifyRequest;
   body: TokenRequestBody;
   client: Client;
@@ -23,8 +21,8 @@ export interface GrantRequest {
 }
 
 /**
- * One grant type: one file that exports one of these, listed in grants/index.ts when it is
- * oauth's own, or handed to oauthFeature by app/ when another feature provides it.
+ * One grant type: one file that builds one of these from what it uses, oauth's own made by
+ * oauth's factory, another feature's handed to oauth by app/ (see OauthPlugins).
  */
 export interface Grant {
   type: string;

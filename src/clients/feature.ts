@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import type { CoreConfig } from '../config/index.js';
+import type { EventBus } from '../events/bus.js';
+import type { OauthApi } from '../oauth/index.js';
+import type { Store } from '../storage/database.js';
+import { clientAdminRoutes } from './admin-routes.js';
+import { ClientCache } from './cache.js';
+import { registerCors } from './cors.js';
+import { ClientService } from './service.js';
+import { ClientStore } from './store.js';
+
+export interface ClientsDeps {
+  database: Store;
+  events: EventBus;
+  now: () => number;
+  config: Pick<CoreConfig, 'clientCacheTtl'>;
+  /**
+   * The admin API's access check. oauth authenticates clients, so it is built after this
+   * feature; it is asked for only when the routes are registered.
+   */
+  oauth: () => Pick<OauthApi, 'requireAccessToken'>;
+}
+
+export interface ClientsFeature {
+  /** Create, change, rotate and delete registered applications (admin API, CLI). */
+  service: ClientService;
+  store: ClientStore;
+  /** Clients as per-request paths read them: from memory for GUESTPASS_CLIENT_CACHE_TTL. */
+  cache: ClientCache;
+  /** CORS for browser clients; registered before every route, so every route answers preflights. */
+  cors(app: FastifyInstance): Promise<void>;
+  /** /admin/api/clients. */
+  routes(app: FastifyInstance): Promise<void>;
+}
+
+/** Registered applications: their store, the shared lookup cache, the service, CORS and the admin API. */
+export function createClients({ database, events, now, config, oauth }: ClientsDeps): ClientsFeature {
+  const store = new ClientStore(database.db);
+  const cache = new ClientCache({ store, events, ttlMs: config.clientCacheTtl * 1000, now });
+  const service = new ClientService({ store, events, now });
+  return {
+    service,
+    store,
+    cache,
+    cors: (app) => registerCors(app, { events, clients: service }),
+    routes: (app) => clientAdminRoutes(app, { clients: service, oauth: oauth() }),
+  };
+}
