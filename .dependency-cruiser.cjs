@@ -12,9 +12,10 @@
  *                                  oauth, ratelimit, sessions, telemetry, and any new one)
  *   app/ cli/                      the composition root: builds the features and wires them
  *
- * A layer imports only layers below it; a feature imports another feature only through that
- * feature's index.ts. Tests (*.test.ts) may reach anywhere to build what they test, so the
- * layer rules skip them; they still may not create cycles.
+ * A layer imports only layers below it, types included; a feature imports another feature only
+ * through that feature's index.ts, and is handed the other feature's services by app/, which
+ * builds each feature from the dependencies its factory names. Tests (*.test.ts) may reach
+ * anywhere to build what they test, so the layer rules skip them; they still may not create cycles.
  */
 
 const SHARED = '^src/shared/';
@@ -23,18 +24,15 @@ const ROOT = '^src/(?:app|cli)/';
 /** A feature is any folder of src/ that is not shared/, the base or the composition root. */
 const FEATURE = '^src/(?!(?:shared|config|crypto|events|storage|app|cli)/)[^/]+/';
 const TEST = '\\.test\\.ts$';
-const APP_CONTEXT = '^src/app/context\\.ts$';
 
 module.exports = {
   forbidden: [
     {
       name: 'no-circular',
       severity: 'error',
-      comment:
-        'A cycle means neither module can be understood, tested or loaded without the other, and ESM evaluates one of them half-initialised. ' +
-        'Cycles through the AppContext type have a rule of their own (no-circular-through-app-context).',
-      from: { pathNot: APP_CONTEXT },
-      to: { circular: true, pathNot: APP_CONTEXT, viaOnly: { pathNot: APP_CONTEXT } },
+      comment: 'A cycle means neither module can be understood, tested or loaded without the other, and ESM evaluates one of them half-initialised.',
+      from: {},
+      to: { circular: true },
     },
     {
       name: 'no-circular-at-runtime',
@@ -42,15 +40,6 @@ module.exports = {
       comment: 'No cycle of imports that exist at run time, wherever it runs: this is the one that breaks module loading.',
       from: {},
       to: { circular: true, dependencyTypesNot: ['type-only'], viaOnly: { dependencyTypesNot: ['type-only'] } },
-    },
-    {
-      name: 'no-circular-through-app-context',
-      severity: 'warn',
-      comment:
-        'Known debt, to be removed when each feature is built from narrow dependencies instead of AppContext: app/context.ts builds every ' +
-        'feature, and 28 feature files import its AppContext type back (type-only, so nothing cycles at run time). When written: 64 warnings, 89 edges on such cycles.',
-      from: {},
-      to: { circular: true, via: { path: APP_CONTEXT } },
     },
     {
       name: 'shared-imports-nothing-from-src',
@@ -92,20 +81,14 @@ module.exports = {
       to: { path: '^src/' },
     },
     {
-      name: 'composition-root-is-on-top',
+      name: 'features-never-import-app',
       severity: 'error',
       comment:
-        'app/ and cli/ build and wire everything; nothing below them imports them, or a feature would depend on every other feature through them. ' +
-        'The AppContext type is the one exception while it lasts (app-context-only-as-a-type).',
+        'app/ and cli/ build and wire everything: app/context.ts builds each feature from the narrow dependencies its factory names ' +
+        '(`createX(deps: XDeps)` in feature.ts). Nothing below them imports them, not even a type: a feature that names the composed ' +
+        'context can reach every other feature through it (a service locator), and every such import closes a cycle through app/.',
       from: { path: '^src/', pathNot: [ROOT, TEST] },
-      to: { path: ROOT, pathNot: APP_CONTEXT },
-    },
-    {
-      name: 'app-context-only-as-a-type',
-      severity: 'error',
-      comment: 'Features may name the AppContext type but never load app/context.ts, which builds every feature.',
-      from: { path: '^src/', pathNot: [ROOT, TEST] },
-      to: { path: APP_CONTEXT, dependencyTypesNot: ['type-only'] },
+      to: { path: ROOT },
     },
     {
       name: 'feature-through-index',
