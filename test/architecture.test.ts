@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { repoRoot as root } from './helpers/paths.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const depcruise = fileURLToPath(new URL('../node_modules/dependency-cruiser/bin/dependency-cruise.mjs', import.meta.url));
+const depcruise = join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
 
 describe('architecture', () => {
   it('should keep every dependency rule of .dependency-cruiser.cjs (layers, indexes, no cycles)', async () => {

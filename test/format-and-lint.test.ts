@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { repoRoot as root } from './helpers/paths.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const biome = fileURLToPath(new URL('../node_modules/@biomejs/biome/bin/biome', import.meta.url));
+const biome = join(root, 'node_modules/@biomejs/biome/bin/biome');
 
 describe('format and lint', () => {
   it('should find the tree formatted and lint-clean by Biome (biome.json); `npm run format` and `npm run lint` fix most of it', async () => {

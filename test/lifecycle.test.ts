@@ -5,8 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-
-const repoRoot = new URL('..', import.meta.url).pathname;
+import { CLI_ARGS, repoRoot } from './helpers/paths.js';
 
 interface Child {
   process: ChildProcess;
@@ -20,7 +19,7 @@ interface Child {
  * `waitFor` resolves once the output (stdout and stderr, pino's JSON lines included) matches.
  */
 async function serve(dataDir: string, logLevel = 'warn'): Promise<Child & { waitFor(pattern: RegExp): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', logLevel], {
+  const child = spawn(process.execPath, [...CLI_ARGS, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', logLevel], {
     cwd: repoRoot,
     env: { ...process.env, GUESTPASS_DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],

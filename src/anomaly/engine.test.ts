@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { background, CROWD, engineWith, ev, HOUR, MINUTE, NET, only, run, T0 } from '../../test/fixtures/anomaly/streams.js';
+import { repoRoot } from '../../test/helpers/paths.js';
 import { prefixAddress } from './engine.js';
 import type { DetectionInput, Finding } from './types.js';
 
@@ -76,7 +77,7 @@ describe('DetectionEngine', () => {
   });
 
   it('never reads a clock: no Date.now, new Date() or performance.now in the engine, detectors or sketches', () => {
-    const dirs = ['', 'detectors', 'sketches'].map((dir) => join(import.meta.dirname, dir));
+    const dirs = ['', 'detectors', 'sketches'].map((dir) => join(repoRoot, 'src/anomaly', dir));
     const files = dirs.flatMap((dir) =>
       readdirSync(dir)
         .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))

@@ -6,19 +6,19 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Finding } from '../anomaly/types.js';
 import { assertPrivateEvidence } from '../../test/fixtures/anomaly/streams.js';
+import { CLI_ARGS, repoRoot as root } from '../../test/helpers/paths.js';
 
-const root = new URL('../..', import.meta.url).pathname;
 const fixtures = join(root, 'test/fixtures/anomaly');
 const replay = join(fixtures, 'replay.jsonl');
 const geo = join(fixtures, 'geo.json');
 const scratch = mkdtempSync(join(tmpdir(), 'guestpass-detect-'));
 
-/** Runs `guestpass detect …` from source; never throws on a non-zero exit. */
+/** Runs `guestpass detect …` (compiled or from source, as this test runs); never throws on a non-zero exit. */
 function detect(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      ['--import', 'tsx', join(root, 'src/cli/index.ts'), 'detect', ...args],
+      [...CLI_ARGS, 'detect', ...args],
       { cwd: root, env: { ...process.env, GUESTPASS_LOG_LEVEL: 'silent' } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );

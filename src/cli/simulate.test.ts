@@ -5,9 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { compiled } from '../../test/helpers/paths.js';
 import { loadSimulator, SIMULATOR_MISSING } from './simulate.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'guestpass-simulate-'));
+/** The command is copied as this test runs: compiled (.js, as installed) or from source (.ts, through tsx). */
+const ext = compiled ? 'js' : 'ts';
 
 /**
  * Runs `simulate` from a copy of this command laid out like an installed package: the command
@@ -15,7 +18,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'guestpass-simulate-'));
  */
 function runWithoutTools(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(scratch, 'package/cli/run.ts'), ...args], (error, stdout, stderr) =>
+    execFile(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), join(scratch, `package/cli/run.${ext}`), ...args], (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -26,9 +29,9 @@ describe('guestpass simulate', () => {
     const cli = join(scratch, 'package/cli');
     mkdirSync(cli, { recursive: true });
     writeFileSync(join(scratch, 'package/package.json'), '{"type": "module"}\n');
-    for (const file of ['simulate.ts', 'usage.ts']) copyFileSync(new URL(file, import.meta.url), join(cli, file));
+    for (const file of [`simulate.${ext}`, `usage.${ext}`]) copyFileSync(new URL(file, import.meta.url), join(cli, file));
     writeFileSync(
-      join(cli, 'run.ts'),
+      join(cli, `run.${ext}`),
       `import { simulateCommand } from './simulate.js';
 import { UsageError } from './usage.js';
 simulateCommand(process.argv.slice(2)).catch((error) => {

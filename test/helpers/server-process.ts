@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { postgresUrl, type DatabaseKind } from './databases.js';
+import { CLI_ARGS as CLI, repoRoot } from './paths.js';
 import { dropSchema, uniqueSchema } from './store.js';
 
 const run = promisify(execFile);
-const repoRoot = new URL('../..', import.meta.url).pathname;
-const CLI = ['--import', 'tsx', join(repoRoot, 'src/cli/index.ts')];
 
 /**
  * `guestpass serve` in a process of its own, as `npm start` runs it: for what only shows across

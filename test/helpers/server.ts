@@ -9,16 +9,16 @@ import { newClientFromFlags, parseClientsArgs } from '../../src/cli/clients.js';
 import { configFlags } from '../../src/cli/config-flags.js';
 import { loadConfig } from '../../src/app/config.js';
 import { postgresUrl, type DatabaseKind } from './databases.js';
+import { CLI_ARGS, repoRoot } from './paths.js';
 import { dropSchema, uniqueSchema } from './store.js';
 
 const run = promisify(execFile);
-const repoRoot = new URL('../..', import.meta.url).pathname;
 
 export interface TestServer extends RunningServer {
   /** GUESTPASS_* variables that point the CLI at this server's store. */
   env: Record<string, string>;
   /**
-   * Runs `guestpass …` (from source, in a process of its own: seconds) against this server's
+   * Runs `guestpass …` (in a process of its own: a second or more) against this server's
    * store and returns stdout; for tests whose subject is the command line.
    */
   cli(args: string[]): Promise<string>;
@@ -70,7 +70,7 @@ export async function startTestServer({ database, env: extraEnv = {}, logger }: 
   const server = await startServer({ config, logger: logger ?? (process.env['GUESTPASS_TEST_LOG'] ? { level: 'debug' } : false), print: () => {} });
 
   const cli = async (args: string[]) => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/index.ts'), ...args], {
+    const { stdout } = await run(process.execPath, [...CLI_ARGS, ...args], {
       env: { ...process.env, ...env, GUESTPASS_LOG_LEVEL: 'silent' },
       cwd: repoRoot,
     });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import type { DomainEvent } from '../../src/events/types.js';
+import { CLI_ARGS, repoRoot } from '../../test/helpers/paths.js';
 import { loopbackBase } from './live/http.js';
 import { distanceKm } from './places/index.js';
 import { replaySimulation } from './run.js';
@@ -12,7 +12,6 @@ import { SimLimiter, SimSession } from './server-model.js';
 import { generateTraffic, type TrafficOptions } from './traffic.js';
 import { ATTACK_KINDS } from './truth.js';
 
-const repoRoot = join(import.meta.dirname, '..', '..');
 const SMALL: TrafficOptions = { seed: 7, hours: 2, sessionsPerDay: 6000 };
 
 function digest(options: TrafficOptions): { hash: string; events: DomainEvent[] } {
@@ -175,7 +174,7 @@ describe('guestpass simulate', () => {
   it('prints one JSON object with the issue’s fields under --report json', { timeout: 120_000 }, async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', 'simulate', '--seed', '2', '--hours', '1', '--sessions-per-day', '3000', '--report', 'json'],
+      [...CLI_ARGS, 'simulate', '--seed', '2', '--hours', '1', '--sessions-per-day', '3000', '--report', 'json'],
       {
         cwd: repoRoot,
         env: { ...process.env, GUESTPASS_LOG_LEVEL: 'silent' },
