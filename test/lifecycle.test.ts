@@ -26,7 +26,8 @@ async function serve(dataDir: string, logLevel = 'warn'): Promise<Child & { wait
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = (pattern: RegExp, timeoutMs = 20_000) =>
+  // The deadline only turns a hang into a failure; a busy machine can take many seconds to start a process.
+  const waitFor = (pattern: RegExp, timeoutMs = 60_000) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
         if (!pattern.test(output)) return;

@@ -111,7 +111,8 @@ async function spawnServer(env: Record<string, string>, port: string): Promise<S
   child.stderr!.on('data', onOutput);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const waitForOutput = (pattern: RegExp, timeoutMs = 20_000) =>
+  // The deadline only turns a hang into a failure; a busy machine can take many seconds to start a process.
+  const waitForOutput = (pattern: RegExp, timeoutMs = 60_000) =>
     new Promise<void>((resolve, reject) => {
       const finish = (error?: Error) => {
         watchers.delete(check);
