@@ -11,7 +11,10 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { NetworkInfo } from '../events/types.js';
 import type { Metadata, RevocationBatch, SessionRevoker, UserStore } from '../sessions/index.js';
 import type { Dialect } from '../storage/database.js';
-import type { Database, UsersTable } from '../storage/schema.js';
+import type { Database } from '../storage/schema.js';
+
+/** A whole `users` row: the sessions feature's columns and this feature's. */
+type UserRow = Selectable<Database['users']>;
 
 /** A user as the accounts feature sees it: guest or registered, merged or not. */
 export interface AccountRecord {
@@ -30,7 +33,7 @@ export interface AccountRecord {
   mergedAt: number | null;
 }
 
-function toRecord(row: Selectable<UsersTable>): AccountRecord {
+function toRecord(row: UserRow): AccountRecord {
   return {
     id: row.id,
     isAnonymous: row.is_anonymous === 1,
@@ -231,7 +234,7 @@ export class AccountStore {
     return (await this.findIdentity(issuer, subject)) ?? userId;
   }
 
-  private async lockUsers(trx: Transaction<Database>, ids: string[]): Promise<Selectable<UsersTable>[]> {
+  private async lockUsers(trx: Transaction<Database>, ids: string[]): Promise<UserRow[]> {
     let query = trx.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id');
     if (this.dialect === 'postgres') query = query.forUpdate();
     return query.execute();

@@ -39,6 +39,23 @@ export interface UserIdentitiesTable {
   created_at: number;
 }
 
+/**
+ * The account columns of `users`: a row is created and its metadata written by the sessions
+ * feature (sessions/tables.ts, UsersTable); these are written by accounts only.
+ */
+export interface UserAccountColumns {
+  /** Normalised address of a registered user; null for guests. */
+  email: string | null;
+  email_verified_at: number | null;
+  /** argon2id; null until a password is set (ID-token and convert-first users). */
+  password_hash: string | null;
+  /** When this guest became registered in place (same id). */
+  converted_at: number | null;
+  /** The account this guest was merged into; the guest's tokens are refused from then on. */
+  merged_into: string | null;
+  merged_at: number | null;
+}
+
 export interface AccountTables {
   user_aliases: UserAliasesTable;
   email_tokens: EmailTokensTable;

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { externalChangeCounter } from '../storage/database.js';
-import type { ClientsTable, Database } from '../storage/schema.js';
+import type { Database } from '../storage/schema.js';
+import type { ClientsTable } from './tables.js';
 import { DEFAULT_GUEST_SETTINGS, type GuestSettings } from './guest-settings.js';
 import type { Client, ClientSecretInfo, GrantType } from './types.js';
 

@@ -5,7 +5,8 @@
  * (the accounts merge) hands that transaction to the revoker, never writes this table itself.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, SessionsTable } from '../storage/schema.js';
+import type { Database } from '../storage/schema.js';
+import type { SessionsTable } from './tables.js';
 
 export interface SessionRecord {
   id: string;

@@ -1,0 +1,43 @@
+/** Table types of the sessions feature (Kysely); conventions as in storage/schema.ts. */
+
+export interface SessionsTable {
+  id: string;
+  user_id: string | null;
+  client_id: string | null;
+  /** Rotation generation of the newest session token. */
+  generation: number;
+  created_at: number;
+  /** Absolute expiry. */
+  expires_at: number;
+  last_refreshed_at: number | null;
+  dpop_jkt: string | null;
+  /** Coarse network of the last refresh; never the full address. */
+  last_ip_prefix: string | null;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+/**
+ * A user as the sessions feature writes it: the row itself and its metadata. The account
+ * columns of the same row are the accounts feature's (accounts/tables.ts, UserAccountColumns);
+ * storage/schema.ts joins the two into the one `users` table.
+ */
+export interface UsersTable {
+  /** UUIDv7, or an id a confidential client brought (1–128 of [A-Za-z0-9._-]). */
+  id: string;
+  is_anonymous: number;
+  /** The client whose guest this user was created as (its metadata rules apply). */
+  created_by_client: string | null;
+  /** JSON object: cart, preferences, consents. */
+  metadata: string;
+  /** Incremented on every metadata write; the ETag. */
+  metadata_version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionTables {
+  sessions: SessionsTable;
+  /** Joined with the accounts feature's columns in storage/schema.ts. */
+  users: UsersTable;
+}
