@@ -20,6 +20,9 @@ const migrations: Record<string, Migration> = {
   '0006_key_activation': keyActivation,
 };
 
+/** The migrations by name, in order (feature manifests name the ones that create or change their tables). */
+export const migrationNames: readonly string[] = Object.keys(migrations);
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Applies every pending migration; safe to run from several nodes at once (Kysely locks). */

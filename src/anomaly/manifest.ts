@@ -1,0 +1,13 @@
+import type { FeatureManifest } from '../config/feature-manifest.js';
+import { anomalyError } from './error-codes.js';
+import { anomalyOptions } from './options.js';
+
+/** Anomaly detection and containment. */
+export const anomalyManifest = {
+  name: 'anomaly',
+  options: anomalyOptions,
+  errors: { anomaly: anomalyError.catalogue },
+  tables: ['alerts', 'blocks'],
+  migrations: ['0005_anomaly'],
+  routes: ['/admin/api/alerts/*', '/admin/api/blocks/*'],
+} satisfies FeatureManifest;
