@@ -84,7 +84,7 @@ module.exports = {
       name: 'manifest-is-a-declaration',
       severity: 'error',
       comment:
-        "A manifest.ts is read by app/config.ts, app/error-catalogue.ts and the docs generator without building anything: it imports only " +
+        'A manifest.ts is read by app/config.ts, app/error-catalogue.ts and the docs generator without building anything: it imports only ' +
         'its options, its error catalogues and the manifest type, so collecting every manifest loads no service, store or route.',
       from: { path: '^src/[a-z-]+/manifest\\.ts$' },
       to: {
