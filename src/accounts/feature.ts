@@ -52,19 +52,27 @@ const derive = (masterKey: Buffer, info: string) => Buffer.from(hkdfSync('sha256
 
 /** Registered users on top of guest sessions: their store, e-mail proofs, mail, ID-token linking and routes. */
 export function createAccounts(deps: AccountsDeps): AccountsFeature {
-  const { database, masterKey, config, sessions } = deps;
+  const { database, masterKey, events, rateLimits, metrics, issuer, now, config, clientCache, oauth, sessions, onMailError } = deps;
   const store = new AccountStore(database.db, database.dialect, { users: sessions.users, sessions: sessions.revocations });
-  const proofs = new EmailProofs(database.db, derive(masterKey, 'guestpass e-mail proof codes'), deps.now);
+  const proofs = new EmailProofs(database.db, derive(masterKey, 'guestpass e-mail proof codes'), now);
   const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, dataDir: config.dataDir });
+  // Only keys derived from the master key go further: the service and routes never hold it.
   const service = new AccountService({
-    ...deps,
     store,
     proofs,
     mailer,
     accountKeySecret: derive(masterKey, 'guestpass account keys'),
+    events,
+    rateLimits,
+    issuer,
+    now,
+    config,
+    clientCache,
+    sessions,
+    onMailError,
   });
-  const idTokens = new IdTokenVerifier({ issuers: config.trustedIssuers, now: deps.now });
-  const routeDeps = { ...deps, accounts: service, idTokens };
+  const idTokens = new IdTokenVerifier({ issuers: config.trustedIssuers, now });
+  const routeDeps = { accounts: service, idTokens, events, rateLimits, metrics, now, config, clientCache, oauth, sessions };
   return {
     service,
     idTokens,

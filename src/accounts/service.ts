@@ -4,7 +4,7 @@ import type { NetworkInfo } from '../events/types.js';
 import type { RequestFacts } from '../oauth/index.js';
 import type { RateLimitStore } from '../ratelimit/index.js';
 import type { GuestTokenResponse, SessionsApi } from '../sessions/index.js';
-import { type CarryOverDeps, mergeGuest, promoteGuest, type GuestHandle } from './conversion.js';
+import { type CarryOverContext, type CarryOverDeps, mergeGuest, promoteGuest, type GuestHandle } from './conversion.js';
 import { accountKeyOf, normaliseEmail } from './email-address.js';
 import { passwordResetMail, verificationMail, type Mailer, type MailContent } from './email/index.js';
 import { accountError } from './error-codes.js';
@@ -69,6 +69,12 @@ export class AccountService {
     this.mailer = mailer;
     this.accountKeySecret = accountKeySecret;
     this.onMailError = onMailError;
+  }
+
+  /** What carrying a guest over into an account takes (conversion.ts), for a request from `network`. */
+  private carryOver(network: NetworkInfo | undefined): CarryOverContext {
+    const { events, now, clientCache, config } = this.deps;
+    return { events, now, clientCache, config, store: this.store, ...(network ? { network } : {}) };
   }
 
   /** Where mail goes, safe to log (never recipients or codes). */
@@ -136,7 +142,7 @@ export class AccountService {
    * an account; a registered address absorbs the guest by merging.
    */
   async completeVerification(proof: Proof, network?: NetworkInfo): Promise<Verified> {
-    const carry = { ...this.deps, store: this.store, ...(network ? { network } : {}) };
+    const carry = this.carryOver(network);
     const guest: GuestHandle | undefined = proof.userId ? { userId: proof.userId, sessionId: proof.sessionId, clientId: proof.clientId ?? '' } : undefined;
     const existing = await this.store.findByEmail(proof.email);
     if (existing && existing.mergedInto === null && !existing.isAnonymous) {
@@ -198,7 +204,7 @@ export class AccountService {
       throw accountError('INVALID_CREDENTIALS');
     }
     if (input.guest && input.guest.userId !== account.id && (await this.isLiveGuest(input.guest.userId))) {
-      const merged = await mergeGuest({ ...this.deps, store: this.store, ...(input.network ? { network: input.network } : {}) }, input.guest, account, 'login');
+      const merged = await mergeGuest(this.carryOver(input.network), input.guest, account, 'login');
       return { account: merged, merged: true };
     }
     return { account, merged: false };
@@ -217,7 +223,7 @@ export class AccountService {
     guest?: GuestHandle,
     network?: NetworkInfo,
   ): Promise<{ account: AccountRecord; outcome: VerificationOutcome }> {
-    const carry = { ...this.deps, store: this.store, ...(network ? { network } : {}) };
+    const carry = this.carryOver(network);
     const now = this.deps.now();
     const email = identity.email && identity.emailVerified ? normaliseEmail(identity.email) : undefined;
     const linkedId = await this.store.findIdentity(identity.issuer, identity.subject);
