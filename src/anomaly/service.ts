@@ -38,7 +38,7 @@ export function policyOf(config: DetectionConfig): ContainmentPolicy {
 }
 
 /**
- * The anomaly feature as the rest of the server sees it (`ctx.anomaly`): the engine fed from
+ * The anomaly feature as the rest of the server sees it (built by createAnomaly): the engine fed from
  * the event bus, alerts with feedback, and containment. `isQuarantined(sessionId)` is for the
  * telemetry feature: events from a quarantined session are kept but tagged, not dropped.
  */

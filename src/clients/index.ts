@@ -1,8 +1,8 @@
 /**
  * Registered applications, as other features use them: a client's record and how to look it up
  * per request, its Origin rule, its metadata schema, the longest session a client may configure
- * and its error catalogue. The admin routes, CORS and the service are wired by app/; nothing
- * here registers a route.
+ * and its error catalogue. The store, the cache, the service, CORS and the admin routes are
+ * built by createClients in feature.ts, which app/ calls; nothing here registers a route.
  */
 export { ClientCache, matchesLiveSecret, type ClientLookup } from './cache.js';
 export { clientError } from './error-codes.js';
