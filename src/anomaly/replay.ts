@@ -40,8 +40,8 @@ const schemas = {
   'token.issued': event('token.issued', { ...base, grant_type: Type.String(), jti: Id, scope: Type.String(), audience: Type.String(), expires_at: count }),
   'token.revoked': event('token.revoked', { ...base, token_kind: Type.Literal('access_token'), jti: Id }),
   'key.rotated': event('key.rotated', { ...base, use: Type.Union([Type.Literal('sig'), Type.Literal('enc')]), kid: Id }),
-  'session.created': event('session.created', session),
-  'session.refreshed': event('session.refreshed', { ...session, generation: count }),
+  'session.created': event('session.created', { ...session, is_anonymous: Type.Optional(Type.Boolean()), new_user: Type.Optional(Type.Boolean()) }),
+  'session.refreshed': event('session.refreshed', { ...session, generation: count, is_anonymous: Type.Optional(Type.Boolean()) }),
   'session.revoked': event('session.revoked', { ...session, reason: Type.String() }),
   'session.metadata_updated': event('session.metadata_updated', { ...session, metadata_bytes: count }),
   'token.reused': event('token.reused', { ...session, presented_generation: count, current_generation: count }),
@@ -59,6 +59,7 @@ const schemas = {
     method: Type.Union([Type.Literal('email'), Type.Literal('login'), Type.Literal('id_token')]),
   }),
   'password.reset': event('password.reset', base),
+  'user.culled': event('user.culled', { ...base, users: count, sessions: count, by_client: Type.Record(Id, count) }),
   'alert.raised': event('alert.raised', {
     ...base,
     alert_id: Id,

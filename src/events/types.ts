@@ -31,8 +31,15 @@ export interface DomainEvents {
   'token.issued': EventBase & { grant_type: string; jti: string; scope: string; audience: string; expires_at: number };
   'token.revoked': EventBase & { token_kind: 'access_token'; jti: string };
   'key.rotated': EventBase & { use: 'sig' | 'enc'; kid: string };
-  'session.created': SessionEventBase;
-  'session.refreshed': SessionEventBase & { generation: number };
+  /**
+   * A session started. `is_anonymous`: whether the user is a guest; `new_user`: POST
+   * /anonymous/token made a fresh guest id (not a user_id the client brought, not a login).
+   * Both are always set by this version; they are optional only so that replay files recorded
+   * before them still parse, and a consumer treats their absence as unknown.
+   */
+  'session.created': SessionEventBase & { is_anonymous?: boolean; new_user?: boolean };
+  /** A session token was rotated; `is_anonymous` as in `session.created`. */
+  'session.refreshed': SessionEventBase & { generation: number; is_anonymous?: boolean };
   /**
    * A session ended early, emitted once per session and only by the sessions feature's
    * `SessionRevoker`, whoever asked. `client_id` and `subject` are the session's own (absent
@@ -63,6 +70,8 @@ export interface DomainEvents {
   /** A guest was merged into an existing account; applications move their own rows. */
   'user.merged': EventBase & { guest_id: string; account_id: string; method: 'email' | 'login' | 'id_token' };
   'password.reset': EventBase;
+  /** One batch of the guest cull: counts only, never ids. `by_client`: client id → users deleted. */
+  'user.culled': EventBase & { users: number; sessions: number; by_client: Record<string, number> };
 
   /**
    * The anomaly feature stored a new alert (one per detector, entity and window) and applied

@@ -58,7 +58,7 @@ export class GuestSessionService {
     const payload = this.newSession(facts, input, userId);
     // Principle 1: a visitor costs a signature, not a row, unless it brings metadata.
     const stored = metadata === undefined ? undefined : await this.writeInitialMetadata(payload, metadata, facts);
-    this.deps.events.emit('session.created', this.eventBase(payload, facts));
+    this.deps.events.emit('session.created', { ...this.eventBase(payload, facts), is_anonymous: true, new_user: input.userId === undefined });
     return this.respond(client, payload, stored);
   }
 
@@ -75,7 +75,7 @@ export class GuestSessionService {
   ): Promise<GuestTokenResponse> {
     const payload = this.newSession(facts, input, user.id);
     await this.sessions.ensure(this.seed(payload, facts));
-    this.deps.events.emit('session.created', this.eventBase(payload, facts));
+    this.deps.events.emit('session.created', { ...this.eventBase(payload, facts), is_anonymous: user.isAnonymous, new_user: false });
     return this.respond(facts.client, payload, user.metadata, user.isAnonymous);
   }
 
@@ -120,8 +120,9 @@ export class GuestSessionService {
       throw sessionError('SESSION_REVOKED', 'This guest was merged into an account; sign in to that account to continue.');
     }
     const next: SessionTokenPayload = { ...payload, iat: Math.floor(now / 1000), gen: generation };
-    this.deps.events.emit('session.refreshed', { ...this.eventBase(next, facts), generation });
-    return this.respond(facts.client, next, user?.metadata, user ? user.isAnonymous : true);
+    const isAnonymous = user ? user.isAnonymous : true;
+    this.deps.events.emit('session.refreshed', { ...this.eventBase(next, facts), generation, is_anonymous: isAnonymous });
+    return this.respond(facts.client, next, user?.metadata, isAnonymous);
   }
 
   /**
