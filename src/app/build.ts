@@ -76,5 +76,6 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   await features.sessions.routes(app);
   await features.accounts.routes(app);
   await features.telemetry.routes(app);
+  await features.stats.routes(app);
   return app;
 }

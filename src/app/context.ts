@@ -26,6 +26,8 @@ import type { SessionStore } from '../sessions/store.js';
 import type { UserStore } from '../sessions/user-store.js';
 import { Metrics } from '../shared/metrics.js';
 import { openDatabase, sqliteFileOf, type Store } from '../storage/database.js';
+import { createStats, type StatsFeature } from '../stats/feature.js';
+import type { StatsService } from '../stats/service.js';
 import { migrateToLatest } from '../storage/migrate.js';
 import { type PrivateDataReport, tightenPrivateData } from '../storage/private-files.js';
 import { createTelemetry, type TelemetryFeature } from '../telemetry/feature.js';
@@ -47,6 +49,7 @@ export interface Features {
   accounts: AccountsFeature;
   anomaly: AnomalyFeature;
   telemetry: TelemetryFeature;
+  stats: StatsFeature;
 }
 
 /**
@@ -75,6 +78,8 @@ export interface AppContext {
   accounts: AccountService;
   idTokens: IdTokenVerifier;
   telemetry: TelemetryService;
+  /** Active users and guest lifecycle counts, recorded from the domain events (stats/). */
+  stats: StatsService;
   rateLimits: RateLimitStore;
   /** Anomaly detection, alerts and containment (started when the server mounts the feature). */
   anomaly: AnomalyService;
@@ -166,13 +171,14 @@ export async function createContext({
       clientCache: clients.cache,
       oauth,
     });
+    const stats = createStats({ ...base, config, oauth, ...(logger ? { logger } : {}) });
 
     return {
       config,
       store: database,
       events: base.events,
       keyring,
-      features: { clients, oauth, sessions, accounts, anomaly, telemetry },
+      features: { clients, oauth, sessions, accounts, anomaly, telemetry, stats },
       clients: clients.service,
       clientStore: clients.store,
       clientCache: clients.cache,
@@ -186,6 +192,7 @@ export async function createContext({
       accounts: accounts.service,
       idTokens: accounts.idTokens,
       telemetry: telemetry.service,
+      stats: stats.service,
       rateLimits: base.rateLimits,
       anomaly: anomaly.service,
       metrics,
@@ -195,6 +202,7 @@ export async function createContext({
       // Telemetry first: its writer commits what is queued while the database is still open.
       close: async () => {
         await telemetry.service.close();
+        await stats.service.close().catch((error: unknown) => logger?.error({ err: error }, 'the last active-user stats flush failed'));
         await accounts.service.close();
         await database.close();
       },

@@ -12,6 +12,7 @@ import { serverManifest } from '../config/manifest.js';
 import { dpopManifest } from '../dpop/manifest.js';
 import { oauthManifest } from '../oauth/manifest.js';
 import { sessionsManifest } from '../sessions/manifest.js';
+import { statsManifest } from '../stats/manifest.js';
 import { telemetryManifest } from '../telemetry/manifest.js';
 
 export const manifests = [
@@ -23,4 +24,5 @@ export const manifests = [
   accountsManifest,
   anomalyManifest,
   telemetryManifest,
+  statsManifest,
 ] as const;

@@ -20,6 +20,8 @@ export interface StartServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** Where the first-run banner goes. @default process.stdout */
   print?: (text: string) => void;
+  /** The clock of every service (tests move it instead of sleeping). @default Date.now */
+  now?: () => number;
 }
 
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
@@ -42,8 +44,8 @@ async function closeWithin(app: FastifyInstance, seconds: number): Promise<void>
   }
 }
 
-export async function startServer({ config, logger, print = (text) => process.stdout.write(`${text}\n`) }: StartServerOptions): Promise<RunningServer> {
-  const ctx = await createContext({ config, metrics: new Metrics() });
+export async function startServer({ config, logger, print = (text) => process.stdout.write(`${text}\n`), now }: StartServerOptions): Promise<RunningServer> {
+  const ctx = await createContext({ config, metrics: new Metrics(), ...(now ? { now } : {}) });
   let app: FastifyInstance;
   try {
     app = await buildApp(ctx, logger === undefined ? {} : { logger });

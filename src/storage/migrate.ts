@@ -5,6 +5,7 @@ import * as accounts from './migrations/0003_accounts.js';
 import * as telemetry from './migrations/0004_telemetry.js';
 import * as anomaly from './migrations/0005_anomaly.js';
 import * as keyActivation from './migrations/0006_key_activation.js';
+import * as activeUsers from './migrations/0008_active_users.js';
 import type { Store } from './database.js';
 
 /**
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0004_telemetry': telemetry,
   '0005_anomaly': anomaly,
   '0006_key_activation': keyActivation,
+  '0008_active_users': activeUsers,
 };
 
 /** The migrations by name, in order (feature manifests name the ones that create or change their tables). */

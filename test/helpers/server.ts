@@ -38,6 +38,8 @@ export interface StartTestServerOptions {
   env?: Record<string, string>;
   /** Fastify logger settings; silent unless GUESTPASS_TEST_LOG is set. */
   logger?: FastifyServerOptions['logger'];
+  /** The server's clock, for tests that move time forward instead of sleeping. @default Date.now */
+  now?: () => number;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface StartTestServerOptions {
 const NO_GEOLOCATION = { GUESTPASS_GEOIP_DATABASE: 'none', GUESTPASS_GEOIP_ASN_DATABASE: 'none', GUESTPASS_TELEMETRY_COUNTRY_DB: 'off' };
 
 /** A real server on 127.0.0.1 and an ephemeral port, with its own data folder and schema. */
-export async function startTestServer({ database, env: extraEnv = {}, logger }: StartTestServerOptions): Promise<TestServer> {
+export async function startTestServer({ database, env: extraEnv = {}, logger, now }: StartTestServerOptions): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-test-'));
   const env: Record<string, string> = {
     GUESTPASS_DATA_DIR: dataDir,
@@ -67,7 +69,12 @@ export async function startTestServer({ database, env: extraEnv = {}, logger }: 
     env['GUESTPASS_DATABASE_SCHEMA'] = schema;
   }
   const { config } = loadConfig({ env, flags: { port: '0', host: '127.0.0.1' } });
-  const server = await startServer({ config, logger: logger ?? (process.env['GUESTPASS_TEST_LOG'] ? { level: 'debug' } : false), print: () => {} });
+  const server = await startServer({
+    config,
+    logger: logger ?? (process.env['GUESTPASS_TEST_LOG'] ? { level: 'debug' } : false),
+    print: () => {},
+    ...(now ? { now } : {}),
+  });
 
   const cli = async (args: string[]) => {
     const { stdout } = await run(process.execPath, [...CLI_ARGS, ...args], {

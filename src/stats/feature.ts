@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { EventBus } from '../events/bus.js';
+import type { OauthApi } from '../oauth/index.js';
+import type { Store } from '../storage/database.js';
+import { statsAdminRoutes } from './admin-routes.js';
+import type { StatsConfig } from './options.js';
+import { StatsService } from './service.js';
+
+export interface StatsDeps {
+  database: Store;
+  /** Where activity and lifecycle steps are heard: session.created/refreshed, user.converted/merged/culled. */
+  events: EventBus;
+  now: () => number;
+  config: StatsConfig;
+  logger?: Pick<Logger, 'error'>;
+  oauth: Pick<OauthApi, 'requireAccessToken'>;
+}
+
+export interface StatsFeature {
+  /** Records from the events at once; `close()` writes what is left. */
+  service: StatsService;
+  /** GET /admin/api/stats/active-users. */
+  routes(app: FastifyInstance): Promise<void>;
+}
+
+/** Stats: active users (DAU/WAU/MAU) and guest lifecycle counts per day, and their admin route. */
+export function createStats({ database, events, now, config, logger, oauth }: StatsDeps): StatsFeature {
+  const service = new StatsService({
+    store: database,
+    events,
+    now,
+    flushInterval: config.statsFlushInterval,
+    onError: (error, what) => logger?.error({ err: error }, `${what} failed`),
+  });
+  return {
+    service,
+    async routes(app) {
+      await statsAdminRoutes(app, { stats: service, oauth });
+    },
+  };
+}
