@@ -70,6 +70,54 @@ describeEachDatabase('admin API: clients', (database) => {
     assert.match(response.headers.get('www-authenticate') ?? '', /insufficient_scope/);
   });
 
+  it('should take user scopes among the client’s own scopes only, and follow the guest scopes when they are unset', async () => {
+    const create = (body: Record<string, unknown>) =>
+      call('/admin/api/clients', { method: 'POST', body: JSON.stringify({ name: 'shop', type: 'public', ...body }) }).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as Record<string, unknown>,
+      }));
+    const outside = await create({ scopes: ['orders:read'], guest: { scopes: ['cart:write'] }, user: { scopes: ['orders:read', 'orders:write'] } });
+    assert.equal(outside.status, 400);
+    assert.equal(outside.body['error'], 'invalid_client_metadata');
+    assert.match(outside.body['error_description'] as string, /user\.scopes has "orders:write", which is not one of the client's scopes \(orders:read\)/);
+    const unknown = await create({ scopes: ['orders:read'], user: { scopes: ['orders:read'], roles: ['buyer'] } });
+    assert.equal(unknown.status, 400, 'user settings refuse unknown fields');
+    const admin = await call('/admin/api/clients', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'ops 2', type: 'confidential', is_admin: true, user: { scopes: ['admin:read'] } }),
+    });
+    assert.equal(admin.status, 400);
+    assert.match(((await admin.json()) as { error_description: string }).error_description, /Users can never hold "admin:read"/);
+
+    const created = await create({ scopes: ['orders:read', 'cart:write'], guest: { scopes: ['cart:write'] } });
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.body['user'], { scopes: null }, 'unset: registered users get the guest scopes');
+    const id = created.body['client_id'] as string;
+    const patch = async (body: Record<string, unknown>) => {
+      const response = await call(`/admin/api/clients/${id}`, { method: 'PATCH', body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const set = await patch({ user: { scopes: ['orders:read', 'cart:write', 'orders:read'] } });
+    assert.equal(set.status, 200);
+    assert.deepEqual(set.body['user'], { scopes: ['orders:read', 'cart:write'] });
+    const dropped = await patch({ scopes: ['cart:write'] });
+    assert.equal(dropped.status, 400, 'the client cannot drop a scope its users hold');
+    assert.match(dropped.body['error_description'] as string, /remove it from user\.scopes/);
+    const reset = await patch({ user: { scopes: null } });
+    assert.deepEqual(reset.body['user'], { scopes: null });
+    assert.deepEqual(((await (await call(`/admin/api/clients/${id}`)).json()) as Record<string, unknown>)['user'], { scopes: null }, 'and it is stored');
+  });
+
+  it('should take user scopes from `clients create --user-scope`', async () => {
+    const { client_id } = await server.createClient(['--name', 'cli shop', '--type', 'public', '--scope', 'orders:read', '--user-scope', 'orders:read']);
+    const read = (await (await call(`/admin/api/clients/${client_id}`)).json()) as Record<string, unknown>;
+    assert.deepEqual(read['user'], { scopes: ['orders:read'] });
+    await assert.rejects(
+      server.createClient(['--name', 'cli shop', '--type', 'public', '--user-scope', 'orders:read']),
+      /not one of the client's scopes \(none\)/,
+    );
+  });
+
   it('should list clients through the CLI in JSON', async () => {
     const output = JSON.parse(await server.cli(['clients', 'list', '--json'])) as { clients: { name: string }[] };
     assert.ok(output.clients.some((client) => client.name === 'ops'));

@@ -8,7 +8,7 @@ import { UsageError } from './usage.js';
 
 const USAGE = `Usage:
   guestpass clients create --name N --type public|confidential [--origin URL]… [--scope S]… [--audience A]… [--admin]
-                           [--guest-scope S]… [--guest-settings JSON] [--json]
+                           [--guest-scope S]… [--guest-settings JSON] [--user-scope S]… [--json]
   guestpass clients list [--json]
   guestpass clients rotate-secret ID [--overlap SECONDS] [--json]
   guestpass clients delete ID`;
@@ -41,6 +41,7 @@ const CLIENTS_OPTIONS = {
   admin: { type: 'boolean' },
   'guest-scope': { type: 'string', multiple: true },
   'guest-settings': { type: 'string' },
+  'user-scope': { type: 'string', multiple: true },
   overlap: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -64,6 +65,8 @@ export function newClientFromFlags(values: ClientsFlags): NewClient {
     scopes: values.scope ?? [],
     audiences: values.audience ?? [],
     guest: guestSettingsFlag(values['guest-settings'], values['guest-scope']),
+    // Without --user-scope, registered users get the guest scopes (user.scopes null).
+    ...(values['user-scope'] ? { user: { scopes: values['user-scope'] } } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type { OauthApi } from '../oauth/index.js';
 import { guestSettingsFromJson, guestSettingsToJson } from './guest-settings.js';
 import type { ClientService } from './service.js';
 import { GRANT_TYPES, type Client, type NewClient } from './types.js';
+import { userSettingsFromJson, userSettingsToJson } from './user-settings.js';
 
 const GuestSettingsBody = Type.Object(
   {
@@ -49,6 +50,17 @@ const GuestSettingsBody = Type.Object(
   { additionalProperties: false },
 );
 
+const UserSettingsBody = Type.Object(
+  {
+    scopes: Type.Optional(
+      Type.Union([Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 }), Type.Null()], {
+        description: 'Scopes registered users may get, each one of the client’s scopes; null follows guest.scopes. @default null',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const ClientView = Type.Object({
   client_id: Type.String(),
   name: Type.String(),
@@ -60,6 +72,7 @@ const ClientView = Type.Object({
   audiences: Type.Array(Type.String()),
   access_token_ttl: Type.Union([Type.Integer(), Type.Null()]),
   guest: Type.Unknown(),
+  user: Type.Unknown(),
   created_at: Type.Integer(),
   updated_at: Type.Integer(),
 });
@@ -77,6 +90,7 @@ export function clientView(client: Client): Static<typeof ClientView> {
     audiences: client.audiences,
     access_token_ttl: client.accessTokenTtl,
     guest: guestSettingsToJson(client.guest),
+    user: userSettingsToJson(client.user),
     created_at: client.createdAt,
     updated_at: client.updatedAt,
   };
@@ -89,6 +103,7 @@ const ClientSettingsFields = {
   audiences: Type.Optional(Type.Array(Type.String({ maxLength: 500 }), { maxItems: 20 })),
   access_token_ttl: Type.Optional(Type.Union([Type.Integer({ minimum: 30, maximum: 3600 }), Type.Null()])),
   guest: Type.Optional(GuestSettingsBody),
+  user: Type.Optional(UserSettingsBody),
 };
 
 const UpdateClientBody = Type.Object(
@@ -106,6 +121,7 @@ function clientInput(body: Static<typeof UpdateClientBody>): Partial<Omit<NewCli
     ...(body.audiences !== undefined ? { audiences: body.audiences } : {}),
     ...(body.access_token_ttl !== undefined ? { accessTokenTtl: body.access_token_ttl } : {}),
     ...(body.guest !== undefined ? { guest: guestSettingsFromJson(body.guest) } : {}),
+    ...(body.user !== undefined ? { user: userSettingsFromJson(body.user) } : {}),
   };
 }
 

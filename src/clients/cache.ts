@@ -170,6 +170,7 @@ export class ClientCache {
 function freezeClient(client: Client): Client {
   for (const list of [client.allowedOrigins, client.grantTypes, client.scopes, client.audiences]) Object.freeze(list);
   Object.freeze(client.guest);
+  Object.freeze(client.user);
   return Object.freeze(client);
 }
 

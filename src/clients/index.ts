@@ -12,3 +12,4 @@ export { compileMetadataSchema, UnusableSchemaError } from './metadata-schema.js
 export { checkClientOrigin } from './origin.js';
 export type { ClientStore } from './store.js';
 export type { Client, ClientType, GrantType } from './types.js';
+export { userScopesOf } from './user-settings.js';

@@ -7,6 +7,6 @@ export const clientsManifest = {
   options: {},
   errors: { clients: clientError.catalogue },
   tables: ['clients', 'client_secrets'],
-  migrations: ['0001_foundation', '0002_guest_sessions'],
+  migrations: ['0001_foundation', '0002_guest_sessions', '0009_client_user_settings'],
   routes: ['/admin/api/clients/*', '*'],
 } satisfies FeatureManifest;

@@ -83,6 +83,7 @@ export class ClientService {
       ...current,
       ...Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)),
       guest: { ...current.guest, ...changes.guest },
+      user: { ...current.user, ...changes.user },
       type: current.type,
     });
     const updated: Client = { ...current, ...settings, updatedAt: this.now() };

@@ -4,6 +4,7 @@ import type { Database } from '../storage/schema.js';
 import type { ClientsTable } from './tables.js';
 import { DEFAULT_GUEST_SETTINGS, type GuestSettings } from './guest-settings.js';
 import type { Client, ClientSecretInfo, GrantType } from './types.js';
+import { DEFAULT_USER_SETTINGS, type UserSettings } from './user-settings.js';
 
 function toClient(row: Selectable<ClientsTable>): Client {
   return {
@@ -17,6 +18,7 @@ function toClient(row: Selectable<ClientsTable>): Client {
     audiences: JSON.parse(row.audiences) as string[],
     accessTokenTtl: row.access_token_ttl,
     guest: { ...DEFAULT_GUEST_SETTINGS, ...(JSON.parse(row.guest_settings ?? '{}') as Partial<GuestSettings>) },
+    user: { ...DEFAULT_USER_SETTINGS, ...(JSON.parse(row.user_settings ?? '{}') as Partial<UserSettings>) },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -34,6 +36,7 @@ function toRow(client: Client): ClientsTable {
     audiences: JSON.stringify(client.audiences),
     access_token_ttl: client.accessTokenTtl,
     guest_settings: JSON.stringify(client.guest),
+    user_settings: JSON.stringify(client.user),
     created_at: client.createdAt,
     updated_at: client.updatedAt,
   };

@@ -14,6 +14,8 @@ export interface ClientsTable {
   access_token_ttl: number | null;
   /** JSON GuestSettings (sessions/guest-settings.ts); null means the defaults. */
   guest_settings: string | null;
+  /** JSON UserSettings (clients/user-settings.ts); null (clients older than the column) means the defaults. */
+  user_settings: string | null;
   created_at: number;
   updated_at: number;
 }

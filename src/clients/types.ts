@@ -1,4 +1,5 @@
 import type { GuestSettings } from './guest-settings.js';
+import type { UserSettings } from './user-settings.js';
 
 export type ClientType = 'public' | 'confidential';
 
@@ -26,6 +27,8 @@ export interface Client {
   accessTokenTtl: number | null;
   /** Guest-session behaviour (POST /anonymous/token and friends). */
   guest: GuestSettings;
+  /** What registered users get (their scopes). */
+  user: UserSettings;
   createdAt: number;
   updatedAt: number;
 }
@@ -46,4 +49,5 @@ export interface NewClient {
   audiences?: string[];
   accessTokenTtl?: number | null;
   guest?: Partial<GuestSettings>;
+  user?: Partial<UserSettings>;
 }

@@ -1,5 +1,6 @@
 import { clientError } from './error-codes.js';
 import { validateGuestSettings } from './guest-settings.js';
+import { validateUserSettings } from './user-settings.js';
 import { ADMIN_SCOPES, GRANT_TYPES, type Client, type GrantType, type NewClient } from './types.js';
 
 /** RFC 6749 §3.3: a scope token is one or more %x21 / %x23-5B / %x5D-7E characters. */
@@ -52,6 +53,7 @@ export function validateNewClient(input: NewClient): ClientSettings {
     if ((ADMIN_SCOPES as readonly string[]).includes(scope)) throw clientError('INVALID_CLIENT_METADATA', `Guests can never hold "${scope}".`);
   }
   if (isAdmin) for (const scope of ADMIN_SCOPES) if (!scopes.includes(scope)) scopes.push(scope);
+  const user = validateUserSettings(input.user, scopes, ADMIN_SCOPES);
 
   const defaultGrants: GrantType[] = input.type === 'confidential' ? ['client_credentials', 'refresh_token'] : ['refresh_token'];
   const grantTypes = [...new Set(input.grantTypes ?? defaultGrants)];
@@ -79,5 +81,6 @@ export function validateNewClient(input: NewClient): ClientSettings {
     audiences,
     accessTokenTtl: ttl,
     guest,
+    user,
   };
 }

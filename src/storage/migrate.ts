@@ -6,6 +6,7 @@ import * as telemetry from './migrations/0004_telemetry.js';
 import * as anomaly from './migrations/0005_anomaly.js';
 import * as keyActivation from './migrations/0006_key_activation.js';
 import * as activeUsers from './migrations/0008_active_users.js';
+import * as clientUserSettings from './migrations/0009_client_user_settings.js';
 import type { Store } from './database.js';
 
 /**
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0005_anomaly': anomaly,
   '0006_key_activation': keyActivation,
   '0008_active_users': activeUsers,
+  '0009_client_user_settings': clientUserSettings,
 };
 
 /** The migrations by name, in order (feature manifests name the ones that create or change their tables). */
