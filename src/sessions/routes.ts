@@ -77,7 +77,7 @@ export async function anonymousRoutes(app: FastifyInstance, deps: AnonymousRoute
     },
   );
 
-  app.get('/anonymous/session', { schema: { tags, summary: 'The caller’s session and its metadata, with an ETag' } }, async (request, reply) => {
+  app.get('/anonymous/session', { schema: { tags, summary: 'The caller’s session, its scope and its metadata, with an ETag' } }, async (request, reply) => {
     const caller = await resolveSessionCaller(deps, request);
     return sendSessionData(reply, await readSessionData(deps, caller));
   });

@@ -8,6 +8,7 @@ import { sessionError } from './error-codes.js';
 import { applyMergePatch, checkMetadata, mappedClaims } from './metadata.js';
 import { openSessionToken, sealSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
 import { judgeGeneration, type GenerationVerdict } from './generation.js';
+import { allowedScopes, scopeAtRefresh } from './scope.js';
 import { SessionRevoker, type RevocationReason } from './revoker.js';
 import type { SessionRecord, SessionSeed, SessionStore } from './store.js';
 import type { CreateSessionInput, GuestTokenResponse, SessionPresentation } from './types.js';
@@ -55,7 +56,7 @@ export class GuestSessionService {
     if (!client.guest.enabled) throw sessionError('GUESTS_DISABLED');
     const userId = await this.chooseUserId(client, input.userId);
     const metadata = input.metadata === undefined ? undefined : checkMetadata(client, input.metadata);
-    const payload = this.newSession(facts, input, userId);
+    const payload = this.newSession(facts, input, userId, true);
     // Principle 1: a visitor costs a signature, not a row, unless it brings metadata.
     const stored = metadata === undefined ? undefined : await this.writeInitialMetadata(payload, metadata, facts);
     this.deps.events.emit('session.created', { ...this.eventBase(payload, facts), is_anonymous: true, new_user: input.userId === undefined });
@@ -65,24 +66,31 @@ export class GuestSessionService {
   /**
    * A new session for an existing user, guest or registered: after a login, a verification
    * or an ID-token link. The same token shapes as a guest session; `is_anonymous` and mapped
-   * claims come from the user's row. The row is written at once: a registered user's session
-   * is worth listing and revoking from the start.
+   * claims come from the user's row, and its scopes from the client's user scopes for a
+   * registered user (guest scopes for a guest). The row is written at once: a registered
+   * user's session is worth listing and revoking from the start.
    */
   async startForUser(
     facts: RequestFacts,
     user: { id: string; isAnonymous: boolean; metadata: Metadata },
     input: Pick<CreateSessionInput, 'scope' | 'audience' | 'resource'> = {},
   ): Promise<GuestTokenResponse> {
-    const payload = this.newSession(facts, input, user.id);
+    const payload = this.newSession(facts, input, user.id, user.isAnonymous);
     await this.sessions.ensure(this.seed(payload, facts));
     this.deps.events.emit('session.created', { ...this.eventBase(payload, facts), is_anonymous: user.isAnonymous, new_user: false });
     return this.respond(facts.client, payload, user.metadata, user.isAnonymous);
   }
 
-  private newSession(facts: RequestFacts, input: Pick<CreateSessionInput, 'scope' | 'audience' | 'resource'>, userId: string): SessionTokenPayload {
+  private newSession(
+    facts: RequestFacts,
+    input: Pick<CreateSessionInput, 'scope' | 'audience' | 'resource'>,
+    userId: string,
+    isAnonymous: boolean,
+  ): SessionTokenPayload {
     const { client } = facts;
     if (client.guest.requireDpop && !facts.dpopJkt) throw sessionError('DPOP_REQUIRED');
-    const scope = resolveScope(input.scope, client.guest.scopes);
+    const scope = resolveScope(input.scope, allowedScopes(client, isAnonymous));
+    const namedScope = input.scope !== undefined && input.scope.trim() !== '';
     const audience = resolveAudience(input, client, this.deps.issuer());
     const nowSeconds = Math.floor(this.deps.now() / 1000);
     return {
@@ -95,6 +103,7 @@ export class GuestSessionService {
       gen: 0,
       scope,
       aud: audience,
+      ...(namedScope ? {} : { ds: true as const }),
       ...(facts.dpopJkt ? { jkt: facts.dpopJkt } : {}),
     };
   }
@@ -119,8 +128,9 @@ export class GuestSessionService {
       await this.revoke(payload, 'merged', facts);
       throw sessionError('SESSION_REVOKED', 'This guest was merged into an account; sign in to that account to continue.');
     }
-    const next: SessionTokenPayload = { ...payload, iat: Math.floor(now / 1000), gen: generation };
     const isAnonymous = user ? user.isAnonymous : true;
+    const scope = scopeAtRefresh(payload, facts.client, isAnonymous);
+    const next: SessionTokenPayload = { ...payload, iat: Math.floor(now / 1000), gen: generation, scope };
     this.deps.events.emit('session.refreshed', { ...this.eventBase(next, facts), generation, is_anonymous: isAnonymous });
     return this.respond(facts.client, next, user?.metadata, isAnonymous);
   }

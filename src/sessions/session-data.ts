@@ -23,6 +23,13 @@ export interface SessionView {
   /** Epoch milliseconds, like every timestamp in Guestpass's JSON APIs. */
   created_at: number;
   expires_at: number;
+  /**
+   * The scope the caller's credential carries, space-separated as in OAuth: the access token's
+   * `scope` claim, or the scope the session token grants. A guest's session token that lived on
+   * through a promotion in place shows the guest scope until its next refresh grants the user
+   * scopes.
+   */
+  scope: string;
   metadata: Record<string, unknown>;
 }
 
@@ -48,6 +55,7 @@ function sessionData(caller: SessionCaller, user: Pick<UserRecord, 'metadata' | 
       is_anonymous: user ? user.isAnonymous : true,
       created_at: caller.session.ct * 1000,
       expires_at: caller.session.exp * 1000,
+      scope: caller.session.scope,
       metadata: user?.metadata ?? {},
     },
     etag: etagOf(user?.metadataVersion ?? 0),

@@ -24,6 +24,12 @@ export interface SessionTokenPayload {
   /** Granted scope and audience of the session's access tokens. */
   scope: string;
   aud: string;
+  /**
+   * Set when the session started without naming a scope and so took all its client allowed:
+   * once its user is registered, a refresh gives it all of the client's user scopes; without
+   * it a refresh keeps to the scope the session named (sessions/scope.ts).
+   */
+  ds?: true;
   /** RFC 7638 thumbprint of the DPoP key the session is bound to. */
   jkt?: string;
 }

@@ -63,7 +63,7 @@ describeEachDatabase('convert first, password later', (database) => {
 
     // Naming an address changes nothing until it is proven.
     const before = await getWithToken(server, '/accounts/me', guest.body.access_token);
-    assert.deepEqual(before.body, { user_id: guest.body.user_id, email: null, is_anonymous: true, metadata: { cart: ['tea'], locale: 'fr' } });
+    assert.deepEqual(before.body, { user_id: guest.body.user_id, email: null, is_anonymous: true, scope: '', metadata: { cart: ['tea'], locale: 'fr' } });
 
     const verified = await verify(email, codeIn(mail));
     assert.equal(verified.status, 200, JSON.stringify(verified.body));
@@ -74,7 +74,7 @@ describeEachDatabase('convert first, password later', (database) => {
     assert.equal(claimsOf(accountToken)['sub'], guest.body.user_id);
     assert.equal(claimsOf(accountToken)['is_anonymous'], false);
     const me = await getWithToken(server, '/accounts/me', accountToken);
-    assert.deepEqual(me.body, { user_id: guest.body.user_id, email, is_anonymous: false, metadata: { cart: ['tea'], locale: 'fr' } });
+    assert.deepEqual(me.body, { user_id: guest.body.user_id, email, is_anonymous: false, scope: '', metadata: { cart: ['tea'], locale: 'fr' } });
 
     // The guest's own session lives on as the registered user.
     const refreshed = await refreshGuest(server, clientId, guest.body.session_token);

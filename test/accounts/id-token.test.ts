@@ -59,7 +59,13 @@ describeEachDatabase('ID-token linking against node-oidc-provider as a real exte
     assert.equal(claims['is_anonymous'], false);
 
     const me = await getWithToken(server, '/accounts/me', linked.body['access_token'] as string);
-    assert.deepEqual(me.body, { user_id: accountId, email: `${subject}@example.test`, is_anonymous: false, metadata: { cart: [{ sku: 'apple', qty: 1 }] } });
+    assert.deepEqual(me.body, {
+      user_id: accountId,
+      email: `${subject}@example.test`,
+      is_anonymous: false,
+      scope: '',
+      metadata: { cart: [{ sku: 'apple', qty: 1 }] },
+    });
     const refreshed = await refreshGuest(server, clientId, guest.body.session_token);
     assert.equal(claimsOf(refreshed.body.access_token)['is_anonymous'], false);
   });
@@ -104,7 +110,7 @@ describeEachDatabase('ID-token linking against node-oidc-provider as a real exte
     assert.notEqual(linked.body['user_id'], accountId);
     assert.equal(claimsOf(linked.body['access_token'] as string)['is_anonymous'], false);
     const me = await getWithToken(server, '/accounts/me', linked.body['access_token'] as string);
-    assert.deepEqual(me.body, { user_id: linked.body['user_id'], email: `${fresh}@example.test`, is_anonymous: false, metadata: {} });
+    assert.deepEqual(me.body, { user_id: linked.body['user_id'], email: `${fresh}@example.test`, is_anonymous: false, scope: '', metadata: {} });
   });
 
   it('refuses a wrong nonce (400 invalid_grant) and leaves the guest a guest', async () => {
@@ -118,7 +124,7 @@ describeEachDatabase('ID-token linking against node-oidc-provider as a real exte
     assert.deepEqual(missing.body, { error: 'invalid_request', error_description: idTokenError.catalogue.NONCE_REQUIRED.description });
 
     const me = await getWithToken(server, '/accounts/me', guest.body.access_token);
-    assert.deepEqual(me.body, { user_id: guest.body.user_id, email: null, is_anonymous: true, metadata: { cart: [{ sku: 'fig', qty: 1 }] } });
+    assert.deepEqual(me.body, { user_id: guest.body.user_id, email: null, is_anonymous: true, scope: '', metadata: { cart: [{ sku: 'fig', qty: 1 }] } });
   });
 
   it('refuses a token from an issuer that is not trusted, and one addressed to another client', async () => {

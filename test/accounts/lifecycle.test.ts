@@ -60,7 +60,7 @@ describeEachDatabase('the guest-to-account lifecycle over real SMTP', (database)
     assert.equal(claims['is_anonymous'], false);
 
     const me = await getWithToken(server, '/accounts/me', verified.body['access_token'] as string);
-    assert.deepEqual(me.body, { user_id: accountId, email: EMAIL, is_anonymous: false, metadata: { cart: [{ sku: 'apple', qty: 1 }], visits: 2 } });
+    assert.deepEqual(me.body, { user_id: accountId, email: EMAIL, is_anonymous: false, scope: '', metadata: { cart: [{ sku: 'apple', qty: 1 }], visits: 2 } });
     assert.ok(me.headers.get('etag'));
 
     // The guest's own session lives on as the registered user.

@@ -27,7 +27,7 @@ describeEachDatabase('the caller’s own user: GET /accounts/me and PATCH /accou
     const bare = await createGuest(server, { client_id: clientId });
     const me = await getWithToken(server, '/accounts/me', bare.body.access_token);
     assert.equal(me.status, 200);
-    assert.deepEqual(me.body, { user_id: bare.body.user_id, email: null, is_anonymous: true, metadata: {} });
+    assert.deepEqual(me.body, { user_id: bare.body.user_id, email: null, is_anonymous: true, scope: '', metadata: {} });
     assert.equal(me.headers.get('etag'), '"0"');
     assert.equal(me.headers.get('cache-control'), 'no-store');
 
@@ -40,7 +40,7 @@ describeEachDatabase('the caller’s own user: GET /accounts/me and PATCH /accou
     const account = await register(server, smtp, { clientId, email, password: 'my own passphrase' });
     const me = await getWithToken(server, '/accounts/me', account.body['access_token'] as string);
     assert.equal(me.status, 200);
-    assert.deepEqual(me.body, { user_id: account.body['user_id'], email, is_anonymous: false, metadata: {} });
+    assert.deepEqual(me.body, { user_id: account.body['user_id'], email, is_anonymous: false, scope: '', metadata: {} });
     assert.ok(me.headers.get('etag'));
   });
 
@@ -71,7 +71,7 @@ describeEachDatabase('the caller’s own user: GET /accounts/me and PATCH /accou
     const guest = await createGuest(server, { client_id: clientId });
     const patched = await patch(guest.body.access_token, { visits: 1 }, { 'if-match': '"0"' });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
-    assert.deepEqual(patched.body, { user_id: guest.body.user_id, email: null, is_anonymous: true, metadata: { visits: 1 } });
+    assert.deepEqual(patched.body, { user_id: guest.body.user_id, email: null, is_anonymous: true, scope: '', metadata: { visits: 1 } });
     assert.deepEqual((await getWithToken(server, '/anonymous/session', guest.body.access_token)).body['metadata'], { visits: 1 });
   });
 

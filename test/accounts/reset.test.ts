@@ -161,7 +161,7 @@ describeEachDatabase('password reset', (database) => {
     assert.equal(claimsOf(stillGuest.body.access_token)['sub'], guest.body.user_id);
     assert.equal(claimsOf(stillGuest.body.access_token)['is_anonymous'], true);
     const guestMe = await getWithToken(server, '/accounts/me', stillGuest.body.access_token);
-    assert.deepEqual(guestMe.body, { user_id: guest.body.user_id, email: null, is_anonymous: true, metadata: { cart: ['lamp'] } });
+    assert.deepEqual(guestMe.body, { user_id: guest.body.user_id, email: null, is_anonymous: true, scope: '', metadata: { cart: ['lamp'] } });
 
     const account = await logIn(email, NEW_PASSWORD);
     const accountMe = await getWithToken(server, '/accounts/me', account.body['access_token'] as string);

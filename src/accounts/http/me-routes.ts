@@ -27,12 +27,13 @@ export async function meRoutes(app: FastifyInstance, deps: AccountRoutesDeps): P
   const send = async (reply: FastifyReply, data: SessionData) => {
     const user = await accounts.store.get(data.view.user_id);
     reply.header('ETag', data.etag).header('Cache-Control', 'no-store');
-    return { user_id: data.view.user_id, email: user?.email ?? null, is_anonymous: data.view.is_anonymous, metadata: data.view.metadata };
+    const { view } = data;
+    return { user_id: view.user_id, email: user?.email ?? null, is_anonymous: view.is_anonymous, scope: view.scope, metadata: view.metadata };
   };
 
   app.get(
     '/accounts/me',
-    { schema: { tags, security, summary: 'The caller’s user: id, address, anonymity and metadata, with an ETag' } },
+    { schema: { tags, security, summary: 'The caller’s user: id, address, anonymity, the access token’s scope and metadata, with an ETag' } },
     async (request, reply) => send(reply, await deps.sessions.readSessionData(await caller(request))),
   );
 
