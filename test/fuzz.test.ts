@@ -373,6 +373,9 @@ function targetedRequest(r: Random, p: Pieces, f: Fixtures): FuzzRequest {
         ...(r.chance(0.4) ? { scopes: [r.pick(['orders:read', 'admin:read', 'a b', '"', r.string()])] } : {}),
         ...(r.chance(0.4) ? { audiences: [r.pick(['https://orders.example', '', ' ', r.string()])] } : {}),
         ...(r.chance(0.4) ? { access_token_ttl: r.pick([29, 30, 3600, 3601, 1.5, null, r.value()]) } : {}),
+        ...(r.chance(0.3)
+          ? { user: r.pick([{ scopes: ['orders:read'] }, { scopes: ['admin:read'] }, { scopes: null }, { scopes: r.value() }, r.value()]) }
+          : {}),
       });
       headers['content-type'] = 'application/json';
       return { method: 'POST', path: '/admin/api/clients', headers, body: JSON.stringify(body) };
