@@ -3,28 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { OauthApi } from '../oauth/index.js';
 import { sessionError } from './error-codes.js';
 import type { SessionRevoker } from './revoker.js';
-import type { SessionRecord, SessionStore } from './store.js';
+import type { SessionStore } from './store.js';
+import { sessionView } from './views.js';
 
 export interface SessionAdminRoutesDeps {
   sessions: Pick<SessionStore, 'get' | 'listByUser'>;
   revocations: Pick<SessionRevoker, 'revoke'>;
   oauth: Pick<OauthApi, 'requireAccessToken'>;
-}
-
-function sessionView(record: SessionRecord) {
-  return {
-    session_id: record.id,
-    user_id: record.userId,
-    client_id: record.clientId,
-    generation: record.generation,
-    created_at: record.createdAt,
-    expires_at: record.expiresAt,
-    last_refreshed_at: record.lastRefreshedAt,
-    dpop_bound: record.dpopJkt !== null,
-    last_ip_prefix: record.lastIpPrefix,
-    revoked_at: record.revokedAt,
-    revoked_reason: record.revokedReason,
-  };
 }
 
 // The widths of sessions.id and users.id: revoking by id writes a tombstone row with that id.

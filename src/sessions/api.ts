@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { RequestFacts } from '../oauth/index.js';
 import type { SessionCaller } from './credentials.js';
+import type { SessionErasure } from './erasure.js';
 import type { SessionRevoker } from './revoker.js';
 import type { GuestSessionService } from './service.js';
 import type { MetadataWrite, SessionData } from './session-data.js';
@@ -18,6 +19,8 @@ export interface SessionsApi {
   revocations: SessionRevoker;
   /** The user rows guests live in (their metadata); accounts adds its columns to the same rows. */
   users: UserStore;
+  /** This feature's part of erasing and exporting a person, and the denylist of erased users. */
+  erasure: SessionErasure;
   /** The caller of an endpoint that takes a session's access token, session token or cookie. */
   resolveSessionCaller(request: FastifyRequest): Promise<SessionCaller>;
   /** A session token sent in the body of a token-issuing request, checked against that request's facts. */

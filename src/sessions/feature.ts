@@ -11,6 +11,8 @@ import type { Store } from '../storage/database.js';
 import { sessionAdminRoutes } from './admin-routes.js';
 import type { SessionsApi } from './api.js';
 import { resolveSessionCaller, sessionFromTokenRequest } from './credentials.js';
+import { ErasedUserStore } from './erased-store.js';
+import { SessionErasure } from './erasure.js';
 import { refreshTokenGrant } from './refresh-grant.js';
 import { anonymousRoutes } from './routes.js';
 import { GuestSessionService } from './service.js';
@@ -60,12 +62,15 @@ export function createSessions(deps: SessionsDeps): SessionsFeature {
   const { database, oauth } = deps;
   const store = new SessionStore(database.db);
   const users = new UserStore(database.db, database.dialect);
-  const service = new GuestSessionService({ ...deps, sessions: store, users, accessTokens: oauth.accessTokens });
+  const erased = new ErasedUserStore(database.db);
+  const service = new GuestSessionService({ ...deps, sessions: store, users, erased, accessTokens: oauth.accessTokens });
+  const erasure = new SessionErasure({ erased, sessions: store, users, revoker: service.revocations, now: deps.now });
   const services = { ...deps, service, sessions: store, users };
   return {
     service,
     revocations: service.revocations,
     users,
+    erasure,
     store,
     resolveSessionCaller: (request) => resolveSessionCaller(services, request),
     sessionFromTokenRequest: (sessionToken, facts) => sessionFromTokenRequest(services, sessionToken, facts),

@@ -6,7 +6,7 @@ export const sessionsManifest = {
   name: 'sessions',
   options: {},
   errors: { sessions: sessionError.catalogue },
-  tables: ['sessions', 'users'],
-  migrations: ['0002_guest_sessions'],
+  tables: ['sessions', 'users', 'erased_users'],
+  migrations: ['0002_guest_sessions', '0010_erasure'],
   routes: ['/anonymous/token', '/anonymous/session/*', '/anonymous/logout', '/admin/api/sessions/*', '/admin/api/users/:id/sessions'],
 } satisfies FeatureManifest;

@@ -23,6 +23,8 @@ export type RevocationReason =
   | 'revoked_by_admin'
   /** Its account's password was reset: whoever held the old password loses the session. */
   | 'password_reset'
+  /** Its user was erased (DELETE /admin/api/users/:id, DELETE /accounts/me). */
+  | 'erased'
   /** Containment, by detector (`anomaly_token_reuse`, `anomaly_impossible_travel`, …). */
   | `anomaly_${string}`;
 

@@ -9,6 +9,7 @@ import { applyMergePatch, checkMetadata, mappedClaims } from './metadata.js';
 import { openSessionToken, sealSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
 import { judgeGeneration, type GenerationVerdict } from './generation.js';
 import { allowedScopes, scopeAtRefresh } from './scope.js';
+import type { ErasedUserStore } from './erased-store.js';
 import { SessionRevoker, type RevocationReason } from './revoker.js';
 import type { SessionRecord, SessionSeed, SessionStore } from './store.js';
 import type { CreateSessionInput, GuestTokenResponse, SessionPresentation } from './types.js';
@@ -30,6 +31,8 @@ export interface GuestSessionServiceOptions {
   issuer: () => string;
   now: () => number;
   config: Pick<CoreConfig, 'accessTokenTtl'>;
+  /** The denylist of erased users: their tokens are refused, sessions without a row included. */
+  erased: Pick<ErasedUserStore, 'has'>;
 }
 
 /**
@@ -119,6 +122,7 @@ export class GuestSessionService {
     this.checkLifetime(payload, facts.client);
     this.checkBinding(payload, facts.dpopJkt, facts);
     if (!payload.jkt && facts.client.guest.requireDpop) throw sessionError('DPOP_REQUIRED');
+    await this.refuseErased(payload);
 
     const now = this.deps.now();
     const generation = await this.rotate(payload, this.seed(payload, facts), facts, now);
@@ -150,6 +154,7 @@ export class GuestSessionService {
     await this.checkClient(payload, owner, presentation);
     this.checkLifetime(payload, owner);
     this.checkBinding(payload, await presentation.proveKey(payload), presentation);
+    await this.refuseErased(payload);
     const record = await this.sessions.get(payload.sid);
     const verdict = judgeGeneration(payload.gen, record, owner.guest.refreshGrace * 1000, this.deps.now());
     if (verdict !== 'current' && verdict !== 'grace') await this.refuse(verdict, payload, record, presentation);
@@ -230,6 +235,15 @@ export class GuestSessionService {
     if (verdict === 'grace' && record) return record.generation;
     // 'current' after a failed compare-and-set means the row changed under us (a revocation): refuse.
     return this.refuse(verdict === 'current' ? 'revoked' : verdict, payload, record, facts);
+  }
+
+  /**
+   * An erased user's session may never have had a row to revoke: the denylist of erased ids
+   * refuses it, before a refresh could write a row that names the user again.
+   */
+  private async refuseErased(payload: SessionTokenPayload): Promise<void> {
+    if (await this.deps.erased.has(payload.uid))
+      throw sessionError('SESSION_REVOKED', 'This user was deleted; start a new session with POST /anonymous/token.');
   }
 
   private checkLifetime(payload: SessionTokenPayload, client: Client): void {

@@ -57,6 +57,13 @@ export class SessionStore {
     return rows.map(toRecord);
   }
 
+  /** The stored sessions of several users (a person and its merged guests), newest first. */
+  async listByUsers(userIds: readonly string[], limit: number, db: Kysely<Database> = this.db): Promise<SessionRecord[]> {
+    if (userIds.length === 0) return [];
+    const rows = await db.selectFrom('sessions').selectAll().where('user_id', 'in', userIds).orderBy('created_at', 'desc').limit(limit).execute();
+    return rows.map(toRecord);
+  }
+
   /** Writes the row a session gets when it first needs state; a no-op when it exists. */
   async ensure(seed: SessionSeed, db: Kysely<Database> = this.db): Promise<void> {
     await this.insert(seed, null, db);
@@ -139,5 +146,26 @@ export class SessionStore {
       .returningAll()
       .execute();
     return rows.map(toRecord);
+  }
+
+  /**
+   * Erasure: the users' rows lose everything that leads back to them (user, key thumbprint,
+   * network) and stay as revoked tombstones until they expire, so their ids keep refusing the
+   * sessions' tokens. `db` is the erasure's transaction. Returns how many rows it changed.
+   */
+  async anonymiseOfUsers(userIds: readonly string[], now: number, db: Kysely<Database> = this.db): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const result = await db
+      .updateTable('sessions')
+      .set((eb) => ({
+        user_id: null,
+        dpop_jkt: null,
+        last_ip_prefix: null,
+        revoked_at: eb.fn.coalesce('revoked_at', eb.val(now)),
+        revoked_reason: eb.fn.coalesce('revoked_reason', eb.val('erased')),
+      }))
+      .where('user_id', 'in', userIds)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 }

@@ -36,8 +36,19 @@ export interface UsersTable {
   updated_at: number;
 }
 
+/**
+ * People erased (sessions/erased-store.ts): a SHA-256 of each id, never the id, kept until every
+ * token that could name it has expired.
+ */
+export interface ErasedUsersTable {
+  user_hash: string;
+  erased_at: number;
+  expires_at: number;
+}
+
 export interface SessionTables {
   sessions: SessionsTable;
+  erased_users: ErasedUsersTable;
   /** Joined with the accounts feature's columns in storage/schema.ts. */
   users: UsersTable;
 }

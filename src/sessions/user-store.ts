@@ -9,7 +9,7 @@
  *   only through this store, inside its own transaction where it needs one (`db`).
  * Both touch `updated_at` when they write; anyone may read.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Dialect } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
 
@@ -27,6 +27,19 @@ export interface UserRecord {
   mergedInto: string | null;
 }
 
+function toUserRecord(row: Selectable<Database['users']>): UserRecord {
+  return {
+    id: row.id,
+    isAnonymous: row.is_anonymous === 1,
+    createdByClient: row.created_by_client,
+    metadata: JSON.parse(row.metadata) as Metadata,
+    metadataVersion: row.metadata_version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    mergedInto: row.merged_into,
+  };
+}
+
 /** Users as the guest-session feature sees them: identity flag and metadata. */
 export class UserStore {
   constructor(
@@ -36,17 +49,7 @@ export class UserStore {
 
   async get(id: string): Promise<UserRecord | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      isAnonymous: row.is_anonymous === 1,
-      createdByClient: row.created_by_client,
-      metadata: JSON.parse(row.metadata) as Metadata,
-      metadataVersion: row.metadata_version,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      mergedInto: row.merged_into,
-    };
+    return row && toUserRecord(row);
   }
 
   async count(): Promise<number> {
@@ -110,5 +113,22 @@ export class UserStore {
         .execute();
       return { metadata, metadataVersion, isAnonymous: row.is_anonymous === 1 };
     });
+  }
+
+  /** The rows of several users (a person and its merged guests), for their export. */
+  async getMany(ids: readonly string[]): Promise<UserRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+    return rows.map(toUserRecord);
+  }
+
+  /**
+   * Erasure: deletes the users' rows, account columns included (the accounts feature has erased
+   * what it keeps elsewhere first), in the erasure's transaction `db`. Returns how many.
+   */
+  async deleteMany(ids: readonly string[], db: Kysely<Database> = this.db): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await db.deleteFrom('users').where('id', 'in', ids).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }

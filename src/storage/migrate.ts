@@ -7,6 +7,7 @@ import * as anomaly from './migrations/0005_anomaly.js';
 import * as keyActivation from './migrations/0006_key_activation.js';
 import * as activeUsers from './migrations/0008_active_users.js';
 import * as clientUserSettings from './migrations/0009_client_user_settings.js';
+import * as erasure from './migrations/0010_erasure.js';
 import type { Store } from './database.js';
 
 /**
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0006_key_activation': keyActivation,
   '0008_active_users': activeUsers,
   '0009_client_user_settings': clientUserSettings,
+  '0010_erasure': erasure,
 };
 
 /** The migrations by name, in order (feature manifests name the ones that create or change their tables). */
