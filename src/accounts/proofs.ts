@@ -52,6 +52,23 @@ function toProof(row: Pick<Selectable<EmailTokensTable>, 'id' | 'purpose' | 'ema
   };
 }
 
+/** Whose proofs: a person's user ids and addresses. */
+export interface ProofOwners {
+  userIds: readonly string[];
+  emails: readonly string[];
+}
+
+/** A proof as a person's export shows it. */
+export interface ProofView {
+  purpose: ProofPurpose;
+  email: string;
+  user_id: string | null;
+  client_id: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 /** What a locked code says, by purpose: where the new code comes from. */
@@ -261,6 +278,43 @@ export class EmailProofs {
       )
       .execute();
     return ids.length;
+  }
+
+  /** The proofs sent to these addresses or for these users (a person's export): no hash, no code. */
+  async listFor({ userIds, emails }: ProofOwners): Promise<ProofView[]> {
+    if (userIds.length === 0 && emails.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('email_tokens')
+      .select(['purpose', 'email', 'user_id', 'client_id', 'created_at', 'expires_at', 'consumed_at'])
+      .where((eb) => eb.or([...(userIds.length > 0 ? [eb('user_id', 'in', userIds)] : []), ...(emails.length > 0 ? [eb('email', 'in', emails)] : [])]))
+      .orderBy('created_at', 'desc')
+      .limit(1000)
+      .execute();
+    return rows.map((row) => ({
+      purpose: row.purpose,
+      email: row.email,
+      user_id: row.user_id,
+      client_id: row.client_id,
+      created_at: row.created_at,
+      expires_at: row.expires_at,
+      consumed_at: row.consumed_at,
+    }));
+  }
+
+  /**
+   * Erasure: deletes every proof for these users or sent to these addresses (pending ones too,
+   * so no code can promote or reset an erased account), and the addresses' attempt counts, in
+   * the erasure's transaction. The addresses of the users' own proofs count as theirs.
+   */
+  async eraseFor({ userIds, emails }: ProofOwners, trx: Kysely<Database>): Promise<number> {
+    const theirs = userIds.length === 0 ? [] : await trx.selectFrom('email_tokens').select('email').where('user_id', 'in', userIds).execute();
+    const addresses = [...new Set([...emails, ...theirs.map((row) => row.email)])];
+    const keys = [...addresses, ...addresses.map((email) => this.attemptKey(email))];
+    const result = await trx
+      .deleteFrom('email_tokens')
+      .where((eb) => eb.or([...(userIds.length > 0 ? [eb('user_id', 'in', userIds)] : []), ...(keys.length > 0 ? [eb('email', 'in', keys)] : [])]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   private codeHash(id: string, code: string): string {

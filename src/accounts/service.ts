@@ -7,6 +7,7 @@ import type { GuestTokenResponse, SessionsApi } from '../sessions/index.js';
 import { type CarryOverContext, type CarryOverDeps, mergeGuest, promoteGuest, type GuestHandle } from './conversion.js';
 import { accountKeyOf, normaliseEmail } from './email-address.js';
 import { passwordResetMail, verificationMail, type Mailer, type MailContent } from './email/index.js';
+import { AccountErasure } from './erasure.js';
 import { accountError } from './error-codes.js';
 import { checkPasswordPolicy, dummyVerify, hashPassword, verifyPassword } from './passwords.js';
 import { PROOF_TTL_MS, type EmailProofs, type Proof } from './proofs.js';
@@ -56,6 +57,8 @@ export interface Verified {
 export class AccountService {
   readonly store: AccountStore;
   private readonly deps: AccountServiceOptions;
+  /** This feature's part of erasing and exporting a person. */
+  readonly erasure: AccountErasure;
   private readonly proofs: EmailProofs;
   private readonly mailer: Mailer;
   private readonly accountKeySecret: Buffer;
@@ -65,6 +68,7 @@ export class AccountService {
     const { store, proofs, mailer, accountKeySecret, onMailError } = deps;
     this.deps = deps;
     this.store = store;
+    this.erasure = new AccountErasure({ store, proofs });
     this.proofs = proofs;
     this.mailer = mailer;
     this.accountKeySecret = accountKeySecret;

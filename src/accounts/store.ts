@@ -51,6 +51,21 @@ function toRecord(row: UserRow): AccountRecord {
   };
 }
 
+/** What the accounts feature keeps about a person, as their export shows it: never a password hash. */
+export interface AccountsExport {
+  accounts: {
+    user_id: string;
+    email: string | null;
+    email_verified_at: number | null;
+    has_password: boolean;
+    converted_at: number | null;
+    merged_into: string | null;
+    merged_at: number | null;
+  }[];
+  identity_links: { user_id: string; issuer: string; subject: string; created_at: number }[];
+  aliases: { guest_id: string; account_id: string; created_at: number }[];
+}
+
 export interface NewAccount {
   id: string;
   email: string | null;
@@ -232,6 +247,64 @@ export class AccountStore {
       .onConflict((oc) => oc.columns(['issuer', 'subject']).doNothing())
       .execute();
     return (await this.findIdentity(issuer, subject)) ?? userId;
+  }
+
+  /** The guests merged into an account: by alias, and by their rows' `merged_into`. */
+  async mergedGuestsOf(accountId: string): Promise<string[]> {
+    const [aliases, rows] = await Promise.all([
+      this.db.selectFrom('user_aliases').select('alias_id').where('user_id', '=', accountId).execute(),
+      this.db.selectFrom('users').select('id').where('merged_into', '=', accountId).execute(),
+    ]);
+    return [...new Set([...aliases.map((row) => row.alias_id), ...rows.map((row) => row.id)])].filter((id) => id !== accountId);
+  }
+
+  /** The account columns, identity links and aliases of these users, for their export. */
+  async exportUsers(userIds: readonly string[]): Promise<AccountsExport> {
+    if (userIds.length === 0) return { accounts: [], identity_links: [], aliases: [] };
+    const [accounts, links, aliases] = await Promise.all([
+      this.db.selectFrom('users').selectAll().where('id', 'in', userIds).execute(),
+      this.db.selectFrom('user_identities').selectAll().where('user_id', 'in', userIds).execute(),
+      this.db
+        .selectFrom('user_aliases')
+        .selectAll()
+        .where((eb) => eb.or([eb('alias_id', 'in', userIds), eb('user_id', 'in', userIds)]))
+        .execute(),
+    ]);
+    return {
+      accounts: accounts.map((row) => ({
+        user_id: row.id,
+        email: row.email,
+        email_verified_at: row.email_verified_at,
+        has_password: row.password_hash !== null,
+        converted_at: row.converted_at,
+        merged_into: row.merged_into,
+        merged_at: row.merged_at,
+      })),
+      identity_links: links.map((row) => ({ user_id: row.user_id, issuer: row.issuer, subject: row.subject, created_at: row.created_at })),
+      aliases: aliases.map((row) => ({ guest_id: row.alias_id, account_id: row.user_id, created_at: row.created_at })),
+    };
+  }
+
+  /** The addresses of these users (their proofs are erased by address too). */
+  async emailsOf(userIds: readonly string[], db: Kysely<Database> = this.db): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const rows = await db.selectFrom('users').select('email').where('id', 'in', userIds).where('email', 'is not', null).execute();
+    return rows.flatMap((row) => (row.email === null ? [] : [row.email]));
+  }
+
+  /**
+   * Erasure: the users' identity links and every alias from or to them, in the erasure's
+   * transaction. Their rows (account columns included) are deleted by the sessions feature,
+   * which creates them, after this.
+   */
+  async eraseLinks(userIds: readonly string[], trx: Kysely<Database>): Promise<{ identities: number; aliases: number }> {
+    if (userIds.length === 0) return { identities: 0, aliases: 0 };
+    const identities = await trx.deleteFrom('user_identities').where('user_id', 'in', userIds).executeTakeFirst();
+    const aliases = await trx
+      .deleteFrom('user_aliases')
+      .where((eb) => eb.or([eb('alias_id', 'in', userIds), eb('user_id', 'in', userIds)]))
+      .executeTakeFirst();
+    return { identities: Number(identities.numDeletedRows), aliases: Number(aliases.numDeletedRows) };
   }
 
   private async lockUsers(trx: Transaction<Database>, ids: string[]): Promise<UserRow[]> {

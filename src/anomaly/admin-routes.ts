@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { OauthApi } from '../oauth/index.js';
 import { decodeCursor } from './alerts/store.js';
-import { ALERT_STATUSES, type Alert, type AlertQuery } from './alerts/types.js';
+import { ALERT_STATUSES, type AlertQuery } from './alerts/types.js';
+import { alertView } from './alerts/view.js';
 import type { Block } from './containment/types.js';
 import { anomalyError } from './error-codes.js';
 import type { AnomalyService } from './service.js';
@@ -27,25 +28,6 @@ const AlertsQuery = Type.Object(
 
 const PatchAlertBody = Type.Object({ status: Status }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
-
-function alertView(alert: Alert, withEvidence: boolean) {
-  return {
-    id: alert.id,
-    detector: alert.detector,
-    entity: alert.entity,
-    window_start: alert.windowStart,
-    severity: alert.severity,
-    score: alert.score,
-    status: alert.status,
-    action: alert.action,
-    first_seen: alert.firstSeen,
-    last_seen: alert.lastSeen,
-    count: alert.count,
-    allow_until: alert.allowUntil,
-    updated_at: alert.updatedAt,
-    ...(withEvidence ? { evidence: alert.evidence } : {}),
-  };
-}
 
 function blockView(block: Block) {
   return {

@@ -1,8 +1,11 @@
 import type { Metrics } from '../shared/metrics.js';
 import type { EventBus } from '../events/bus.js';
+import type { Kysely } from 'kysely';
 import type { Store } from '../storage/database.js';
+import type { Database } from '../storage/schema.js';
 import { AlertService } from './alerts/service.js';
-import { AlertStore } from './alerts/store.js';
+import { AlertStore, type PersonEntities } from './alerts/store.js';
+import { alertView, type AlertView } from './alerts/view.js';
 import type { DetectionConfig, DetectorName } from './config.js';
 import { ContainmentService, type ContainmentServiceOptions } from './containment/service.js';
 import { BlockStore } from './containment/store.js';
@@ -92,6 +95,28 @@ export class AnomalyService {
     const findings = this.engine.process(input);
     for (const finding of findings) this.alerts.handle(finding, input);
     this.options.metrics?.anomalyProcessing.observe((performance.now() - started) / 1000);
+  }
+
+  /** Writes the alerts still being folded, so that an erasure right after finds them. */
+  async settleAlerts(): Promise<void> {
+    await this.alerts.flush();
+    await this.alerts.settled();
+  }
+
+  /** The alerts about a person (user ids or sessions), newest first, evidence included, for their export. */
+  async alertsNaming(person: PersonEntities, limit: number): Promise<AlertView[]> {
+    return (await new AlertStore(this.options.store.db).listNaming(person, limit)).map((alert) => alertView(alert, true));
+  }
+
+  /**
+   * Erasure, in the erasure's transaction: the alerts and blocks about a person. Blocks already
+   * loaded in memory keep their ids until they expire (at most the containment's duration); the
+   * person's sessions are revoked by then anyway.
+   */
+  async erasePerson(person: PersonEntities, trx: Kysely<Database>): Promise<{ alerts: number; blocks: number }> {
+    const alertIds = await new AlertStore(this.options.store.db).deleteNaming(person, trx);
+    const blocks = await new BlockStore(this.options.store.db).deleteNaming(person, alertIds, trx);
+    return { alerts: alertIds.length, blocks };
   }
 
   /**

@@ -1,11 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Selectable } from 'kysely';
 import type { OauthApi } from '../oauth/index.js';
 import { ACCURACY, conversion, withErrorRate } from './analytics.js';
 import { AnalyticsQuery, parseFilters, parseGroupBy, parseInterval, parseTop, type Filters } from './query-params.js';
 import type { TelemetryService } from './service.js';
-import type { EventsTable } from './tables.js';
+import { eventView } from './event-view.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
 const EventsListQuery = Type.Object(
@@ -14,31 +13,6 @@ const EventsListQuery = Type.Object(
 );
 
 const range = (filters: Filters) => ({ from: filters.from, to: filters.to });
-
-/** A stored event as the admin API shows it: what survived the privacy pipeline, nothing more. */
-function eventView(row: Selectable<EventsTable>) {
-  const context = Object.fromEntries(
-    (['app_version', 'deployment', 'platform', 'locale'] as const).filter((field) => row[field] !== '').map((field) => [field, row[field]]),
-  );
-  return {
-    id: row.event_id,
-    name: row.name,
-    ts: Number(row.ts),
-    received_at: Number(row.received_at),
-    client_id: row.client_id,
-    user_id: row.user_id,
-    session_id: row.session_id,
-    is_anonymous: row.is_anonymous === 1,
-    context,
-    origin: row.origin || null,
-    country: row.country || null,
-    props: JSON.parse(row.props) as Record<string, unknown>,
-    metrics: JSON.parse(row.metrics) as Record<string, number>,
-    error: row.error_type === null ? null : { type: row.error_type, ...(row.error_message !== null ? { message: row.error_message } : {}) },
-    redactions: row.redactions,
-    quarantined: row.quarantined === 1,
-  };
-}
 
 /**
  * Analytics under /admin/api/analytics/* with `admin:read`, and a person's

@@ -148,6 +148,16 @@ export class TelemetryQueries {
     return [userId, ...aliases.map((row) => row.alias_id).filter((id) => id !== userId)];
   }
 
+  async countUserEvents(userIds: string[]): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const row = await this.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('user_id', 'in', userIds)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** A person's events (its own and its merged guests'), newest first. */
   async userEvents(userIds: string[], limit: number) {
     return this.db.selectFrom('events').selectAll().where('user_id', 'in', userIds).orderBy('ts', 'desc').limit(limit).execute();

@@ -8,6 +8,7 @@ import type { Store } from '../storage/database.js';
 import { countryResolverFor, type CountryResolver } from './country.js';
 import { eraseEvents, type ErasureResult } from './erasure.js';
 import { telemetryError } from './error-codes.js';
+import { eventView, type EventView } from './event-view.js';
 import type { TelemetryConfig } from './options.js';
 import { prepareBatch, type PreparedBatch, type Rejection } from './ingest.js';
 import { EventLimiter } from './limits.js';
@@ -134,6 +135,20 @@ export class TelemetryService {
   async erase(userId: string): Promise<ErasureResult & { userIds: string[] }> {
     const userIds = await this.queries.identitiesOf(userId);
     return { ...(await eraseEvents(this.store, userIds, this.options.now())), userIds };
+  }
+
+  /**
+   * Erases the events of exactly these ids (a person and the guests merged into it, as the
+   * erasure orchestrator found them) in its own transaction, rollups rebuilt. Idempotent.
+   */
+  eraseEventsOf(userIds: string[]): Promise<ErasureResult> {
+    return eraseEvents(this.store, userIds, this.options.now());
+  }
+
+  /** A person's stored events for their export: the newest `limit`, and how many there are in all. */
+  async exportEventsOf(userIds: string[], limit: number): Promise<{ total: number; events: EventView[] }> {
+    const [total, rows] = await Promise.all([this.queries.countUserEvents(userIds), this.queries.userEvents(userIds, limit)]);
+    return { total, events: rows.map(eventView) };
   }
 
   /** Deletes events, rollups and user days older than the retention period. */

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
 import type { Database } from '../../storage/schema.js';
 import type { AlertsTable } from '../tables.js';
 import type { ContainmentAction, Entity, Finding } from '../types.js';
@@ -159,4 +159,41 @@ export class AlertStore {
     const rows = await this.db.selectFrom('alerts').select(['entity_kind', 'entity_id', 'allow_until']).where('allow_until', '>', now).execute();
     return rows.map((row) => ({ entity: { kind: row.entity_kind, id: row.entity_id }, until: Number(row.allow_until) }));
   }
+
+  /** The alerts about a person (their user ids or sessions), newest first, for their export. */
+  async listNaming(person: PersonEntities, limit: number): Promise<Alert[]> {
+    const rows = await this.db
+      .selectFrom('alerts')
+      .selectAll()
+      .where((eb) => namingPerson(eb, person))
+      .orderBy('first_seen', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toAlert);
+  }
+
+  /** Erasure: deletes the alerts about a person in the erasure's transaction; returns their ids. */
+  async deleteNaming(person: PersonEntities, trx: Kysely<Database>): Promise<string[]> {
+    const rows = await trx
+      .deleteFrom('alerts')
+      .where((eb) => namingPerson(eb, person))
+      .returning('id')
+      .execute();
+    return rows.map((row) => row.id);
+  }
+}
+
+/** A person as alerts and blocks name them: by user id or by the id of one of their sessions. */
+export interface PersonEntities {
+  userIds: readonly string[];
+  sessionIds: readonly string[];
+}
+
+/** The filter for rows whose entity is one of a person's ids (`entity_kind`, `entity_id` columns). */
+export function namingPerson(eb: ExpressionBuilder<Database, 'alerts'> | ExpressionBuilder<Database, 'blocks'>, person: PersonEntities) {
+  const builder = eb as ExpressionBuilder<Database, 'alerts'>;
+  const kinds: Expression<SqlBool>[] = [];
+  if (person.userIds.length > 0) kinds.push(builder.and([builder('entity_kind', '=', 'user'), builder('entity_id', 'in', person.userIds)]));
+  if (person.sessionIds.length > 0) kinds.push(builder.and([builder('entity_kind', '=', 'session'), builder('entity_id', 'in', person.sessionIds)]));
+  return kinds.length > 0 ? builder.or(kinds) : builder.lit(false);
 }

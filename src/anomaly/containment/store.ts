@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../storage/schema.js';
 import type { BlocksTable } from '../tables.js';
+import { namingPerson, type PersonEntities } from '../alerts/store.js';
 import type { Block } from './types.js';
 
 function toBlock(row: Selectable<BlocksTable>): Block {
@@ -91,5 +92,18 @@ export class BlockStore {
   async setAlert(ids: string[], alertId: string): Promise<void> {
     if (ids.length === 0) return;
     await this.db.updateTable('blocks').set({ alert_id: alertId }).where('id', 'in', ids).execute();
+  }
+
+  /**
+   * Erasure, in the erasure's transaction: deletes the blocks about a person, and unlinks the
+   * blocks of other entities (a network, a client) from the person's deleted alerts.
+   */
+  async deleteNaming(person: PersonEntities, alertIds: readonly string[], trx: Kysely<Database>): Promise<number> {
+    const deleted = await trx
+      .deleteFrom('blocks')
+      .where((eb) => namingPerson(eb, person))
+      .executeTakeFirst();
+    if (alertIds.length > 0) await trx.updateTable('blocks').set({ alert_id: null }).where('alert_id', 'in', alertIds).execute();
+    return Number(deleted.numDeletedRows);
   }
 }
