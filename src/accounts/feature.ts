@@ -9,6 +9,8 @@ import type { Metrics } from '../shared/metrics.js';
 import type { SessionsApi } from '../sessions/index.js';
 import type { Store } from '../storage/database.js';
 import { createMailer } from './email/index.js';
+import { erasureRoutes } from './gdpr/routes.js';
+import { PersonErasure, type PersonAlerts, type PersonTelemetry } from './gdpr/service.js';
 import { accountAdminRoutes } from './http/admin-routes.js';
 import { linkRoutes } from './http/link-routes.js';
 import { meRoutes } from './http/me-routes.js';
@@ -34,7 +36,14 @@ export interface AccountsDeps {
   clientCache: Pick<ClientCache, 'lookup'>;
   oauth: Pick<OauthApi, 'gatherFacts' | 'requireAccessToken' | 'advertiseDpopNonce' | 'clientAuth'>;
   /** The users guests live in, their sessions, and the revoker a merge or a password reset ends them with. */
-  sessions: Pick<SessionsApi, 'service' | 'revocations' | 'users' | 'resolveSessionCaller' | 'sessionFromTokenRequest' | 'readSessionData' | 'writeMetadata'>;
+  sessions: Pick<
+    SessionsApi,
+    'service' | 'revocations' | 'users' | 'erasure' | 'resolveSessionCaller' | 'sessionFromTokenRequest' | 'readSessionData' | 'writeMetadata'
+  >;
+  /** A person's events, for their erasure and export. */
+  telemetry: PersonTelemetry;
+  /** Alerts and blocks about a person, for their erasure and export. */
+  anomaly: PersonAlerts;
   /** Mail failures, without recipient or content. */
   onMailError: (error: unknown) => void;
 }
@@ -43,6 +52,8 @@ export interface AccountsFeature {
   /** Registered users: sign-up, login, conversion, merging. */
   service: AccountService;
   idTokens: IdTokenVerifier;
+  /** Erasure and export of a person: an account and the guests merged into it. */
+  erasure: PersonErasure;
   /** /accounts/*, /anonymous/convert and users in the admin API. */
   routes(app: FastifyInstance): Promise<void>;
 }
@@ -52,7 +63,7 @@ const derive = (masterKey: Buffer, info: string) => Buffer.from(hkdfSync('sha256
 
 /** Registered users on top of guest sessions: their store, e-mail proofs, mail, ID-token linking and routes. */
 export function createAccounts(deps: AccountsDeps): AccountsFeature {
-  const { database, masterKey, events, rateLimits, metrics, issuer, now, config, clientCache, oauth, sessions, onMailError } = deps;
+  const { database, masterKey, events, rateLimits, metrics, issuer, now, config, clientCache, oauth, sessions, telemetry, anomaly, onMailError } = deps;
   const store = new AccountStore(database.db, database.dialect, { users: sessions.users, sessions: sessions.revocations });
   const proofs = new EmailProofs(database.db, derive(masterKey, 'guestpass e-mail proof codes'), now);
   const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, dataDir: config.dataDir });
@@ -72,16 +83,19 @@ export function createAccounts(deps: AccountsDeps): AccountsFeature {
     onMailError,
   });
   const idTokens = new IdTokenVerifier({ issuers: config.trustedIssuers, now });
+  const erasure = new PersonErasure({ database, events, now, accounts: service, sessions, telemetry, anomaly });
   const routeDeps = { accounts: service, idTokens, events, rateLimits, metrics, now, config, clientCache, oauth, sessions };
   return {
     service,
     idTokens,
+    erasure,
     async routes(app) {
       await accountRoutes(app, routeDeps);
       await passwordRoutes(app, routeDeps);
       await meRoutes(app, routeDeps);
       await linkRoutes(app, routeDeps);
       await accountAdminRoutes(app, routeDeps);
+      await erasureRoutes(app, { ...routeDeps, erasure });
     },
   };
 }

@@ -48,6 +48,12 @@ export const accountOptions = {
     doc: 'Login and sign-up attempts per IP address per 15 minutes.',
     parse: (raw) => parseInteger(raw, { min: 1, max: 1_000_000 }),
   }),
+  erasureRecentLogin: option({
+    env: 'GUESTPASS_ERASURE_RECENT_LOGIN',
+    default: 300,
+    doc: 'Seconds after a login (the access token’s `auth_time`) during which a registered user may delete itself (DELETE /accounts/me) without sending its password; 0 always asks for the password. Guests need only their token.',
+    parse: (raw) => parseInteger(raw, { min: 0, max: 86_400 }),
+  }),
 } as const;
 
 /** The values of the accounts feature's options, as the feature reads them. */

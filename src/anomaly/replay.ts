@@ -60,6 +60,7 @@ const schemas = {
   }),
   'password.reset': event('password.reset', base),
   'user.culled': event('user.culled', { ...base, users: count, sessions: count, by_client: Type.Record(Id, count) }),
+  'user.deleted': event('user.deleted', { ...base, merged_guests: count }),
   'alert.raised': event('alert.raised', {
     ...base,
     alert_id: Id,

@@ -150,15 +150,6 @@ export async function createContext({
     const clients = createClients({ ...base, config, oauth: () => oauth });
     const oauth = createOauth({ ...base, config, clients, plugins: () => sessions.oauthPlugins });
     const sessions = createSessions({ ...base, config, clientCache: clients.cache, oauth });
-    const accounts = createAccounts({
-      ...base,
-      config,
-      masterKey: masterKey.key,
-      clientCache: clients.cache,
-      oauth,
-      sessions,
-      onMailError: (error) => logger?.error({ err: error }, 'sending mail failed'),
-    });
     const anomaly = createAnomaly({ ...base, config, sessions, oauth });
     const telemetry = createTelemetry({
       ...base,
@@ -170,6 +161,18 @@ export async function createContext({
       isQuarantined: (sessionId) => anomaly.service.isQuarantined(sessionId),
       clientCache: clients.cache,
       oauth,
+    });
+    const accounts = createAccounts({
+      ...base,
+      config,
+      masterKey: masterKey.key,
+      clientCache: clients.cache,
+      oauth,
+      sessions,
+      // A person's events and alerts, for their erasure and export.
+      telemetry: telemetry.service,
+      anomaly: anomaly.service,
+      onMailError: (error) => logger?.error({ err: error }, 'sending mail failed'),
     });
     const stats = createStats({ ...base, config, oauth, ...(logger ? { logger } : {}) });
 

@@ -72,6 +72,12 @@ export interface DomainEvents {
   'password.reset': EventBase;
   /** One batch of the guest cull: counts only, never ids. `by_client`: client id → users deleted. */
   'user.culled': EventBase & { users: number; sessions: number; by_client: Record<string, number> };
+  /**
+   * A person was erased (GDPR Art. 17) by an admin or by themselves: `subject` is the erased user
+   * id, `merged_guests` how many guests merged into it were erased with it. Nothing of theirs is
+   * left to look up.
+   */
+  'user.deleted': EventBase & { merged_guests: number };
 
   /**
    * The anomaly feature stored a new alert (one per detector, entity and window) and applied
