@@ -16,6 +16,8 @@
  * with the murmur3 mixer): ids here are chosen by the server or by a client for its own
  * users, and a sketch only counts them, so speed matters more than resistance to crafted input.
  */
+import { hash53 } from './hash.js';
+
 export const HLL_PRECISION = 14;
 const REGISTERS = 1 << HLL_PRECISION;
 /** Bits of the hash left for the rank once the register index is taken. */
@@ -27,29 +29,6 @@ export const HLL_RELATIVE_ERROR = 1.04 / Math.sqrt(REGISTERS);
 
 const TWO_TO_21 = 2 ** 21;
 const RANK_SPAN = 2 ** RANK_BITS;
-
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** A 53-bit hash of `id` (a safe integer): both lanes feed every bit, so a collision needs both to collide. */
-export function hash53(id: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-  }
-  const high = mix32(a ^ Math.imul(b ^ id.length, 0x27d4eb2d));
-  const low = mix32(b ^ Math.imul(high, 0x165667b1));
-  return high * TWO_TO_21 + (low >>> 11);
-}
 
 export class HllSketch {
   /** The item hashes while exact; undefined once the registers took over. */

@@ -3,7 +3,7 @@ import { HourOfWeekBaseline } from '../sketches/hour-of-week.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
 import { BoundedLru } from '../sketches/lru.js';
 import { modifiedZ, scoreFromZ } from '../sketches/robust.js';
-import { hash32 } from '../sketches/hash.js';
+import { hash32 } from '../../shared/hash.js';
 import type { DetectionContext, DetectionInput, Finding } from '../types.js';
 import { finding } from './common.js';
 import { FailureBurst, type Burst } from './failure-burst.js';

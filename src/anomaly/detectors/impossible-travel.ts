@@ -1,5 +1,5 @@
 import type { ImpossibleTravelConfig } from '../config.js';
-import { hash32 } from '../sketches/hash.js';
+import { hash32 } from '../../shared/hash.js';
 import { BoundedLru, SlotTable, type ColumnHandle } from '../sketches/lru.js';
 import type { DetectionContext, DetectionInput, Entity, Finding, GeoLocation } from '../types.js';
 import { finding, locate, NONE, prefixHash, sessionOf, type EngineDetector } from './common.js';

@@ -1,4 +1,4 @@
-import { hash64 } from './hash.js';
+import { hash64 } from '../../shared/hash.js';
 
 const scratch = new Uint32Array(2);
 

@@ -1,4 +1,4 @@
-import { hash64 } from './hash.js';
+import { hash64 } from '../../shared/hash.js';
 
 /**
  * A bounded least-recently-used map for small tables (clients, prefixes with failed logins,

@@ -1,10 +1,10 @@
 /**
  * Fast non-cryptographic string hashes for the sketches. Two independent 32-bit hashes form a
  * 64-bit key: among a million keys the chance that two collide is about 3 in 100 million,
- * which is why the session tables keep the pair instead of the string (see lru.ts).
+ * which is why the anomaly session tables keep the pair instead of the string (anomaly/sketches/lru.ts).
  *
  * These hashes are for bucketing only; anything shown to people (prefix hashes in evidence)
- * uses SHA-256 (evidence.ts).
+ * uses SHA-256.
  */
 
 /** The murmur3 finaliser: spreads every input bit over the output, so low bits make good bucket indexes. */
@@ -43,4 +43,20 @@ export function hash64(text: string, out: Uint32Array): void {
   }
   out[0] = mix32(a);
   out[1] = mix32(b ^ text.length);
+}
+
+const TWO_TO_21 = 2 ** 21;
+
+/** A 53-bit hash of `id` (a safe integer): both lanes feed every bit, so a collision needs both to collide. */
+export function hash53(id: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  const high = mix32(a ^ Math.imul(b ^ id.length, 0x27d4eb2d));
+  const low = mix32(b ^ Math.imul(high, 0x165667b1));
+  return high * TWO_TO_21 + (low >>> 11);
 }
