@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CLI_ARGS, repoRoot } from './helpers/paths.js';
 
+/** Every server started here, killed at the end if a failed test left it running. */
+const started = new Set<ChildProcess>();
+
 interface Child {
   process: ChildProcess;
   url: string;
@@ -53,7 +56,15 @@ async function serve(dataDir: string, logLevel = 'warn'): Promise<Child & { wait
     });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitFor(/listening on (\S+)/);
+  try {
+    await waitFor(/listening on (\S+)/);
+  } catch (error) {
+    // A server left running would keep this file's process, and so the whole run, from ending.
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
+  started.add(child);
   const url = /listening on (\S+)/.exec(output)![1]!;
   // The line is printed just before `serve` installs its signal handlers; an answer comes only
   // after, so a SIGTERM sent from here on is handled rather than killing the process outright.
@@ -63,7 +74,10 @@ async function serve(dataDir: string, logLevel = 'warn'): Promise<Child & { wait
 
 describe('first run and shutdown', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-lifecycle-'));
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  after(() => {
+    for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   let credentials: { id: string; secret: string };
 
   it('should create the data folder, keys and development clients, and print a working curl line', async () => {
