@@ -12,6 +12,11 @@ const GuestSettingsBody = Type.Object(
     scopes: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 })),
     session_ttl: Type.Optional(Type.Integer({ description: 'Absolute session lifetime, seconds (300 to 7776000). @default 2592000' })),
     idle_timeout: Type.Optional(Type.Integer({ description: 'Idle timeout, seconds. @default 604800' })),
+    retention: Type.Optional(
+      Type.Union([Type.Integer(), Type.Null()], {
+        description: 'Seconds an inactive guest with no live session is kept before the cull deletes it; at least session_ttl. @default null (= session_ttl)',
+      }),
+    ),
     refresh_grace: Type.Optional(
       Type.Integer({ description: 'Grace window for the immediate predecessor of a rotated session token, seconds (0 to 60). @default 10' }),
     ),

@@ -28,6 +28,12 @@ export interface GuestSettings {
   /** A session unused (not refreshed) this long expires. @default 604800 (7 days) */
   idleTimeout: number;
   /**
+   * Seconds a guest with no live session is kept after its last activity before the cull
+   * deletes it (sessions/cull.ts); null keeps it for `sessionTtl`, the shortest allowed, so no
+   * live session token ever names a deleted user. @default null
+   */
+  retention: number | null;
+  /**
    * Seconds in which the immediate predecessor of a rotated token still gets a result: two tabs
    * refreshing at once, or a client whose refresh response was lost when a node died after
    * committing the rotation, retries with the token it still has. 0 makes every token strictly
@@ -58,11 +64,20 @@ export interface GuestSettings {
  */
 export const MAX_SESSION_TTL_SECONDS = 90 * 86400;
 
+/** The longest `retention` a client may configure (10 years): the cull keeps a guest no longer. */
+export const MAX_RETENTION_SECONDS = 3650 * 86400;
+
+/** How long the cull keeps a client's inactive guests: its retention, or its session lifetime by default. */
+export function retentionOf(settings: Pick<GuestSettings, 'retention' | 'sessionTtl'>): number {
+  return settings.retention ?? settings.sessionTtl;
+}
+
 export const DEFAULT_GUEST_SETTINGS: GuestSettings = {
   enabled: true,
   scopes: [],
   sessionTtl: 30 * 86400,
   idleTimeout: 7 * 86400,
+  retention: null,
   refreshGrace: 10,
   metadataMaxBytes: 4096,
   metadataSchema: null,
@@ -144,6 +159,14 @@ export function validateGuestSettings(input: Partial<GuestSettings> | undefined)
   const settings = { ...DEFAULT_GUEST_SETTINGS, ...input };
   integerIn(settings.sessionTtl, 300, MAX_SESSION_TTL_SECONDS, 'guest.session_ttl');
   integerIn(settings.idleTimeout, 60, 90 * 86400, 'guest.idle_timeout');
+  if (settings.retention !== null) {
+    integerIn(settings.retention, 300, MAX_RETENTION_SECONDS, 'guest.retention');
+    if (settings.retention < settings.sessionTtl) {
+      throw invalid(
+        `guest.retention (${settings.retention} s) must be at least guest.session_ttl (${settings.sessionTtl} s): no live session token may point at a deleted user. Raise it, or set it to null to follow session_ttl.`,
+      );
+    }
+  }
   integerIn(settings.refreshGrace, 0, 60, 'guest.refresh_grace');
   integerIn(settings.metadataMaxBytes, 2, 64 * 1024, 'guest.metadata_max_bytes');
   checkClaimsMapping(settings.claimsMapping);
@@ -172,6 +195,7 @@ export interface GuestSettingsJson {
   scopes?: string[];
   session_ttl?: number;
   idle_timeout?: number;
+  retention?: number | null;
   refresh_grace?: number;
   metadata_max_bytes?: number;
   metadata_schema?: Record<string, unknown> | null;
@@ -188,6 +212,7 @@ const jsonNames: [keyof GuestSettingsJson, keyof GuestSettings][] = [
   ['scopes', 'scopes'],
   ['session_ttl', 'sessionTtl'],
   ['idle_timeout', 'idleTimeout'],
+  ['retention', 'retention'],
   ['refresh_grace', 'refreshGrace'],
   ['metadata_max_bytes', 'metadataMaxBytes'],
   ['metadata_schema', 'metadataSchema'],

@@ -6,7 +6,7 @@
  */
 export { ClientCache, matchesLiveSecret, type ClientLookup } from './cache.js';
 export { clientError } from './error-codes.js';
-export { MAX_SESSION_TTL_SECONDS } from './guest-settings.js';
+export { DEFAULT_GUEST_SETTINGS, MAX_SESSION_TTL_SECONDS, retentionOf } from './guest-settings.js';
 export { cachedClient } from './lookup.js';
 export { compileMetadataSchema, UnusableSchemaError } from './metadata-schema.js';
 export { checkClientOrigin } from './origin.js';

@@ -13,7 +13,7 @@ import type { ErasedUserStore } from './erased-store.js';
 import { SessionRevoker, type RevocationReason } from './revoker.js';
 import type { SessionRecord, SessionSeed, SessionStore } from './store.js';
 import type { CreateSessionInput, GuestTokenResponse, SessionPresentation } from './types.js';
-import type { Metadata, UserStore } from './user-store.js';
+import { LAST_SEEN_PRECISION_MS, type Metadata, type UserRecord, type UserStore } from './user-store.js';
 
 /** A user id a confidential client may bring: a UUID or 1–128 of [A-Za-z0-9._-]. */
 const USER_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -57,11 +57,12 @@ export class GuestSessionService {
   async create(facts: RequestFacts, input: CreateSessionInput): Promise<GuestTokenResponse> {
     const { client } = facts;
     if (!client.guest.enabled) throw sessionError('GUESTS_DISABLED');
-    const userId = await this.chooseUserId(client, input.userId);
+    const { userId, existing } = await this.chooseUser(client, input.userId);
     const metadata = input.metadata === undefined ? undefined : checkMetadata(client, input.metadata);
     const payload = this.newSession(facts, input, userId, true);
     // Principle 1: a visitor costs a signature, not a row, unless it brings metadata.
     const stored = metadata === undefined ? undefined : await this.writeInitialMetadata(payload, metadata, facts);
+    if (existing && metadata === undefined) await this.noteReturningGuest(existing, payload, facts);
     this.deps.events.emit('session.created', { ...this.eventBase(payload, facts), is_anonymous: true, new_user: input.userId === undefined });
     return this.respond(client, payload, stored);
   }
@@ -80,6 +81,7 @@ export class GuestSessionService {
   ): Promise<GuestTokenResponse> {
     const payload = this.newSession(facts, input, user.id, user.isAnonymous);
     await this.sessions.ensure(this.seed(payload, facts));
+    await this.users.touch(user.id, this.deps.now());
     this.deps.events.emit('session.created', { ...this.eventBase(payload, facts), is_anonymous: user.isAnonymous, new_user: false });
     return this.respond(facts.client, payload, user.metadata, user.isAnonymous);
   }
@@ -127,6 +129,7 @@ export class GuestSessionService {
     const now = this.deps.now();
     const generation = await this.rotate(payload, this.seed(payload, facts), facts, now);
     const user = await this.users.get(payload.uid);
+    if (user && user.lastSeenAt < now - LAST_SEEN_PRECISION_MS) await this.users.touch(user.id, now);
     if (user?.mergedInto) {
       // A session of a merged guest that never had a row escaped the merge's revocation.
       await this.revoke(payload, 'merged', facts);
@@ -259,13 +262,25 @@ export class GuestSessionService {
     await this.revocations.revoke(this.seed(payload, facts), reason, { network: facts.network });
   }
 
-  private async chooseUserId(client: Client, requested: string | undefined): Promise<string> {
-    if (requested === undefined) return newId();
+  private async chooseUser(client: Client, requested: string | undefined): Promise<{ userId: string; existing?: UserRecord }> {
+    if (requested === undefined) return { userId: newId() };
     if (client.type !== 'confidential') throw sessionError('USER_ID_NOT_ALLOWED');
     if (!USER_ID.test(requested)) throw sessionError('USER_ID_NOT_ALLOWED', 'user_id must be a UUID or 1–128 characters of A–Z, a–z, 0–9, ".", "_" and "-".');
     const existing = await this.users.get(requested);
     if (existing && !existing.isAnonymous) throw sessionError('USER_ID_TAKEN');
-    return requested;
+    return existing ? { userId: requested, existing } : { userId: requested };
+  }
+
+  /**
+   * A new session for a guest that has a row (a brought user_id) counts as activity, so the cull
+   * keeps the row while the session may live. A session of another client than the one that
+   * created the guest lives by that client's lifetime, which the guest's own retention does not
+   * cover: its row is written now, so the cull sees it.
+   */
+  private async noteReturningGuest(existing: UserRecord, payload: SessionTokenPayload, facts: RequestFacts): Promise<void> {
+    const now = this.deps.now();
+    if (existing.lastSeenAt < now - LAST_SEEN_PRECISION_MS) await this.users.touch(existing.id, now);
+    if (existing.createdByClient !== payload.cid) await this.sessions.ensure(this.seed(payload, facts));
   }
 
   /**

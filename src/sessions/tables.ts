@@ -1,4 +1,5 @@
 /** Table types of the sessions feature (Kysely); conventions as in storage/schema.ts. */
+import type { ColumnType } from 'kysely';
 
 export interface SessionsTable {
   id: string;
@@ -34,6 +35,12 @@ export interface UsersTable {
   metadata_version: number;
   created_at: number;
   updated_at: number;
+  /**
+   * When the user last started or refreshed a session, to within an hour (sessions/user-store.ts
+   * `touch`); the cull's measure of inactivity. Optional on insert: a row written without it
+   * starts at 0, and the cull also looks at `updated_at`.
+   */
+  last_seen_at: ColumnType<number, number | undefined, number>;
 }
 
 /**

@@ -2,7 +2,7 @@
  * The `users` table is shared by two features, by column, and each writes only its own:
  * - the sessions feature, here, creates rows (every user starts as a guest row) and writes the
  *   user's metadata: `id`, `is_anonymous` at creation, `created_by_client`, `metadata`,
- *   `metadata_version`, `created_at`;
+ *   `metadata_version`, `created_at`, `last_seen_at`;
  * - the accounts feature (accounts/store.ts) writes the account columns: `email`,
  *   `email_verified_at`, `password_hash`, `converted_at`, `merged_into`, `merged_at` and
  *   `is_anonymous` when a guest becomes an account; it creates and changes rows and metadata
@@ -15,6 +15,13 @@ import type { Database } from '../storage/schema.js';
 
 export type Metadata = Record<string, unknown>;
 
+/**
+ * How stale `last_seen_at` may get: a session's use moves it only when it is older than this,
+ * so an active user costs one UPDATE an hour, not one per refresh. The cull waits this much
+ * longer than a client's retention to make up for it.
+ */
+export const LAST_SEEN_PRECISION_MS = 3_600_000;
+
 export interface UserRecord {
   id: string;
   isAnonymous: boolean;
@@ -23,6 +30,8 @@ export interface UserRecord {
   metadataVersion: number;
   createdAt: number;
   updatedAt: number;
+  /** When a session of this user was last started or refreshed, to within LAST_SEEN_PRECISION_MS. */
+  lastSeenAt: number;
   /** Set once this guest was merged into an account: its sessions are over. */
   mergedInto: string | null;
 }
@@ -36,6 +45,7 @@ function toUserRecord(row: Selectable<Database['users']>): UserRecord {
     metadataVersion: row.metadata_version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    lastSeenAt: row.last_seen_at,
     mergedInto: row.merged_into,
   };
 }
@@ -67,10 +77,23 @@ export class UserStore {
   async ensureGuest(id: string, clientId: string | null, now: number, db: Kysely<Database> = this.db): Promise<boolean> {
     const result = await db
       .insertInto('users')
-      .values({ id, is_anonymous: 1, created_by_client: clientId, metadata: '{}', metadata_version: 0, created_at: now, updated_at: now })
+      .values({ id, is_anonymous: 1, created_by_client: clientId, metadata: '{}', metadata_version: 0, created_at: now, updated_at: now, last_seen_at: now })
       .onConflict((oc) => oc.column('id').doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /**
+   * Records that the user used a session at `now`, unless `last_seen_at` is already within
+   * LAST_SEEN_PRECISION_MS of it: one conditional UPDATE, which writes nothing most of the time.
+   */
+  async touch(id: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ last_seen_at: now })
+      .where('id', '=', id)
+      .where('last_seen_at', '<', now - LAST_SEEN_PRECISION_MS)
+      .execute();
   }
 
   /**
