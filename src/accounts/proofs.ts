@@ -10,6 +10,8 @@ import type { EmailTokensTable } from './tables.js';
 export const MAX_CODE_ATTEMPTS = 5;
 /** How long a mailed code or link lasts. */
 export const PROOF_TTL_MS = 10 * 60_000;
+/** An expired or used proof is deleted this long after its expiry: at most PROOF_TTL_MS + a day after it was issued. */
+const PURGE_AFTER_MS = 86_400_000;
 
 export type ProofPurpose = EmailTokensTable['purpose'];
 
@@ -264,9 +266,29 @@ export class EmailProofs {
     return toProof(row);
   }
 
+  /** How many proofs `purgeExpired` would delete now, in all its batches. */
+  async countExpired(): Promise<number> {
+    const row = await this.db
+      .selectFrom('email_tokens')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('expires_at', '<', this.now() - PURGE_AFTER_MS)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * Deletes every proof of `userIds` through `db` (the cull's transaction). The cull takes only
+   * guests without a live proof, so what goes is used or expired.
+   */
+  async deleteOfUsers(userIds: readonly string[], db: Kysely<Database> = this.db): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const result = await db.deleteFrom('email_tokens').where('user_id', 'in', userIds).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Proofs that expired more than a day ago are useless; purged in batches. */
   async purgeExpired(batch = 1000): Promise<number> {
-    const cutoff = this.now() - 86_400_000;
+    const cutoff = this.now() - PURGE_AFTER_MS;
     const ids = await this.db.selectFrom('email_tokens').select('id').where('expires_at', '<', cutoff).limit(batch).execute();
     if (ids.length === 0) return 0;
     await this.db

@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { Client } from '../clients/index.js';
 import { newId } from '../crypto/ids.js';
 import type { NetworkInfo } from '../events/types.js';
@@ -13,6 +14,7 @@ import { checkPasswordPolicy, dummyVerify, hashPassword, verifyPassword } from '
 import { PROOF_TTL_MS, type EmailProofs, type Proof } from './proofs.js';
 import type { AccountRecord, AccountStore } from './store.js';
 import type { VerifiedIdentity } from './id-token/verifier.js';
+import type { Database } from '../storage/schema.js';
 
 /** Mails one address may receive per window (sign-up, conversion, reset together). */
 const MAILS_PER_ADDRESS = 5;
@@ -86,8 +88,19 @@ export class AccountService {
     return this.mailer.describe();
   }
 
-  purgeExpiredProofs(): Promise<number> {
-    return this.proofs.purgeExpired();
+  /** Deletes a batch of proofs that expired over a day ago (at most `batch`); returns how many. */
+  purgeExpiredProofs(batch?: number): Promise<number> {
+    return this.proofs.purgeExpired(batch);
+  }
+
+  /** How many proofs the purge would delete now. */
+  countExpiredProofs(): Promise<number> {
+    return this.proofs.countExpired();
+  }
+
+  /** Deletes the proofs of culled guests in the cull's transaction `db` (sessions/cull.ts). */
+  forgetProofs(userIds: readonly string[], db: Kysely<Database>): Promise<number> {
+    return this.proofs.deleteOfUsers(userIds, db);
   }
 
   close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { hkdfSync } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { type AccountsFeature, createAccounts } from '../accounts/feature.js';
 import type { IdTokenVerifier } from '../accounts/id-token/verifier.js';
@@ -21,6 +22,7 @@ import { createOauth, type OauthFeature } from '../oauth/feature.js';
 import type { RevocationStore } from '../oauth/revocation-store.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../ratelimit/index.js';
 import { createSessions, type SessionsFeature } from '../sessions/feature.js';
+import type { GuestCull } from '../sessions/cull.js';
 import type { GuestSessionService } from '../sessions/service.js';
 import type { SessionStore } from '../sessions/store.js';
 import type { UserStore } from '../sessions/user-store.js';
@@ -29,6 +31,7 @@ import { openDatabase, sqliteFileOf, type Store } from '../storage/database.js';
 import { createStats, type StatsFeature } from '../stats/feature.js';
 import type { StatsService } from '../stats/service.js';
 import { migrateToLatest } from '../storage/migrate.js';
+import type { Database } from '../storage/schema.js';
 import { type PrivateDataReport, tightenPrivateData } from '../storage/private-files.js';
 import { createTelemetry, type TelemetryFeature } from '../telemetry/feature.js';
 import type { TelemetryService } from '../telemetry/service.js';
@@ -38,6 +41,8 @@ import type { Config } from './config.js';
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 3600;
 /** The longest lifetime any session token may have; retired sealing keys outlive it. */
 export const MAX_SESSION_TTL_SECONDS = 90 * 86400;
+/** E-mail proofs the cull deletes per statement. */
+const PROOF_PURGE_BATCH = 1000;
 /** Margin for clock skew between nodes and resource servers. */
 const SKEW_MS = 5 * 60 * 1000;
 
@@ -74,6 +79,8 @@ export interface AppContext {
   dpop: DpopVerifier;
   userStore: UserStore;
   guestSessions: GuestSessionService;
+  /** Stale guests and expired rows (sessions/cull.ts): the server's scheduled run, the admin API, the CLI. */
+  guestCull: GuestCull;
   /** Registered users: sign-up, login, conversion, merging (accounts/). */
   accounts: AccountService;
   idTokens: IdTokenVerifier;
@@ -149,7 +156,32 @@ export async function createContext({
     // check, and oauth serves the grant and the revocable tokens of sessions.
     const clients = createClients({ ...base, config, oauth: () => oauth });
     const oauth = createOauth({ ...base, config, clients, plugins: () => sessions.oauthPlugins });
-    const sessions = createSessions({ ...base, config, clientCache: clients.cache, oauth });
+    const sessions = createSessions({
+      ...base,
+      config,
+      clientCache: clients.cache,
+      oauth,
+      listClients: () => clients.store.list(),
+      // What the cull deletes or purges beside its own rows: other features', through their APIs.
+      cullPeers: () => ({
+        forget: [
+          (userIds, db) => accounts.service.forgetProofs(userIds, db),
+          ...(config.cullTelemetry === 'delete' ? [(userIds: readonly string[], db: Kysely<Database>) => telemetry.service.forgetUsers(userIds, db)] : []),
+        ],
+        revocations: { count: (at) => oauth.revocations.countExpired(at), purge: (at) => oauth.revocations.purgeExpired(at) },
+        emailProofs: {
+          count: () => accounts.service.countExpiredProofs(),
+          purge: async () => {
+            let purged = 0;
+            for (;;) {
+              const batch = await accounts.service.purgeExpiredProofs(PROOF_PURGE_BATCH);
+              purged += batch;
+              if (batch < PROOF_PURGE_BATCH) return purged;
+            }
+          },
+        },
+      }),
+    });
     const anomaly = createAnomaly({ ...base, config, sessions, oauth });
     const telemetry = createTelemetry({
       ...base,
@@ -192,6 +224,7 @@ export async function createContext({
       dpop: base.dpop,
       userStore: sessions.users,
       guestSessions: sessions.service,
+      guestCull: sessions.cull,
       accounts: accounts.service,
       idTokens: accounts.idTokens,
       telemetry: telemetry.service,

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { buildApp } from './build.js';
 import { createContext, type AppContext } from './context.js';
 import { createDevClients, devClientsBanner, type DevClients } from './first-run.js';
+import { GuestpassError } from '../shared/errors.js';
 import { Metrics } from '../shared/metrics.js';
 
 export interface RunningServer {
@@ -42,6 +43,46 @@ async function closeWithin(app: FastifyInstance, seconds: number): Promise<void>
   } finally {
     clearTimeout(deadline);
   }
+}
+
+/**
+ * The scheduled cull (GUESTPASS_CULL_INTERVAL; 0 = off): each run at the interval ±10%, the
+ * first at a random point of the first interval, so that nodes started together drift apart.
+ * Another node's run in progress is no failure: it does the same work.
+ */
+function scheduleCull(app: FastifyInstance, ctx: AppContext): { stop(): Promise<void> } {
+  const intervalMs = ctx.config.cullInterval * 1000;
+  if (intervalMs === 0) return { stop: async () => {} };
+  const stopping = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  const next = (delayMs: number) => {
+    timer = setTimeout(() => {
+      running = ctx.guestCull
+        .run({ signal: stopping.signal })
+        .then((report) => {
+          if (report.users > 0 || Object.values(report.purged).some((count) => count > 0)) {
+            app.log.info({ users: report.users, sessions: report.sessions, purged: report.purged, complete: report.complete }, 'stale guests culled');
+          }
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof GuestpassError && error.code === 'CULL_IN_PROGRESS')) app.log.error({ err: error }, 'guest cull failed');
+        })
+        .finally(() => {
+          running = undefined;
+          if (!stopping.signal.aborted) next(intervalMs * (0.9 + Math.random() * 0.2));
+        });
+    }, delayMs);
+    timer.unref();
+  };
+  next(Math.random() * intervalMs);
+  return {
+    async stop() {
+      stopping.abort();
+      clearTimeout(timer);
+      await running;
+    },
+  };
 }
 
 export async function startServer({ config, logger, print = (text) => process.stdout.write(`${text}\n`), now }: StartServerOptions): Promise<RunningServer> {
@@ -86,6 +127,7 @@ export async function startServer({ config, logger, print = (text) => process.st
   }, PURGE_INTERVAL_MS);
   keyTimer.unref();
   purgeTimer.unref();
+  const cull = scheduleCull(app, ctx);
 
   const devClients = await createDevClients(ctx);
   if (devClients) print(devClientsBanner(ctx.issuer.value, devClients));
@@ -101,6 +143,7 @@ export async function startServer({ config, logger, print = (text) => process.st
       (closing ??= (async () => {
         clearInterval(keyTimer);
         clearInterval(purgeTimer);
+        await cull.stop();
         await closeWithin(app, config.shutdownTimeout);
         await ctx.close();
       })()),

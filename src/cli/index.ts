@@ -13,6 +13,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   migrate: { summary: 'apply database migrations and exit', load: async () => (await import('./migrate.js')).migrateCommand },
   clients: { summary: 'create, list, rotate-secret, delete registered applications', load: async () => (await import('./clients.js')).clientsCommand },
   keys: { summary: 'rotate or list signing keys', load: async () => (await import('./keys.js')).keysCommand },
+  guests: { summary: 'cull stale guests now (or --dry-run: what that would delete)', load: async () => (await import('./guests.js')).guestsCommand },
   detect: {
     summary: 'replay domain events (JSON lines) through the detectors and print findings',
     load: async () => (await import('./detect.js')).detectCommand,

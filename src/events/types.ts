@@ -70,7 +70,11 @@ export interface DomainEvents {
   /** A guest was merged into an existing account; applications move their own rows. */
   'user.merged': EventBase & { guest_id: string; account_id: string; method: 'email' | 'login' | 'id_token' };
   'password.reset': EventBase;
-  /** One batch of the guest cull: counts only, never ids. `by_client`: client id → users deleted. */
+  /**
+   * The cull deleted stale guests: one event per batch (one transaction), with counts only,
+   * never ids. `users` by the client that created them in `by_client` (`(none)` for a guest
+   * without one); `sessions` is the session rows deleted with them.
+   */
   'user.culled': EventBase & { users: number; sessions: number; by_client: Record<string, number> };
   /**
    * A person was erased (GDPR Art. 17) by an admin or by themselves: `subject` is the erased user

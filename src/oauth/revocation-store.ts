@@ -13,6 +13,16 @@ export class RevocationStore {
       .execute();
   }
 
+  /** How many entries `purgeExpired(now)` would drop. */
+  async countExpired(now: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('revocations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('expires_at', '<=', now)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** Drops entries for tokens that have expired anyway. */
   async purgeExpired(now: number): Promise<number> {
     const result = await this.db.deleteFrom('revocations').where('expires_at', '<=', now).executeTakeFirst();

@@ -73,6 +73,18 @@ export const sessionError = defineErrors({
     error: 'invalid_token',
     description: 'Send the session’s access token or its session token as "Authorization: Bearer <token>", or use cookie mode.',
   },
+  CULL_IN_PROGRESS: {
+    status: 409,
+    error: 'invalid_request',
+    description:
+      'A cull is already running (on this node or, with PostgreSQL, another one); it deletes what this one would. Ask again once it has finished, or use dry_run to see what is stale.',
+  },
+  INVALID_USER_QUERY: {
+    status: 400,
+    error: 'invalid_request',
+    description:
+      'The user listing query is not valid: times are epoch milliseconds or ISO 8601, limit is 1 to 200, and cursor is next_cursor from the previous page.',
+  },
   SESSION_NOT_FOUND: {
     status: 404,
     error: 'not_found',

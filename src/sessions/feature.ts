@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ClientCache } from '../clients/index.js';
+import type { Client, ClientCache } from '../clients/index.js';
 import type { CoreConfig } from '../config/index.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { DpopVerifier } from '../dpop/index.js';
@@ -11,7 +11,9 @@ import type { Store } from '../storage/database.js';
 import { sessionAdminRoutes } from './admin-routes.js';
 import type { SessionsApi } from './api.js';
 import { resolveSessionCaller, sessionFromTokenRequest } from './credentials.js';
+import { GuestCull, type CullPeers } from './cull.js';
 import { ErasedUserStore } from './erased-store.js';
+import type { SessionsConfig } from './options.js';
 import { SessionErasure } from './erasure.js';
 import { refreshTokenGrant } from './refresh-grant.js';
 import { anonymousRoutes } from './routes.js';
@@ -27,13 +29,18 @@ export interface SessionsDeps {
   events: EventBus;
   dpop: DpopVerifier;
   rateLimits: RateLimitStore;
-  metrics: Pick<Metrics, 'tokensIssued'>;
+  metrics: Pick<Metrics, 'tokensIssued' | 'guestsCulled'>;
   issuer: () => string;
   now: () => number;
   config: Pick<
     CoreConfig,
     'accessTokenTtl' | 'dpopRequireNonce' | 'guestRateLimitPerIp' | 'guestRateLimitPerPrefix' | 'guestRateLimitPerClient' | 'jsonMaxDepth'
-  >;
+  > &
+    Pick<SessionsConfig, 'cullBatchSize'>;
+  /** The registered clients, for the cull: each one's retention and idle timeout. */
+  listClients: () => Promise<Pick<Client, 'id' | 'guest'>[]>;
+  /** What the cull deletes or purges in other features (built after this one: asked for at each run). */
+  cullPeers: () => CullPeers;
   /** Clients as per-request paths read them (the clients feature's cache). */
   clientCache: Pick<ClientCache, 'lookup'>;
   oauth: Pick<
@@ -51,6 +58,8 @@ export interface SessionsDeps {
 
 export interface SessionsFeature extends SessionsApi {
   store: SessionStore;
+  /** Stale guests and expired rows: the server's scheduled run, the admin API, the CLI. */
+  cull: GuestCull;
   /** What sessions plugs into oauth: the refresh_token grant and session tokens at /oauth/revoke. */
   oauthPlugins: OauthPlugins;
   /** /anonymous/* and sessions in the admin API. */
@@ -66,12 +75,23 @@ export function createSessions(deps: SessionsDeps): SessionsFeature {
   const service = new GuestSessionService({ ...deps, sessions: store, users, erased, accessTokens: oauth.accessTokens });
   const erasure = new SessionErasure({ erased, sessions: store, users, revoker: service.revocations, now: deps.now });
   const services = { ...deps, service, sessions: store, users };
+  const cull = new GuestCull({
+    database,
+    sessions: store,
+    events: deps.events,
+    metrics: deps.metrics,
+    now: deps.now,
+    listClients: deps.listClients,
+    peers: deps.cullPeers,
+    batchSize: deps.config.cullBatchSize,
+  });
   return {
     service,
     revocations: service.revocations,
     users,
     erasure,
     store,
+    cull,
     resolveSessionCaller: (request) => resolveSessionCaller(services, request),
     sessionFromTokenRequest: (sessionToken, facts) => sessionFromTokenRequest(services, sessionToken, facts),
     readSessionData: (caller) => readSessionData(services, caller),
@@ -79,7 +99,7 @@ export function createSessions(deps: SessionsDeps): SessionsFeature {
     oauthPlugins: { grants: [refreshTokenGrant(services)], revocableTokens: [sessionTokenRevocation(service)] },
     async routes(app) {
       await anonymousRoutes(app, services);
-      await sessionAdminRoutes(app, { sessions: store, revocations: service.revocations, oauth });
+      await sessionAdminRoutes(app, { sessions: store, revocations: service.revocations, oauth, users, cull });
     },
   };
 }

@@ -3,6 +3,7 @@
  * writes it. Other features end a session through `SessionRevoker` (revoker.ts), which writes
  * here and announces `session.revoked`; a caller that must revoke inside its own transaction
  * (the accounts merge) hands that transaction to the revoker, never writes this table itself.
+ * Rows end here too: the cull (cull.ts) deletes a culled guest's rows and purges expired ones.
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../storage/schema.js';
@@ -130,6 +131,46 @@ export class SessionStore {
       .returningAll()
       .executeTakeFirst();
     return row && toRecord(row);
+  }
+
+  /** Deletes every session row of `userIds` through `db` (the cull's transaction); returns how many. */
+  async deleteOfUsers(userIds: readonly string[], db: Kysely<Database> = this.db): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const result = await db.deleteFrom('sessions').where('user_id', 'in', userIds).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** How many session rows of `userIds` expire at or after `expiredBefore` (those a purge leaves). */
+  async countOfUsers(userIds: readonly string[], expiredBefore: number): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const row = await this.db
+      .selectFrom('sessions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', 'in', userIds)
+      .where('expires_at', '>=', expiredBefore)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /**
+   * Deletes up to `limit` rows (tombstones included) that expired before `expiredBefore`: no
+   * token of theirs is accepted any more (the token's own `exp` is checked first). Returns how many.
+   */
+  async purgeExpired(expiredBefore: number, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('sessions')
+      .where('id', 'in', (eb) => eb.selectFrom('sessions').select('id').where('expires_at', '<', expiredBefore).limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async countExpired(expiredBefore: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('expires_at', '<', expiredBefore)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   /**

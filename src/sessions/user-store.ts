@@ -12,6 +12,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Dialect } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
+import { listUsers, type UserPage, type UserQuery } from './user-list.js';
 
 export type Metadata = Record<string, unknown>;
 
@@ -60,6 +61,11 @@ export class UserStore {
   async get(id: string): Promise<UserRecord | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toUserRecord(row);
+  }
+
+  /** One page of users for the admin listing (user-list.ts): never a secret. */
+  list(query: UserQuery): Promise<UserPage> {
+    return listUsers(this.db, query);
   }
 
   async count(): Promise<number> {

@@ -102,6 +102,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly guestsCulled = new Counter({
+    name: 'guestpass_guests_culled_total',
+    help: 'Stale guests deleted by the cull, by the client that created them ((none) for a guest without one).',
+    labelNames: ['client_id'] as const,
+    registers: [this.registry],
+  });
+
   constructor({ defaultMetrics = true } = {}) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'guestpass_' });
   }

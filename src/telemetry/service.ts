@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Metrics } from '../shared/metrics.js';
 import { networkField } from '../shared/network.js';
@@ -5,6 +6,7 @@ import type { Client } from '../clients/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { AccessTokenClaims } from '../oauth/index.js';
 import type { Store } from '../storage/database.js';
+import type { Database } from '../storage/schema.js';
 import { countryResolverFor, type CountryResolver } from './country.js';
 import { eraseEvents, type ErasureResult } from './erasure.js';
 import { telemetryError } from './error-codes.js';
@@ -149,6 +151,14 @@ export class TelemetryService {
   async exportEventsOf(userIds: string[], limit: number): Promise<{ total: number; events: EventView[] }> {
     const [total, rows] = await Promise.all([this.queries.countUserEvents(userIds), this.queries.userEvents(userIds, limit)]);
     return { total, events: rows.map(eventView) };
+  }
+
+  /**
+   * Deletes the events and user days of culled guests in the cull's transaction `db`; rollups
+   * stay (sessions/cull.ts, unless GUESTPASS_CULL_TELEMETRY=keep). Returns the events deleted.
+   */
+  forgetUsers(userIds: readonly string[], db: Kysely<Database>): Promise<number> {
+    return this.store.deleteOfUsers(db, userIds);
   }
 
   /** Deletes events, rollups and user days older than the retention period. */

@@ -198,6 +198,22 @@ export class TelemetryStore {
   }
 
   /**
+   * Deletes the events and user days of `userIds` through `db` (the caller's transaction) and
+   * leaves the rollups: they count what happened without naming anyone. For the cull, whose
+   * guests are long gone; erasure (erasure.ts) rebuilds rollups instead. Returns the events deleted.
+   */
+  async deleteOfUsers(db: Db, userIds: readonly string[]): Promise<number> {
+    let deleted = 0;
+    for (let start = 0; start < userIds.length; start += ID_CHUNK) {
+      const ids = userIds.slice(start, start + ID_CHUNK);
+      const result = await db.deleteFrom('events').where('user_id', 'in', ids).executeTakeFirst();
+      deleted += Number(result.numDeletedRows);
+      await db.deleteFrom('event_user_days').where('user_id', 'in', ids).execute();
+    }
+    return deleted;
+  }
+
+  /**
    * Deletes what is older than `cutoff` a batch at a time, so the group-commit writer gets the
    * database between batches. Returns the number of events deleted.
    */
