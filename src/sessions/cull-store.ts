@@ -44,15 +44,36 @@ const NEVER = Number.MAX_SAFE_INTEGER;
  * its client's cutoff, with no live session (unrevoked, unexpired, not idle) and no pending
  * sign-up (an unconsumed, unexpired e-mail proof).
  */
-export function isStale(eb: UsersScope, policy: CullPolicy): Expression<SqlBool> {
+export function isStale(eb: UsersScope, policy: CullPolicy, use: 'scan' | 'guard'): Expression<SqlBool> {
   const staleBefore = perClient(eb.ref('users.created_by_client'), policy.staleBefore, policy.defaultStaleBefore);
+  // The row's own columns. The scan states them as separate terms, so that it walks users_cull
+  // (is_anonymous, last_seen_at, id) from the loosest cutoff. The guard of a DELETE by primary
+  // key states them as one term, NOT (… OR …), which no index can serve: SQLite without
+  // statistics would otherwise walk users_merged_into (NULL for nearly every guest) for each
+  // batch instead of looking up its 500 keys.
+  const row =
+    use === 'scan'
+      ? [
+          eb('users.is_anonymous', '=', 1),
+          eb('users.merged_into', 'is', null),
+          eb('users.converted_at', 'is', null),
+          eb('users.last_seen_at', '<', policy.latestStaleBefore),
+          eb('users.last_seen_at', '<', staleBefore),
+          eb('users.updated_at', '<', staleBefore),
+        ]
+      : [
+          eb.not(
+            eb.or([
+              eb('users.is_anonymous', '<>', 1),
+              eb('users.merged_into', 'is not', null),
+              eb('users.converted_at', 'is not', null),
+              eb('users.last_seen_at', '>=', staleBefore),
+              eb('users.updated_at', '>=', staleBefore),
+            ]),
+          ),
+        ];
   return eb.and([
-    eb('users.is_anonymous', '=', 1),
-    eb('users.merged_into', 'is', null),
-    eb('users.converted_at', 'is', null),
-    eb('users.last_seen_at', '<', policy.latestStaleBefore),
-    eb('users.last_seen_at', '<', staleBefore),
-    eb('users.updated_at', '<', staleBefore),
+    ...row,
     eb.not(
       eb.exists(
         eb
@@ -97,11 +118,14 @@ export class CullStore {
     let query = this.db
       .selectFrom('users')
       .select(['users.id', 'users.created_by_client', 'users.last_seen_at'])
-      .where((eb) => isStale(eb, policy));
+      .where((eb) => isStale(eb, policy, 'scan'));
     if (after) {
-      query = query.where((eb) =>
-        eb.or([eb('users.last_seen_at', '>', after.lastSeenAt), eb.and([eb('users.last_seen_at', '=', after.lastSeenAt), eb('users.id', '>', after.id)])]),
-      );
+      // The first term bounds the index range; the second skips the ties already seen.
+      query = query
+        .where('users.last_seen_at', '>=', after.lastSeenAt)
+        .where((eb) =>
+          eb.or([eb('users.last_seen_at', '>', after.lastSeenAt), eb.and([eb('users.last_seen_at', '=', after.lastSeenAt), eb('users.id', '>', after.id)])]),
+        );
     }
     const rows = await query.orderBy('users.last_seen_at').orderBy('users.id').limit(limit).execute();
     return rows.map((row) => ({ id: row.id, clientId: row.created_by_client, lastSeenAt: Number(row.last_seen_at) }));
@@ -117,7 +141,7 @@ export class CullStore {
     const rows = await db
       .deleteFrom('users')
       .where('users.id', 'in', ids)
-      .where((eb) => isStale(eb, policy))
+      .where((eb) => isStale(eb, policy, 'guard'))
       .returning(['users.id', 'users.created_by_client', 'users.last_seen_at'])
       .execute();
     return rows.map((row) => ({ id: row.id, clientId: row.created_by_client, lastSeenAt: Number(row.last_seen_at) }));
