@@ -38,42 +38,50 @@ function perClient(column: Expression<string | null>, values: ReadonlyMap<string
 /** A time later than any activity: a session of a client that no longer exists is never live. */
 const NEVER = Number.MAX_SAFE_INTEGER;
 
+/** The cutoff of the row's client, as an SQL expression over `users.created_by_client`. */
+function staleBeforeOf(eb: UsersScope, policy: CullPolicy): Expression<number> {
+  return perClient(eb.ref('users.created_by_client'), policy.staleBefore, policy.defaultStaleBefore);
+}
+
+/**
+ * What the scan can see in the row alone, as separate terms, so that it walks users_cull
+ * (is_anonymous, last_seen_at, id) from the loosest cutoff: anonymous, never converted or
+ * merged, last seen and written before its client's cutoff.
+ */
+function staleRow(eb: UsersScope, policy: CullPolicy): Expression<SqlBool> {
+  const staleBefore = staleBeforeOf(eb, policy);
+  return eb.and([
+    eb('users.is_anonymous', '=', 1),
+    eb('users.merged_into', 'is', null),
+    eb('users.converted_at', 'is', null),
+    eb('users.last_seen_at', '<', policy.latestStaleBefore),
+    eb('users.last_seen_at', '<', staleBefore),
+    eb('users.updated_at', '<', staleBefore),
+  ]);
+}
+
 /**
  * The guest is stale under `policy`: anonymous, never converted or merged, last active (its
  * row's last_seen_at and updated_at, its unexpired sessions' creation and last refresh) before
  * its client's cutoff, with no live session (unrevoked, unexpired, not idle) and no pending
  * sign-up (an unconsumed, unexpired e-mail proof).
+ *
+ * It is checked for rows found by primary key, so the row's own conditions are one term,
+ * NOT (… OR …), which no index can serve: with a few hundred keys to look up, SQLite without
+ * statistics would otherwise walk users_merged_into (NULL for nearly every guest) instead.
  */
-export function isStale(eb: UsersScope, policy: CullPolicy, use: 'scan' | 'guard'): Expression<SqlBool> {
-  const staleBefore = perClient(eb.ref('users.created_by_client'), policy.staleBefore, policy.defaultStaleBefore);
-  // The row's own columns. The scan states them as separate terms, so that it walks users_cull
-  // (is_anonymous, last_seen_at, id) from the loosest cutoff. The guard of a DELETE by primary
-  // key states them as one term, NOT (… OR …), which no index can serve: SQLite without
-  // statistics would otherwise walk users_merged_into (NULL for nearly every guest) for each
-  // batch instead of looking up its 500 keys.
-  const row =
-    use === 'scan'
-      ? [
-          eb('users.is_anonymous', '=', 1),
-          eb('users.merged_into', 'is', null),
-          eb('users.converted_at', 'is', null),
-          eb('users.last_seen_at', '<', policy.latestStaleBefore),
-          eb('users.last_seen_at', '<', staleBefore),
-          eb('users.updated_at', '<', staleBefore),
-        ]
-      : [
-          eb.not(
-            eb.or([
-              eb('users.is_anonymous', '<>', 1),
-              eb('users.merged_into', 'is not', null),
-              eb('users.converted_at', 'is not', null),
-              eb('users.last_seen_at', '>=', staleBefore),
-              eb('users.updated_at', '>=', staleBefore),
-            ]),
-          ),
-        ];
+export function isStale(eb: UsersScope, policy: CullPolicy): Expression<SqlBool> {
+  const staleBefore = staleBeforeOf(eb, policy);
   return eb.and([
-    ...row,
+    eb.not(
+      eb.or([
+        eb('users.is_anonymous', '<>', 1),
+        eb('users.merged_into', 'is not', null),
+        eb('users.converted_at', 'is not', null),
+        eb('users.last_seen_at', '>=', staleBefore),
+        eb('users.updated_at', '>=', staleBefore),
+      ]),
+    ),
     eb.not(
       eb.exists(
         eb
@@ -110,15 +118,25 @@ export function isStale(eb: UsersScope, policy: CullPolicy, use: 'scan' | 'guard
   ]);
 }
 
+/** One page of the scan: the stale guests in it, and where the next page starts (none after the last). */
+export interface CullPage {
+  stale: CullCandidate[];
+  next: CullCursor | undefined;
+}
+
 export class CullStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** The next `limit` stale guests after `after`, oldest last-seen first. */
-  async candidates(policy: CullPolicy, after: CullCursor | undefined, limit: number): Promise<CullCandidate[]> {
+  /**
+   * The next `limit` guests after `after` whose rows look stale (oldest last-seen first, an
+   * index range scan), and of those the ones that are stale: two short statements, where one
+   * would have PostgreSQL anti-join every session row for each page.
+   */
+  async page(policy: CullPolicy, after: CullCursor | undefined, limit: number): Promise<CullPage> {
     let query = this.db
       .selectFrom('users')
       .select(['users.id', 'users.created_by_client', 'users.last_seen_at'])
-      .where((eb) => isStale(eb, policy, 'scan'));
+      .where((eb) => staleRow(eb, policy));
     if (after) {
       // The first term bounds the index range; the second skips the ties already seen.
       query = query
@@ -128,7 +146,22 @@ export class CullStore {
         );
     }
     const rows = await query.orderBy('users.last_seen_at').orderBy('users.id').limit(limit).execute();
-    return rows.map((row) => ({ id: row.id, clientId: row.created_by_client, lastSeenAt: Number(row.last_seen_at) }));
+    const scanned = rows.map((row) => ({ id: row.id, clientId: row.created_by_client, lastSeenAt: Number(row.last_seen_at) }));
+    const last = scanned[scanned.length - 1];
+    const next = scanned.length === limit && last ? { lastSeenAt: last.lastSeenAt, id: last.id } : undefined;
+    if (scanned.length === 0) return { stale: [], next };
+    const stale = await this.db
+      .selectFrom('users')
+      .select('users.id')
+      .where(
+        'users.id',
+        'in',
+        scanned.map(({ id }) => id),
+      )
+      .where((eb) => isStale(eb, policy))
+      .execute();
+    const staleIds = new Set(stale.map(({ id }) => id));
+    return { stale: scanned.filter(({ id }) => staleIds.has(id)), next };
   }
 
   /**
@@ -141,7 +174,7 @@ export class CullStore {
     const rows = await db
       .deleteFrom('users')
       .where('users.id', 'in', ids)
-      .where((eb) => isStale(eb, policy, 'guard'))
+      .where((eb) => isStale(eb, policy))
       .returning(['users.id', 'users.created_by_client', 'users.last_seen_at'])
       .execute();
     return rows.map((row) => ({ id: row.id, clientId: row.created_by_client, lastSeenAt: Number(row.last_seen_at) }));

@@ -173,19 +173,17 @@ export class GuestCull {
   }
 
   /**
-   * Stale guests a batch at a time, oldest first. The cursor only saves rescanning what this run
-   * has passed (guests deleted, or kept because they came back): correctness never depends on it.
+   * Stale guests a batch at a time, oldest first (a page may hold none, when every guest it
+   * scanned came back or has a live session). The cursor only saves rescanning what this run
+   * has passed: correctness never depends on it.
    */
   private async *pages(policy: CullPolicy): AsyncGenerator<CullCandidate[]> {
     let after: CullCursor | undefined;
-    for (;;) {
-      const page = await this.cullStore.candidates(policy, after, this.batchSize);
-      if (page.length === 0) return;
-      yield page;
-      if (page.length < this.batchSize) return;
-      const last = page[page.length - 1]!;
-      after = { lastSeenAt: last.lastSeenAt, id: last.id };
-    }
+    do {
+      const { stale, next } = await this.cullStore.page(policy, after, this.batchSize);
+      if (stale.length > 0) yield stale;
+      after = next;
+    } while (after);
   }
 
   private async purgeSessions(policy: CullPolicy, signal: AbortSignal | undefined): Promise<number> {
