@@ -10,6 +10,10 @@ const benches: Record<string, { about: string; load: () => Promise<{ main(): Pro
     about: 'what inline anomaly detection adds to p99 request latency: the token lifecycle at a fixed rate, detection on vs off',
     load: () => import('./latency.js'),
   },
+  cull: {
+    about: 'the guest cull: 1M stale guests seeded on SQLite and PostgreSQL, then culled; guests deleted per second',
+    load: () => import('./cull.js'),
+  },
   ingest: {
     about: 'telemetry POST /v1/events over HTTP, batches of 50 and 1, vs raw better-sqlite3 inserts of the same rows',
     load: () => import('./ingest.js'),
