@@ -22,15 +22,17 @@ describeEachDatabase('the cull after a crash: batches are transactions, and the 
   const cullWith = (forget: ForgetUsers, purgeRevocations: () => Promise<number> = async () => 0) => {
     const { ctx } = server;
     return new GuestCull({
-      store: ctx.store,
+      database: ctx.store,
       sessions: ctx.sessionStore,
       events: ctx.events,
       metrics: ctx.metrics,
       now: ctx.now,
       listClients: () => ctx.clientStore.list(),
-      forget: [forget],
-      revocations: { count: async () => 0, purge: purgeRevocations },
-      emailProofs: { count: async () => 0, purge: async () => 0 },
+      peers: () => ({
+        forget: [forget],
+        revocations: { count: async () => 0, purge: purgeRevocations },
+        emailProofs: { count: async () => 0, purge: async () => 0 },
+      }),
       batchSize: BATCH,
       pauseMs: 0,
     });

@@ -9,5 +9,13 @@ export const sessionsManifest = {
   errors: { sessions: sessionError.catalogue },
   tables: ['sessions', 'users', 'erased_users'],
   migrations: ['0002_guest_sessions', '0007_guest_culling', '0010_erasure'],
-  routes: ['/anonymous/token', '/anonymous/session/*', '/anonymous/logout', '/admin/api/sessions/*', '/admin/api/users/:id/sessions', '/admin/api/users', '/admin/api/guests/cull'],
+  routes: [
+    '/anonymous/token',
+    '/anonymous/session/*',
+    '/anonymous/logout',
+    '/admin/api/sessions/*',
+    '/admin/api/users/:id/sessions',
+    '/admin/api/users',
+    '/admin/api/guests/cull',
+  ],
 } satisfies FeatureManifest;
