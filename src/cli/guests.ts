@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CullReport } from '../sessions/cull.js';
+import { cullView } from '../sessions/views.js';
 import { configFlags } from './config-flags.js';
 import { withContext } from './context.js';
 import { UsageError } from './usage.js';
@@ -30,5 +31,5 @@ export async function guestsCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args: rest, strict: true, options: { ...configFlags, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } } });
   if (action !== 'cull') throw new UsageError(USAGE);
   const report = await withContext(values, (ctx) => ctx.guestCull.run({ dryRun: values['dry-run'] === true }));
-  process.stdout.write(`${values.json ? JSON.stringify(report) : describe(report)}\n`);
+  process.stdout.write(`${values.json ? JSON.stringify(cullView(report)) : describe(report)}\n`);
 }

@@ -1,11 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { OauthApi } from '../oauth/index.js';
-import type { CullReport, GuestCull } from './cull.js';
+import type { GuestCull } from './cull.js';
 import { sessionError } from './error-codes.js';
 import type { SessionRevoker } from './revoker.js';
 import type { SessionStore } from './store.js';
-import { sessionView } from './views.js';
+import { cullView, sessionView } from './views.js';
 import { decodeUserCursor, encodeUserCursor, type UserQuery, type UserSummary } from './user-list.js';
 import type { UserStore } from './user-store.js';
 
@@ -43,25 +43,6 @@ const UsersQuery = Type.Object(
   { additionalProperties: false },
 );
 type UsersQuery = Static<typeof UsersQuery>;
-
-function cullView(report: CullReport) {
-  return {
-    dry_run: report.dryRun,
-    complete: report.complete,
-    at: report.at,
-    users: report.users,
-    sessions: report.sessions,
-    oldest_last_seen_at: report.oldestLastSeenAt,
-    newest_last_seen_at: report.newestLastSeenAt,
-    by_client: Object.fromEntries(
-      Object.entries(report.byClient).map(([clientId, entry]) => [
-        clientId,
-        { users: entry.users, oldest_last_seen_at: entry.oldestLastSeenAt, newest_last_seen_at: entry.newestLastSeenAt },
-      ]),
-    ),
-    purged: { sessions: report.purged.sessions, revocations: report.purged.revocations, email_proofs: report.purged.emailProofs },
-  };
-}
 
 /** A user in the listing: the account's e-mail address is there for an administrator; no secret ever is. */
 function userSummaryView(user: UserSummary) {
