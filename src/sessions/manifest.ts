@@ -8,7 +8,7 @@ export const sessionsManifest = {
   options: sessionOptions,
   errors: { sessions: sessionError.catalogue },
   tables: ['sessions', 'users', 'erased_users'],
-  migrations: ['0002_guest_sessions', '0007_guest_culling', '0010_erasure'],
+  migrations: ['0002_guest_sessions', '0010_erasure', '0011_guest_culling'],
   routes: [
     '/anonymous/token',
     '/anonymous/session/*',

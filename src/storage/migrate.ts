@@ -5,10 +5,10 @@ import * as accounts from './migrations/0003_accounts.js';
 import * as telemetry from './migrations/0004_telemetry.js';
 import * as anomaly from './migrations/0005_anomaly.js';
 import * as keyActivation from './migrations/0006_key_activation.js';
-import * as guestCulling from './migrations/0007_guest_culling.js';
 import * as activeUsers from './migrations/0008_active_users.js';
 import * as clientUserSettings from './migrations/0009_client_user_settings.js';
 import * as erasure from './migrations/0010_erasure.js';
+import * as guestCulling from './migrations/0011_guest_culling.js';
 import type { Store } from './database.js';
 
 /**
@@ -22,10 +22,11 @@ const migrations: Record<string, Migration> = {
   '0004_telemetry': telemetry,
   '0005_anomaly': anomaly,
   '0006_key_activation': keyActivation,
-  '0007_guest_culling': guestCulling,
   '0008_active_users': activeUsers,
   '0009_client_user_settings': clientUserSettings,
   '0010_erasure': erasure,
+  // A new migration always takes the next number: Kysely refuses one that sorts before a migration already applied.
+  '0011_guest_culling': guestCulling,
 };
 
 /** The migrations by name, in order (feature manifests name the ones that create or change their tables). */
