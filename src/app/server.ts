@@ -86,8 +86,12 @@ function scheduleCull(app: FastifyInstance, ctx: AppContext): { stop(): Promise<
 }
 
 export async function startServer({ config, logger, print = (text) => process.stdout.write(`${text}\n`), now }: StartServerOptions): Promise<RunningServer> {
-  const ctx = await createContext({ config, metrics: new Metrics(), ...(now ? { now } : {}) });
-  let app: FastifyInstance;
+  // Background work built with the context (event listeners, telemetry and stats flushes, mail)
+  // reports failures through the app's logger, which exists only once the app is built: without
+  // this they went nowhere.
+  let app: FastifyInstance | undefined;
+  const backgroundLog = { error: (details: object, message?: string) => app?.log.error(details, message) };
+  const ctx = await createContext({ config, metrics: new Metrics(), logger: backgroundLog, ...(now ? { now } : {}) });
   try {
     app = await buildApp(ctx, logger === undefined ? {} : { logger });
     await app.listen({ port: config.port, host: config.host });
