@@ -50,6 +50,7 @@ export function createAnomaly(deps: AnomalyDeps): AnomalyFeature {
     engine: new DetectionEngine({ config: config.anomalyConfig, geo }),
     geo,
     allowListMs: config.anomalyAllowListTtl * 1000,
+    retentionMs: config.anomalyRetention * 1000,
     metrics,
     now,
   });

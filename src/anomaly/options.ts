@@ -45,6 +45,12 @@ export const anomalyOptions = {
     doc: 'How long marking an alert false_positive allow-lists its entity (no findings, no learning from it), in seconds (or 12h, 7d).',
     parse: (raw) => parseDuration(raw, { min: 60, max: 365 * 86400 }),
   }),
+  anomalyRetention: option({
+    env: 'GUESTPASS_ANOMALY_RETENTION',
+    default: 90 * 86400,
+    doc: 'How long alerts are kept after they were last seen, and blocks after they ended, in seconds (or 90d). An alert that still allow-lists its entity is kept until that ends. Purged every 10 minutes.',
+    parse: (raw) => parseDuration(raw, { min: 86400, max: 10 * 365 * 86400 }),
+  }),
   geoipDatabase: option<string>({
     env: 'GUESTPASS_GEOIP_DATABASE',
     default: undefined,

@@ -23,6 +23,8 @@ export interface AnomalyServiceOptions {
   geo: CachedGeoResolver;
   /** How long a false_positive verdict allow-lists its entity (ms). */
   allowListMs: number;
+  /** How long alerts are kept after they were last seen, and blocks after they ended (ms). */
+  retentionMs: number;
   metrics?: Metrics;
   now: () => number;
 }
@@ -95,6 +97,20 @@ export class AnomalyService {
     const findings = this.engine.process(input);
     for (const finding of findings) this.alerts.handle(finding, input);
     this.options.metrics?.anomalyProcessing.observe((performance.now() - started) / 1000);
+  }
+
+  /**
+   * Retention (GUESTPASS_ANOMALY_RETENTION): alerts last seen longer ago than it, unless they
+   * still allow-list their entity, and blocks that ended longer ago. Alerts grow with attacks,
+   * not with visitors, but a long attack must not grow them for ever.
+   */
+  async purgeExpired(now = this.options.now()): Promise<{ alerts: number; blocks: number }> {
+    const cutoff = now - this.options.retentionMs;
+    const db = this.options.store.db;
+    // Blocks first: an alert's purge unlinks the blocks that still point at it.
+    const blocks = await new BlockStore(db).purgeEndedBefore(cutoff);
+    const alerts = await new AlertStore(db).purgeLastSeenBefore(cutoff, now);
+    return { alerts, blocks };
   }
 
   /** Writes the alerts still being folded, so that an erasure right after finds them. */

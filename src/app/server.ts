@@ -128,6 +128,7 @@ export async function startServer({ config, logger, print = (text) => process.st
     ctx.revocations.purgeExpired(ctx.now()).catch((error: unknown) => app.log.error({ err: error }, 'denylist purge failed'));
     ctx.accounts.purgeExpiredProofs().catch((error: unknown) => app.log.error({ err: error }, 'e-mail proof purge failed'));
     ctx.features.sessions.erasure.purgeExpired().catch((error: unknown) => app.log.error({ err: error }, 'erased-user denylist purge failed'));
+    ctx.anomaly.purgeExpired().catch((error: unknown) => app.log.error({ err: error }, 'alert and block retention purge failed'));
   }, PURGE_INTERVAL_MS);
   keyTimer.unref();
   purgeTimer.unref();

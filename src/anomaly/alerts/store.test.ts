@@ -5,6 +5,7 @@ import { openTestStore } from '../../../test/helpers/store.js';
 import { newId } from '../../crypto/ids.js';
 import type { Store } from '../../storage/database.js';
 import type { Finding } from '../types.js';
+import { BlockStore } from '../containment/store.js';
 import { AlertStore } from './store.js';
 
 const HOUR = 3_600_000;
@@ -110,5 +111,33 @@ describeEachDatabase('alert storage', (database) => {
     assert.deepEqual(feedback.get('impossible_travel'), { truePositives: 2, falsePositives: 1 });
     assert.deepEqual(await alerts.allowListed(4 * HOUR), [{ entity: { kind: 'session', id: 'fp1' }, until: 5 * HOUR }]);
     assert.deepEqual(await alerts.allowListed(5 * HOUR), []);
+  });
+
+  it('should purge alerts last seen before the cutoff, keep those still allow-listing, and unlink their blocks', async (t) => {
+    // A store of its own: the counts below are of this test's rows only.
+    const own = await openTestStore(database, 'gp_alerts_retention');
+    t.after(() => own.close());
+    const alerts = new AlertStore(own.store.db);
+    const write = (f: Finding) => alerts.upsert({ id: newId(), finding: f, action: 'throttle', count: 1, lastSeen: f.time, now: f.time });
+    const DAY = 24 * HOUR;
+    const at = (day: number, id: string) => finding({ detector: 'retention', entity: { kind: 'session', id }, time: day * DAY, window_start: day * DAY });
+    const old = await write(at(100, 'old'));
+    const allowListed = await write(at(100, 'allow-listed'));
+    await alerts.setStatus(allowListed.id, 'false_positive', 300 * DAY, 101 * DAY);
+    const recent = await write(at(200, 'recent'));
+    const blocks = new BlockStore(own.store.db);
+    const ended = { action: 'throttle' as const, detector: 'retention', createdAt: 100 * DAY, liftedAt: null };
+    await blocks.insert({ ...ended, id: newId(), entity: { kind: 'session', id: 'old' }, alertId: old.id, expiresAt: 150 * DAY });
+    const stillRunning = newId();
+    await blocks.insert({ ...ended, id: stillRunning, entity: { kind: 'session', id: 'old' }, alertId: old.id, expiresAt: 250 * DAY });
+
+    const cutoff = 190 * DAY;
+    assert.equal(await blocks.purgeEndedBefore(cutoff), 1, 'the block that ended before the cutoff');
+    assert.equal(await alerts.purgeLastSeenBefore(cutoff, 210 * DAY, 1), 1, 'one batch of one, then an empty one');
+    assert.equal(await alerts.get(old.id), undefined);
+    assert.ok(await alerts.get(allowListed.id), 'still allow-listing its entity until day 300');
+    assert.ok(await alerts.get(recent.id));
+    assert.equal((await blocks.get(stillRunning))?.alertId, null, 'a block outlives its purged alert, unlinked');
+    assert.equal(await alerts.purgeLastSeenBefore(cutoff, 301 * DAY), 1, 'the allow-listed one goes once its allow-list ended');
   });
 });

@@ -4,6 +4,9 @@ import type { AlertsTable } from '../tables.js';
 import type { ContainmentAction, Entity, Finding } from '../types.js';
 import type { Alert, AlertPage, AlertQuery, AlertStatus, DetectorFeedback } from './types.js';
 
+/** Rows deleted per statement by the retention purge. */
+const PURGE_BATCH = 500;
+
 function toAlert(row: Selectable<AlertsTable>): Alert {
   return {
     id: row.id,
@@ -170,6 +173,31 @@ export class AlertStore {
       .limit(limit)
       .execute();
     return rows.map(toAlert);
+  }
+
+  /**
+   * Retention: deletes alerts last seen before `cutoff`, except those still allow-listing their
+   * entity at `now`, a bounded batch per statement so SQLite's writer is never held long.
+   * Returns how many went.
+   */
+  async purgeLastSeenBefore(cutoff: number, now: number, batchSize = PURGE_BATCH): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const ids = await this.db
+        .selectFrom('alerts')
+        .select('id')
+        .where('last_seen', '<', cutoff)
+        .where((eb) => eb.or([eb('allow_until', 'is', null), eb('allow_until', '<=', now)]))
+        .limit(batchSize)
+        .execute();
+      if (ids.length === 0) return purged;
+      // Blocks outlive their alert only as history: unlink them rather than keep the alert.
+      const batch = ids.map(({ id }) => id);
+      await this.db.updateTable('blocks').set({ alert_id: null }).where('alert_id', 'in', batch).execute();
+      const deleted = await this.db.deleteFrom('alerts').where('id', 'in', batch).executeTakeFirst();
+      purged += Number(deleted.numDeletedRows);
+      if (ids.length < batchSize) return purged;
+    }
   }
 
   /** Erasure: deletes the alerts about a person in the erasure's transaction; returns their ids. */

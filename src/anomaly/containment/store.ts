@@ -39,6 +39,15 @@ export class BlockStore {
       .execute();
   }
 
+  /** Retention: deletes blocks that ended (expired or lifted) before `cutoff`; returns how many. */
+  async purgeEndedBefore(cutoff: number): Promise<number> {
+    const deleted = await this.db
+      .deleteFrom('blocks')
+      .where((eb) => eb.or([eb('expires_at', '<', cutoff), eb('lifted_at', '<', cutoff)]))
+      .executeTakeFirst();
+    return Number(deleted.numDeletedRows);
+  }
+
   async get(id: string): Promise<Block | undefined> {
     const row = await this.db.selectFrom('blocks').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toBlock(row);
