@@ -5,13 +5,15 @@ import { idTokenError } from '../../src/accounts/id-token/error-codes.js';
 import { getWithToken, postJson, register, uniqueEmail } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { claimsOf, createGuest, GuestAdmin, refreshGuest } from '../helpers/guests.js';
+import { startLinkingServer, type LinkingServer } from '../helpers/linking.js';
 import { startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
+import type { SmtpCapture } from '../helpers/smtp-capture.js';
 
 const seconds = () => Math.floor(Date.now() / 1000);
 
 describeEachDatabase('ID-token linking against node-oidc-provider as a real external issuer', (database) => {
+  let linking: LinkingServer;
   let issuer: OidcIssuer;
   let smtp: SmtpCapture;
   let server: TestServer;
@@ -19,24 +21,12 @@ describeEachDatabase('ID-token linking against node-oidc-provider as a real exte
   let clientId: string;
 
   before(async () => {
-    [issuer, smtp] = await Promise.all([startOidcIssuer(), startSmtpCapture()]);
-    server = await startTestServer({
-      database,
-      env: {
-        GUESTPASS_SMTP_URL: smtp.url,
-        GUESTPASS_LOGIN_RATE_LIMIT_PER_IP: '10000',
-        GUESTPASS_TRUSTED_ISSUERS: JSON.stringify([{ issuer: issuer.issuer, audience: issuer.clientId }]),
-        GUESTPASS_MERGE_STRATEGIES: JSON.stringify({ cart: { strategy: 'union', id: 'sku' } }),
-      },
-    });
+    linking = await startLinkingServer(database, { GUESTPASS_MERGE_STRATEGIES: JSON.stringify({ cart: { strategy: 'union', id: 'sku' } }) });
+    ({ issuer, smtp, server } = linking);
     admin = new GuestAdmin(server);
     clientId = await admin.publicClient();
   });
-  after(async () => {
-    await server?.stop();
-    await issuer?.stop();
-    await smtp?.stop();
-  });
+  after(() => linking?.stop());
 
   /** A subject the issuer has not seen in this run. */
   const newSubject = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;

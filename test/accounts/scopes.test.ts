@@ -4,15 +4,17 @@ import { after, before, it } from 'node:test';
 import { getWithToken, nextMailTo, postJson, register, uniqueEmail } from '../helpers/accounts.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { claimsOf, createGuest, GuestAdmin, json, ORIGIN, refreshGuest } from '../helpers/guests.js';
-import { startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { codeIn, startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
+import { startLinkingServer, type LinkingServer } from '../helpers/linking.js';
+import type { OidcIssuer } from '../helpers/oidc-issuer.js';
+import type { TestServer } from '../helpers/server.js';
+import { codeIn, type SmtpCapture } from '../helpers/smtp-capture.js';
 
 const PASSWORD = 'a registered passphrase';
 const GUEST_SCOPE = 'cart:write';
 const USER_SCOPES = 'cart:write orders:read profile:write';
 
 describeEachDatabase('account scopes: registered users get the client’s user scopes, guests never', (database) => {
+  let linking: LinkingServer;
   let issuer: OidcIssuer;
   let smtp: SmtpCapture;
   let server: TestServer;
@@ -20,23 +22,12 @@ describeEachDatabase('account scopes: registered users get the client’s user s
   let clientId: string;
 
   before(async () => {
-    [issuer, smtp] = await Promise.all([startOidcIssuer(), startSmtpCapture()]);
-    server = await startTestServer({
-      database,
-      env: {
-        GUESTPASS_SMTP_URL: smtp.url,
-        GUESTPASS_LOGIN_RATE_LIMIT_PER_IP: '10000',
-        GUESTPASS_TRUSTED_ISSUERS: JSON.stringify([{ issuer: issuer.issuer, audience: issuer.clientId }]),
-      },
-    });
+    linking = await startLinkingServer(database);
+    ({ issuer, smtp, server } = linking);
     admin = new GuestAdmin(server);
     clientId = await admin.publicClient({ scopes: [GUEST_SCOPE] }, { scopes: USER_SCOPES.split(' '), user: { scopes: USER_SCOPES.split(' ') } });
   });
-  after(async () => {
-    await server?.stop();
-    await issuer?.stop();
-    await smtp?.stop();
-  });
+  after(() => linking?.stop());
 
   const convertAndVerify = async (accessToken: string, email: string, extra: Record<string, unknown> = {}) => {
     const seen = smtp.messages.length;
