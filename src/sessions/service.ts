@@ -15,6 +15,9 @@ import type { SessionRecord, SessionSeed, SessionStore } from './store.js';
 import type { CreateSessionInput, GuestTokenResponse, SessionPresentation } from './types.js';
 import { LAST_SEEN_PRECISION_MS, type Metadata, type UserRecord, type UserStore } from './user-store.js';
 
+/** The refusal of a session token whose user was erased (refresh and every other use alike). */
+const erasedUser = () => sessionError('SESSION_REVOKED', 'This user was deleted; start a new session with POST /anonymous/token.');
+
 /** A user id a confidential client may bring: a UUID or 1–128 of [A-Za-z0-9._-]. */
 const USER_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -124,11 +127,12 @@ export class GuestSessionService {
     this.checkLifetime(payload, facts.client);
     this.checkBinding(payload, facts.dpopJkt, facts);
     if (!payload.jkt && facts.client.guest.requireDpop) throw sessionError('DPOP_REQUIRED');
-    await this.refuseErased(payload);
+    // Two independent reads on every refresh: wait for one round trip, not two in a row.
+    const [erased, user] = await Promise.all([this.deps.erased.has(payload.uid), this.users.get(payload.uid)]);
+    if (erased) throw erasedUser();
 
     const now = this.deps.now();
     const generation = await this.rotate(payload, this.seed(payload, facts), facts, now);
-    const user = await this.users.get(payload.uid);
     if (user && user.lastSeenAt < now - LAST_SEEN_PRECISION_MS) await this.users.touch(user.id, now);
     if (user?.mergedInto) {
       // A session of a merged guest that never had a row escaped the merge's revocation.
@@ -242,11 +246,11 @@ export class GuestSessionService {
 
   /**
    * An erased user's session may never have had a row to revoke: the denylist of erased ids
-   * refuses it, before a refresh could write a row that names the user again.
+   * refuses it. Refresh reads the denylist itself, beside the user row, before its rotation
+   * could write a row that names the user again.
    */
   private async refuseErased(payload: SessionTokenPayload): Promise<void> {
-    if (await this.deps.erased.has(payload.uid))
-      throw sessionError('SESSION_REVOKED', 'This user was deleted; start a new session with POST /anonymous/token.');
+    if (await this.deps.erased.has(payload.uid)) throw erasedUser();
   }
 
   private checkLifetime(payload: SessionTokenPayload, client: Client): void {
