@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { type Kysely, Migrator, sql, type Migration, type MigrationProvider, type TableMetadata } from 'kysely';
 import * as foundation from './migrations/0001_foundation.js';
 import * as guestSessions from './migrations/0002_guest_sessions.js';
 import * as accounts from './migrations/0003_accounts.js';
@@ -10,6 +10,7 @@ import * as clientUserSettings from './migrations/0009_client_user_settings.js';
 import * as erasure from './migrations/0010_erasure.js';
 import * as guestCulling from './migrations/0011_guest_culling.js';
 import type { Store } from './database.js';
+import type { Database } from './schema.js';
 
 /**
  * Every migration, in order. They are imported statically (not read from a folder at run
@@ -37,7 +38,7 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 /** Applies every pending migration; safe to run from several nodes at once (Kysely locks). */
 export async function migrateToLatest(store: Store): Promise<string[]> {
   const migrator = new Migrator({
-    db: store.db,
+    db: store.dialect === 'postgres' && store.schema ? introspectingOnly(store.db, store.schema) : store.db,
     provider,
     // Name the schema so a second Guestpass schema in the same database is not mistaken for ours.
     ...(store.dialect === 'postgres' ? { migrationTableSchema: store.schema } : {}),
@@ -45,4 +46,29 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}
+
+/**
+ * The database as the migrator sees it on PostgreSQL: the same, except that its table listing
+ * covers our schema only. Kysely's introspector lists every table of every schema and asks for
+ * each one's serial sequences by name, so a table that another application (or another node's
+ * test) renames or drops at that moment fails our start-up with "relation ... does not exist".
+ * The migrator uses the listing only to see whether its own tables exist.
+ */
+function introspectingOnly(db: Kysely<Database>, schema: string): Kysely<Database> {
+  const introspection = {
+    getSchemas: () => db.introspection.getSchemas(),
+    getMetadata: () => db.introspection.getMetadata(),
+    getTables: async (): Promise<TableMetadata[]> => {
+      const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${schema}`.execute(db);
+      return rows.map(({ name }) => ({ name, schema, isView: false, columns: [] }));
+    },
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'introspection') return introspection;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
