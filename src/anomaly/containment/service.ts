@@ -44,6 +44,8 @@ const SYNC_OVERLAP_MS = 5000;
 export class ContainmentService {
   readonly active = new ActiveBlocks();
   private readonly pendingRevocations = new Map<string, Promise<void>>();
+  /** Block writes still in flight: the admin API reads the table, so it waits for them first. */
+  private readonly pendingBlockWrites = new Set<Promise<void>>();
   private lastSync = 0;
 
   constructor(private readonly options: ContainmentServiceOptions) {}
@@ -102,12 +104,15 @@ export class ContainmentService {
     return this.active.find('quarantine', 'session', sessionId, this.options.now()) !== undefined;
   }
 
-  list(): Promise<Block[]> {
+  /** The blocks in force, including those decided a moment ago and still being written. */
+  async list(): Promise<Block[]> {
+    await this.blockWritesSettled();
     return this.options.blocks.active(this.options.now());
   }
 
   /** Lifts one block; undefined when it is not in force. */
   async lift(id: string): Promise<Block | undefined> {
+    await this.blockWritesSettled();
     const lifted = await this.options.blocks.lift(id, this.options.now());
     if (lifted) this.active.remove(id);
     return lifted;
@@ -115,6 +120,7 @@ export class ContainmentService {
 
   /** Lifts what an alert caused (false_positive). Revoked sessions stay revoked. */
   async liftForAlert(alertId: string): Promise<number> {
+    await this.blockWritesSettled();
     const ids = await this.options.blocks.liftForAlert(alertId, this.options.now());
     for (const id of ids) this.active.remove(id);
     return ids.length;
@@ -136,6 +142,8 @@ export class ContainmentService {
     const block: Block = { id: newId(), action, entity, detector: finding.detector, alertId, createdAt: now, expiresAt: now + durationMs, liftedAt: null };
     this.active.add(block);
     const persisted = this.options.blocks.insert(block).catch((error: unknown) => this.options.onError(error, 'storing a block'));
+    this.pendingBlockWrites.add(persisted);
+    void persisted.finally(() => this.pendingBlockWrites.delete(persisted));
     return { action, blockIds: [block.id], persisted };
   }
 
@@ -154,6 +162,11 @@ export class ContainmentService {
     })().catch((error: unknown) => this.options.onError(error, 'revoking a session'));
     if (sessionId) this.trackRevocation(sessionId, work);
     return { action: 'revoke', blockIds: [], persisted: work };
+  }
+
+  /** Settles once every block decided so far is in the table (failures were already reported). */
+  private async blockWritesSettled(): Promise<void> {
+    if (this.pendingBlockWrites.size > 0) await Promise.all([...this.pendingBlockWrites]);
   }
 
   private trackRevocation(id: string, work: Promise<void>): void {
