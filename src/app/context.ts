@@ -16,6 +16,7 @@ import { Keyring } from '../crypto/keyring.js';
 import { loadMasterKey } from '../crypto/master-key.js';
 import { DpopNonces, DpopVerifier, MemoryDpopReplayStore } from '../dpop/index.js';
 import { EventBus } from '../events/bus.js';
+import { Outbox } from '../events/outbox.js';
 import type { AccessTokens } from '../oauth/access-token.js';
 import type { ClientAuthenticator } from '../oauth/client-auth.js';
 import { createOauth, type OauthFeature } from '../oauth/feature.js';
@@ -66,6 +67,7 @@ export interface AppContext {
   config: Config;
   store: Store;
   events: EventBus;
+  outbox: Outbox;
   keyring: Keyring;
   features: Features;
   clients: ClientService;
@@ -135,10 +137,13 @@ export async function createContext({
 
     // The base: what any feature may be given.
     const issuer = { value: config.issuer };
+    const events = new EventBus({ onListenerError: (error, type) => logger?.error({ err: error, event: type }, 'event listener failed') });
     const base = {
       database,
       keyring,
-      events: new EventBus({ onListenerError: (error, type) => logger?.error({ err: error, event: type }, 'event listener failed') }),
+      events,
+      /** Outbound events are staged through the transaction of their change (events/outbox.ts). */
+      outbox: new Outbox({ events, now }),
       metrics,
       now,
       issuer: () => issuer.value,
@@ -212,6 +217,7 @@ export async function createContext({
       config,
       store: database,
       events: base.events,
+      outbox: base.outbox,
       keyring,
       features: { clients, oauth, sessions, accounts, anomaly, telemetry, stats },
       clients: clients.service,

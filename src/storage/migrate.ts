@@ -9,6 +9,7 @@ import * as activeUsers from './migrations/0008_active_users.js';
 import * as clientUserSettings from './migrations/0009_client_user_settings.js';
 import * as erasure from './migrations/0010_erasure.js';
 import * as guestCulling from './migrations/0011_guest_culling.js';
+import * as outbox from './migrations/0012_outbox.js';
 import type { Store } from './database.js';
 import type { Database } from './schema.js';
 
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0010_erasure': erasure,
   // A new migration always takes the next number: Kysely refuses one that sorts before a migration already applied.
   '0011_guest_culling': guestCulling,
+  '0012_outbox': outbox,
 };
 
 /** The migrations by name, in order (feature manifests name the ones that create or change their tables). */
