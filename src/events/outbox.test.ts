@@ -52,7 +52,10 @@ describeEachDatabase('outbox', (database) => {
       ],
     );
     await outbox.markDispatched(store.db, [pending[0]!.id]);
-    assert.deepEqual((await outbox.pending(store.db, 10)).map(({ event }) => event.type), ['user.culled']);
+    assert.deepEqual(
+      (await outbox.pending(store.db, 10)).map(({ event }) => event.type),
+      ['user.culled'],
+    );
     assert.equal(await outbox.purgeDispatched(store.db, 1_001, 100), 1);
   });
 });

@@ -84,7 +84,16 @@ export class Outbox {
       const createdAt = this.deps.now();
       await trx
         .insertInto('outbox_events')
-        .values(events.map((event) => ({ id: newOrderedId(), type: event.type, payload: JSON.stringify(event), order_key: orderKeyOf(event), created_at: createdAt, dispatched_at: null })))
+        .values(
+          events.map((event) => ({
+            id: newOrderedId(),
+            type: event.type,
+            payload: JSON.stringify(event),
+            order_key: orderKeyOf(event),
+            created_at: createdAt,
+            dispatched_at: null,
+          })),
+        )
         .execute();
     }
     return new StagedEvents(this.deps.events, events, () => this.wake());

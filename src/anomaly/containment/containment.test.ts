@@ -160,7 +160,10 @@ describeEachDatabase('containment', (database) => {
     action = 'block_prefix';
     const applied = service.apply(finding({ kind: 'prefix', id: '198.18.30.0/24' }, 'signup_flood'), input('198.18.30.0/24'), 'alert-6');
     const listed = await service.list();
-    assert.ok(listed.some((b) => b.id === applied.blockIds[0]), 'the admin list waits for the write');
+    assert.ok(
+      listed.some((b) => b.id === applied.blockIds[0]),
+      'the admin list waits for the write',
+    );
     const fresh = service.apply(finding({ kind: 'prefix', id: '198.18.31.0/24' }, 'signup_flood'), input('198.18.31.0/24'), 'alert-7');
     assert.equal((await service.lift(fresh.blockIds[0]!))?.id, fresh.blockIds[0], 'a lift finds the block still being written');
     assert.equal(service.active.find('block_prefix', 'prefix', '198.18.31.0/24', now), undefined);
