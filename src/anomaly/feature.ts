@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '../events/bus.js';
+import type { DomainEvents } from '../events/types.js';
 import type { OauthApi } from '../oauth/index.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { SessionsApi } from '../sessions/index.js';
@@ -59,11 +60,24 @@ export function createAnomaly(deps: AnomalyDeps): AnomalyFeature {
     async routes(app) {
       if (config.anomalyDetection) {
         service.onError = (error, what) => app.log.error({ err: error }, `anomaly: ${what} failed`);
+        const offAlertLog = events.on('alert.raised', (alert) => logAlert(app, alert));
         await service.start();
-        app.addHook('onClose', async () => service.stop());
+        app.addHook('onClose', async () => {
+          await service.stop();
+          offAlertLog();
+        });
         installContainmentHooks(app, deps, service);
       }
       await anomalyAdminRoutes(app, deps.oauth, service);
     },
   };
+}
+
+/**
+ * One warn line per stored alert, for log-based alerting: what was found and what was done,
+ * about a pseudonymous entity. The event's network is left out: a log line carries no address.
+ */
+function logAlert(app: FastifyInstance, alert: DomainEvents['alert.raised']): void {
+  const { detector, severity, entity_kind, entity_id, action, alert_id } = alert;
+  app.log.warn({ alert: { detector, severity, entity_kind, entity_id, action, alert_id } }, 'anomaly alert raised');
 }

@@ -77,5 +77,6 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   await features.accounts.routes(app);
   await features.telemetry.routes(app);
   await features.stats.routes(app);
+  await features.audit.routes(app);
   return app;
 }

@@ -5,6 +5,8 @@ import { type AccountsFeature, createAccounts } from '../accounts/feature.js';
 import type { IdTokenVerifier } from '../accounts/id-token/verifier.js';
 import type { AccountService } from '../accounts/service.js';
 import { type AnomalyFeature, createAnomaly } from '../anomaly/feature.js';
+import { type AuditFeature, createAudit } from '../audit/feature.js';
+import type { AuditService } from '../audit/service.js';
 import { GEOIP_NONE } from '../anomaly/geo/index.js';
 import type { AnomalyService } from '../anomaly/service.js';
 import type { ClientCache } from '../clients/cache.js';
@@ -56,6 +58,7 @@ export interface Features {
   anomaly: AnomalyFeature;
   telemetry: TelemetryFeature;
   stats: StatsFeature;
+  audit: AuditFeature;
 }
 
 /**
@@ -89,6 +92,8 @@ export interface AppContext {
   telemetry: TelemetryService;
   /** Active users and guest lifecycle counts, recorded from the domain events (stats/). */
   stats: StatsService;
+  /** The domain-event log (audit/): every event the bus emits, for the admin API and `events export`. */
+  audit: AuditService;
   rateLimits: RateLimitStore;
   /** Anomaly detection, alerts and containment (started when the server mounts the feature). */
   anomaly: AnomalyService;
@@ -212,6 +217,10 @@ export async function createContext({
       onMailError: (error) => logger?.error({ err: error }, 'sending mail failed'),
     });
     const stats = createStats({ ...base, config, oauth, ...(logger ? { logger } : {}) });
+    // It listens from now, before detection starts (with the routes): the log holds events in the
+    // order the detectors see them, one emitted while another is handled (a containment's
+    // revocation) after it, so an export replays as the server ran.
+    const audit = createAudit({ ...base, config, oauth, ...(logger ? { logger } : {}) });
 
     return {
       config,
@@ -219,7 +228,7 @@ export async function createContext({
       events: base.events,
       outbox: base.outbox,
       keyring,
-      features: { clients, oauth, sessions, accounts, anomaly, telemetry, stats },
+      features: { clients, oauth, sessions, accounts, anomaly, telemetry, stats, audit },
       clients: clients.service,
       clientStore: clients.store,
       clientCache: clients.cache,
@@ -235,6 +244,7 @@ export async function createContext({
       idTokens: accounts.idTokens,
       telemetry: telemetry.service,
       stats: stats.service,
+      audit: audit.service,
       rateLimits: base.rateLimits,
       anomaly: anomaly.service,
       metrics,
@@ -246,6 +256,8 @@ export async function createContext({
         await telemetry.service.close();
         await stats.service.close().catch((error: unknown) => logger?.error({ err: error }, 'the last active-user stats flush failed'));
         await accounts.service.close();
+        // Last before the database: whatever closing the others emitted is in the log too.
+        await audit.service.close().catch((error: unknown) => logger?.error({ err: error }, 'the last audit log write failed'));
         await database.close();
       },
     };

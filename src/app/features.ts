@@ -7,6 +7,7 @@
  */
 import { accountsManifest } from '../accounts/manifest.js';
 import { anomalyManifest } from '../anomaly/manifest.js';
+import { auditManifest } from '../audit/manifest.js';
 import { clientsManifest } from '../clients/manifest.js';
 import { serverManifest } from '../config/manifest.js';
 import { dpopManifest } from '../dpop/manifest.js';
@@ -25,4 +26,5 @@ export const manifests = [
   anomalyManifest,
   telemetryManifest,
   statsManifest,
+  auditManifest,
 ] as const;

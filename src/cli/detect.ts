@@ -104,6 +104,8 @@ export async function detectCommand(args: string[]): Promise<void> {
       if (++invalid <= MAX_LINE_ERRORS) process.stderr.write(`${values.replay}:${lineNumber}: ${error.message}; skipped.\n`);
       continue;
     }
+    // The server's engine never sees its own alerts as evidence (anomaly/service.ts): neither does a replay of its log.
+    if (event.type === 'alert.raised') continue;
     if (event.time < last) outOfOrder++;
     last = Math.max(last, event.time);
     for (const finding of engine.process(event)) process.stdout.write(`${JSON.stringify(finding)}\n`);

@@ -18,6 +18,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'replay domain events (JSON lines) through the detectors and print findings',
     load: async () => (await import('./detect.js')).detectCommand,
   },
+  events: {
+    summary: 'export the domain-event log as JSON lines (the detect --replay format)',
+    load: async () => (await import('./events.js')).eventsCommand,
+  },
   simulate: {
     summary: 'labelled attack traffic through the detectors: detection rate, time to detect, false alerts',
     load: async () => (await import('./simulate.js')).simulateCommand,

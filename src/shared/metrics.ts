@@ -109,6 +109,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly auditAppended = new Counter({
+    name: 'guestpass_audit_events_total',
+    help: 'Domain events written to the audit log.',
+    registers: [this.registry],
+  });
+
+  readonly auditFlushes = new Histogram({
+    name: 'guestpass_audit_flush_seconds',
+    help: 'Group-commit writes of the audit log (one transaction each), by duration.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  readonly auditDropped = new Counter({
+    name: 'guestpass_audit_dropped_total',
+    help: 'Domain events the audit log dropped: buffer_full (the database could not be written for too long) or shutdown (the last write failed).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor({ defaultMetrics = true } = {}) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'guestpass_' });
   }

@@ -10,6 +10,7 @@ import * as clientUserSettings from './migrations/0009_client_user_settings.js';
 import * as erasure from './migrations/0010_erasure.js';
 import * as guestCulling from './migrations/0011_guest_culling.js';
 import * as outbox from './migrations/0012_outbox.js';
+import * as auditLog from './migrations/0014_audit_log.js';
 import type { Store } from './database.js';
 import type { Database } from './schema.js';
 
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   // A new migration always takes the next number: Kysely refuses one that sorts before a migration already applied.
   '0011_guest_culling': guestCulling,
   '0012_outbox': outbox,
+  '0014_audit_log': auditLog,
 };
 
 /** The migrations by name, in order (feature manifests name the ones that create or change their tables). */

@@ -1,5 +1,6 @@
 import type { AccountTables, UserAccountColumns } from '../accounts/tables.js';
 import type { AnomalyTables } from '../anomaly/tables.js';
+import type { AuditTables } from '../audit/tables.js';
 import type { ClientTables } from '../clients/tables.js';
 import type { OutboxTables } from '../events/tables.js';
 import type { OauthTables } from '../oauth/tables.js';
@@ -37,7 +38,16 @@ export interface KeysTable {
  * Every table, by its owner: each feature declares its own beside its code
  * (`<feature>/tables.ts`); `users` is one row that sessions and accounts each own columns of.
  */
-export interface Database extends AccountTables, AnomalyTables, ClientTables, OauthTables, Omit<SessionTables, 'users'>, TelemetryTables, StatsTables, OutboxTables {
+export interface Database
+  extends AccountTables,
+    AnomalyTables,
+    ClientTables,
+    OauthTables,
+    Omit<SessionTables, 'users'>,
+    TelemetryTables,
+    StatsTables,
+    OutboxTables,
+    AuditTables {
   keys: KeysTable;
   users: SessionTables['users'] & UserAccountColumns;
 }

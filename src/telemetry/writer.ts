@@ -1,3 +1,4 @@
+import { GroupCommit } from '../shared/group-commit.js';
 import type { RollupInput } from './rollup.js';
 import { eventKey, type EventRow, type TelemetryStore } from './store.js';
 
@@ -25,79 +26,44 @@ export interface GroupCommitWriterOptions {
 }
 
 /**
- * Group commit: batches from concurrent requests are written in one
+ * Group commit (shared/group-commit.ts): batches from concurrent requests are written in one
  * transaction every few milliseconds, and each request's promise settles only when that
  * transaction has committed, so a 2xx always means stored. With SQLite in WAL mode and
  * synchronous=FULL, one fsync then serves every request of the group instead of one each.
- * Batches that arrive while a commit runs form the next group, which starts as soon as the
- * running commit ends: under load the interval never adds latency on top of a commit.
  */
 export class GroupCommitWriter {
-  private queue: Waiting[] = [];
-  private queuedEvents = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly group: GroupCommit<Waiting>;
   private closed = false;
   private readonly store: TelemetryStore;
-  private readonly intervalMs: number;
-  private readonly maxGroupEvents: number;
   private readonly now: () => number;
   private readonly onCommit: GroupCommitWriterOptions['onCommit'];
 
   constructor({ store, intervalMs, maxGroupEvents = 5000, now = Date.now, onCommit }: GroupCommitWriterOptions) {
     this.store = store;
-    this.intervalMs = intervalMs;
-    this.maxGroupEvents = maxGroupEvents;
     this.now = now;
     this.onCommit = onCommit;
+    this.group = new GroupCommit({
+      intervalMs,
+      maxGroupSize: maxGroupEvents,
+      sizeOf: (waiting) => waiting.events.length,
+      commit: (group) => this.commitGroup(group),
+    });
   }
 
   /** Stores `events` (one request's); resolves with the event ids that were new, after commit. */
   write(events: PendingEvent[]): Promise<Set<string>> {
     if (this.closed) return Promise.reject(new Error('the telemetry writer is closed'));
     if (events.length === 0) return Promise.resolve(new Set());
-    return new Promise<Set<string>>((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
-      this.queuedEvents += events.length;
-      this.schedule();
-    });
+    return new Promise<Set<string>>((resolve, reject) => this.group.add({ events, resolve, reject }));
   }
 
   /** Commits what is queued and refuses new writes. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    while (this.running || this.queue.length > 0) await (this.running ?? this.startGroup());
-  }
-
-  private schedule(): void {
-    if (this.running) return; // the running commit starts the next group when it ends
-    if (this.queuedEvents >= this.maxGroupEvents) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      void this.startGroup();
-      return;
-    }
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      void this.startGroup();
-    }, this.intervalMs);
-  }
-
-  private startGroup(): Promise<void> {
-    const group = this.queue;
-    this.queue = [];
-    this.queuedEvents = 0;
-    this.running = this.commitGroup(group).finally(() => {
-      this.running = undefined;
-      if (this.queue.length > 0) void this.startGroup();
-    });
-    return this.running;
+    await this.group.drain();
   }
 
   private async commitGroup(group: Waiting[]): Promise<void> {
-    if (group.length === 0) return;
     const started = performance.now();
     try {
       const results = await this.transaction(group);

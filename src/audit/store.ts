@@ -1,0 +1,67 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/schema.js';
+import type { AuditLogTable } from './tables.js';
+
+/** Rows per INSERT: five parameters each stays far below SQLite's and PostgreSQL's limits. */
+const INSERT_CHUNK = 1000;
+
+export type AuditOrder = 'newest' | 'oldest';
+
+export interface AuditQuery {
+  type?: string;
+  subject?: string;
+  /** Event time, epoch ms, inclusive. */
+  since?: number;
+  /** Event time, epoch ms, exclusive. */
+  until?: number;
+  /** The id of the last row of the previous page. */
+  after?: string;
+  limit: number;
+  order: AuditOrder;
+}
+
+/** One logged event: its log id and the event's replay line. */
+export interface AuditEntry {
+  id: string;
+  line: string;
+}
+
+/** The event log in SQL, the same on SQLite and PostgreSQL. */
+export class AuditStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Appends rows in one transaction (one multi-row INSERT per thousand). */
+  async append(rows: readonly AuditLogTable[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+        await trx
+          .insertInto('audit_log')
+          .values(rows.slice(start, start + INSERT_CHUNK))
+          .execute();
+      }
+    });
+  }
+
+  /** One page in id order (newest or oldest first), after the keyset cursor. */
+  async page(query: AuditQuery): Promise<AuditEntry[]> {
+    let select = this.db.selectFrom('audit_log').select(['id', 'event']);
+    if (query.type !== undefined) select = select.where('type', '=', query.type);
+    if (query.subject !== undefined) select = select.where('subject', '=', query.subject);
+    if (query.since !== undefined) select = select.where('time', '>=', query.since);
+    if (query.until !== undefined) select = select.where('time', '<', query.until);
+    if (query.after !== undefined) select = select.where('id', query.order === 'newest' ? '<' : '>', query.after);
+    const rows = await select
+      .orderBy('id', query.order === 'newest' ? 'desc' : 'asc')
+      .limit(query.limit)
+      .execute();
+    return rows.map((row) => ({ id: row.id, line: row.event }));
+  }
+
+  /** Deletes events older than `before` (event time), at most `limit`; returns how many. */
+  async purgeBefore(before: number, limit: number): Promise<number> {
+    const ids = this.db.selectFrom('audit_log').select('id').where('time', '<', before).limit(limit);
+    const result = await this.db.deleteFrom('audit_log').where('id', 'in', ids).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

@@ -1,0 +1,91 @@
+export interface GroupCommitOptions<T> {
+  /** How long the first item of a group waits for others to join it. */
+  intervalMs: number;
+  /** A group this large (in `sizeOf` units) commits at once instead of waiting out the interval. */
+  maxGroupSize: number;
+  /** What one item weighs against `maxGroupSize`. @default 1 */
+  sizeOf?: (item: T) => number;
+  /** Writes one group. It handles its own failures: a rejection here is only swallowed. */
+  commit: (group: T[]) => Promise<void>;
+}
+
+/**
+ * The scheduling of a group commit, shared by the writers that use it (telemetry's events,
+ * the audit log): items queued by concurrent callers are written together every few
+ * milliseconds, one group at a time. Items that arrive while a group commits form the next
+ * group, which starts as soon as the running one ends, so under load the interval never adds
+ * latency on top of a commit; a group that reaches `maxGroupSize` does not wait at all.
+ */
+export class GroupCommit<T> {
+  private queue: T[] = [];
+  private queuedSize = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly sizeOf: (item: T) => number;
+
+  constructor(private readonly options: GroupCommitOptions<T>) {
+    this.sizeOf = options.sizeOf ?? (() => 1);
+  }
+
+  /** What is queued and not yet handed to a commit, in `sizeOf` units. */
+  get queued(): number {
+    return this.queuedSize;
+  }
+
+  add(item: T): void {
+    this.queue.push(item);
+    this.queuedSize += this.sizeOf(item);
+    this.schedule();
+  }
+
+  /** Puts a failed group back at the head of the queue, to be retried before anything newer. */
+  requeue(items: readonly T[]): void {
+    if (items.length === 0) return;
+    this.queue.unshift(...items);
+    for (const item of items) this.queuedSize += this.sizeOf(item);
+    // Not at once: a database that just failed gets the interval before it is asked again.
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      if (!this.running) void this.startGroup();
+    }, this.options.intervalMs);
+  }
+
+  /**
+   * Commits what is queued now, without waiting for the interval, and resolves when that commit
+   * has ended. A group that fails and is requeued waits for its retry: drain does not spin on it.
+   */
+  async drain(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.running) await this.running;
+    if (this.queue.length > 0) await this.startGroup();
+    while (this.running) await this.running;
+  }
+
+  private schedule(): void {
+    if (this.running) return; // the running commit starts the next group when it ends
+    if (this.queuedSize >= this.options.maxGroupSize) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.startGroup();
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.startGroup();
+    }, this.options.intervalMs);
+  }
+
+  private startGroup(): Promise<void> {
+    const group = this.queue;
+    this.queue = [];
+    this.queuedSize = 0;
+    this.running = (group.length === 0 ? Promise.resolve() : this.options.commit(group))
+      .catch(() => {})
+      .finally(() => {
+        this.running = undefined;
+        if (this.queue.length > 0 && this.timer === undefined) void this.startGroup();
+      });
+    return this.running;
+  }
+}
