@@ -68,7 +68,8 @@ describeEachDatabase('events export of a real run replays through detect --repla
     await refresh(traveller.session_token, '144.135.75.10');
     // A sign-up flood from one /24, until it is blocked.
     let floodRefused = false;
-    for (let host = 1; host < 60 && !floodRefused; host++) floodRefused = (await createGuest(server, { client_id: clientId }, from(`198.18.7.${host}`))).status === 403;
+    for (let host = 1; host < 60 && !floodRefused; host++)
+      floodRefused = (await createGuest(server, { client_id: clientId }, from(`198.18.7.${host}`))).status === 403;
     assert.ok(floodRefused, 'the flood was blocked');
     // A refresh storm, until it is throttled.
     let token = (await createGuest(server, { client_id: clientId }, from('198.18.20.5'))).body.session_token;
