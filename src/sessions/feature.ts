@@ -4,6 +4,7 @@ import type { CoreConfig } from '../config/index.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { DpopVerifier } from '../dpop/index.js';
 import type { EventBus } from '../events/bus.js';
+import type { Outbox } from '../events/outbox.js';
 import type { OauthApi, OauthPlugins } from '../oauth/index.js';
 import type { RateLimitStore } from '../ratelimit/index.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -27,6 +28,8 @@ export interface SessionsDeps {
   database: Store;
   keyring: Keyring;
   events: EventBus;
+  /** Revocations and the cull stage their outbound events in the transaction of their change. */
+  outbox: Pick<Outbox, 'stage'>;
   dpop: DpopVerifier;
   rateLimits: RateLimitStore;
   metrics: Pick<Metrics, 'tokensIssued' | 'guestsCulled'>;
@@ -78,7 +81,7 @@ export function createSessions(deps: SessionsDeps): SessionsFeature {
   const cull = new GuestCull({
     database,
     sessions: store,
-    events: deps.events,
+    outbox: deps.outbox,
     metrics: deps.metrics,
     now: deps.now,
     listClients: deps.listClients,

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { MAX_SESSION_TTL_SECONDS } from '../clients/index.js';
-import type { EventBus } from '../events/bus.js';
+import type { Outbox, OutboundEvent, StagedEvents } from '../events/outbox.js';
 import type { NetworkInfo } from '../events/types.js';
 import type { Database } from '../storage/schema.js';
 import type { SessionRecord, SessionSeed, SessionStore } from './store.js';
@@ -46,14 +46,18 @@ export interface RevokeOptions {
 
 export interface SessionRevokerDeps {
   store: SessionStore;
-  events: EventBus;
+  /** Opens the transaction a revocation without a caller's transaction is written in. */
+  db: Kysely<Database>;
+  /** `session.revoked` is staged in the transaction that writes the revocation. */
+  outbox: Pick<Outbox, 'stage'>;
   now: () => number;
 }
 
 /**
  * The one way a session ends early. Logout, reuse, client mismatch, the admin API, password
  * reset, merging and containment all revoke through here, so every revocation writes its row
- * (or tombstone) the same way and `session.revoked` is emitted once per session, in one shape:
+ * (or tombstone) the same way and `session.revoked` is staged in the outbox with it (in the
+ * same transaction) and announced after the commit, once per session, in one shape:
  * `session_id`, `reason`, `time` (the row's `revoked_at`), `client_id` and `subject` from the
  * row when it names them, and `network` only as `RevokeOptions.network` says.
  */
@@ -77,9 +81,9 @@ export class SessionRevoker {
   }
 
   /**
-   * Revocations that are part of a caller's transaction (the merge): written through `trx`,
-   * announced only when the caller calls `announce()` after the commit, so a rolled-back
-   * transaction announces nothing.
+   * Revocations that are part of a caller's transaction (the merge): written and staged
+   * through `trx`, announced only when the caller calls `announce()` after the commit, so a
+   * rolled-back transaction leaves no outbox row and announces nothing.
    */
   within(trx: Kysely<Database>): RevocationBatch {
     return this.batch(trx);
@@ -90,50 +94,80 @@ export class SessionRevoker {
   }
 }
 
-/** Revocations written together (through one transaction, or none) and announced together. */
+/**
+ * Revocations written together and announced together: through the caller's transaction, or,
+ * without one, each call in a transaction of its own, so a revocation and its outbox row are
+ * always committed (or rolled back) as one.
+ */
 export class RevocationBatch {
-  private readonly revoked: { record: SessionRecord; reason: RevocationReason; network: NetworkInfo | undefined }[] = [];
+  private readonly revoked: SessionRecord[] = [];
+  private readonly staged: StagedEvents[] = [];
   private readonly now: number;
   private announced = false;
 
   constructor(
     private readonly deps: SessionRevokerDeps,
-    private readonly db: Kysely<Database> | undefined,
+    private readonly trx: Kysely<Database> | undefined,
   ) {
     this.now = deps.now();
   }
 
   /** The sessions this batch revoked so far. */
   get sessionIds(): string[] {
-    return this.revoked.map(({ record }) => record.id);
+    return this.revoked.map((record) => record.id);
   }
 
   async revoke(target: RevocationTarget, reason: RevocationReason, { network }: RevokeOptions = {}): Promise<boolean> {
-    const record = await this.deps.store.revoke(this.seedOf(target), reason, this.now, this.db);
-    if (record) this.revoked.push({ record, reason, network });
-    return record !== undefined;
+    const written = await this.write(async (db) => {
+      const record = await this.deps.store.revoke(this.seedOf(target), reason, this.now, db);
+      return record && { records: [record], staged: await this.deps.outbox.stage(db, [this.eventOf(record, reason, network)]) };
+    });
+    return written !== undefined;
   }
 
   async revokeAllOfUser(userId: string, reason: RevocationReason): Promise<number> {
-    const records = await this.deps.store.revokeAllOfUser(userId, reason, this.now, this.db);
-    for (const record of records) this.revoked.push({ record, reason, network: undefined });
-    return records.length;
+    const written = await this.write(async (db) => {
+      const records = await this.deps.store.revokeAllOfUser(userId, reason, this.now, db);
+      return {
+        records,
+        staged: await this.deps.outbox.stage(
+          db,
+          records.map((record) => this.eventOf(record, reason, undefined)),
+        ),
+      };
+    });
+    return written?.records.length ?? 0;
   }
 
   /** Emits `session.revoked` once for each session this batch revoked; later calls emit nothing. */
   announce(): void {
     if (this.announced) return;
     this.announced = true;
-    for (const { record, reason, network } of this.revoked) {
-      this.deps.events.emit('session.revoked', {
-        time: this.now,
-        ...(record.clientId ? { client_id: record.clientId } : {}),
-        ...(record.userId ? { subject: record.userId } : {}),
-        session_id: record.id,
-        ...(network ? { network } : {}),
-        reason,
-      });
+    for (const staged of this.staged) staged.announce();
+  }
+
+  /** Runs `work` in the caller's transaction, or else in one of its own, and keeps what it staged. */
+  private async write<T extends { records: SessionRecord[]; staged: StagedEvents }>(
+    work: (db: Kysely<Database>) => Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    const written = this.trx ? await work(this.trx) : await this.deps.db.transaction().execute(work);
+    if (written) {
+      this.revoked.push(...written.records);
+      this.staged.push(written.staged);
     }
+    return written;
+  }
+
+  private eventOf(record: SessionRecord, reason: RevocationReason, network: NetworkInfo | undefined): OutboundEvent {
+    return {
+      type: 'session.revoked',
+      time: this.now,
+      ...(record.clientId ? { client_id: record.clientId } : {}),
+      ...(record.userId ? { subject: record.userId } : {}),
+      session_id: record.id,
+      ...(network ? { network } : {}),
+      reason,
+    };
   }
 
   private seedOf(target: RevocationTarget): SessionSeed {

@@ -3,7 +3,9 @@ import type { CoreConfig } from '../config/index.js';
 import { newId } from '../crypto/ids.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { EventBus } from '../events/bus.js';
+import type { Outbox } from '../events/outbox.js';
 import { type AccessTokens, type RequestFacts, resolveAudience, resolveScope } from '../oauth/index.js';
+import type { Store } from '../storage/database.js';
 import { sessionError } from './error-codes.js';
 import { applyMergePatch, checkMetadata, mappedClaims } from './metadata.js';
 import { openSessionToken, sealSessionToken, type SessionIdentity, type SessionTokenPayload } from './session-token.js';
@@ -31,6 +33,9 @@ export interface GuestSessionServiceOptions {
   /** The client of a session token presented without one (resource endpoints). */
   clientCache: Pick<ClientCache, 'lookup'>;
   events: EventBus;
+  /** Revocations stage `session.revoked` through it, in the transaction they are written in. */
+  outbox: Pick<Outbox, 'stage'>;
+  database: Pick<Store, 'db'>;
   issuer: () => string;
   now: () => number;
   config: Pick<CoreConfig, 'accessTokenTtl'>;
@@ -54,7 +59,7 @@ export class GuestSessionService {
     this.deps = deps;
     this.sessions = deps.sessions;
     this.users = deps.users;
-    this.revocations = new SessionRevoker({ store: deps.sessions, events: deps.events, now: deps.now });
+    this.revocations = new SessionRevoker({ store: deps.sessions, db: deps.database.db, outbox: deps.outbox, now: deps.now });
   }
 
   async create(facts: RequestFacts, input: CreateSessionInput): Promise<GuestTokenResponse> {

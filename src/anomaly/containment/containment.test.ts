@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { describeEachDatabase } from '../../../test/helpers/databases.js';
 import { openTestStore } from '../../../test/helpers/store.js';
 import { EventBus } from '../../events/bus.js';
+import { Outbox } from '../../events/outbox.js';
 import { SessionRevoker } from '../../sessions/revoker.js';
 import { SessionStore } from '../../sessions/store.js';
 import type { Store } from '../../storage/database.js';
@@ -58,7 +59,7 @@ describeEachDatabase('containment', (database) => {
     ({ store, close } = await openTestStore(database, 'gp_contain'));
     sessions = new SessionStore(store.db);
     events = new EventBus();
-    revoker = new SessionRevoker({ store: sessions, events, now: () => now });
+    revoker = new SessionRevoker({ store: sessions, db: store.db, outbox: new Outbox({ events, now: () => now }), now: () => now });
     service = new ContainmentService({
       blocks: new BlockStore(store.db),
       sessions: revoker,
