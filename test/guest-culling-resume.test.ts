@@ -24,7 +24,7 @@ describeEachDatabase('the cull after a crash: batches are transactions, and the 
     return new GuestCull({
       database: ctx.store,
       sessions: ctx.sessionStore,
-      events: ctx.events,
+      outbox: ctx.outbox,
       metrics: ctx.metrics,
       now: ctx.now,
       listClients: () => ctx.clientStore.list(),

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Client } from '../clients/index.js';
-import type { EventBus } from '../events/bus.js';
+import type { Outbox, OutboundEvent } from '../events/outbox.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Store } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
@@ -37,7 +37,8 @@ export interface CullPeers {
 export interface GuestCullDeps {
   database: Store;
   sessions: SessionStore;
-  events: EventBus;
+  /** `user.culled` is staged in the batch's transaction: a batch that rolls back announces nothing. */
+  outbox: Pick<Outbox, 'stage'>;
   metrics: Pick<Metrics, 'guestsCulled'>;
   now: () => number;
   /** The registered clients: their retention and idle timeout. */
@@ -129,7 +130,7 @@ export class GuestCull {
         report.complete = false;
         break;
       }
-      const { users, sessions } = await db.transaction().execute(async (trx) => {
+      const { users, sessions, staged } = await db.transaction().execute(async (trx) => {
         const deleted = await this.cullStore.deleteStale(
           trx,
           page.map(({ id }) => id),
@@ -138,13 +139,15 @@ export class GuestCull {
         const ids = deleted.map(({ id }) => id);
         const sessionRows = await this.deps.sessions.deleteOfUsers(ids, trx);
         for (const forget of peers.forget) await forget(ids, trx);
-        return { users: deleted, sessions: sessionRows };
+        const culled: OutboundEvent[] =
+          deleted.length > 0
+            ? [{ type: 'user.culled', time: this.deps.now(), users: deleted.length, sessions: sessionRows, by_client: byClientOf(deleted) }]
+            : [];
+        return { users: deleted, sessions: sessionRows, staged: await this.deps.outbox.stage(trx, culled) };
       });
       const byClient = tally(report, users, sessions);
-      if (users.length > 0) {
-        for (const [clientId, count] of Object.entries(byClient)) this.deps.metrics.guestsCulled.inc({ client_id: clientId }, count);
-        this.deps.events.emit('user.culled', { time: this.deps.now(), users: users.length, sessions, by_client: byClient });
-      }
+      for (const [clientId, count] of Object.entries(byClient)) this.deps.metrics.guestsCulled.inc({ client_id: clientId }, count);
+      staged.announce();
       await sleep(this.pauseMs);
     }
     return report;
@@ -211,14 +214,22 @@ function emptyReport(policy: CullPolicy, dryRun: boolean): CullReport {
   };
 }
 
+/** A batch's guests per client (`by_client` of `user.culled`). */
+function byClientOf(users: readonly CullCandidate[]): Record<string, number> {
+  const byClient: Record<string, number> = {};
+  for (const user of users) {
+    const key = user.clientId ?? NO_CLIENT;
+    byClient[key] = (byClient[key] ?? 0) + 1;
+  }
+  return byClient;
+}
+
 /** Adds a batch to the report; returns the batch's guests per client. */
 function tally(report: CullReport, users: readonly CullCandidate[], sessions: number): Record<string, number> {
-  const byClient: Record<string, number> = {};
   report.users += users.length;
   report.sessions += sessions;
   for (const user of users) {
     const key = user.clientId ?? NO_CLIENT;
-    byClient[key] = (byClient[key] ?? 0) + 1;
     const entry = (report.byClient[key] ??= { users: 0, oldestLastSeenAt: user.lastSeenAt, newestLastSeenAt: user.lastSeenAt });
     entry.users += 1;
     entry.oldestLastSeenAt = Math.min(entry.oldestLastSeenAt, user.lastSeenAt);
@@ -226,5 +237,5 @@ function tally(report: CullReport, users: readonly CullCandidate[], sessions: nu
     report.oldestLastSeenAt = Math.min(report.oldestLastSeenAt ?? user.lastSeenAt, user.lastSeenAt);
     report.newestLastSeenAt = Math.max(report.newestLastSeenAt ?? user.lastSeenAt, user.lastSeenAt);
   }
-  return byClient;
+  return byClientOf(users);
 }
