@@ -1,5 +1,5 @@
 import { type ClientCache, cachedClient } from '../clients/index.js';
-import type { EventBus } from '../events/bus.js';
+import type { Outbox } from '../events/outbox.js';
 import type { NetworkInfo } from '../events/types.js';
 import { accountError } from './error-codes.js';
 import type { AccountConfig } from './options.js';
@@ -16,9 +16,10 @@ export interface GuestHandle {
 
 export type CarryOverMethod = 'email' | 'login' | 'id_token';
 
-/** What carrying a guest over takes: the client's merge strategies, the clock and the bus. */
+/** What carrying a guest over takes: the client's merge strategies, the clock and the outbox. */
 export interface CarryOverDeps {
-  events: EventBus;
+  /** `user.merged` and `user.converted` are staged in the transaction of the merge or promotion. */
+  outbox: Pick<Outbox, 'stage'>;
   now: () => number;
   clientCache: Pick<ClientCache, 'lookup'>;
   config: Pick<AccountConfig, 'mergeStrategies'>;
@@ -46,11 +47,12 @@ export async function previewMerge(deps: Pick<CarryOverDeps, 'clientCache' | 'co
 
 /**
  * Merges a guest into an existing account: one transaction in the store (metadata, alias, the
- * guest's sessions revoked, the presented one included), then `session.revoked` for each of
- * those sessions and `user.merged`, which carries both ids so applications can move their own rows.
+ * guest's sessions revoked, the presented one included, and their outbound events staged),
+ * then `session.revoked` for each of those sessions and `user.merged`, which carries both ids
+ * so applications can move their own rows, are announced.
  */
 export async function mergeGuest(carry: CarryOverContext, guest: GuestHandle, account: AccountRecord, method: CarryOverMethod): Promise<AccountRecord> {
-  const { store, network, events } = carry;
+  const { store, network, outbox } = carry;
   const strategies = await strategiesFor(carry, guest.clientId);
   const now = carry.now();
   const outcome = await store.merge({
@@ -59,18 +61,23 @@ export async function mergeGuest(carry: CarryOverContext, guest: GuestHandle, ac
     now,
     network,
     mergeFunction: (current, guestRecord) => mergeMetadata(current, guestRecord, strategies).metadata,
+    stage: (trx) =>
+      outbox.stage(trx, [
+        {
+          type: 'user.merged',
+          time: now,
+          client_id: guest.clientId,
+          subject: account.id,
+          guest_id: guest.userId,
+          account_id: account.id,
+          method,
+          ...(network ? { network } : {}),
+        },
+      ]),
   });
   if (!outcome) throw accountError('GUEST_MERGED', 'This guest was already merged or registered; its data cannot be carried over again.');
   outcome.revocations.announce();
-  events.emit('user.merged', {
-    time: now,
-    client_id: guest.clientId,
-    subject: account.id,
-    guest_id: guest.userId,
-    account_id: account.id,
-    method,
-    ...(network ? { network } : {}),
-  });
+  outcome.staged.announce();
   return outcome.account;
 }
 
@@ -80,25 +87,32 @@ export interface PromotionInput {
 }
 
 /**
- * Promotion in place (DESIGN §2.2): same user id, metadata kept, `is_anonymous` false.
- * Returns undefined when the guest can no longer be promoted (merged, already registered, or
- * the address was taken meanwhile); the caller then creates a fresh account instead.
+ * Promotion in place (DESIGN §2.2): same user id, metadata kept, `is_anonymous` false, and
+ * `user.converted` staged in the same transaction. Returns undefined when the guest can no
+ * longer be promoted (merged, already registered, or the address was taken meanwhile); the
+ * caller then creates a fresh account instead.
  */
 export async function promoteGuest(
-  { events, now: clock, store, network }: CarryOverContext,
+  { outbox, now: clock, store, network }: CarryOverContext,
   guest: GuestHandle,
   input: PromotionInput,
   method: 'email' | 'id_token',
 ): Promise<AccountRecord | undefined> {
   const now = clock();
-  if (!(await store.promote(guest.userId, guest.clientId, { ...input, now }))) return undefined;
-  events.emit('user.converted', {
-    time: now,
-    client_id: guest.clientId,
-    subject: guest.userId,
-    method,
-    ...(guest.sessionId ? { session_id: guest.sessionId } : {}),
-    ...(network ? { network } : {}),
-  });
+  const staged = await store.promote(guest.userId, guest.clientId, { ...input, now }, (trx) =>
+    outbox.stage(trx, [
+      {
+        type: 'user.converted',
+        time: now,
+        client_id: guest.clientId,
+        subject: guest.userId,
+        method,
+        ...(guest.sessionId ? { session_id: guest.sessionId } : {}),
+        ...(network ? { network } : {}),
+      },
+    ]),
+  );
+  if (!staged) return undefined;
+  staged.announce();
   return store.get(guest.userId);
 }

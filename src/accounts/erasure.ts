@@ -19,9 +19,9 @@ export type AccountsDataExport = AccountsExport & { proofs: ProofView[] };
 export class AccountErasure {
   constructor(private readonly deps: AccountErasureDeps) {}
 
-  /** The guests merged into this account (they are erased with it). */
-  mergedGuestsOf(accountId: string): Promise<string[]> {
-    return this.deps.store.mergedGuestsOf(accountId);
+  /** The guests merged into this account (they are erased with it); `db` may be the erasure's transaction. */
+  mergedGuestsOf(accountId: string, db?: Kysely<Database>): Promise<string[]> {
+    return this.deps.store.mergedGuestsOf(accountId, db);
   }
 
   async exportUsers(userIds: readonly string[]): Promise<AccountsDataExport> {

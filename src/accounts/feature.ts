@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ClientCache } from '../clients/index.js';
 import type { CoreConfig } from '../config/index.js';
 import type { EventBus } from '../events/bus.js';
+import type { Outbox } from '../events/outbox.js';
 import type { OauthApi } from '../oauth/index.js';
 import type { RateLimitStore } from '../ratelimit/index.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -27,6 +28,8 @@ export interface AccountsDeps {
   /** Keys for code hashes and account keys are derived from it, so every node agrees. */
   masterKey: Buffer;
   events: EventBus;
+  /** Merges, promotions and erasures stage their outbound events in the transaction of their change. */
+  outbox: Pick<Outbox, 'stage'>;
   rateLimits: RateLimitStore;
   metrics: Pick<Metrics, 'tokensIssued'>;
   issuer: () => string;
@@ -63,7 +66,7 @@ const derive = (masterKey: Buffer, info: string) => Buffer.from(hkdfSync('sha256
 
 /** Registered users on top of guest sessions: their store, e-mail proofs, mail, ID-token linking and routes. */
 export function createAccounts(deps: AccountsDeps): AccountsFeature {
-  const { database, masterKey, events, rateLimits, metrics, issuer, now, config, clientCache, oauth, sessions, telemetry, anomaly, onMailError } = deps;
+  const { database, masterKey, events, outbox, rateLimits, metrics, issuer, now, config, clientCache, oauth, sessions, telemetry, anomaly, onMailError } = deps;
   const store = new AccountStore(database.db, database.dialect, { users: sessions.users, sessions: sessions.revocations });
   const proofs = new EmailProofs(database.db, derive(masterKey, 'guestpass e-mail proof codes'), now);
   const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, dataDir: config.dataDir });
@@ -74,6 +77,7 @@ export function createAccounts(deps: AccountsDeps): AccountsFeature {
     mailer,
     accountKeySecret: derive(masterKey, 'guestpass account keys'),
     events,
+    outbox,
     rateLimits,
     issuer,
     now,
@@ -83,7 +87,7 @@ export function createAccounts(deps: AccountsDeps): AccountsFeature {
     onMailError,
   });
   const idTokens = new IdTokenVerifier({ issuers: config.trustedIssuers, now });
-  const erasure = new PersonErasure({ database, events, now, accounts: service, sessions, telemetry, anomaly });
+  const erasure = new PersonErasure({ database, outbox, now, accounts: service, sessions, telemetry, anomaly });
   const routeDeps = { accounts: service, idTokens, events, rateLimits, metrics, now, config, clientCache, oauth, sessions };
   return {
     service,

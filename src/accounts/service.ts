@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Client } from '../clients/index.js';
 import { newId } from '../crypto/ids.js';
+import type { EventBus } from '../events/bus.js';
 import type { NetworkInfo } from '../events/types.js';
 import type { RequestFacts } from '../oauth/index.js';
 import type { RateLimitStore } from '../ratelimit/index.js';
@@ -28,6 +29,7 @@ export const MAIL_SENT_RESPONSE = {
 } as const;
 
 export interface AccountServiceOptions extends CarryOverDeps {
+  events: EventBus;
   issuer: () => string;
   /** Counts the mails sent to one address. */
   rateLimits: Pick<RateLimitStore, 'hit'>;
@@ -79,8 +81,8 @@ export class AccountService {
 
   /** What carrying a guest over into an account takes (conversion.ts), for a request from `network`. */
   private carryOver(network: NetworkInfo | undefined): CarryOverContext {
-    const { events, now, clientCache, config } = this.deps;
-    return { events, now, clientCache, config, store: this.store, ...(network ? { network } : {}) };
+    const { outbox, now, clientCache, config } = this.deps;
+    return { outbox, now, clientCache, config, store: this.store, ...(network ? { network } : {}) };
   }
 
   /** Where mail goes, safe to log (never recipients or codes). */

@@ -8,6 +8,7 @@
  * must be atomic (the merge).
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { StagedEvents } from '../events/outbox.js';
 import type { NetworkInfo } from '../events/types.js';
 import type { Metadata, RevocationBatch, SessionRevoker, UserStore } from '../sessions/index.js';
 import type { Dialect } from '../storage/database.js';
@@ -80,6 +81,9 @@ export interface Promotion {
   now: number;
 }
 
+/** Stages the outbound events of a change through the change's own transaction (events/outbox.ts). */
+export type StageEvents = (trx: Kysely<Database>) => Promise<StagedEvents>;
+
 /** Computes the account's new metadata from both rows, inside the merge transaction. */
 export type MergeFunction = (account: AccountRecord, guest: AccountRecord) => Metadata;
 
@@ -90,12 +94,16 @@ export interface MergeInput {
   /** The network of the request that presented the guest's session. */
   network?: NetworkInfo | undefined;
   mergeFunction: MergeFunction;
+  /** `user.merged`, staged last in the merge's transaction. */
+  stage: StageEvents;
 }
 
 export interface MergeOutcome {
   account: AccountRecord;
   /** The guest's sessions this merge revoked, to announce now that it has committed. */
   revocations: RevocationBatch;
+  /** What `MergeInput.stage` staged, to announce after the revocations. */
+  staged: StagedEvents;
 }
 
 /** What this store is given of the sessions feature: the users API and session revocation. */
@@ -148,29 +156,32 @@ export class AccountStore {
    * Promotion in place: the guest's row becomes a registered user with the same id, keeping
    * its metadata (DESIGN §2.2). Only a live guest can be promoted, and only once: the WHERE
    * clause is the guard, so two verifications racing cannot both win. A guest that never
-   * needed a row gets one now.
+   * needed a row gets one now. `stage` writes `user.converted` in the same transaction;
+   * returns what it staged, or undefined when the guest was not promoted.
    */
-  async promote(guestId: string, clientId: string, promotion: Promotion): Promise<boolean> {
-    await this.peers.users.ensureGuest(guestId, clientId, promotion.now);
+  async promote(guestId: string, clientId: string, promotion: Promotion, stage: StageEvents): Promise<StagedEvents | undefined> {
     try {
-      const result = await this.db
-        .updateTable('users')
-        .set({
-          is_anonymous: 0,
-          email: promotion.email,
-          email_verified_at: promotion.email ? promotion.now : null,
-          password_hash: promotion.passwordHash,
-          converted_at: promotion.now,
-          updated_at: promotion.now,
-        })
-        .where('id', '=', guestId)
-        .where('is_anonymous', '=', 1)
-        .where('merged_into', 'is', null)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      return await this.db.transaction().execute(async (trx) => {
+        await this.peers.users.ensureGuest(guestId, clientId, promotion.now, trx);
+        const result = await trx
+          .updateTable('users')
+          .set({
+            is_anonymous: 0,
+            email: promotion.email,
+            email_verified_at: promotion.email ? promotion.now : null,
+            password_hash: promotion.passwordHash,
+            converted_at: promotion.now,
+            updated_at: promotion.now,
+          })
+          .where('id', '=', guestId)
+          .where('is_anonymous', '=', 1)
+          .where('merged_into', 'is', null)
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1 ? await stage(trx) : undefined;
+      });
     } catch (error) {
       // The address was registered by someone else in the meantime (unique index).
-      if (isUniqueViolation(error)) return false;
+      if (isUniqueViolation(error)) return undefined;
       throw error;
     }
   }
@@ -191,11 +202,11 @@ export class AccountStore {
   /**
    * The merge, in one transaction: the account's metadata merged, the guest marked
    * `merged_into`, the alias written, the guest's sessions revoked (every stored one, and the
-   * presented one, which may never have had a row). Both rows are locked on PostgreSQL (in id
+   * presented one, which may never have had a row), and the outbound events of all this staged. Both rows are locked on PostgreSQL (in id
    * order, so two merges cannot deadlock); SQLite has one writer anyway. Returns undefined
    * when the guest is no longer a live guest (merged or promoted meanwhile).
    */
-  async merge({ guest, accountId, now, network, mergeFunction }: MergeInput): Promise<MergeOutcome | undefined> {
+  async merge({ guest, accountId, now, network, mergeFunction, stage }: MergeInput): Promise<MergeOutcome | undefined> {
     return this.db.transaction().execute(async (trx) => {
       // A guest that never needed a row gets one now (before the lock, so a row written
       // meanwhile is the one locked and merged), and its tokens are then refused by user too.
@@ -223,8 +234,9 @@ export class AccountStore {
         });
       }
       await revocations.revokeAllOfUser(guest.userId, 'merged');
+      const staged = await stage(trx);
       const account = toRecord({ ...accountRow, metadata: JSON.stringify(metadata), metadata_version: version, updated_at: now });
-      return { account, revocations };
+      return { account, revocations, staged };
     });
   }
 
@@ -249,11 +261,11 @@ export class AccountStore {
     return (await this.findIdentity(issuer, subject)) ?? userId;
   }
 
-  /** The guests merged into an account: by alias, and by their rows' `merged_into`. */
-  async mergedGuestsOf(accountId: string): Promise<string[]> {
+  /** The guests merged into an account: by alias, and by their rows' `merged_into`. `db` may be the erasure's transaction. */
+  async mergedGuestsOf(accountId: string, db: Kysely<Database> = this.db): Promise<string[]> {
     const [aliases, rows] = await Promise.all([
-      this.db.selectFrom('user_aliases').select('alias_id').where('user_id', '=', accountId).execute(),
-      this.db.selectFrom('users').select('id').where('merged_into', '=', accountId).execute(),
+      db.selectFrom('user_aliases').select('alias_id').where('user_id', '=', accountId).execute(),
+      db.selectFrom('users').select('id').where('merged_into', '=', accountId).execute(),
     ]);
     return [...new Set([...aliases.map((row) => row.alias_id), ...rows.map((row) => row.id)])].filter((id) => id !== accountId);
   }

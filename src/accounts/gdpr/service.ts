@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { EventBus } from '../../events/bus.js';
+import type { Outbox, StagedEvents } from '../../events/outbox.js';
 import type { SessionsApi, SessionsExport } from '../../sessions/index.js';
 import type { Store } from '../../storage/database.js';
 import type { Database } from '../../storage/schema.js';
@@ -35,7 +35,8 @@ export interface PersonAlerts {
 
 export interface PersonErasureDeps {
   database: Store;
-  events: EventBus;
+  /** `user.deleted` is staged in the last transaction of an erasure, the one that finds no guest left. */
+  outbox: Pick<Outbox, 'stage'>;
   now: () => number;
   accounts: Pick<AccountService, 'store' | 'erasure'>;
   sessions: Pick<SessionsApi, 'erasure' | 'users'>;
@@ -81,12 +82,14 @@ export class PersonErasure {
   async erase(userId: string, { mustExist = true }: { mustExist?: boolean } = {}): Promise<ErasureSummary> {
     const guests = await this.deps.accounts.erasure.mergedGuestsOf(userId);
     if (mustExist && !(await this.holdsAnything(userId, guests))) throw erasureError('USER_NOT_FOUND');
-    const summary = await this.eraseIds(userId, guests);
-    // A guest merged into the account while this ran points at it still: it goes too.
-    for (let late = await this.deps.accounts.erasure.mergedGuestsOf(userId); late.length > 0; late = await this.deps.accounts.erasure.mergedGuestsOf(userId)) {
-      add(summary, await this.eraseIds(userId, late, false));
+    let round = await this.eraseIds(userId, [userId, ...guests], guests, 0);
+    const summary = round.summary;
+    // A guest merged into the account while a round ran points at it still: it goes too.
+    while (round.late.length > 0) {
+      round = await this.eraseIds(userId, round.late, round.late, summary.merged_guests.length);
+      add(summary, round.summary);
     }
-    this.deps.events.emit('user.deleted', { time: this.deps.now(), subject: userId, merged_guests: summary.merged_guests.length });
+    round.deleted.announce();
     return summary;
   }
 
@@ -117,9 +120,19 @@ export class PersonErasure {
     };
   }
 
-  private async eraseIds(userId: string, guests: string[], announce = true): Promise<ErasureSummary> {
-    const ids = announce ? [userId, ...guests] : guests;
-    const { sessions, accounts, telemetry, anomaly, database } = this.deps;
+  /**
+   * One round: `ids` (the person and `guests` in the first, late guests after) cut off, then
+   * their rows erased in one transaction. That transaction also looks for guests merged into
+   * the person meanwhile; when there are none it is the last, and stages `user.deleted` (with
+   * `mergedBefore` guests of earlier rounds counted).
+   */
+  private async eraseIds(
+    userId: string,
+    ids: string[],
+    guests: string[],
+    mergedBefore: number,
+  ): Promise<{ summary: ErasureSummary; late: string[]; deleted: StagedEvents }> {
+    const { sessions, accounts, telemetry, anomaly, database, outbox, now } = this.deps;
     const sessionsRevoked = await sessions.erasure.cutOff(ids);
     const before = await telemetry.eraseEventsOf(ids);
     // Alerts still being written are stored before the transaction looks for them.
@@ -130,11 +143,16 @@ export class PersonErasure {
       // Before the rows go: accounts finds the proofs by the addresses in them.
       const links = await accounts.erasure.eraseUsers(ids, trx);
       const users = await sessions.erasure.eraseUsers(ids, trx);
-      return { flagged, links, users };
+      const late = await accounts.erasure.mergedGuestsOf(userId, trx);
+      const deleted = await outbox.stage(
+        trx,
+        late.length > 0 ? [] : [{ type: 'user.deleted', time: now(), subject: userId, merged_guests: mergedBefore + guests.length }],
+      );
+      return { flagged, links, users, late, deleted };
     });
     // Events of a request that passed its token check before the cut-off commit after it.
     const after = await telemetry.eraseEventsOf(ids);
-    return {
+    const summary = {
       user_id: userId,
       merged_guests: guests,
       sessions_revoked: sessionsRevoked,
@@ -148,6 +166,7 @@ export class PersonErasure {
       alerts: rows.flagged.alerts,
       blocks: rows.flagged.blocks,
     };
+    return { summary, late: rows.late, deleted: rows.deleted };
   }
 
   /** Whether anything at all names the id: a row, a merged guest, an alias, a session, an event or a proof. */

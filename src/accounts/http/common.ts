@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type { EventBus } from '../../events/bus.js';
 import type { OauthApi, RequestFacts } from '../../oauth/index.js';
 import { enforceRateLimits, type RateLimitStore } from '../../ratelimit/index.js';
 import type { Metrics } from '../../shared/metrics.js';
@@ -10,7 +11,8 @@ import type { AccountConfig } from '../options.js';
 import type { AccountService } from '../service.js';
 
 /** What the accounts feature's routes use: its service, and what they ask of oauth and sessions. */
-export interface AccountRoutesDeps extends CarryOverDeps {
+export interface AccountRoutesDeps extends Omit<CarryOverDeps, 'outbox'> {
+  events: EventBus;
   accounts: AccountService;
   idTokens: IdTokenVerifier;
   rateLimits: RateLimitStore;
