@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '../events/bus.js';
+import type { Outbox } from '../events/outbox.js';
 import type { DomainEvents } from '../events/types.js';
 import type { OauthApi } from '../oauth/index.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -15,6 +16,7 @@ import { AnomalyService } from './service.js';
 export interface AnomalyDeps {
   database: Store;
   events: EventBus;
+  outbox: Pick<Outbox, 'stage'>;
   metrics: Metrics;
   issuer: () => string;
   now: () => number;
@@ -41,11 +43,12 @@ export interface AnomalyFeature {
  * subscribed until the routes start the feature (geolocation files open lazily).
  */
 export function createAnomaly(deps: AnomalyDeps): AnomalyFeature {
-  const { database, events, metrics, now, config, sessions } = deps;
+  const { database, events, outbox, metrics, now, config, sessions } = deps;
   const geo = createDefaultGeoResolver(config);
   const service = new AnomalyService({
     store: database,
     events,
+    outbox,
     sessions: sessions.revocations,
     config: config.anomalyConfig,
     engine: new DetectionEngine({ config: config.anomalyConfig, geo }),

@@ -1,5 +1,6 @@
 import type { Metrics } from '../shared/metrics.js';
 import type { EventBus } from '../events/bus.js';
+import type { Outbox } from '../events/outbox.js';
 import type { Kysely } from 'kysely';
 import type { Store } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
@@ -16,6 +17,8 @@ import type { DetectionEngineApi, DetectionInput } from './types.js';
 export interface AnomalyServiceOptions {
   store: Store;
   events: EventBus;
+  /** A new alert's `alert.raised` is staged in the transaction that stores it. */
+  outbox: Pick<Outbox, 'stage'>;
   /** The sessions feature's revocation, for the `revoke` containment. */
   sessions: ContainmentServiceOptions['sessions'];
   config: DetectionConfig;
@@ -72,7 +75,7 @@ export class AnomalyService {
     });
     this.alerts = new AlertService({
       store: new AlertStore(options.store.db),
-      events: options.events,
+      outbox: options.outbox,
       containment: this.containment,
       engine: this.engine,
       metrics: options.metrics,

@@ -8,6 +8,7 @@ import { describeEachDatabase } from '../../test/helpers/databases.js';
 import { openTestStore } from '../../test/helpers/store.js';
 import { hashSecret } from '../crypto/secrets.js';
 import { EventBus } from '../events/bus.js';
+import { Outbox } from '../events/outbox.js';
 import { ClientAuthenticator } from '../oauth/client-auth.js';
 import { openDatabase, type Store } from '../storage/database.js';
 import { migrateToLatest } from '../storage/migrate.js';
@@ -16,6 +17,12 @@ import { ClientService } from './service.js';
 import { ClientStore } from './store.js';
 
 const request = { headers: {}, ip: '127.0.0.1' } as unknown as FastifyRequest;
+
+/** A client service on `db` with a bus of its own, as another process (the CLI) has. */
+function serviceOn(db: Store['db']): ClientService {
+  const events = new EventBus();
+  return new ClientService({ store: new ClientStore(db), events, outbox: new Outbox({ events, now: Date.now }) });
+}
 
 describeEachDatabase('ClientCache', (database) => {
   let store: Store;
@@ -27,7 +34,7 @@ describeEachDatabase('ClientCache', (database) => {
     ({ store, close: closeStore } = await openTestStore(database, 'gp_client_cache'));
     clients = new ClientStore(store.db);
     events = new EventBus();
-    service = new ClientService({ store: clients, events });
+    service = new ClientService({ store: clients, events, outbox: new Outbox({ events, now: Date.now }) });
   });
   after(() => closeStore());
 
@@ -104,7 +111,7 @@ describe('ClientCache on a SQLite file shared with another process', () => {
   });
 
   it('should refuse a secret cut off elsewhere and accept its successor at once', async () => {
-    const cli = new ClientService({ store: new ClientStore(theirs.db), events: new EventBus() });
+    const cli = serviceOn(theirs.db);
     const created = await cli.create({ name: 'rotated-elsewhere', type: 'confidential' });
     const id = created.client.id;
     // changeCheckMs so long that only the retry on a mismatch can see the new secret.
@@ -126,7 +133,7 @@ describe('ClientCache on a SQLite file shared with another process', () => {
   });
 
   it('should forget a client deleted elsewhere at the next change check', async () => {
-    const cli = new ClientService({ store: new ClientStore(theirs.db), events: new EventBus() });
+    const cli = serviceOn(theirs.db);
     const { client } = await cli.create({ name: 'deleted-elsewhere', type: 'public' });
     let clock = 0;
     const cache = new ClientCache({ store: new ClientStore(ours.db), events: new EventBus(), changeCheckMs: 10, clock: () => clock });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CoreConfig } from '../config/index.js';
 import type { EventBus } from '../events/bus.js';
+import type { Outbox } from '../events/outbox.js';
 import type { OauthApi } from '../oauth/index.js';
 import type { Store } from '../storage/database.js';
 import { clientAdminRoutes } from './admin-routes.js';
@@ -12,6 +13,8 @@ import { ClientStore } from './store.js';
 export interface ClientsDeps {
   database: Store;
   events: EventBus;
+  /** Secret rotation stages `client.secret_rotated` in its transaction. */
+  outbox: Pick<Outbox, 'stage'>;
   now: () => number;
   config: Pick<CoreConfig, 'clientCacheTtl'>;
   /**
@@ -34,10 +37,10 @@ export interface ClientsFeature {
 }
 
 /** Registered applications: their store, the shared lookup cache, the service, CORS and the admin API. */
-export function createClients({ database, events, now, config, oauth }: ClientsDeps): ClientsFeature {
+export function createClients({ database, events, outbox, now, config, oauth }: ClientsDeps): ClientsFeature {
   const store = new ClientStore(database.db);
   const cache = new ClientCache({ store, events, ttlMs: config.clientCacheTtl * 1000, now });
-  const service = new ClientService({ store, events, now });
+  const service = new ClientService({ store, events, outbox, now });
   return {
     service,
     store,

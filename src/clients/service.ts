@@ -1,4 +1,5 @@
 import type { EventBus } from '../events/bus.js';
+import type { Outbox } from '../events/outbox.js';
 import { newId } from '../crypto/ids.js';
 import { generateClientSecret, hashSecret } from '../crypto/secrets.js';
 import { clientError } from './error-codes.js';
@@ -9,6 +10,8 @@ import { validateNewClient } from './validate.js';
 export interface ClientServiceOptions {
   store: ClientStore;
   events: EventBus;
+  /** `client.secret_rotated` is staged in the rotation's transaction. */
+  outbox: Pick<Outbox, 'stage'>;
   now?: () => number;
 }
 
@@ -22,11 +25,13 @@ export interface CreatedClient {
 export class ClientService {
   private readonly store: ClientStore;
   private readonly events: EventBus;
+  private readonly outbox: Pick<Outbox, 'stage'>;
   private readonly now: () => number;
 
-  constructor({ store, events, now = Date.now }: ClientServiceOptions) {
+  constructor({ store, events, outbox, now = Date.now }: ClientServiceOptions) {
     this.store = store;
     this.events = events;
+    this.outbox = outbox;
     this.now = now;
   }
 
@@ -68,8 +73,10 @@ export class ClientService {
     const now = this.now();
     const clientSecret = generateClientSecret();
     const oldSecretsExpireAt = now + Math.max(0, overlapSeconds) * 1000;
-    await this.store.rotateSecret(id, { id: newId(), hash: hashSecret(clientSecret), expiresAt: null }, now, oldSecretsExpireAt);
-    this.events.emit('client.secret_rotated', { time: now, client_id: id, subject: id, old_secret_expires_at: oldSecretsExpireAt });
+    const staged = await this.store.rotateSecret(id, { id: newId(), hash: hashSecret(clientSecret), expiresAt: null }, now, oldSecretsExpireAt, (trx) =>
+      this.outbox.stage(trx, [{ type: 'client.secret_rotated', time: now, client_id: id, subject: id, old_secret_expires_at: oldSecretsExpireAt }]),
+    );
+    staged.announce();
     return { clientSecret, oldSecretsExpireAt };
   }
 

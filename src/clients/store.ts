@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { StagedEvents } from '../events/outbox.js';
 import { externalChangeCounter } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
 import type { ClientsTable } from './tables.js';
@@ -140,10 +141,17 @@ export class ClientStore {
   /**
    * Adds a new secret and gives every secret without an expiry one at `oldExpiresAt`, in one
    * transaction: during the overlap both work, then only the new one does. Expired secrets
-   * are deleted on the way.
+   * are deleted on the way, and `stage` writes the rotation's outbound event in the same
+   * transaction; returns what it staged.
    */
-  async rotateSecret(clientId: string, secret: StoredSecret, now: number, oldExpiresAt: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+  async rotateSecret(
+    clientId: string,
+    secret: StoredSecret,
+    now: number,
+    oldExpiresAt: number,
+    stage: (trx: Kysely<Database>) => Promise<StagedEvents>,
+  ): Promise<StagedEvents> {
+    return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('client_secrets').where('client_id', '=', clientId).where('expires_at', '<=', now).execute();
       await trx
         .updateTable('client_secrets')
@@ -156,6 +164,7 @@ export class ClientStore {
         .values({ id: secret.id, client_id: clientId, secret_hash: secret.hash, created_at: now, expires_at: secret.expiresAt })
         .execute();
       await trx.updateTable('clients').set({ updated_at: now }).where('id', '=', clientId).execute();
+      return stage(trx);
     });
   }
 }

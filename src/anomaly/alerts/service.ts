@@ -1,5 +1,5 @@
 import { newId } from '../../crypto/ids.js';
-import type { EventBus } from '../../events/bus.js';
+import type { Outbox } from '../../events/outbox.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { ContainmentService } from '../containment/service.js';
 import { anomalyError } from '../error-codes.js';
@@ -10,7 +10,8 @@ import type { Alert, AlertPage, AlertQuery, AlertStatus } from './types.js';
 
 export interface AlertServiceOptions {
   store: AlertStore;
-  events: EventBus;
+  /** `alert.raised` is staged in the transaction that stores the new alert. */
+  outbox: Pick<Outbox, 'stage'>;
   containment: ContainmentService;
   engine: Pick<DetectionEngineApi, 'allowList'>;
   metrics?: Metrics | undefined;
@@ -22,7 +23,7 @@ export interface AlertServiceOptions {
 
 /**
  * Findings → alerts: the first finding about a (detector, entity, window) is contained at once
- * and stored, `alert.raised` follows once it is; repeats are folded in (dedupe.ts). Verdicts
+ * and stored with `alert.raised` in its outbox (one transaction), announced once it is; repeats are folded in (dedupe.ts). Verdicts
  * feed back: a false positive allow-lists its entity and lifts what the alert caused.
  */
 export class AlertService {
@@ -42,22 +43,27 @@ export class AlertService {
     this.track(applied.persisted, 'applying containment');
     this.track(
       (async () => {
-        const stored = await store.upsert({ id, finding, action: applied.action, count: 1, lastSeen: finding.time, now: now() });
+        const stored = await store.raise({ id, finding, action: applied.action, count: 1, lastSeen: finding.time, now: now() }, (trx) =>
+          this.options.outbox.stage(trx, [
+            {
+              type: 'alert.raised',
+              time: finding.time,
+              alert_id: id,
+              detector: finding.detector,
+              entity_kind: finding.entity.kind,
+              entity_id: finding.entity.id,
+              severity: finding.severity,
+              score: finding.score,
+              action: applied.action,
+              ...(input.network ? { network: input.network } : {}),
+            },
+          ]),
+        );
         open.id = stored.id;
         await containment.attachAlert(applied, id, stored.id);
-        if (!stored.created) return;
+        if (!stored.staged) return;
         this.options.metrics?.anomalyAlerts.inc({ detector: finding.detector, severity: finding.severity });
-        this.options.events.emit('alert.raised', {
-          time: finding.time,
-          alert_id: stored.id,
-          detector: finding.detector,
-          entity_kind: finding.entity.kind,
-          entity_id: finding.entity.id,
-          severity: finding.severity,
-          score: finding.score,
-          action: applied.action,
-          ...(input.network ? { network: input.network } : {}),
-        });
+        stored.staged.announce();
       })(),
       'storing an alert',
     );

@@ -1,4 +1,5 @@
 import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
+import type { StagedEvents } from '../../events/outbox.js';
 import type { Database } from '../../storage/schema.js';
 import type { AlertsTable } from '../tables.js';
 import type { ContainmentAction, Entity, Finding } from '../types.js';
@@ -57,8 +58,9 @@ export class AlertStore {
    * (detector, entity, window), in one statement. The highest-scoring finding's score,
    * severity and evidence win. Returns the stored id and whether this call created it.
    */
-  async upsert({ id, finding, action, count, lastSeen, now }: AlertWrite): Promise<{ id: string; created: boolean }> {
-    const row = await this.db
+  async upsert(write: AlertWrite, db: Kysely<Database> = this.db): Promise<{ id: string; created: boolean }> {
+    const { id, finding, action, count, lastSeen, now } = write;
+    const row = await db
       .insertInto('alerts')
       .values({
         id,
@@ -97,6 +99,17 @@ export class AlertStore {
       .returning('id')
       .executeTakeFirstOrThrow();
     return { id: row.id, created: row.id === id };
+  }
+
+  /**
+   * The first write of a finding: `upsert`, and when it created the alert, `stage` writes its
+   * outbound event in the same transaction. Repeats (`upsert` alone) stage nothing.
+   */
+  async raise(write: AlertWrite, stage: (trx: Kysely<Database>) => Promise<StagedEvents>): Promise<{ id: string; created: boolean; staged?: StagedEvents }> {
+    return this.db.transaction().execute(async (trx) => {
+      const stored = await this.upsert(write, trx);
+      return stored.created ? { ...stored, staged: await stage(trx) } : stored;
+    });
   }
 
   async get(id: string): Promise<Alert | undefined> {
