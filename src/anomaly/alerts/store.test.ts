@@ -3,6 +3,8 @@ import { after, before, it } from 'node:test';
 import { describeEachDatabase } from '../../../test/helpers/databases.js';
 import { openTestStore } from '../../../test/helpers/store.js';
 import { newId } from '../../crypto/ids.js';
+import { EventBus } from '../../events/bus.js';
+import { Outbox, type OutboundEvent } from '../../events/outbox.js';
 import type { Store } from '../../storage/database.js';
 import type { Finding } from '../types.js';
 import { BlockStore } from '../containment/store.js';
@@ -54,6 +56,44 @@ describeEachDatabase('alert storage', (database) => {
     assert.equal(stored?.firstSeen, base.time);
     assert.deepEqual([stored?.score, stored?.severity, stored?.evidence], [0.9, 'critical', { refreshes: 90 }], 'the strongest finding’s verdict and evidence');
     assert.equal(stored?.status, 'open');
+  });
+
+  it('should stage alert.raised with the write that created the alert, and with no repeat', async () => {
+    const events = new EventBus();
+    const outbox = new Outbox({ events, now: () => 1 });
+    const heard: OutboundEvent[] = [];
+    const off = events.on('alert.raised', (event) => heard.push(event));
+    const base = finding({ entity: { kind: 'session', id: 'raised' } });
+    const raised = (id: string): OutboundEvent => ({
+      type: 'alert.raised',
+      time: base.time,
+      alert_id: id,
+      detector: base.detector,
+      entity_kind: base.entity.kind,
+      entity_id: base.entity.id,
+      severity: base.severity,
+      score: base.score,
+      action: 'throttle',
+    });
+    // Two nodes (or a lost in-memory dedupe) store the same finding under ids of their own.
+    const raise = async (id: string) => {
+      const stored = await alerts.raise({ id, finding: base, action: 'throttle', count: 1, lastSeen: base.time, now: base.time }, (trx) =>
+        outbox.stage(trx, [raised(id)]),
+      );
+      stored.staged?.announce();
+      return stored;
+    };
+    const first = await raise(newId());
+    const repeat = await raise(newId());
+    off();
+    assert.deepEqual([first.created, repeat.created, repeat.id, repeat.staged], [true, false, first.id, undefined]);
+    const rows = await store.db.selectFrom('outbox_events').select('payload').where('type', '=', 'alert.raised').execute();
+    assert.deepEqual(
+      rows.map((row) => JSON.parse(row.payload) as unknown),
+      [raised(first.id)],
+      'one outbox row, for the alert the first write created',
+    );
+    assert.deepEqual(heard, [raised(first.id)]);
   });
 
   it('should open a new alert for the next window or another entity', async () => {
