@@ -11,7 +11,7 @@ import type { SessionsApi } from '../sessions/index.js';
 import type { Store } from '../storage/database.js';
 import { createMailer } from './email/index.js';
 import { erasureRoutes } from './gdpr/routes.js';
-import { PersonErasure, type PersonAlerts, type PersonTelemetry } from './gdpr/service.js';
+import { PersonErasure, type PersonAlerts, type PersonEventLog, type PersonTelemetry } from './gdpr/service.js';
 import { accountAdminRoutes } from './http/admin-routes.js';
 import { linkRoutes } from './http/link-routes.js';
 import { meRoutes } from './http/me-routes.js';
@@ -47,6 +47,8 @@ export interface AccountsDeps {
   telemetry: PersonTelemetry;
   /** Alerts and blocks about a person, for their erasure and export. */
   anomaly: PersonAlerts;
+  /** The domain-event log's events about a person, for their erasure. */
+  audit: PersonEventLog;
   /** Mail failures, without recipient or content. */
   onMailError: (error: unknown) => void;
 }
@@ -66,7 +68,24 @@ const derive = (masterKey: Buffer, info: string) => Buffer.from(hkdfSync('sha256
 
 /** Registered users on top of guest sessions: their store, e-mail proofs, mail, ID-token linking and routes. */
 export function createAccounts(deps: AccountsDeps): AccountsFeature {
-  const { database, masterKey, events, outbox, rateLimits, metrics, issuer, now, config, clientCache, oauth, sessions, telemetry, anomaly, onMailError } = deps;
+  const {
+    database,
+    masterKey,
+    events,
+    outbox,
+    rateLimits,
+    metrics,
+    issuer,
+    now,
+    config,
+    clientCache,
+    oauth,
+    sessions,
+    telemetry,
+    anomaly,
+    audit,
+    onMailError,
+  } = deps;
   const store = new AccountStore(database.db, database.dialect, { users: sessions.users, sessions: sessions.revocations });
   const proofs = new EmailProofs(database.db, derive(masterKey, 'guestpass e-mail proof codes'), now);
   const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, dataDir: config.dataDir });
@@ -87,7 +106,7 @@ export function createAccounts(deps: AccountsDeps): AccountsFeature {
     onMailError,
   });
   const idTokens = new IdTokenVerifier({ issuers: config.trustedIssuers, now });
-  const erasure = new PersonErasure({ database, outbox, now, accounts: service, sessions, telemetry, anomaly });
+  const erasure = new PersonErasure({ database, outbox, now, accounts: service, sessions, telemetry, anomaly, audit });
   const routeDeps = { accounts: service, idTokens, events, rateLimits, metrics, now, config, clientCache, oauth, sessions };
   return {
     service,

@@ -204,6 +204,10 @@ export async function createContext({
       clientCache: clients.cache,
       oauth,
     });
+    // It listens from now, before detection starts (with the routes): the log holds events in the
+    // order the detectors see them, one emitted while another is handled (a containment's
+    // revocation) after it, so an export replays as the server ran.
+    const audit = createAudit({ ...base, config, oauth, ...(logger ? { logger } : {}) });
     const accounts = createAccounts({
       ...base,
       config,
@@ -214,13 +218,10 @@ export async function createContext({
       // A person's events and alerts, for their erasure and export.
       telemetry: telemetry.service,
       anomaly: anomaly.service,
+      audit: audit.service,
       onMailError: (error) => logger?.error({ err: error }, 'sending mail failed'),
     });
     const stats = createStats({ ...base, config, oauth, ...(logger ? { logger } : {}) });
-    // It listens from now, before detection starts (with the routes): the log holds events in the
-    // order the detectors see them, one emitted while another is handled (a containment's
-    // revocation) after it, so an export replays as the server ran.
-    const audit = createAudit({ ...base, config, oauth, ...(logger ? { logger } : {}) });
 
     return {
       config,

@@ -1,4 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { EventBus } from '../events/bus.js';
+import type { Database } from '../storage/schema.js';
 import type { Store } from '../storage/database.js';
 import { auditError } from './error-codes.js';
 import { AuditRecorder, type AuditRecorderOptions } from './recorder.js';
@@ -115,6 +117,14 @@ export class AuditService {
       purged += batch;
       if (batch < PURGE_BATCH) return purged;
     }
+  }
+
+  /**
+   * Deletes the logged events about a person, through the erasure's transaction; call
+   * `flush()` before it so this node's buffered events are among them. Returns how many.
+   */
+  erasePerson(person: { userIds: readonly string[]; sessionIds: readonly string[] }, trx: Kysely<Database>): Promise<number> {
+    return this.store.eraseNaming(person.userIds, person.sessionIds, trx);
   }
 
   /** Writes what this node has buffered. */

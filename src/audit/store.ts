@@ -1,9 +1,25 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { AuditLogTable } from './tables.js';
 
 /** Rows per INSERT: five parameters each stays far below SQLite's and PostgreSQL's limits. */
 const INSERT_CHUNK = 1000;
+/** Ids per erasure statement: one LIKE each. */
+const LIKE_CHUNK = 100;
+
+/**
+ * The event types that can name a person other than by `subject`: a session's id without the
+ * user's (a tombstone's revocation, DPoP and reuse findings), and an alert's entity id.
+ */
+const NAMING_TYPES = ['alert.raised', 'session.revoked', 'token.reused', 'session.client_mismatch', 'dpop.proof_replayed', 'dpop.key_mismatch'];
+
+/**
+ * The id as the event's JSON spells it, quotes included, for LIKE with `!` as the escape
+ * character (SQLite has no default one): a client-chosen id's `%` or `_` matches only itself.
+ */
+function escapeLike(value: string): string {
+  return value.replace(/[!%_]/g, (char) => `!${char}`);
+}
 
 export type AuditOrder = 'newest' | 'oldest';
 
@@ -56,6 +72,27 @@ export class AuditStore {
       .limit(query.limit)
       .execute();
     return rows.map((row) => ({ id: row.id, line: row.event }));
+  }
+
+  /**
+   * Deletes the events about a person (GDPR Art. 17): those whose subject is one of `userIds`,
+   * and those naming one of the ids elsewhere (a session's or an alert's entity id), which only
+   * the types in `NAMING_TYPES` do. Returns how many.
+   */
+  async eraseNaming(userIds: readonly string[], otherIds: readonly string[], trx: Kysely<Database>): Promise<number> {
+    let erased = 0;
+    if (userIds.length > 0) erased += Number((await trx.deleteFrom('audit_log').where('subject', 'in', userIds).executeTakeFirst()).numDeletedRows);
+    const ids = [...userIds, ...otherIds];
+    for (let start = 0; start < ids.length; start += LIKE_CHUNK) {
+      const chunk = ids.slice(start, start + LIKE_CHUNK);
+      const result = await trx
+        .deleteFrom('audit_log')
+        .where('type', 'in', NAMING_TYPES)
+        .where((eb) => eb.or(chunk.map((id) => sql<boolean>`${eb.ref('event')} like ${`%${escapeLike(JSON.stringify(id))}%`} escape '!'`)))
+        .executeTakeFirst();
+      erased += Number(result.numDeletedRows);
+    }
+    return erased;
   }
 
   /** Deletes events older than `before` (event time), at most `limit`; returns how many. */

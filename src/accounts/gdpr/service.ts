@@ -33,6 +33,13 @@ export interface PersonAlerts {
   erasePerson(person: PersonIds, trx: Kysely<Database>): Promise<{ alerts: number; blocks: number }>;
 }
 
+/** What erasure needs of the domain-event log: the events about the person. */
+export interface PersonEventLog {
+  /** Writes this node's buffered events, so the erasure finds them. */
+  flush(): Promise<void>;
+  erasePerson(person: PersonIds, trx: Kysely<Database>): Promise<number>;
+}
+
 export interface PersonErasureDeps {
   database: Store;
   /** `user.deleted` is staged in the last transaction of an erasure, the one that finds no guest left. */
@@ -42,6 +49,7 @@ export interface PersonErasureDeps {
   sessions: Pick<SessionsApi, 'erasure' | 'users'>;
   telemetry: PersonTelemetry;
   anomaly: PersonAlerts;
+  audit: PersonEventLog;
 }
 
 /** What one erasure removed, by kind; counts only, never the data. */
@@ -59,6 +67,8 @@ export interface ErasureSummary {
   rollups_rebuilt: number;
   alerts: number;
   blocks: number;
+  /** Events of the domain-event log about the person. */
+  logged_events: number;
 }
 
 /**
@@ -132,14 +142,17 @@ export class PersonErasure {
     guests: string[],
     mergedBefore: number,
   ): Promise<{ summary: ErasureSummary; late: string[]; deleted: StagedEvents }> {
-    const { sessions, accounts, telemetry, anomaly, database, outbox, now } = this.deps;
+    const { sessions, accounts, telemetry, anomaly, audit, database, outbox, now } = this.deps;
     const sessionsRevoked = await sessions.erasure.cutOff(ids);
     const before = await telemetry.eraseEventsOf(ids);
     // Alerts still being written are stored before the transaction looks for them.
     await anomaly.settleAlerts();
+    // And the events this node heard (the cut-off's revocations among them) are in the log.
+    await audit.flush();
     const rows = await database.db.transaction().execute(async (trx) => {
       const sessionIds = await sessions.erasure.sessionIdsOf(ids, trx);
       const flagged = await anomaly.erasePerson({ userIds: ids, sessionIds }, trx);
+      const logged = await audit.erasePerson({ userIds: ids, sessionIds }, trx);
       // Before the rows go: accounts finds the proofs by the addresses in them.
       const links = await accounts.erasure.eraseUsers(ids, trx);
       const users = await sessions.erasure.eraseUsers(ids, trx);
@@ -148,7 +161,7 @@ export class PersonErasure {
         trx,
         late.length > 0 ? [] : [{ type: 'user.deleted', time: now(), subject: userId, merged_guests: mergedBefore + guests.length }],
       );
-      return { flagged, links, users, late, deleted };
+      return { flagged, logged, links, users, late, deleted };
     });
     // Events of a request that passed its token check before the cut-off commit after it.
     const after = await telemetry.eraseEventsOf(ids);
@@ -165,6 +178,7 @@ export class PersonErasure {
       rollups_rebuilt: before.rebuiltRollups + after.rebuiltRollups,
       alerts: rows.flagged.alerts,
       blocks: rows.flagged.blocks,
+      logged_events: rows.logged,
     };
     return { summary, late: rows.late, deleted: rows.deleted };
   }
