@@ -5,13 +5,14 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
-import { dummyVerify, verifyPassword } from './passwords.js';
+import type { PasswordHasher } from './passwords.js';
 import type { EmailProofs, ProofView } from './proofs.js';
 import type { AccountsExport, AccountStore } from './store.js';
 
 export interface AccountErasureDeps {
   store: AccountStore;
   proofs: EmailProofs;
+  passwords: PasswordHasher;
 }
 
 export type AccountsDataExport = AccountsExport & { proofs: ProofView[] };
@@ -44,7 +45,7 @@ export class AccountErasure {
    */
   async confirmPassword(userId: string, password: string): Promise<boolean> {
     const account = await this.deps.store.get(userId);
-    if (!account?.passwordHash) return dummyVerify(password);
-    return verifyPassword(account.passwordHash, password);
+    if (!account?.passwordHash) return this.deps.passwords.dummyVerify(password);
+    return this.deps.passwords.verify(account.passwordHash, password);
   }
 }

@@ -19,6 +19,7 @@ import { passwordRoutes } from './http/password-routes.js';
 import { accountRoutes } from './http/routes.js';
 import { IdTokenVerifier } from './id-token/verifier.js';
 import type { AccountConfig } from './options.js';
+import { PasswordHasher } from './passwords.js';
 import { EmailProofs } from './proofs.js';
 import { AccountService } from './service.js';
 import { AccountStore } from './store.js';
@@ -94,6 +95,7 @@ export function createAccounts(deps: AccountsDeps): AccountsFeature {
     store,
     proofs,
     mailer,
+    passwords: new PasswordHasher(config.passwordHashCost),
     accountKeySecret: derive(masterKey, 'guestpass account keys'),
     events,
     outbox,

@@ -1,5 +1,6 @@
 import { option, type OptionValues } from '../config/option.js';
 import { parseInteger, parseString } from '../config/parsers.js';
+import { DEFAULT_PASSWORD_HASH_COST, parsePasswordHashCost, type PasswordHashCost } from './password-cost.js';
 import { parseMergeStrategies, type MergeStrategies } from './merge/strategies.js';
 import { parseTrustedIssuers, type TrustedIssuer } from './id-token/trusted-issuers.js';
 
@@ -47,6 +48,13 @@ export const accountOptions = {
     default: 50,
     doc: 'Login and sign-up attempts per IP address per 15 minutes.',
     parse: (raw) => parseInteger(raw, { min: 1, max: 1_000_000 }),
+  }),
+  passwordHashCost: option<PasswordHashCost>({
+    env: 'GUESTPASS_PASSWORD_HASH_COST',
+    default: DEFAULT_PASSWORD_HASH_COST,
+    defaultDoc: 'm=19456,t=2 (OWASP)',
+    doc: 'argon2id cost of password hashes: `m=<memory in KiB>,t=<passes>`. Values weaker than OWASP’s minimum (m=7168,t=5 or the same memory × passes) are refused; `insecure:m=64,t=1` is for test suites only, whose hashes a stolen database gives up at once. Stored hashes keep their own cost and still verify.',
+    parse: parsePasswordHashCost,
   }),
   erasureRecentLogin: option({
     env: 'GUESTPASS_ERASURE_RECENT_LOGIN',

@@ -11,7 +11,7 @@ import { accountKeyOf, normaliseEmail } from './email-address.js';
 import { passwordResetMail, verificationMail, type Mailer, type MailContent } from './email/index.js';
 import { AccountErasure } from './erasure.js';
 import { accountError } from './error-codes.js';
-import { checkPasswordPolicy, dummyVerify, hashPassword, verifyPassword } from './passwords.js';
+import { checkPasswordPolicy, type PasswordHasher } from './passwords.js';
 import { PROOF_TTL_MS, type EmailProofs, type Proof } from './proofs.js';
 import type { AccountRecord, AccountStore } from './store.js';
 import type { VerifiedIdentity } from './id-token/verifier.js';
@@ -38,6 +38,8 @@ export interface AccountServiceOptions extends CarryOverDeps {
   store: AccountStore;
   proofs: EmailProofs;
   mailer: Mailer;
+  /** Hashes at the configured cost (GUESTPASS_PASSWORD_HASH_COST). */
+  passwords: PasswordHasher;
   /** Keys `account_key` in events and per-account rate limits (HMAC of the address). */
   accountKeySecret: Buffer;
   /** Mail failures are logged without recipient or content. */
@@ -69,10 +71,10 @@ export class AccountService {
   private readonly onMailError: (error: unknown) => void;
 
   constructor(deps: AccountServiceOptions) {
-    const { store, proofs, mailer, accountKeySecret, onMailError } = deps;
+    const { store, proofs, mailer, accountKeySecret, onMailError, passwords } = deps;
     this.deps = deps;
     this.store = store;
-    this.erasure = new AccountErasure({ store, proofs });
+    this.erasure = new AccountErasure({ store, proofs, passwords });
     this.proofs = proofs;
     this.mailer = mailer;
     this.accountKeySecret = accountKeySecret;
@@ -130,7 +132,7 @@ export class AccountService {
       const problem = checkPasswordPolicy(input.password);
       if (problem) throw accountError('WEAK_PASSWORD', problem);
     }
-    const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+    const passwordHash = input.password === undefined ? null : await this.deps.passwords.hash(input.password);
     const existing = await this.store.findByEmail(email);
     await this.sendVerification(email, { guest: input.guest, passwordHash: existing ? null : passwordHash, clientId: input.client.id });
     this.deps.events.emit('signup.requested', {
@@ -211,7 +213,9 @@ export class AccountService {
     const accountKey = this.accountKey(email);
     const account = await this.store.findByEmail(email);
     const ok =
-      account?.passwordHash && account.mergedInto === null ? await verifyPassword(account.passwordHash, input.password) : await dummyVerify(input.password);
+      account?.passwordHash && account.mergedInto === null
+        ? await this.deps.passwords.verify(account.passwordHash, input.password)
+        : await this.deps.passwords.dummyVerify(input.password);
     if (!ok || !account) {
       this.deps.events.emit('login.failed', {
         time: this.deps.now(),
@@ -287,7 +291,7 @@ export class AccountService {
     if (!user || user.isAnonymous || user.mergedInto !== null) throw accountError('REGISTERED_USER_REQUIRED');
     const problem = checkPasswordPolicy(password);
     if (problem) throw accountError('WEAK_PASSWORD', problem);
-    if (!(await this.store.setPassword(userId, await hashPassword(password), this.deps.now(), { onlyIfUnset: true })))
+    if (!(await this.store.setPassword(userId, await this.deps.passwords.hash(password), this.deps.now(), { onlyIfUnset: true })))
       throw accountError('PASSWORD_ALREADY_SET');
   }
 
@@ -320,7 +324,7 @@ export class AccountService {
         : await this.proofs.consumeCode('reset', this.email(input.email ?? ''), input.code ?? '');
     const userId = proof.userId;
     const now = this.deps.now();
-    if (!userId || !(await this.store.setPassword(userId, await hashPassword(input.password), now))) throw accountError('INVALID_RESET_TOKEN');
+    if (!userId || !(await this.store.setPassword(userId, await this.deps.passwords.hash(input.password), now))) throw accountError('INVALID_RESET_TOKEN');
     // Directly, not on `password.reset`: the sessions have ended when the client hears the reset succeeded.
     await this.deps.sessions.revocations.revokeAllOfUser(userId, 'password_reset');
     this.deps.events.emit('password.reset', { time: now, subject: userId, ...(network ? { network } : {}) });

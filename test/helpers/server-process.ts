@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { postgresUrl, type DatabaseKind } from './databases.js';
 import { CLI_ARGS as CLI, repoRoot } from './paths.js';
+import { CHEAP_PASSWORD_HASHES } from './password-cost.js';
 import { dropSchema, uniqueSchema } from './store.js';
 
 const run = promisify(execFile);
@@ -43,6 +44,7 @@ export async function startServerProcess({ database, env: extraEnv = {} }: Start
     GUESTPASS_DEV_CLIENTS: 'false',
     GUESTPASS_LOG_LEVEL: 'info',
     GUESTPASS_DATABASE_URL: '',
+    ...CHEAP_PASSWORD_HASHES,
     ...extraEnv,
   };
   let schema: string | undefined;

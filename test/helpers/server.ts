@@ -10,6 +10,7 @@ import { configFlags } from '../../src/cli/config-flags.js';
 import { loadConfig } from '../../src/app/config.js';
 import { postgresUrl, type DatabaseKind } from './databases.js';
 import { CLI_ARGS, repoRoot } from './paths.js';
+import { CHEAP_PASSWORD_HASHES } from './password-cost.js';
 import { dropSchema, uniqueSchema } from './store.js';
 
 const run = promisify(execFile);
@@ -57,6 +58,7 @@ export async function startTestServer({ database, env: extraEnv = {}, logger, no
     GUESTPASS_DATA_DIR: dataDir,
     GUESTPASS_DEV_CLIENTS: 'false',
     GUESTPASS_KEY_REFRESH_INTERVAL: '0.1',
+    ...CHEAP_PASSWORD_HASHES,
     ...(extraEnv['GUESTPASS_TRUSTED_PROXIES'] ? {} : NO_GEOLOCATION),
     ...extraEnv,
   };
