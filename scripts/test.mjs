@@ -9,7 +9,7 @@
 // probed. If none answers, the PostgreSQL cases are skipped and this script says so plainly;
 // with GUESTPASS_TEST_REQUIRE_POSTGRES=1 (CI) an unreachable server is a failure instead.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -111,10 +111,26 @@ if (postgresUp) {
   env.GUESTPASS_TEST_DATABASE_URL = 'skip';
 }
 
-const sources =
+/**
+ * Longest files first, by the time each took when the list was last recorded
+ * (GUESTPASS_TEST_RECORD_DURATIONS=1 records it): a long file started last would run alone at
+ * the end while the other slot idles. Files the list does not know yet may be long too, so they
+ * start first.
+ */
+function longestFirst(files) {
+  let recorded = {};
+  try {
+    recorded = JSON.parse(readFileSync(join(root, 'scripts/test-durations.json'), 'utf8'));
+  } catch {}
+  const seconds = (file) => recorded[file] ?? Number.POSITIVE_INFINITY;
+  return [...files].sort((a, b) => seconds(b) - seconds(a) || a.localeCompare(b));
+}
+
+const sources = longestFirst(
   process.argv.length > 2
     ? process.argv.slice(2).map((file) => relative(root, resolve(file)))
-    : ['src', 'test', 'tools'].flatMap((dir) => findFiles(join(root, dir), '.test.ts').map((file) => relative(root, file))).sort();
+    : ['src', 'test', 'tools'].flatMap((dir) => findFiles(join(root, dir), '.test.ts').map((file) => relative(root, file))),
+);
 const fromSource = process.env.GUESTPASS_TEST_FROM_SOURCE === '1';
 const outdir = fromSource ? undefined : await compile();
 const files = outdir ? sources.map((file) => join(outdir, file.replace(/\.ts$/, '.js'))) : sources;
@@ -122,7 +138,11 @@ const files = outdir ? sources.map((file) => join(outdir, file.replace(/\.ts$/, 
 // servers, processes and timers, not on a core.
 const concurrency = process.env.GUESTPASS_TEST_CONCURRENCY || String(Math.max(2, availableParallelism()));
 const loader = outdir ? ['--enable-source-maps'] : ['--import', 'tsx'];
-const child = spawn(process.execPath, [...loader, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
+// The spec report stays on stdout, as it was: CI counts its closing summary.
+const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
+if (process.env.GUESTPASS_TEST_RECORD_DURATIONS === '1')
+  reporters.push(`--test-reporter=${join(root, 'scripts/test-durations-reporter.mjs')}`, '--test-reporter-destination=stderr');
+const child = spawn(process.execPath, [...loader, '--test', `--test-concurrency=${concurrency}`, ...reporters, ...files], {
   stdio: 'inherit',
   cwd: root,
   env,
