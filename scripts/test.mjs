@@ -9,9 +9,10 @@
 // probed. If none answers, the PostgreSQL cases are skipped and this script says so plainly;
 // with GUESTPASS_TEST_REQUIRE_POSTGRES=1 (CI) an unreachable server is a failure instead.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import pg from 'pg';
 
@@ -27,6 +28,15 @@ function findFiles(dir, suffix) {
     else if (entry.isFile() && entry.name.endsWith(suffix)) found.push(path);
   }
   return found;
+}
+
+function isWritableFolder(path) {
+  try {
+    accessSync(path, constants.W_OK);
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** True while process `pid` runs. */
@@ -99,6 +109,11 @@ async function probePostgres(url) {
 const url = process.env.GUESTPASS_TEST_DATABASE_URL || DEFAULT_URL;
 const postgresUp = await probePostgres(url);
 const env = { ...process.env };
+// Test servers keep their data folders (SQLite in WAL mode with synchronous = FULL) under the
+// temporary folder. On a disk every commit waits for an fsync, 0.3 to 1 ms here and more when
+// other work shares the disk; in memory (tmpfs) it returns at once, and the SQLite code run is
+// the same. TMPDIR set by the caller wins.
+if (!process.env.TMPDIR && isWritableFolder('/dev/shm')) env.TMPDIR = '/dev/shm';
 // Schemas of this run end in r<run>_…: dropped together once every file is done (test/helpers/store.ts says why).
 const run = `${process.pid}${Date.now().toString(36)}`;
 if (postgresUp) {
@@ -138,11 +153,37 @@ const files = outdir ? sources.map((file) => join(outdir, file.replace(/\.ts$/, 
 // servers, processes and timers, not on a core.
 const concurrency = process.env.GUESTPASS_TEST_CONCURRENCY || String(Math.max(2, availableParallelism()));
 const loader = outdir ? ['--enable-source-maps'] : ['--import', 'tsx'];
-// The spec report stays on stdout, as it was: CI counts its closing summary.
-const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
-if (process.env.GUESTPASS_TEST_RECORD_DURATIONS === '1')
-  reporters.push(`--test-reporter=${join(root, 'scripts/test-durations-reporter.mjs')}`, '--test-reporter-destination=stderr');
-const child = spawn(process.execPath, [...loader, '--test', `--test-concurrency=${concurrency}`, ...reporters, ...files], {
+const durationsList = join(root, 'scripts/test-durations.json');
+// Named after this process, like the compiled copies, so that other runs leave it alone.
+const durationsLog = join(CACHE, `${process.pid}-durations.jsonl`);
+const recordDurations = process.env.GUESTPASS_TEST_RECORD_DURATIONS === '1';
+if (recordDurations) {
+  mkdirSync(CACHE, { recursive: true });
+  env.GUESTPASS_TEST_DURATIONS_LOG = durationsLog;
+  loader.push('--import', pathToFileURL(join(root, 'scripts/test-durations-preload.mjs')).href);
+}
+
+/** Merges the durations this run's files logged into the list; files that no longer exist drop out. */
+function saveDurations() {
+  let recorded = {};
+  try {
+    recorded = JSON.parse(readFileSync(durationsList, 'utf8'));
+  } catch {}
+  let lines = [];
+  try {
+    lines = readFileSync(durationsLog, 'utf8').trim().split('\n').filter(Boolean);
+  } catch {}
+  for (const line of lines) {
+    const { file, seconds } = JSON.parse(line);
+    recorded[file] = seconds;
+  }
+  const kept = Object.entries(recorded).filter(([file]) => existsSync(join(root, file)));
+  writeFileSync(durationsList, `${JSON.stringify(Object.fromEntries(kept.sort(([a, x], [b, y]) => y - x || a.localeCompare(b))), null, 2)}\n`);
+  rmSync(durationsLog, { force: true });
+  console.log(`Recorded the duration of ${lines.length} test files in ${relative(root, durationsList)}.`);
+}
+
+const child = spawn(process.execPath, [...loader, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
   stdio: 'inherit',
   cwd: root,
   env,
@@ -153,6 +194,7 @@ const cleanUp = () => {
 // Ctrl-C reaches the runner too (same process group); the copy goes once it has stopped.
 process.on('SIGINT', () => {});
 child.on('exit', async (code, signal) => {
+  if (recordDurations) saveDurations();
   cleanUp();
   if (postgresUp) await dropRunSchemas(url, run);
   if (!postgresUp) {
