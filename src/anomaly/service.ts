@@ -57,6 +57,8 @@ export class AnomalyService {
   readonly containment: ContainmentService;
   /** Where failures of background work go; the server points it at its logger. */
   onError: (error: unknown, what: string) => void = (error, what) => process.emitWarning(`anomaly: ${what} failed: ${String(error)}`);
+  /** Told when blocks or allow-lists change here; a scale-out deployment tells the other nodes. */
+  onChange: (change: 'blocks' | 'allow_lists') => void = () => {};
   private readonly options: AnomalyServiceOptions;
   private unsubscribe?: () => void;
   private timers: NodeJS.Timeout[] = [];
@@ -72,6 +74,7 @@ export class AnomalyService {
       policy: policyOf(options.config),
       now: options.now,
       onError,
+      onChange: () => this.onChange('blocks'),
     });
     this.alerts = new AlertService({
       store: new AlertStore(options.store.db),
@@ -80,6 +83,7 @@ export class AnomalyService {
       engine: this.engine,
       metrics: options.metrics,
       allowListMs: options.allowListMs,
+      onAllowListed: () => this.onChange('allow_lists'),
       now: options.now,
       onError,
     });
@@ -138,6 +142,16 @@ export class AnomalyService {
     return { alerts: alertIds.length, blocks };
   }
 
+  /** Picks up blocks created or lifted on other nodes (every few seconds, and when told). */
+  async syncBlocks(): Promise<void> {
+    await this.containment.sync();
+  }
+
+  /** Loads the allow-listings in force, those other nodes' verdicts made included. */
+  async loadAllowLists(): Promise<void> {
+    for (const { entity, until } of await new AlertStore(this.options.store.db).allowListed(this.options.now())) this.engine.allowList(entity, until);
+  }
+
   /**
    * Restores blocks and allow-lists from the database, subscribes to every domain event and
    * starts the background timers. The geo files open in the background (see geo/readers.ts).
@@ -145,7 +159,7 @@ export class AnomalyService {
   async start(): Promise<void> {
     const { store, events, metrics, now } = this.options;
     await this.containment.load();
-    for (const { entity, until } of await new AlertStore(store.db).allowListed(now())) this.engine.allowList(entity, until);
+    await this.loadAllowLists();
     if (metrics) metrics.anomalyFeedback = () => new AlertStore(store.db).feedback();
     this.geo.ready().catch((error: unknown) => this.onError(error, 'opening the geolocation database'));
     this.unsubscribe = events.onAny((event) => this.observe(event));

@@ -16,14 +16,15 @@ import type { ClientStore } from '../clients/store.js';
 import { KeyStore } from '../crypto/key-store.js';
 import { Keyring } from '../crypto/keyring.js';
 import { loadMasterKey } from '../crypto/master-key.js';
-import { DpopNonces, DpopVerifier, MemoryDpopReplayStore } from '../dpop/index.js';
+import { DpopNonces, DpopVerifier, MemoryDpopReplayStore, RedisDpopReplayStore } from '../dpop/index.js';
 import { EventBus } from '../events/bus.js';
 import { Outbox } from '../events/outbox.js';
 import type { AccessTokens } from '../oauth/access-token.js';
 import type { ClientAuthenticator } from '../oauth/client-auth.js';
 import { createOauth, type OauthFeature } from '../oauth/feature.js';
 import type { RevocationStore } from '../oauth/revocation-store.js';
-import { MemoryRateLimitStore, type RateLimitStore } from '../ratelimit/index.js';
+import { FallbackRateLimitStore, MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from '../ratelimit/index.js';
+import { createRedis, type RedisFeature } from '../redis/feature.js';
 import { createSessions, type SessionsFeature } from '../sessions/feature.js';
 import type { GuestCull } from '../sessions/cull.js';
 import type { GuestSessionService } from '../sessions/service.js';
@@ -38,6 +39,7 @@ import type { Database } from '../storage/schema.js';
 import { type PrivateDataReport, tightenPrivateData } from '../storage/private-files.js';
 import { createTelemetry, type TelemetryFeature } from '../telemetry/feature.js';
 import type { TelemetryService } from '../telemetry/service.js';
+import { shareChanges } from './cluster.js';
 import type { Config } from './config.js';
 
 /** The longest lifetime any access token may have; retired signing keys outlive it. */
@@ -95,6 +97,8 @@ export interface AppContext {
   /** The domain-event log (audit/): every event the bus emits, for the admin API and `events export`. */
   audit: AuditService;
   rateLimits: RateLimitStore;
+  /** The Redis connections when GUESTPASS_REDIS_URL is set (scale-out); undefined on one node. */
+  redis: RedisFeature | undefined;
   /** Anomaly detection, alerts and containment (started when the server mounts the feature). */
   anomaly: AnomalyService;
   metrics: Metrics;
@@ -108,7 +112,7 @@ export interface AppContext {
 
 export interface CreateContextOptions {
   config: Config;
-  logger?: Pick<Logger, 'error'>;
+  logger?: Pick<Logger, 'error' | 'warn' | 'info'>;
   /** The server passes one with process metrics; the CLI needs none. */
   metrics?: Metrics;
   now?: () => number;
@@ -127,6 +131,7 @@ export async function createContext({
   // Before anything is opened: older versions left these readable by other local users.
   const permissions = tightenPrivateData({ dataDir: config.dataDir, sqliteFile: sqliteFileOf(config.databaseUrl) });
   const database = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema });
+  let redis: RedisFeature | undefined;
   try {
     const migrationsApplied = await migrateToLatest(database);
     const masterKey = loadMasterKey(config.masterKey, config.dataDir);
@@ -139,6 +144,8 @@ export async function createContext({
       now,
     });
     const { created } = await keyring.initialize();
+    const shared = (redis = await createRedis({ config, metrics, ...(logger ? { logger } : {}) }));
+    const localRateLimits = new MemoryRateLimitStore({ now });
 
     // The base: what any feature may be given.
     const issuer = { value: config.issuer };
@@ -152,9 +159,18 @@ export async function createContext({
       metrics,
       now,
       issuer: () => issuer.value,
-      rateLimits: new MemoryRateLimitStore({ now }),
+      // With Redis the counts are every node's; each rule's behaviour without it is in ratelimit/fallback.ts.
+      rateLimits: shared
+        ? new FallbackRateLimitStore({
+            shared: new RedisRateLimitStore(shared.connection.commands),
+            local: localRateLimits,
+            onSharedFailure: () => shared.connection.failed('rate_limit'),
+          })
+        : localRateLimits,
       dpop: new DpopVerifier({
-        replay: new MemoryDpopReplayStore(),
+        replay: shared
+          ? new RedisDpopReplayStore({ redis: shared.connection.commands, now, onFailure: () => shared.connection.failed('dpop_replay') })
+          : new MemoryDpopReplayStore(),
         // Nonces must check out on every node: derive their key from the shared master key.
         nonces: new DpopNonces({ secret: Buffer.from(hkdfSync('sha256', masterKey.key, Buffer.alloc(0), 'guestpass dpop nonce', 32)), now }),
         now,
@@ -222,6 +238,16 @@ export async function createContext({
       onMailError: (error) => logger?.error({ err: error }, 'sending mail failed'),
     });
     const stats = createStats({ ...base, config, oauth, ...(logger ? { logger } : {}) });
+    const stopSharing = shared
+      ? shareChanges({
+          changes: shared.changes,
+          events,
+          clients,
+          keyring,
+          anomaly: anomaly.service,
+          onError: (error, what) => logger?.error({ err: error }, `redis: ${what} failed`),
+        })
+      : () => {};
 
     return {
       config,
@@ -247,6 +273,7 @@ export async function createContext({
       stats: stats.service,
       audit: audit.service,
       rateLimits: base.rateLimits,
+      redis: shared,
       anomaly: anomaly.service,
       metrics,
       issuer,
@@ -259,10 +286,14 @@ export async function createContext({
         await accounts.service.close();
         // Last before the database: whatever closing the others emitted is in the log too.
         await audit.service.close().catch((error: unknown) => logger?.error({ err: error }, 'the last audit log write failed'));
+        // After the others: what they changed while closing is still announced.
+        stopSharing();
+        await shared?.close();
         await database.close();
       },
     };
   } catch (error) {
+    await redis?.close();
     await database.close();
     throw error;
   }

@@ -12,6 +12,7 @@ import { clientsManifest } from '../clients/manifest.js';
 import { serverManifest } from '../config/manifest.js';
 import { dpopManifest } from '../dpop/manifest.js';
 import { oauthManifest } from '../oauth/manifest.js';
+import { redisManifest } from '../redis/manifest.js';
 import { sessionsManifest } from '../sessions/manifest.js';
 import { statsManifest } from '../stats/manifest.js';
 import { telemetryManifest } from '../telemetry/manifest.js';
@@ -27,4 +28,5 @@ export const manifests = [
   telemetryManifest,
   statsManifest,
   auditManifest,
+  redisManifest,
 ] as const;

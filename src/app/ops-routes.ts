@@ -8,13 +8,17 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   const tags = ['operations'];
   app.get('/healthz', { schema: { tags, summary: 'The process is up' } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { tags, summary: 'The database answers' } }, async () => {
+  // Redis is reported, not required: without it every limiter and the replay cache take their
+  // documented fallbacks, and failing readiness on every node at once would turn a Redis
+  // outage into a full one.
+  app.get('/readyz', { schema: { tags, summary: 'The database answers (and whether Redis does)' } }, async () => {
     try {
       await ctx.store.ping();
     } catch {
       throw httpError('NOT_READY');
     }
-    return { status: 'ready' };
+    if (!ctx.redis) return { status: 'ready' };
+    return { status: 'ready', redis: (await ctx.redis.connection.ping()) ? 'up' : 'down' };
   });
 
   registerMetricsEndpoint(app, ctx);

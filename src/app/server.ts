@@ -90,7 +90,11 @@ export async function startServer({ config, logger, print = (text) => process.st
   // reports failures through the app's logger, which exists only once the app is built: without
   // this they went nowhere.
   let app: FastifyInstance | undefined;
-  const backgroundLog = { error: (details: object, message?: string) => app?.log.error(details, message) };
+  const backgroundLog = {
+    error: (details: object, message?: string) => app?.log.error(details, message),
+    warn: (details: object, message?: string) => app?.log.warn(details, message),
+    info: (details: object, message?: string) => app?.log.info(details, message),
+  };
   const ctx = await createContext({ config, metrics: new Metrics(), logger: backgroundLog, ...(now ? { now } : {}) });
   try {
     app = await buildApp(ctx, logger === undefined ? {} : { logger });

@@ -7,6 +7,8 @@ import type { ClientService } from './service.js';
 export interface CorsDeps {
   events: EventBus;
   clients: Pick<ClientService, 'list'>;
+  /** Registers a listener for changes made on other nodes (the feature's `forget`). */
+  onForget?: (listener: () => void) => void;
 }
 
 const REFRESH_MS = 10_000;
@@ -21,7 +23,7 @@ const acceptedMethods = new Set([...SAFELISTED_METHODS, ...METHODS]);
 const acceptedHeaders = new Set(ALLOWED_HEADERS.map((name) => name.toLowerCase()));
 
 /** Whether some client allows an origin; the list is cached and re-read on client changes and every 10 s (other nodes' changes). */
-function originChecker({ events, clients }: CorsDeps): (origin: string) => Promise<boolean> {
+function originChecker({ events, clients, onForget }: CorsDeps): (origin: string) => Promise<boolean> {
   let origins = new Set<string>();
   let loadedAt = 0;
   const invalidate = () => {
@@ -30,6 +32,7 @@ function originChecker({ events, clients }: CorsDeps): (origin: string) => Promi
   events.on('client.created', invalidate);
   events.on('client.updated', invalidate);
   events.on('client.deleted', invalidate);
+  onForget?.(invalidate);
   return async (origin) => {
     if (Date.now() - loadedAt >= REFRESH_MS) {
       const all = await clients.list();

@@ -34,6 +34,8 @@ export interface ClientsFeature {
   cors(app: FastifyInstance): Promise<void>;
   /** /admin/api/clients. */
   routes(app: FastifyInstance): Promise<void>;
+  /** Drops what this node holds about client `id` (every client without one): another node changed it. */
+  forget(id?: string): void;
 }
 
 /** Registered applications: their store, the shared lookup cache, the service, CORS and the admin API. */
@@ -41,11 +43,16 @@ export function createClients({ database, events, outbox, now, config, oauth }: 
   const store = new ClientStore(database.db);
   const cache = new ClientCache({ store, events, ttlMs: config.clientCacheTtl * 1000, now });
   const service = new ClientService({ store, events, outbox, now });
+  const forgetListeners: (() => void)[] = [];
   return {
     service,
     store,
     cache,
-    cors: (app) => registerCors(app, { events, clients: service }),
+    cors: (app) => registerCors(app, { events, clients: service, onForget: (listener) => forgetListeners.push(listener) }),
     routes: (app) => clientAdminRoutes(app, { clients: service, oauth: oauth() }),
+    forget(id) {
+      cache.invalidate(id);
+      for (const listener of forgetListeners) listener();
+    },
   };
 }

@@ -28,4 +28,11 @@ export const dpopError = defineErrors({
     error: 'use_dpop_nonce',
     description: 'This resource requires a DPoP nonce: sign a new proof whose nonce claim is the DPoP-Nonce response header, and retry (RFC 9449 §9).',
   },
+  REPLAY_CHECK_UNAVAILABLE: {
+    status: 503,
+    error: 'temporarily_unavailable',
+    description:
+      'The shared DPoP replay cache (Redis) does not answer, so this proof cannot be checked for replay and is refused; sign a fresh proof and retry after the seconds in Retry-After (RFC 9449 §11.1).',
+    expose: true,
+  },
 });

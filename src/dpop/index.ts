@@ -5,3 +5,4 @@ export { DpopNonces, type DpopNoncesOptions } from './nonce.js';
 export { accessTokenHash, normalizeHtu } from './proof-claims.js';
 export { DEFAULT_DPOP_ALGORITHMS, DpopVerifier, type DpopExpectations, type DpopVerification, type DpopVerifierOptions, type DpopViolation } from './proof.js';
 export { MemoryDpopReplayStore, type DpopReplayStore, type MemoryDpopReplayStoreOptions } from './replay-cache.js';
+export { RedisDpopReplayStore, type RedisDpopReplayStoreOptions } from './redis-replay-store.js';

@@ -1,7 +1,9 @@
 import { httpError } from '../shared/error-codes.js';
 import type { RateLimitStore } from './limiter.js';
 
+export { FallbackRateLimitStore, WHEN_SHARED_STORE_FAILS, whenSharedStoreFails, type WhenShared } from './fallback.js';
 export { MemoryRateLimitStore, type RateLimitStore, type RateLimitResult } from './limiter.js';
+export { RedisRateLimitStore } from './redis-store.js';
 
 /** The window of every per-minute limit. */
 export const MINUTE_MS = 60_000;

@@ -52,6 +52,13 @@ export const httpError = defineErrors({
     error: 'rate_limited',
     description: 'Too many requests; wait for the number of seconds in Retry-After and try again.',
   },
+  LIMITER_UNAVAILABLE: {
+    status: 503,
+    error: 'temporarily_unavailable',
+    description:
+      'The shared rate limiter (Redis) does not answer, and this endpoint is not served without it (it guards passwords and codes); retry after the seconds in Retry-After.',
+    expose: true,
+  },
   SERVER_ERROR: {
     status: 500,
     error: 'server_error',

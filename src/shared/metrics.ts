@@ -129,6 +129,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly redisErrors = new Counter({
+    name: 'guestpass_redis_errors_total',
+    help: 'Redis commands that failed or timed out, by what they were for (rate_limit, dpop_replay, publish, connection); each was answered by the documented fallback.',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
+  readonly redisConnected = new Gauge({
+    name: 'guestpass_redis_connected',
+    help: '1 while the Redis command connection is ready, 0 otherwise (absent without GUESTPASS_REDIS_URL).',
+    registers: [this.registry],
+  });
+
   constructor({ defaultMetrics = true } = {}) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'guestpass_' });
   }

@@ -17,6 +17,8 @@ export interface AlertServiceOptions {
   metrics?: Metrics | undefined;
   /** How long a false_positive verdict allow-lists the alert's entity. */
   allowListMs: number;
+  /** After a verdict allow-lists an entity, for other nodes to load it now. */
+  onAllowListed?: () => void;
   now: () => number;
   onError: (error: unknown, what: string) => void;
 }
@@ -107,6 +109,7 @@ export class AlertService {
     if (status === 'false_positive') {
       engine.allowList(updated.entity, now + allowListMs);
       await containment.liftForAlert(id);
+      this.options.onAllowListed?.();
     }
     return updated;
   }

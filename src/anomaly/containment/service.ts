@@ -14,6 +14,8 @@ export interface ContainmentServiceOptions {
   now: () => number;
   /** Where failures of background writes go (the request that caused them has moved on). */
   onError: (error: unknown, what: string) => void;
+  /** After a block is stored or lifted, for other nodes to sync now rather than at their next poll. */
+  onChange?: () => void;
 }
 
 export interface Applied {
@@ -114,7 +116,10 @@ export class ContainmentService {
   async lift(id: string): Promise<Block | undefined> {
     await this.blockWritesSettled();
     const lifted = await this.options.blocks.lift(id, this.options.now());
-    if (lifted) this.active.remove(id);
+    if (lifted) {
+      this.active.remove(id);
+      this.options.onChange?.();
+    }
     return lifted;
   }
 
@@ -123,6 +128,7 @@ export class ContainmentService {
     await this.blockWritesSettled();
     const ids = await this.options.blocks.liftForAlert(alertId, this.options.now());
     for (const id of ids) this.active.remove(id);
+    if (ids.length > 0) this.options.onChange?.();
     return ids.length;
   }
 
@@ -141,7 +147,10 @@ export class ContainmentService {
     const now = this.options.now();
     const block: Block = { id: newId(), action, entity, detector: finding.detector, alertId, createdAt: now, expiresAt: now + durationMs, liftedAt: null };
     this.active.add(block);
-    const persisted = this.options.blocks.insert(block).catch((error: unknown) => this.options.onError(error, 'storing a block'));
+    const persisted = this.options.blocks.insert(block).then(
+      () => this.options.onChange?.(),
+      (error: unknown) => this.options.onError(error, 'storing a block'),
+    );
     this.pendingBlockWrites.add(persisted);
     void persisted.finally(() => this.pendingBlockWrites.delete(persisted));
     return { action, blockIds: [block.id], persisted };

@@ -1,0 +1,29 @@
+import { option, type OptionValues } from '../config/option.js';
+
+/** Options of the Redis connection (collected with the others in app/config.ts). */
+export const redisOptions = {
+  redisUrl: option<string>({
+    env: 'GUESTPASS_REDIS_URL',
+    default: undefined,
+    defaultDoc: 'none: one node, everything in memory',
+    doc: 'Redis 7 or Valkey shared by every node (`redis://[:password@]host:6379/0`, `rediss://` for TLS): rate limits, the DPoP replay cache and change notices (clients, keys, blocks, allow-lists) become global. Without it each node keeps them in memory, which is right for one node only.',
+    parse: (raw) => {
+      const url = new URL(raw);
+      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('must be a redis:// or rediss:// URL');
+      return raw;
+    },
+  }),
+  redisPrefix: option<string>({
+    env: 'GUESTPASS_REDIS_PREFIX',
+    default: undefined,
+    defaultDoc: 'guestpass:SCHEMA:',
+    doc: 'Prefix of every Redis key and of the notice channel, so that several deployments (or PostgreSQL schemas) can share one Redis without seeing each other’s counts.',
+    parse: (raw) => {
+      if (!/^[\w:.-]{1,100}$/.test(raw)) throw new Error('must be 1 to 100 letters, digits or _ : . -');
+      return raw;
+    },
+  }),
+} as const;
+
+/** The values of the Redis options, as the server's configuration holds them. */
+export type RedisConfig = OptionValues<typeof redisOptions>;
