@@ -94,10 +94,10 @@ export async function startServerProcess({ database, env: extraEnv = {} }: Start
   return server;
 }
 
-type Spawned = Pick<ServerProcess, 'url' | 'child' | 'output' | 'waitForOutput' | 'exited'>;
+export type Spawned = Pick<ServerProcess, 'url' | 'child' | 'output' | 'waitForOutput' | 'exited'>;
 
 /** Starts `guestpass serve` with `env` on `port` and resolves once it listens. */
-async function spawnServer(env: Record<string, string>, port: string): Promise<Spawned> {
+export async function spawnServer(env: Record<string, string>, port: string): Promise<Spawned> {
   const child = spawn(process.execPath, [...CLI, 'serve', '--port', port, '--host', '127.0.0.1'], {
     cwd: repoRoot,
     env: { ...process.env, ...env },

@@ -1,0 +1,188 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { postgresUrl } from './databases.js';
+import { CLI_ARGS as CLI, repoRoot } from './paths.js';
+import { dropRedisPrefix, redisUrl as machineRedisUrl, uniqueRedisPrefix } from './redis.js';
+import { spawnServer, type Spawned } from './server-process.js';
+import { dropSchema, uniqueSchema } from './store.js';
+
+const run = promisify(execFile);
+
+/**
+ * N `guestpass serve` processes on one PostgreSQL schema and one Redis (a key prefix of this
+ * cluster alone), behind a round-robin HTTP proxy on loopback: the issuer every node names is
+ * the proxy's URL, as behind a real load balancer.
+ */
+export interface Cluster {
+  /** The proxy: requests go to the nodes in turn. */
+  url: string;
+  /** Each node's own URL, to ask one of them directly. */
+  nodes: Spawned[];
+  redisUrl: string;
+  redisPrefix: string;
+  /** Runs `guestpass <args>` (the CLI) on the same database and Redis, and returns its stdout. */
+  cli(args: string[]): Promise<string>;
+  /** Creates a client through the CLI, as an operator would. */
+  createClient(args: string[]): Promise<{ client_id: string; client_secret?: string }>;
+  /** A client_credentials access token, through the proxy. */
+  clientCredentialsToken(clientId: string, secret: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface StartClusterOptions {
+  nodes?: number;
+  /** The machine's Redis unless a test brings its own (one it may stop). */
+  redisUrl?: string;
+  env?: Record<string, string>;
+}
+
+/** Whether the cluster tests can run here; the reason to skip them otherwise. */
+export function clusterSkipReason(redisAnswers: boolean): string | false {
+  if (!postgresUrl()) return 'PostgreSQL not reachable (set GUESTPASS_TEST_DATABASE_URL): the multi-node tests need it';
+  if (!redisAnswers) return `Redis not reachable at ${machineRedisUrl()} (set GUESTPASS_TEST_REDIS_URL): the multi-node tests need it`;
+  return false;
+}
+
+export async function startCluster({ nodes: count = 3, redisUrl = machineRedisUrl(), env: extraEnv = {} }: StartClusterOptions = {}): Promise<Cluster> {
+  const schema = uniqueSchema('gp_cluster');
+  const redisPrefix = uniqueRedisPrefix('cluster');
+  const dataDirs: string[] = [];
+  const proxy = await startProxy();
+  const env: Record<string, string> = {
+    GUESTPASS_DEV_CLIENTS: 'false',
+    GUESTPASS_LOG_LEVEL: 'info',
+    GUESTPASS_DATABASE_URL: postgresUrl()!,
+    GUESTPASS_DATABASE_SCHEMA: schema,
+    // Every node must open what the others sealed.
+    GUESTPASS_MASTER_KEY: randomBytes(32).toString('base64url'),
+    GUESTPASS_ISSUER: proxy.url,
+    // The proxy is the one hop to believe: it reports the client's address.
+    GUESTPASS_TRUSTED_PROXIES: '1',
+    GUESTPASS_REDIS_URL: redisUrl,
+    GUESTPASS_REDIS_PREFIX: redisPrefix,
+    ...extraEnv,
+  };
+  const nodeEnv = () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-node-'));
+    dataDirs.push(dataDir);
+    return { ...env, GUESTPASS_DATA_DIR: dataDir };
+  };
+  const nodes: Spawned[] = [];
+  const stop = async () => {
+    await proxy.close();
+    for (const node of nodes) if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGTERM');
+    await Promise.all(nodes.map((node) => node.exited));
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+    await dropSchema(schema);
+    await dropRedisPrefix(redisUrl, redisPrefix);
+  };
+  try {
+    // The first alone: it migrates the schema and generates the keys the others load.
+    nodes.push(await spawnServer(nodeEnv(), '0'));
+    nodes.push(...(await Promise.all(Array.from({ length: count - 1 }, () => spawnServer(nodeEnv(), '0')))));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  proxy.setTargets(nodes.map((node) => node.url));
+
+  const cli = async (args: string[]) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-cli-'));
+    try {
+      const { stdout } = await run(process.execPath, [...CLI, ...args], {
+        env: { ...process.env, ...env, GUESTPASS_DATA_DIR: dataDir, GUESTPASS_LOG_LEVEL: 'silent' },
+        cwd: repoRoot,
+      });
+      return stdout;
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  };
+  return {
+    url: proxy.url,
+    nodes,
+    redisUrl,
+    redisPrefix,
+    cli,
+    createClient: async (args) => JSON.parse(await cli(['clients', 'create', '--json', ...args])) as { client_id: string; client_secret?: string },
+    async clientCredentialsToken(clientId, secret) {
+      const response = await fetch(`${proxy.url}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      });
+      const body = (await response.json()) as { access_token?: string };
+      if (!body.access_token) throw new Error(`client_credentials failed: ${JSON.stringify(body)}`);
+      return body.access_token;
+    },
+    stop,
+  };
+}
+
+interface Proxy {
+  url: string;
+  setTargets(urls: string[]): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Round robin over the nodes, as a load balancer in front of them: it forwards the request as
+ * it came and sets X-Forwarded-For to the client's address (the one a test names in its own
+ * X-Forwarded-For, standing for an address on the internet, or the socket's). A node that does
+ * not answer gets the next node's turn, so a stopped node costs no request.
+ */
+async function startProxy(): Promise<Proxy> {
+  let targets: string[] = [];
+  let turn = 0;
+  const server: Server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const client = (incoming.headers['x-forwarded-for'] as string | undefined)?.split(',')[0]?.trim() || incoming.socket.remoteAddress || '';
+      const forward = (attempt: number) => {
+        const target = new URL(targets[turn++ % targets.length]!);
+        const upstream = httpRequest(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: incoming.method,
+            path: incoming.url,
+            headers: { ...incoming.headers, 'x-forwarded-for': client },
+          },
+          (answer) => {
+            outgoing.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-served-by': target.port });
+            answer.pipe(outgoing);
+          },
+        );
+        upstream.on('error', () => {
+          if (attempt + 1 < targets.length) forward(attempt + 1);
+          else if (!outgoing.headersSent) outgoing.writeHead(502).end();
+        });
+        upstream.end(body);
+      };
+      if (targets.length === 0) outgoing.writeHead(503).end();
+      else forward(0);
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    setTargets: (urls) => {
+      targets = urls;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
