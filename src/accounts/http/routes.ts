@@ -1,3 +1,4 @@
+import { GuestpassError } from '../../shared/errors.js';
 import { networkField } from '../../shared/network.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -93,7 +94,9 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       const facts = await deps.oauth.gatherFacts(request, body);
       const accountKey = accounts.accountKey(accounts.email(body.email));
       await limitByAccount(deps, accountKey).catch((error: unknown) => {
-        // A throttled attempt is still an attempt on the account: detectors count it too.
+        // A throttled attempt is still an attempt on the account: detectors count it too. A
+        // limiter that could not answer (Redis down) throttled nobody.
+        if (!(error instanceof GuestpassError && error.status === 429)) throw error;
         deps.events.emit('login.failed', {
           time: deps.now(),
           client_id: facts.client.id,
