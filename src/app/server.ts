@@ -114,6 +114,8 @@ export async function startServer({ config, logger, print = (text) => process.st
   for (const note of ctx.notes.migrationsApplied) app.log.info({ migration: note }, 'migration applied');
   if (ctx.notes.keysCreated.length > 0) app.log.info({ keys: ctx.notes.keysCreated }, 'keys generated');
   if (ctx.notes.masterKeyWarning) app.log.warn(ctx.notes.masterKeyWarning);
+  if (ctx.redis?.connectedAtStart === false)
+    app.log.warn('redis: not reachable at start-up; retrying in the background, rate limits and DPoP replay checks take their fallbacks meanwhile');
   const { tightened, leftOpen } = ctx.notes.permissions;
   if (tightened.length > 0)
     app.log.warn(

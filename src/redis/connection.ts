@@ -44,18 +44,24 @@ export class RedisConnection {
     // The subscriber queues its SUBSCRIBE until connected and re-subscribes after a reconnect.
     this.subscriber = new Redis(url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null });
     metrics.redisConnected.set(0);
+    // One log line per change of state, not one per reconnection attempt.
+    let up = false;
+    let lastError: unknown;
     this.commands.on('ready', () => {
+      up = true;
       metrics.redisConnected.set(1);
       onStateChange?.('ready');
     });
-    this.commands.on('close', () => metrics.redisConnected.set(0));
-    let lastError: unknown;
+    this.commands.on('close', () => {
+      metrics.redisConnected.set(0);
+      if (!up) return;
+      up = false;
+      onStateChange?.('lost', lastError);
+    });
     this.commands.on('error', (error: unknown) => {
       lastError = error;
       metrics.redisErrors.inc({ operation: 'connection' });
     });
-    this.commands.on('end', () => metrics.redisConnected.set(0));
-    this.commands.on('reconnecting', () => onStateChange?.('lost', lastError));
     // ioredis logs unhandled 'error' events to the console; the command side counts them.
     this.subscriber.on('error', () => {});
   }

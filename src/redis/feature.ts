@@ -6,12 +6,14 @@ import type { RedisConfig } from './options.js';
 export interface RedisDeps {
   config: RedisConfig & { databaseSchema: string };
   metrics: Pick<Metrics, 'redisErrors' | 'redisConnected'>;
-  logger?: { warn(object: object, message: string): void; info(message: string): void };
+  logger?: { warn(details: object, message: string): void; info(details: object, message: string): void };
 }
 
 export interface RedisFeature {
   connection: RedisConnection;
   changes: RedisChangeFeed;
+  /** Whether Redis answered at start-up (the server logs it; the app's logger does not exist yet). */
+  connectedAtStart: boolean;
   /** Sends what was published, then closes both connections. */
   close(): Promise<void>;
 }
@@ -28,16 +30,17 @@ export async function createRedis({ config, metrics, logger }: RedisDeps): Promi
     metrics,
     onStateChange: (state, error) =>
       state === 'ready'
-        ? logger?.info('redis: connected')
-        : logger?.warn({ err: error }, 'redis: connection lost; rate limits and DPoP replay checks use their fallbacks'),
+        ? logger?.info({}, 'redis: connected')
+        : logger?.warn({ err: error }, 'redis: connection lost; rate limits and DPoP replay checks take their fallbacks until it is back'),
   });
   const changes = new RedisChangeFeed(connection);
-  if (!(await connection.connect())) logger?.warn({}, 'redis: not reachable at start-up; retrying in the background');
+  const connectedAtStart = await connection.connect();
   // Queued by the subscriber connection until it is up.
   void changes.start().catch(() => connection.failed('subscribe'));
   return {
     connection,
     changes,
+    connectedAtStart,
     close: async () => {
       await changes.flush();
       await connection.close();
