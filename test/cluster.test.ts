@@ -186,6 +186,7 @@ describe('three nodes sharing PostgreSQL and Redis', { skip }, () => {
 describe('three nodes while their Redis is down', { skip }, () => {
   let redis: OwnRedis;
   let cluster: Cluster;
+  let admin: Awaited<ReturnType<typeof adminOf>>;
   let clientId: string;
   const from = (ip: string) => ({ origin: ORIGIN, 'x-forwarded-for': ip });
   const createGuest = (ip: string, extra: Record<string, string> = {}) =>
@@ -206,8 +207,8 @@ describe('three nodes while their Redis is down', { skip }, () => {
   before(async () => {
     // Our own redis-server: this test stops it, and others use the machine's.
     redis = await startOwnRedis();
-    cluster = await startCluster({ redisUrl: redis.url });
-    const admin = await adminOf(cluster);
+    cluster = await startCluster({ redisUrl: redis.url, env: SLOW_POLLS });
+    admin = await adminOf(cluster);
     clientId = (await admin('POST', '/admin/api/clients', { name: 'web', type: 'public', allowed_origins: [ORIGIN] })).body['client_id'] as string;
   });
   after(async () => {
@@ -219,6 +220,9 @@ describe('three nodes while their Redis is down', { skip }, () => {
     const guest = await createGuest('127.0.0.22');
     let sessionToken = guest.body['session_token'] as string;
     assert.equal((await dpopGuest()).status, 200);
+    const shop = (await admin('POST', '/admin/api/clients', { name: 'shop', type: 'public', allowed_origins: [ORIGIN] })).body['client_id'] as string;
+    const shopGuest = (url: string) => call(url, 'POST', '/anonymous/token', { headers: from('127.0.0.25'), body: { client_id: shop } });
+    for (const node of cluster.nodes) assert.equal((await shopGuest(node.url)).status, 200, 'every node caches the client');
     await redis.stop();
 
     // Guest creation and the token endpoint fall back to each node's own limiter.
@@ -246,6 +250,9 @@ describe('three nodes while their Redis is down', { skip }, () => {
     assert.match(metrics, /guestpass_redis_errors_total\{operation="rate_limit"\} [1-9]/);
     assert.match(metrics, /guestpass_redis_connected 0/);
 
+    // A change made while no notice can go out: the nodes re-read everything once subscribed again.
+    assert.equal((await admin('DELETE', `/admin/api/clients/${shop}`)).status, 204);
+
     await redis.restart();
     const deadline = Date.now() + 15_000;
     let login = await logIn();
@@ -255,5 +262,6 @@ describe('three nodes while their Redis is down', { skip }, () => {
     let dpop = await dpopGuest();
     while (dpop.status === 503 && Date.now() < deadline) dpop = await dpopGuest();
     assert.equal(dpop.status, 200);
+    await untilEveryNode(cluster, async (url) => (await shopGuest(url)).status === 401, 15_000);
   });
 });
