@@ -83,7 +83,9 @@ describe('three nodes sharing PostgreSQL and Redis', { skip }, () => {
     call(base, 'POST', '/anonymous/token', { headers: { ...from(ip), ...extra }, body: { client_id: clientId } });
 
   before(async () => {
-    cluster = await startCluster({ env: { ...SLOW_POLLS, GUESTPASS_ANOMALY_CONFIG: JSON.stringify(DETECTION) } });
+    cluster = await startCluster({
+      env: { ...SLOW_POLLS, GUESTPASS_ANOMALY_CONFIG: JSON.stringify(DETECTION), GUESTPASS_TELEMETRY_EVENTS_PER_MINUTE_PER_SESSION: '30' },
+    });
     admin = await adminOf(cluster);
     const created = await admin('POST', '/admin/api/clients', { name: 'web', type: 'public', allowed_origins: [ORIGIN] });
     assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -103,6 +105,19 @@ describe('three nodes sharing PostgreSQL and Redis', { skip }, () => {
     const refused = answers.find((answer) => answer.status === 429)!;
     assert.equal(refused.body['error'], 'rate_limited');
     assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+  });
+
+  it('should hold a session’s telemetry limit across the nodes (30 events a minute)', async () => {
+    const tele = await admin('POST', '/admin/api/clients', { name: 'tele', type: 'public', allowed_origins: [ORIGIN], guest: { scopes: ['telemetry:write'] } });
+    const guest = await call(cluster.url, 'POST', '/anonymous/token', { headers: from('127.0.0.16'), body: { client_id: tele.body['client_id'] } });
+    const token = guest.body['access_token'] as string;
+    const statuses: number[] = [];
+    for (let batch = 0; batch < 6; batch++) {
+      const events = Array.from({ length: 10 }, () => ({ id: randomUUID(), name: 'page.view', ts: Date.now() }));
+      const sent = await call(cluster.url, 'POST', '/v1/events', { headers: { authorization: `Bearer ${token}`, origin: ORIGIN }, body: { events } });
+      statuses.push(sent.status);
+    }
+    assert.deepEqual(statuses, [202, 202, 202, 429, 429, 429], 'three batches of 10 fit, on whichever node they land');
   });
 
   it('should refuse on another node a DPoP proof one node accepted', async () => {
@@ -223,6 +238,10 @@ describe('three nodes while their Redis is down', { skip }, () => {
     const shop = (await admin('POST', '/admin/api/clients', { name: 'shop', type: 'public', allowed_origins: [ORIGIN] })).body['client_id'] as string;
     const shopGuest = (url: string) => call(url, 'POST', '/anonymous/token', { headers: from('127.0.0.25'), body: { client_id: shop } });
     for (const node of cluster.nodes) assert.equal((await shopGuest(node.url)).status, 200, 'every node caches the client');
+    const tele = await admin('POST', '/admin/api/clients', { name: 'tele', type: 'public', allowed_origins: [ORIGIN], guest: { scopes: ['telemetry:write'] } });
+    const teleToken = (await call(cluster.url, 'POST', '/anonymous/token', { headers: from('127.0.0.26'), body: { client_id: tele.body['client_id'] } })).body[
+      'access_token'
+    ] as string;
     await redis.stop();
 
     // Guest creation and the token endpoint fall back to each node's own limiter.
@@ -234,6 +253,13 @@ describe('three nodes while their Redis is down', { skip }, () => {
       const refreshed = await refresh(sessionToken);
       assert.equal(refreshed.status, 200);
       sessionToken = ((await refreshed.json()) as { session_token: string }).session_token;
+    }
+
+    // Telemetry too: each node's own events-per-minute limits.
+    for (const node of cluster.nodes) {
+      const events = [{ id: randomUUID(), name: 'page.view', ts: Date.now() }];
+      const sent = await call(node.url, 'POST', '/v1/events', { headers: { authorization: `Bearer ${teleToken}`, origin: ORIGIN }, body: { events } });
+      assert.equal(sent.status, 202);
     }
 
     // Password guessing and DPoP replay checks refuse: 503 temporarily_unavailable with Retry-After.

@@ -38,6 +38,7 @@ import { migrateToLatest } from '../storage/migrate.js';
 import type { Database } from '../storage/schema.js';
 import { type PrivateDataReport, tightenPrivateData } from '../storage/private-files.js';
 import { createTelemetry, type TelemetryFeature } from '../telemetry/feature.js';
+import { RedisEventLimits } from '../telemetry/shared-limits.js';
 import type { TelemetryService } from '../telemetry/service.js';
 import { shareChanges } from './cluster.js';
 import type { Config } from './config.js';
@@ -219,6 +220,9 @@ export async function createContext({
       isQuarantined: (sessionId) => anomaly.service.isQuarantined(sessionId),
       clientCache: clients.cache,
       oauth,
+      ...(shared
+        ? { sharedLimits: new RedisEventLimits(shared.connection.commands), onSharedLimitFailure: () => shared.connection.failed('telemetry_limit') }
+        : {}),
     });
     // It listens from now, before detection starts (with the routes): the log holds events in the
     // order the detectors see them, one emitted while another is handled (a containment's

@@ -11,6 +11,7 @@ import type { CountryResolver } from './country.js';
 import type { TelemetryConfig } from './options.js';
 import { ingestRoutes } from './routes.js';
 import { TelemetryService } from './service.js';
+import type { SharedEventLimits } from './shared-limits.js';
 
 export interface TelemetryDeps {
   database: Store;
@@ -26,6 +27,9 @@ export interface TelemetryDeps {
   /** Clients as per-request paths read them: a batch's client names its allow-lists and origins. */
   clientCache: Pick<ClientCache, 'lookup'>;
   oauth: Pick<OauthApi, 'verifyResourceToken' | 'requireAccessToken'>;
+  /** Events-per-minute limits shared by every node (Redis); each node's own without them. */
+  sharedLimits?: SharedEventLimits;
+  onSharedLimitFailure?: (error: unknown) => void;
 }
 
 export interface TelemetryFeature {
@@ -37,7 +41,7 @@ export interface TelemetryFeature {
 
 /** Telemetry: the ingestion pipeline and its store, analytics and erasure, and their routes. */
 export function createTelemetry(deps: TelemetryDeps): TelemetryFeature {
-  const { database, config, metrics, events, now, logger, country, isQuarantined } = deps;
+  const { database, config, metrics, events, now, logger, country, isQuarantined, sharedLimits, onSharedLimitFailure } = deps;
   const service = new TelemetryService({
     store: database,
     config,
@@ -47,6 +51,8 @@ export function createTelemetry(deps: TelemetryDeps): TelemetryFeature {
     ...(logger ? { logger } : {}),
     ...(country ? { country } : {}),
     isQuarantined,
+    ...(sharedLimits ? { sharedLimits } : {}),
+    ...(onSharedLimitFailure ? { onSharedLimitFailure } : {}),
   });
   return {
     service,

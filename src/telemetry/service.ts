@@ -14,6 +14,7 @@ import { eventView, type EventView } from './event-view.js';
 import type { TelemetryConfig } from './options.js';
 import { prepareBatch, type PreparedBatch, type Rejection } from './ingest.js';
 import { EventLimiter } from './limits.js';
+import type { EventLimitRefusal, EventLimitRule, SharedEventLimits } from './shared-limits.js';
 import { PRIVACY_REASONS } from './privacy/index.js';
 import { TelemetryQueries } from './query-store.js';
 import { TelemetryStore } from './store.js';
@@ -35,6 +36,13 @@ export interface TelemetryServiceOptions {
   logger?: Pick<Logger, 'error'>;
   /** Anomaly containment: a quarantined session's events are kept but tagged, so analytics can leave them out. */
   isQuarantined?: (sessionId: string) => boolean;
+  /**
+   * Limits shared by every node (Redis). When they cannot answer, this node's own limiter
+   * counts alone (fail open: analytics must not break a page, and each node still caps its
+   * share); `onSharedLimitFailure` is told each time.
+   */
+  sharedLimits?: SharedEventLimits;
+  onSharedLimitFailure?: (error: unknown) => void;
 }
 
 /** One request to POST /v1/events, as the route hands it over. */
@@ -101,7 +109,7 @@ export class TelemetryService {
   /** Stores a batch; resolves after the commit with what was accepted, repeated and rejected. */
   async ingest(input: IngestInput): Promise<IngestResult> {
     const { claims, client, items } = input;
-    this.enforceLimits(claims, items.length);
+    await this.enforceLimits(claims, items.length);
     const now = this.options.now();
     const batch = prepareBatch(
       items,
@@ -186,7 +194,7 @@ export class TelemetryService {
   }
 
   /** Issue 5 item 5: events per minute per session and per client; the batch fits both or neither counts. */
-  private enforceLimits(claims: AccessTokenClaims, events: number): void {
+  private async enforceLimits(claims: AccessTokenClaims, events: number): Promise<void> {
     const { config } = this.options;
     const rules = [
       {
@@ -197,17 +205,33 @@ export class TelemetryService {
       },
       { key: `client:${claims.client_id}`, limit: config.telemetryEventsPerMinutePerClient, code: 'CLIENT_EVENT_LIMIT' as const, who: 'this client' },
     ];
-    for (const rule of rules) {
-      const verdict = this.limiter.check(rule.key, events, rule.limit);
-      if (!verdict.allowed) {
-        throw telemetryError(
-          rule.code,
-          `${events} more events would exceed the limit of ${rule.limit} events per minute for ${rule.who}; retry after ${verdict.retryAfterSeconds} s${events > rule.limit ? ' with a smaller batch' : ''}.`,
-          { 'Retry-After': String(verdict.retryAfterSeconds) },
-        );
+    const refusal = await this.admit(rules, events);
+    if (refusal) {
+      const rule = rules[refusal.index]!;
+      throw telemetryError(
+        rule.code,
+        `${events} more events would exceed the limit of ${rule.limit} events per minute for ${rule.who}; retry after ${refusal.retryAfterSeconds} s${events > rule.limit ? ' with a smaller batch' : ''}.`,
+        { 'Retry-After': String(refusal.retryAfterSeconds) },
+      );
+    }
+  }
+
+  /** Counts the batch against every rule if it fits all of them: across nodes when shared, else here. */
+  private async admit(rules: readonly EventLimitRule[], cost: number): Promise<EventLimitRefusal | undefined> {
+    const { sharedLimits, onSharedLimitFailure } = this.options;
+    if (sharedLimits) {
+      try {
+        return await sharedLimits.admit(rules, cost);
+      } catch (error) {
+        onSharedLimitFailure?.(error);
       }
     }
-    for (const rule of rules) this.limiter.take(rule.key, events, rule.limit);
+    for (const [index, rule] of rules.entries()) {
+      const verdict = this.limiter.check(rule.key, cost, rule.limit);
+      if (!verdict.allowed) return { index, retryAfterSeconds: verdict.retryAfterSeconds };
+    }
+    for (const rule of rules) this.limiter.take(rule.key, cost, rule.limit);
+    return undefined;
   }
 
   private async countryOf(ip: string): Promise<string> {

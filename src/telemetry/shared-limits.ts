@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/** One events-per-minute rule: `limit` 0 disables it. */
+export interface EventLimitRule {
+  key: string;
+  limit: number;
+}
+
+/** The first rule a batch does not fit, and when a batch of that size would. */
+export interface EventLimitRefusal {
+  index: number;
+  retryAfterSeconds: number;
+}
+
+/**
+ * Events-per-minute limits shared by every node. `admit` counts the batch against every rule
+ * when it fits all of them (and refuses without counting otherwise), atomically; it rejects when
+ * the store cannot answer, and the caller falls back to its own node's limiter.
+ */
+export interface SharedEventLimits {
+  admit(rules: readonly EventLimitRule[], cost: number): Promise<EventLimitRefusal | undefined>;
+}
+
+/**
+ * EventLimiter's weighted sliding window (limits.ts), for several keys at once, on Redis's
+ * clock. ARGV: cost, window, then each key's limit. Returns {0} or {index (1-based), retry s}.
+ */
+const ADMIT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local cost = tonumber(ARGV[1])
+local windowMs = tonumber(ARGV[2])
+local windowStart = now - (now % windowMs)
+local windows = {}
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[i + 2])
+  if limit > 0 then
+    local stored = redis.call('HMGET', key, 's', 'c', 'p')
+    local start = tonumber(stored[1])
+    local current = tonumber(stored[2]) or 0
+    local previous = tonumber(stored[3]) or 0
+    if not start or start <= windowStart - 2 * windowMs then
+      start, current, previous = windowStart, 0, 0
+    elseif start < windowStart then
+      if start == windowStart - windowMs then previous = current else previous = 0 end
+      start, current = windowStart, 0
+    end
+    if previous * (1 - (now - start) / windowMs) + current + cost > limit then
+      local retry = nil
+      local room = limit - current - cost
+      if room >= 0 and previous > 0 then
+        local at = start + windowMs * (1 - room / previous)
+        if at < start + windowMs then retry = at - now end
+      end
+      if not retry then
+        local fraction = 0
+        if current > 0 then fraction = math.min(1, math.max(0, 1 - (limit - cost) / current)) end
+        retry = start + windowMs + windowMs * fraction - now
+      end
+      return {i, math.max(1, math.ceil(retry / 1000))}
+    end
+    windows[i] = {start, current, previous}
+  end
+end
+for i, key in ipairs(KEYS) do
+  local w = windows[i]
+  if w then
+    redis.call('HSET', key, 's', w[1], 'c', w[2] + cost, 'p', w[3])
+    redis.call('PEXPIRE', key, 2 * windowMs)
+  end
+end
+return {0, 0}
+`;
+const SHA = createHash('sha1').update(ADMIT).digest('hex');
+
+/** Under `ev:<key>` (ioredis adds the deployment's prefix); a key lives two windows at most. */
+export class RedisEventLimits implements SharedEventLimits {
+  constructor(
+    private readonly redis: Pick<Redis, 'evalsha' | 'eval'>,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  async admit(rules: readonly EventLimitRule[], cost: number): Promise<EventLimitRefusal | undefined> {
+    const args: (string | number)[] = [...rules.map((rule) => `ev:${rule.key}`), cost, this.windowMs, ...rules.map((rule) => rule.limit)];
+    let reply: unknown;
+    try {
+      reply = await this.redis.evalsha(SHA, rules.length, ...args);
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+      reply = await this.redis.eval(ADMIT, rules.length, ...args);
+    }
+    const [index, retryAfterSeconds] = reply as [number, number];
+    return index === 0 ? undefined : { index: index - 1, retryAfterSeconds };
+  }
+}
