@@ -138,7 +138,7 @@ export class Metrics {
 
   readonly redisConnected = new Gauge({
     name: 'guestpass_redis_connected',
-    help: '1 while the Redis command connection is ready, 0 otherwise (absent without GUESTPASS_REDIS_URL).',
+    help: '1 while the Redis command connection is ready, 0 otherwise (always 0 without GUESTPASS_REDIS_URL).',
     registers: [this.registry],
   });
 
