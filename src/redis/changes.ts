@@ -31,10 +31,11 @@ export class RedisChangeFeed {
   private readonly channel: string;
   private readonly handlers = new Set<(notice: ChangeNotice) => void>();
   private readonly pending = new Set<Promise<unknown>>();
-  private subscribedBefore = false;
+  private subscribedBefore: boolean;
 
   constructor(private readonly redis: RedisConnection) {
     this.channel = `${redis.prefix}changes`;
+    this.subscribedBefore = redis.subscriber.status === 'ready';
     redis.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;
       const envelope = parse(message);
