@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { postgresUrl } from './databases.js';
+import { CHEAP_PASSWORD_HASHES } from './password-cost.js';
 import { CLI_ARGS as CLI, repoRoot } from './paths.js';
 import { dropRedisPrefix, redisUrl as machineRedisUrl, uniqueRedisPrefix } from './redis.js';
 import { spawnServer, type Spawned } from './server-process.js';
@@ -65,6 +66,7 @@ export async function startCluster({ nodes: count = 3, redisUrl = machineRedisUr
     GUESTPASS_TRUSTED_PROXIES: '1',
     GUESTPASS_REDIS_URL: redisUrl,
     GUESTPASS_REDIS_PREFIX: redisPrefix,
+    ...CHEAP_PASSWORD_HASHES,
     ...extraEnv,
   };
   const nodeEnv = () => {
