@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -52,6 +52,11 @@ export interface OwnRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port (empty: nothing is saved). */
   restart(): Promise<void>;
+}
+
+/** Whether a redis-server binary is on the PATH, for the tests that start their own. */
+export function redisServerInstalled(): boolean {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
 export async function startOwnRedis(): Promise<OwnRedis> {
