@@ -288,7 +288,7 @@ export async function createContext({
         await telemetry.service.close();
         await stats.service.close().catch((error: unknown) => logger?.error({ err: error }, 'the last active-user stats flush failed'));
         await accounts.service.close();
-        // Last before the database: whatever closing the others emitted is in the log too.
+        // After the other features: whatever closing them emitted is in the log too.
         await audit.service.close().catch((error: unknown) => logger?.error({ err: error }, 'the last audit log write failed'));
         // After the others: what they changed while closing is still announced.
         stopSharing();
