@@ -78,5 +78,6 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   await features.telemetry.routes(app);
   await features.stats.routes(app);
   await features.audit.routes(app);
+  await features.webhooks.routes(app);
   return app;
 }

@@ -41,6 +41,8 @@ import { createTelemetry, type TelemetryFeature } from '../telemetry/feature.js'
 import { RedisEventLimits } from '../telemetry/shared-limits.js';
 import type { TelemetryService } from '../telemetry/service.js';
 import { shareChanges } from './cluster.js';
+import { createWebhooks, type WebhooksFeature } from '../webhooks/feature.js';
+import type { WebhookService } from '../webhooks/service.js';
 import type { Config } from './config.js';
 
 /** The longest lifetime any access token may have; retired signing keys outlive it. */
@@ -62,6 +64,7 @@ export interface Features {
   telemetry: TelemetryFeature;
   stats: StatsFeature;
   audit: AuditFeature;
+  webhooks: WebhooksFeature;
 }
 
 /**
@@ -97,6 +100,8 @@ export interface AppContext {
   stats: StatsService;
   /** The domain-event log (audit/): every event the bus emits, for the admin API and `events export`. */
   audit: AuditService;
+  /** Webhook endpoints and their messages (webhooks/); the server's routes start delivery. */
+  webhooks: WebhookService;
   rateLimits: RateLimitStore;
   /** The Redis connections when GUESTPASS_REDIS_URL is set (scale-out); undefined on one node. */
   redis: RedisFeature | undefined;
@@ -252,6 +257,7 @@ export async function createContext({
           onError: (error, what) => logger?.error({ err: error }, `redis: ${what} failed`),
         })
       : () => {};
+    const webhooks = createWebhooks({ ...base, config, masterKey: masterKey.key, oauth });
 
     return {
       config,
@@ -259,7 +265,7 @@ export async function createContext({
       events: base.events,
       outbox: base.outbox,
       keyring,
-      features: { clients, oauth, sessions, accounts, anomaly, telemetry, stats, audit },
+      features: { clients, oauth, sessions, accounts, anomaly, telemetry, stats, audit, webhooks },
       clients: clients.service,
       clientStore: clients.store,
       clientCache: clients.cache,
@@ -276,6 +282,7 @@ export async function createContext({
       telemetry: telemetry.service,
       stats: stats.service,
       audit: audit.service,
+      webhooks: webhooks.service,
       rateLimits: base.rateLimits,
       redis: shared,
       anomaly: anomaly.service,

@@ -16,6 +16,7 @@ import { redisManifest } from '../redis/manifest.js';
 import { sessionsManifest } from '../sessions/manifest.js';
 import { statsManifest } from '../stats/manifest.js';
 import { telemetryManifest } from '../telemetry/manifest.js';
+import { webhooksManifest } from '../webhooks/manifest.js';
 
 export const manifests = [
   serverManifest,
@@ -29,4 +30,5 @@ export const manifests = [
   statsManifest,
   auditManifest,
   redisManifest,
+  webhooksManifest,
 ] as const;

@@ -12,6 +12,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   serve: { summary: 'run the server (applies migrations first)', load: async () => (await import('./serve.js')).serveCommand },
   migrate: { summary: 'apply database migrations and exit', load: async () => (await import('./migrate.js')).migrateCommand },
   clients: { summary: 'create, list, rotate-secret, delete registered applications', load: async () => (await import('./clients.js')).clientsCommand },
+  webhooks: {
+    summary: 'create, list, rotate, disable, enable, delete webhook endpoints',
+    load: async () => (await import('./webhooks.js')).webhooksCommand,
+  },
   keys: { summary: 'rotate or list signing keys', load: async () => (await import('./keys.js')).keysCommand },
   guests: { summary: 'cull stale guests now (or --dry-run: what that would delete)', load: async () => (await import('./guests.js')).guestsCommand },
   detect: {

@@ -10,6 +10,7 @@ import * as clientUserSettings from './migrations/0009_client_user_settings.js';
 import * as erasure from './migrations/0010_erasure.js';
 import * as guestCulling from './migrations/0011_guest_culling.js';
 import * as outbox from './migrations/0012_outbox.js';
+import * as webhooks from './migrations/0013_webhooks.js';
 import * as auditLog from './migrations/0014_audit_log.js';
 import type { Store } from './database.js';
 import type { Database } from './schema.js';
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   // A new migration always takes the next number: Kysely refuses one that sorts before a migration already applied.
   '0011_guest_culling': guestCulling,
   '0012_outbox': outbox,
+  '0013_webhooks': webhooks,
   '0014_audit_log': auditLog,
 };
 

@@ -7,6 +7,7 @@ import type { OauthTables } from '../oauth/tables.js';
 import type { SessionTables } from '../sessions/tables.js';
 import type { StatsTables } from '../stats/tables.js';
 import type { TelemetryTables } from '../telemetry/tables.js';
+import type { WebhookTables } from '../webhooks/tables.js';
 
 /**
  * Table types for Kysely. Both dialects store the same shapes: timestamps are epoch
@@ -47,7 +48,8 @@ export interface Database
     TelemetryTables,
     StatsTables,
     OutboxTables,
-    AuditTables {
+    AuditTables,
+    WebhookTables {
   keys: KeysTable;
   users: SessionTables['users'] & UserAccountColumns;
 }

@@ -1,0 +1,273 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { newId } from '../crypto/ids.js';
+import type { Outbox } from '../events/outbox.js';
+import type { Dialect } from '../storage/database.js';
+import type { Database } from '../storage/schema.js';
+import { endpointOf, endpointWants } from './endpoint-store.js';
+import { webhookBody } from './payload.js';
+import type { WebhookAttemptsTable, WebhookMessagesTable } from './tables.js';
+import type { MessageStatus, WebhookAttempt, WebhookMessage } from './types.js';
+
+type MessageRow = Selectable<WebhookMessagesTable>;
+
+function messageOf(row: MessageRow): WebhookMessage {
+  return {
+    id: row.id,
+    endpointId: row.endpoint_id,
+    eventId: row.event_id,
+    type: row.type,
+    body: row.body,
+    orderKey: row.order_key,
+    status: row.status,
+    attemptCount: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
+    createdAt: Number(row.created_at),
+    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+  };
+}
+
+function attemptOf(row: Selectable<WebhookAttemptsTable>): WebhookAttempt {
+  return {
+    attemptedAt: Number(row.attempted_at),
+    outcome: row.outcome,
+    responseStatus: row.response_status === null ? null : Number(row.response_status),
+    responseBody: row.response_body,
+    error: row.error,
+    latencyMs: Number(row.latency_ms),
+  };
+}
+
+/** What one attempt left: recorded with the message's next state in one transaction. */
+export interface AttemptRecord extends WebhookAttempt {
+  messageId: string;
+  endpointId: string;
+  /** The message's state after it. */
+  next: { status: 'delivered' } | { status: 'failed' } | { status: 'pending'; at: number };
+}
+
+export interface MessageStoreOptions {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  outbox: Outbox;
+  now: () => number;
+}
+
+/**
+ * Messages and attempts. Claiming is one statement on both dialects, so two workers never
+ * claim the same message: on PostgreSQL the candidate rows are locked with FOR UPDATE SKIP
+ * LOCKED (another node's candidates are passed over, not waited for); on SQLite, where one
+ * process delivers, the conditional UPDATE itself is the claim. A claim is a lease
+ * (`claimed_until`): a node that crashes mid-delivery loses it, and the message is sent again.
+ */
+export class MessageStore {
+  private readonly db: Kysely<Database>;
+
+  constructor(private readonly options: MessageStoreOptions) {
+    this.db = options.db;
+  }
+
+  /**
+   * Fans out up to `limit` outbox rows: one message per row and enabled endpoint that wants it,
+   * written in the transaction that marks the rows dispatched. Returns how many rows it took.
+   */
+  async fanOut(limit: number): Promise<number> {
+    const { outbox, dialect, now } = this.options;
+    return this.db.transaction().execute(async (trx) => {
+      const entries = await outbox.pending(trx, limit, { skipLocked: dialect === 'postgres' });
+      if (entries.length === 0) return 0;
+      const endpoints = (await trx.selectFrom('webhook_endpoints').selectAll().where('enabled', '=', 1).execute()).map(endpointOf);
+      const at = now();
+      const rows: MessageRow[] = [];
+      for (const { id, event, orderKey } of entries) {
+        const wanting = endpoints.filter((endpoint) => endpointWants(endpoint, event.type, event.client_id));
+        if (wanting.length === 0) continue;
+        const body = webhookBody(event);
+        for (const endpoint of wanting) {
+          rows.push({
+            id: newId(),
+            endpoint_id: endpoint.id,
+            event_id: id,
+            type: event.type,
+            body,
+            order_key: orderKey,
+            status: 'pending',
+            attempts: 0,
+            next_attempt_at: at,
+            claimed_until: null,
+            created_at: at,
+            finished_at: null,
+          });
+        }
+      }
+      for (let start = 0; start < rows.length; start += 100) {
+        await trx
+          .insertInto('webhook_messages')
+          .values(rows.slice(start, start + 100))
+          .execute();
+      }
+      await outbox.markDispatched(
+        trx,
+        entries.map((entry) => entry.id),
+      );
+      return entries.length;
+    });
+  }
+
+  /**
+   * Claims up to `limit` due messages of enabled endpoints for `leaseMs`. A message waits while
+   * an older message with the same order key for the same endpoint is still pending: events
+   * about one user reach each endpoint in the order they happened, retries included.
+   */
+  async claim(limit: number, leaseMs: number): Promise<WebhookMessage[]> {
+    const at = this.options.now();
+    let candidates = this.db
+      .selectFrom('webhook_messages as m')
+      .select('m.id')
+      .where('m.status', '=', 'pending')
+      .where('m.next_attempt_at', '<=', at)
+      .where((eb) => eb.or([eb('m.claimed_until', 'is', null), eb('m.claimed_until', '<', at)]))
+      .where((eb) => eb.exists(eb.selectFrom('webhook_endpoints as e').select('e.id').whereRef('e.id', '=', 'm.endpoint_id').where('e.enabled', '=', 1)))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('webhook_messages as o')
+              .select('o.id')
+              .whereRef('o.endpoint_id', '=', 'm.endpoint_id')
+              .whereRef('o.order_key', '=', 'm.order_key')
+              .where('o.status', '=', 'pending')
+              .whereRef('o.event_id', '<', 'm.event_id'),
+          ),
+        ),
+      )
+      .orderBy('m.next_attempt_at')
+      .orderBy('m.event_id')
+      .limit(limit);
+    if (this.options.dialect === 'postgres') candidates = candidates.forUpdate().skipLocked();
+    const rows = await this.db
+      .updateTable('webhook_messages')
+      .set({ claimed_until: at + leaseMs })
+      .where('id', 'in', candidates)
+      // Re-checked on the locked row: a claim committed by another node after our snapshot wins.
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', at)]))
+      .returningAll()
+      .execute();
+    return rows.map(messageOf).sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+  }
+
+  /**
+   * Records an attempt and the message's next state; keeps the endpoint's failure clock. Returns
+   * the endpoint's `failing_since` after this attempt (null once it succeeded).
+   */
+  async record(attempt: AttemptRecord): Promise<number | null> {
+    const at = attempt.attemptedAt;
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('webhook_attempts')
+        .values({
+          id: newId(),
+          message_id: attempt.messageId,
+          endpoint_id: attempt.endpointId,
+          attempted_at: at,
+          outcome: attempt.outcome,
+          response_status: attempt.responseStatus,
+          response_body: attempt.responseBody,
+          error: attempt.error,
+          latency_ms: attempt.latencyMs,
+        })
+        .execute();
+      const { next } = attempt;
+      const finishedAt = next.status === 'pending' ? null : at + attempt.latencyMs;
+      await trx
+        .updateTable('webhook_messages')
+        .set({
+          status: next.status,
+          attempts: sql<number>`attempts + 1`,
+          next_attempt_at: next.status === 'pending' ? next.at : sql<number>`next_attempt_at`,
+          claimed_until: null,
+          finished_at: finishedAt,
+        })
+        .where('id', '=', attempt.messageId)
+        .execute();
+      const endpoint = await trx
+        .updateTable('webhook_endpoints')
+        .set(attempt.outcome === 'succeeded' ? { failing_since: null } : { failing_since: sql<number>`coalesce(failing_since, ${at})` })
+        .where('id', '=', attempt.endpointId)
+        .returning('failing_since')
+        .executeTakeFirst();
+      return endpoint?.failing_since === null || endpoint?.failing_since === undefined ? null : Number(endpoint.failing_since);
+    });
+  }
+
+  /** Disables an endpoint that keeps failing; true if this call did (another node may have first). */
+  async disableFailing(endpointId: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('webhook_endpoints')
+      .set({ enabled: 0, disabled_reason: 'failing', updated_at: this.options.now() })
+      .where('id', '=', endpointId)
+      .where('enabled', '=', 1)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async message(endpointId: string, id: string): Promise<WebhookMessage | undefined> {
+    const row = await this.db.selectFrom('webhook_messages').selectAll().where('endpoint_id', '=', endpointId).where('id', '=', id).executeTakeFirst();
+    return row && messageOf(row);
+  }
+
+  /** An endpoint's messages, newest first, `limit` after the message `before` (a cursor). */
+  async list(endpointId: string, { status, before, limit }: { status?: MessageStatus; before?: string; limit: number }): Promise<WebhookMessage[]> {
+    let query = this.db.selectFrom('webhook_messages').selectAll().where('endpoint_id', '=', endpointId);
+    if (status) query = query.where('status', '=', status);
+    if (before) query = query.where('id', '<', before);
+    return (await query.orderBy('id', 'desc').limit(limit).execute()).map(messageOf);
+  }
+
+  async attempts(messageIds: readonly string[]): Promise<Map<string, WebhookAttempt[]>> {
+    const byMessage = new Map<string, WebhookAttempt[]>(messageIds.map((id) => [id, []]));
+    if (messageIds.length === 0) return byMessage;
+    const rows = await this.db.selectFrom('webhook_attempts').selectAll().where('message_id', 'in', messageIds).orderBy('attempted_at').orderBy('id').execute();
+    for (const row of rows) byMessage.get(row.message_id)?.push(attemptOf(row));
+    return byMessage;
+  }
+
+  /** Sends a message again from the start of the schedule, whatever its state. */
+  async retry(endpointId: string, id: string): Promise<WebhookMessage | undefined> {
+    const row = await this.db
+      .updateTable('webhook_messages')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: this.options.now(), finished_at: null })
+      .where('endpoint_id', '=', endpointId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && messageOf(row);
+  }
+
+  /** Messages still to send, and outbox rows not yet fanned out: the queue-depth gauge. */
+  async depth(): Promise<{ messages: number; outbox: number }> {
+    const [messages, outbox] = await Promise.all([
+      this.db
+        .selectFrom('webhook_messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'pending')
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('outbox_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('dispatched_at', 'is', null)
+        .executeTakeFirstOrThrow(),
+    ]);
+    return { messages: Number(messages.n), outbox: Number(outbox.n) };
+  }
+
+  /** Deletes messages (and their attempts) that ended before `before`, at most `limit`; returns how many. */
+  async purgeFinished(before: number, limit: number): Promise<number> {
+    const ids = (await this.db.selectFrom('webhook_messages').select('id').where('finished_at', '<', before).limit(limit).execute()).map((row) => row.id);
+    if (ids.length === 0) return 0;
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('webhook_attempts').where('message_id', 'in', ids).execute();
+      await trx.deleteFrom('webhook_messages').where('id', 'in', ids).execute();
+    });
+    return ids.length;
+  }
+}
