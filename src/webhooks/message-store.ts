@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import { newId } from '../crypto/ids.js';
+import { newId, newOrderedId } from '../crypto/ids.js';
 import type { Outbox } from '../events/outbox.js';
 import type { Dialect } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
@@ -84,7 +84,7 @@ export class MessageStore {
         const body = webhookBody(event);
         for (const endpoint of wanting) {
           rows.push({
-            id: newId(),
+            id: newOrderedId(),
             endpoint_id: endpoint.id,
             event_id: id,
             type: event.type,
@@ -215,12 +215,15 @@ export class MessageStore {
     return row && messageOf(row);
   }
 
-  /** An endpoint's messages, newest first, `limit` after the message `before` (a cursor). */
+  /**
+   * An endpoint's messages, newest event first, `limit` after the event `before` (a cursor).
+   * Ordered by event id: outbox ids follow the order events were written.
+   */
   async list(endpointId: string, { status, before, limit }: { status?: MessageStatus; before?: string; limit: number }): Promise<WebhookMessage[]> {
     let query = this.db.selectFrom('webhook_messages').selectAll().where('endpoint_id', '=', endpointId);
     if (status) query = query.where('status', '=', status);
-    if (before) query = query.where('id', '<', before);
-    return (await query.orderBy('id', 'desc').limit(limit).execute()).map(messageOf);
+    if (before) query = query.where('event_id', '<', before);
+    return (await query.orderBy('event_id', 'desc').limit(limit).execute()).map(messageOf);
   }
 
   async attempts(messageIds: readonly string[]): Promise<Map<string, WebhookAttempt[]>> {

@@ -125,7 +125,7 @@ export class WebhookService {
     const attempts = await this.options.messages.attempts(shown.map((message) => message.id));
     return {
       messages: shown.map((message) => ({ ...message, attempts: attempts.get(message.id) ?? [] })),
-      nextCursor: page.length > limit ? Buffer.from(shown.at(-1)!.id).toString('base64url') : null,
+      nextCursor: page.length > limit ? Buffer.from(shown.at(-1)!.eventId).toString('base64url') : null,
     };
   }
 
