@@ -141,9 +141,10 @@ export class WebhookDispatcher {
     });
     if (failingSince !== null && now() - failingSince >= this.options.disableAfterMs && (await this.options.messages.disableFailing(endpoint.id))) {
       metrics.endpointsDisabled.inc();
-      // An alert for whoever runs the server: the application behind it stops hearing events.
+      // An alert for whoever runs the server (shaped like the anomaly alerts' line, one level up):
+      // the application behind the endpoint stops hearing events.
       this.options.log.error(
-        { alert: 'webhook_endpoint_disabled', endpoint_id: endpoint.id, failing_since: new Date(failingSince).toISOString() },
+        { alert: { kind: 'webhook_endpoint_disabled', endpoint_id: endpoint.id, failing_since: new Date(failingSince).toISOString() } },
         'webhook endpoint disabled: no delivery to it has succeeded for GUESTPASS_WEBHOOK_DISABLE_AFTER; its messages wait until it is enabled again',
       );
     }
