@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
 export interface ReceivedWebhook {
+  /** The request's path and query: tells endpoints sharing a receiver apart. */
+  path: string;
   id: string;
   timestamp: string;
   signature: string;
@@ -40,6 +42,7 @@ export class WebhookReceiver {
         const body = Buffer.concat(chunks).toString('utf8');
         const header = (name: string) => String(request.headers[name] ?? '');
         const received: ReceivedWebhook = {
+          path: request.url ?? '',
           id: header('webhook-id'),
           timestamp: header('webhook-timestamp'),
           signature: header('webhook-signature'),
