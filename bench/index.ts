@@ -14,6 +14,10 @@ const benches: Record<string, { about: string; load: () => Promise<{ main(): Pro
     about: 'the guest cull: 1M stale guests seeded on SQLite and PostgreSQL, then culled; guests deleted per second',
     load: () => import('./cull.js'),
   },
+  webhooks: {
+    about: 'webhook deliveries per second to a loopback receiver, and what the outbox adds to a merge (with and without endpoints)',
+    load: () => import('./webhooks.js'),
+  },
   ingest: {
     about: 'telemetry POST /v1/events over HTTP, batches of 50 and 1, vs raw better-sqlite3 inserts of the same rows',
     load: () => import('./ingest.js'),

@@ -1,4 +1,5 @@
 import type { Outbox } from '../events/outbox.js';
+import { GroupCommit } from '../shared/group-commit.js';
 import type { EndpointRow, EndpointStore } from './endpoint-store.js';
 import type { AttemptRecord, MessageStore } from './message-store.js';
 import type { WebhookMetrics } from './metrics.js';
@@ -32,6 +33,12 @@ export interface DispatcherOptions {
 
 const FAN_OUT_BATCH = 200;
 
+interface PendingRecord {
+  attempt: AttemptRecord;
+  resolve(failingSince: number | null): void;
+  reject(error: unknown): void;
+}
+
 /**
  * The delivery worker of one node: fans outbox rows out to messages, claims due messages and
  * sends them, at most `concurrency` at once. It runs when this node commits an outbound event
@@ -46,19 +53,39 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private idle: Promise<void> = Promise.resolve();
+  /** Set when this node committed events or a poll came: the outbox may hold rows to fan out. */
+  private outboxDirty = true;
   private readonly leaseMs: number;
+  /**
+   * Attempts are recorded in groups: deliveries that end together share one transaction (one
+   * fsync on SQLite), which is what bounds deliveries per second. A delivery holds its slot,
+   * and its message stays pending (so the next of its order key waits), until it is recorded.
+   */
+  private readonly records: GroupCommit<PendingRecord>;
 
   constructor(private readonly options: DispatcherOptions) {
     // A live node ends its request within the timeout and records it in a moment: the margin
     // covers a slow commit. A crashed node's messages are sent again once it lapses.
     this.leaseMs = options.timeoutMs + 10_000;
+    this.records = new GroupCommit({
+      intervalMs: 1,
+      maxGroupSize: options.concurrency,
+      commit: async (group) => {
+        try {
+          const failingSince = await options.messages.record(group.map((item) => item.attempt));
+          group.forEach((item, index) => item.resolve(failingSince[index] ?? null));
+        } catch (error) {
+          for (const item of group) item.reject(error);
+        }
+      },
+    });
   }
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.unsubscribe = this.options.outbox.onCommitted(() => this.kick());
-    this.timer = setInterval(() => this.kick(), this.options.pollIntervalMs);
+    this.unsubscribe = this.options.outbox.onCommitted(() => this.kick({ outbox: true }));
+    this.timer = setInterval(() => this.kick({ outbox: true }), this.options.pollIntervalMs);
     this.timer.unref();
     this.kick();
   }
@@ -72,8 +99,9 @@ export class WebhookDispatcher {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Runs a cycle now, or once more after the one running. */
-  kick(): void {
+  /** Runs a cycle now, or once more after the one running; `outbox`: look for new outbox rows too. */
+  kick({ outbox = false }: { outbox?: boolean } = {}): void {
+    if (outbox) this.outboxDirty = true;
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -89,7 +117,10 @@ export class WebhookDispatcher {
     try {
       do {
         this.again = false;
-        while (!this.stopped && (await this.options.messages.fanOut(FAN_OUT_BATCH)) === FAN_OUT_BATCH);
+        if (this.outboxDirty) {
+          this.outboxDirty = false;
+          while (!this.stopped && (await this.options.messages.fanOut(FAN_OUT_BATCH)) === FAN_OUT_BATCH);
+        }
         const free = this.options.concurrency - this.inFlight.size;
         if (this.stopped || free <= 0) return;
         const claimed = await this.options.messages.claim(free, this.leaseMs);
@@ -129,7 +160,7 @@ export class WebhookDispatcher {
     metrics.latency.observe(result.latencyMs / 1000);
     if (next.status !== 'pending') metrics.messages.inc({ status: next.status });
 
-    const failingSince = await this.options.messages.record({
+    const attempt: AttemptRecord = {
       messageId: message.id,
       endpointId: endpoint.id,
       attemptedAt,
@@ -139,7 +170,8 @@ export class WebhookDispatcher {
       error: result.error ?? null,
       latencyMs: result.latencyMs,
       next,
-    });
+    };
+    const failingSince = await new Promise<number | null>((resolve, reject) => this.records.add({ attempt, resolve, reject }));
     if (failingSince !== null && now() - failingSince >= this.options.disableAfterMs && (await this.options.messages.disableFailing(endpoint.id))) {
       metrics.endpointsDisabled.inc();
       // An alert for whoever runs the server (shaped like the anomaly alerts' line, one level up):

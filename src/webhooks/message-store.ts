@@ -156,46 +156,69 @@ export class MessageStore {
   }
 
   /**
-   * Records an attempt and the message's next state; keeps the endpoint's failure clock. Returns
-   * the endpoint's `failing_since` after this attempt (null once it succeeded).
+   * Records attempts and their messages' next states in one transaction (one fsync for a group
+   * of deliveries), and keeps each endpoint's failure clock. Returns, per attempt, the endpoint's
+   * `failing_since` after it (null once it succeeded).
    */
-  async record(attempt: AttemptRecord): Promise<number | null> {
-    const at = attempt.attemptedAt;
+  async record(attempts: readonly AttemptRecord[]): Promise<(number | null)[]> {
+    if (attempts.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('webhook_attempts')
-        .values({
-          id: newId(),
-          message_id: attempt.messageId,
-          endpoint_id: attempt.endpointId,
-          attempted_at: at,
-          outcome: attempt.outcome,
-          response_status: attempt.responseStatus,
-          response_body: attempt.responseBody,
-          error: attempt.error,
-          latency_ms: attempt.latencyMs,
-        })
+        .values(
+          attempts.map((attempt) => ({
+            id: newId(),
+            message_id: attempt.messageId,
+            endpoint_id: attempt.endpointId,
+            attempted_at: attempt.attemptedAt,
+            outcome: attempt.outcome,
+            response_status: attempt.responseStatus,
+            response_body: attempt.responseBody,
+            error: attempt.error,
+            latency_ms: attempt.latencyMs,
+          })),
+        )
         .execute();
-      const { next } = attempt;
-      const finishedAt = next.status === 'pending' ? null : at + attempt.latencyMs;
-      await trx
-        .updateTable('webhook_messages')
-        .set({
-          status: next.status,
-          attempts: sql<number>`attempts + 1`,
-          next_attempt_at: next.status === 'pending' ? next.at : sql<number>`next_attempt_at`,
-          claimed_until: null,
-          finished_at: finishedAt,
-        })
-        .where('id', '=', attempt.messageId)
-        .execute();
-      const endpoint = await trx
-        .updateTable('webhook_endpoints')
-        .set(attempt.outcome === 'succeeded' ? { failing_since: null } : { failing_since: sql<number>`coalesce(failing_since, ${at})` })
-        .where('id', '=', attempt.endpointId)
-        .returning('failing_since')
-        .executeTakeFirst();
-      return endpoint?.failing_since === null || endpoint?.failing_since === undefined ? null : Number(endpoint.failing_since);
+      // Messages that ended share one statement per outcome; a retry keeps its own due time.
+      const at = this.options.now();
+      for (const status of ['delivered', 'failed'] as const) {
+        const ids = attempts.filter((attempt) => attempt.next.status === status).map((attempt) => attempt.messageId);
+        if (ids.length === 0) continue;
+        await trx
+          .updateTable('webhook_messages')
+          .set({ status, attempts: sql<number>`attempts + 1`, claimed_until: null, finished_at: at })
+          .where('id', 'in', ids)
+          .execute();
+      }
+      for (const { messageId, next } of attempts) {
+        if (next.status !== 'pending') continue;
+        await trx
+          .updateTable('webhook_messages')
+          .set({ status: 'pending', attempts: sql<number>`attempts + 1`, next_attempt_at: next.at, claimed_until: null, finished_at: null })
+          .where('id', '=', messageId)
+          .execute();
+      }
+      // Each endpoint's failure clock, from its attempts in this group in the order they ended.
+      // Endpoint rows are shared by every node: they are written only when the clock changes,
+      // and in id order, so two nodes' groups never wait on each other in a cycle (a deadlock
+      // would lose a group's records and have its messages sent again when their claims lapse).
+      const failingSince = new Map<string, number | null>();
+      for (const endpointId of [...new Set(attempts.map((attempt) => attempt.endpointId))].sort()) {
+        const own = attempts.filter((attempt) => attempt.endpointId === endpointId);
+        const lastSuccess = own.findLastIndex((attempt) => attempt.outcome === 'succeeded');
+        const firstFailureAfter = own.slice(lastSuccess + 1)[0]?.attemptedAt;
+        const endpoints = trx.updateTable('webhook_endpoints').where('id', '=', endpointId);
+        if (firstFailureAfter === undefined) {
+          await endpoints.set({ failing_since: null }).where('failing_since', 'is not', null).execute();
+          failingSince.set(endpointId, null);
+          continue;
+        }
+        if (lastSuccess >= 0) await endpoints.set({ failing_since: firstFailureAfter }).execute();
+        else await endpoints.set({ failing_since: firstFailureAfter }).where('failing_since', 'is', null).execute();
+        const row = await trx.selectFrom('webhook_endpoints').select('failing_since').where('id', '=', endpointId).executeTakeFirst();
+        failingSince.set(endpointId, row?.failing_since === null || row?.failing_since === undefined ? null : Number(row.failing_since));
+      }
+      return attempts.map((attempt) => failingSince.get(attempt.endpointId) ?? null);
     });
   }
 
