@@ -160,9 +160,23 @@ export class MessageStore {
    * of deliveries), and keeps each endpoint's failure clock. Returns, per attempt, the endpoint's
    * `failing_since` after it (null once it succeeded).
    */
-  async record(attempts: readonly AttemptRecord[]): Promise<(number | null)[]> {
-    if (attempts.length === 0) return [];
+  async record(group: readonly AttemptRecord[]): Promise<(number | null)[]> {
+    if (group.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
+      // An endpoint deleted while its messages were in flight took them along: their attempts
+      // are dropped, not allowed to fail the whole group. Locked so no delete comes in between.
+      let existing = trx
+        .selectFrom('webhook_messages')
+        .select('id')
+        .where(
+          'id',
+          'in',
+          group.map((attempt) => attempt.messageId),
+        );
+      if (this.options.dialect === 'postgres') existing = existing.forUpdate();
+      const kept = new Set((await existing.execute()).map((row) => row.id));
+      const attempts = group.filter((attempt) => kept.has(attempt.messageId));
+      if (attempts.length === 0) return group.map(() => null);
       await trx
         .insertInto('webhook_attempts')
         .values(
@@ -218,7 +232,7 @@ export class MessageStore {
         const row = await trx.selectFrom('webhook_endpoints').select('failing_since').where('id', '=', endpointId).executeTakeFirst();
         failingSince.set(endpointId, row?.failing_since === null || row?.failing_since === undefined ? null : Number(row.failing_since));
       }
-      return attempts.map((attempt) => failingSince.get(attempt.endpointId) ?? null);
+      return group.map((attempt) => failingSince.get(attempt.endpointId) ?? null);
     });
   }
 
