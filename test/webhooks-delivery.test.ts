@@ -258,4 +258,59 @@ describeEachDatabase('webhook delivery', (database) => {
     await stage(merged('judy', 3));
     await receiver.waitFor((received) => received.some((r) => r.payload.data['guest_id'] === 'guest-3'));
   });
+
+  it('should purge ended messages with their attempts after the retention, and dispatched outbox rows after a day', async () => {
+    const endpoint = await only(await createEndpoint());
+    await stage(merged('kate', 1));
+    await eventually(
+      () => messagesOf(endpoint.id),
+      (messages) => messages[0]?.status === 'delivered',
+    );
+    const { db } = server.ctx.store;
+    const count = async (table: 'webhook_messages' | 'webhook_attempts' | 'outbox_events') =>
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    assert.ok((await count('webhook_messages')) > 0 && (await count('webhook_attempts')) > 0 && (await count('outbox_events')) > 0);
+    assert.deepEqual(await server.ctx.features.webhooks.purgeExpired(), { outbox: 0, messages: 0 }, 'nothing is old enough yet');
+    offset += 31 * 86_400_000;
+    try {
+      const purged = await server.ctx.features.webhooks.purgeExpired();
+      assert.ok(purged.outbox > 0 && purged.messages > 0);
+    } finally {
+      offset -= 31 * 86_400_000;
+    }
+    // Pending messages stay whatever their age (the endpoint disabled earlier still holds one).
+    assert.equal(
+      await count('webhook_attempts'),
+      Number(
+        (
+          await db
+            .selectFrom('webhook_attempts')
+            .innerJoin('webhook_messages', 'webhook_messages.id', 'webhook_attempts.message_id')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('webhook_messages.status', '=', 'pending')
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+    );
+    assert.equal(
+      Number(
+        (
+          await db
+            .selectFrom('webhook_messages')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('status', '!=', 'pending')
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+      0,
+    );
+    assert.equal(await count('outbox_events'), 0);
+  });
 });
