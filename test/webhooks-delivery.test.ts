@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import type { OutboundEvent } from '../src/events/outbox.js';
 import { describeEachDatabase } from './helpers/databases.js';
@@ -36,6 +37,7 @@ describeEachDatabase('webhook delivery', (database) => {
   const createEndpoint = async (body: Record<string, unknown> = {}) => {
     const created = await call<Endpoint>('/admin/api/webhooks', { method: 'POST', body: { url: receiver.url, ...body } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
+    secrets.push(created.body.secret);
     return created.body;
   };
   /** Writes events through a transaction as the features do, and announces them after the commit. */
@@ -65,6 +67,20 @@ describeEachDatabase('webhook delivery', (database) => {
     method: 'login',
   });
   let endpoints: string[] = [];
+  const secrets: string[] = [];
+  /** The server's log lines (warn and above), to find the alert and to check no secret is in any. */
+  const logLines: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
+      done();
+    },
+  });
   /** Each test's endpoint alone: the others are deleted so they take no messages. */
   const only = async (endpoint: Endpoint) => {
     for (const id of endpoints) await call(`/admin/api/webhooks/${id}`, { method: 'DELETE' });
@@ -79,6 +95,7 @@ describeEachDatabase('webhook delivery', (database) => {
     server = await startTestServer({
       database,
       now: () => Date.now() + offset,
+      logger: { level: 'warn', stream: logStream },
       env: {
         GUESTPASS_WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true',
         GUESTPASS_WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
@@ -206,6 +223,7 @@ describeEachDatabase('webhook delivery', (database) => {
     });
     assert.equal(rotated.status, 200);
     assert.notEqual(rotated.body.secret, endpoint.secret);
+    secrets.push(rotated.body.secret);
     await stage(merged('gina', 1));
     await receiver.waitFor((received) => received.length === 1);
     const during = receiver.received[0]!;
@@ -244,6 +262,8 @@ describeEachDatabase('webhook delivery', (database) => {
         (row) => Number(row.enabled) === 0,
       );
       assert.equal(disabled.disabled_reason, 'failing');
+      const alert = logLines.map((line) => JSON.parse(line) as { level: number; alert?: { kind: string; endpoint_id: string } }).find((line) => line.alert);
+      assert.deepEqual([alert?.level, alert?.alert?.kind, alert?.alert?.endpoint_id], [50, 'webhook_endpoint_disabled', endpoint.id]);
     } finally {
       offset -= 2 * 3600_000;
     }
@@ -312,5 +332,10 @@ describeEachDatabase('webhook delivery', (database) => {
       0,
     );
     assert.equal(await count('outbox_events'), 0);
+  });
+
+  it('should log no secret', () => {
+    assert.ok(logLines.length > 0);
+    for (const line of logLines) for (const secret of secrets) assert.ok(!line.includes(secret.slice(6)), line);
   });
 });
