@@ -209,14 +209,14 @@ async function scanDatabase(server: TestServer, needles: string[]): Promise<{ ta
 
 /**
  * What an erasure must leave none of: `values` (addresses, metadata) in any table, `ids` in any
- * table but the outbox (and the event log's record of the erasure itself: `user.deleted`, like
+ * table but the outbox and the webhook messages made from it (and the event log's record of the erasure itself: `user.deleted`, like
  * Auth0's deletion log entry, says which id was erased and when, and is skipped by the scan). Outbound events still waiting there keep ids, never more: `user.deleted`
  * is how applications learn what to erase (GDPR Art. 19), the messages before it how to find
  * their rows, and the webhooks' retention purges them once sent.
  */
 async function tracesOf(server: TestServer, ids: string[], values: string[]): Promise<string[]> {
   const everywhere = (await scanDatabase(server, values)).hits;
-  const outsideOutbox = (await scanDatabase(server, ids)).hits.filter((hit) => !hit.startsWith('outbox_events.'));
+  const outsideOutbox = (await scanDatabase(server, ids)).hits.filter((hit) => !hit.startsWith('outbox_events.') && !hit.startsWith('webhook_messages.'));
   return [...everywhere, ...outsideOutbox];
 }
 
