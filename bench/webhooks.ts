@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/app/config.js';
-import { type AppContext, createContext } from '../src/app/context.js';
+import type { AppContext } from '../src/app/context.js';
 import { startServer } from '../src/app/server.js';
 import { newId } from '../src/crypto/ids.js';
 import type { OutboundEvent } from '../src/events/outbox.js';

@@ -157,7 +157,7 @@ export class AnomalyService {
    * starts the background timers. The geo files open in the background (see geo/readers.ts).
    */
   async start(): Promise<void> {
-    const { store, events, metrics, now } = this.options;
+    const { store, events, metrics } = this.options;
     await this.containment.load();
     await this.loadAllowLists();
     if (metrics) metrics.anomalyFeedback = () => new AlertStore(store.db).feedback();

@@ -73,7 +73,7 @@ export class WebhookDispatcher {
       commit: async (group) => {
         try {
           const failingSince = await options.messages.record(group.map((item) => item.attempt));
-          group.forEach((item, index) => item.resolve(failingSince[index] ?? null));
+          for (const [index, item] of group.entries()) item.resolve(failingSince[index] ?? null);
         } catch (error) {
           for (const item of group) item.reject(error);
         }
