@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
-import { dropRedisPrefix, redisAnswers, redisUrl, uniqueRedisPrefix } from '../../test/helpers/redis.js';
+import { it } from 'node:test';
+import type { Redis } from 'ioredis';
+import { describeWithRedis } from '../../test/helpers/redis.js';
 import { RedisDpopReplayStore } from './redis-replay-store.js';
 
-const available = await redisAnswers();
-
-describe('RedisDpopReplayStore', { skip: available ? false : `Redis not reachable at ${redisUrl()}` }, () => {
-  const prefix = uniqueRedisPrefix('dpop');
-  let redis: Redis;
-
-  before(() => {
-    redis = new Redis(redisUrl(), { keyPrefix: prefix });
-  });
-  after(async () => {
-    redis.disconnect();
-    await dropRedisPrefix(redisUrl(), prefix);
-  });
-
+describeWithRedis('RedisDpopReplayStore', 'dpop', (redisOf) => {
   it('should accept a proof once across every store sharing Redis', async () => {
-    const nodes = [new RedisDpopReplayStore({ redis }), new RedisDpopReplayStore({ redis })];
+    const nodes = [new RedisDpopReplayStore({ redis: redisOf() }), new RedisDpopReplayStore({ redis: redisOf() })];
     const expiresAt = Date.now() + 60_000;
     const answers = await Promise.all([nodes[0]!.remember('jkt:jti-1', expiresAt), nodes[1]!.remember('jkt:jti-1', expiresAt)]);
     assert.deepEqual(answers.sort(), [false, true]);
@@ -27,7 +14,7 @@ describe('RedisDpopReplayStore', { skip: available ? false : `Redis not reachabl
   });
 
   it('should forget a proof once its iat window has passed', async () => {
-    const store = new RedisDpopReplayStore({ redis });
+    const store = new RedisDpopReplayStore({ redis: redisOf() });
     assert.equal(await store.remember('jkt:short', Date.now() + 300), true);
     assert.equal(await store.remember('jkt:short', Date.now() + 60_000), false);
     const deadline = Date.now() + 3000;

@@ -1,28 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
-import { dropRedisPrefix, redisAnswers, redisUrl, uniqueRedisPrefix } from '../../test/helpers/redis.js';
+import { describe, it } from 'node:test';
+import type { Redis } from 'ioredis';
+import { describeWithRedis } from '../../test/helpers/redis.js';
 import { FallbackRateLimitStore, whenSharedStoreFails } from './fallback.js';
 import { MemoryRateLimitStore } from './limiter.js';
 import { RedisRateLimitStore } from './redis-store.js';
 
-const available = await redisAnswers();
-
-describe('RedisRateLimitStore', { skip: available ? false : `Redis not reachable at ${redisUrl()}` }, () => {
-  const prefix = uniqueRedisPrefix('ratelimit');
-  let redis: Redis;
-
-  before(() => {
-    redis = new Redis(redisUrl(), { keyPrefix: prefix });
-  });
-  after(async () => {
-    redis.disconnect();
-    await dropRedisPrefix(redisUrl(), prefix);
-  });
-
+describeWithRedis('RedisRateLimitStore', 'ratelimit', (redisOf) => {
   it('should allow up to the limit across stores sharing Redis, then refuse with Retry-After', async () => {
     // Two stores on one Redis: two nodes.
-    const stores = [new RedisRateLimitStore(redis), new RedisRateLimitStore(redis)];
+    const stores = [new RedisRateLimitStore(redisOf()), new RedisRateLimitStore(redisOf())];
     const results = await Promise.all(Array.from({ length: 15 }, (_, i) => stores[i % 2]!.hit('guest:ip:203.0.113.9', 10, 60_000)));
     assert.equal(results.filter((result) => result.allowed).length, 10, 'exactly the limit, though the hits were concurrent');
     const refused = results.find((result) => !result.allowed);
@@ -31,19 +18,19 @@ describe('RedisRateLimitStore', { skip: available ? false : `Redis not reachable
   });
 
   it('should count down what remains and keep keys apart', async () => {
-    const store = new RedisRateLimitStore(redis);
+    const store = new RedisRateLimitStore(redisOf());
     assert.equal((await store.hit('a', 3, 60_000)).remaining, 2);
     assert.equal((await store.hit('a', 3, 60_000)).remaining, 1);
     assert.equal((await store.hit('b', 3, 60_000)).remaining, 2);
   });
 
   it('should refuse past the limit and keep a key two windows at most', async () => {
-    const store = new RedisRateLimitStore(redis);
+    const store = new RedisRateLimitStore(redisOf());
     const windowMs = 1000;
     const key = 'edge';
     for (let i = 0; i < 4; i++) await store.hit(key, 4, windowMs);
     assert.equal((await store.hit(key, 4, windowMs)).allowed, false);
-    const ttl = await redis.pttl(`rl:${key}`);
+    const ttl = await redisOf().pttl(`rl:${key}`);
     assert.ok(ttl > 0 && ttl <= 2 * windowMs, 'a key lives two windows at most');
   });
 
@@ -51,8 +38,9 @@ describe('RedisRateLimitStore', { skip: available ? false : `Redis not reachable
     // The machine's Redis is shared: rather than SCRIPT FLUSH, a client whose EVALSHA misses once.
     let missed = 0;
     const forgetful = {
-      evalsha: (...args: Parameters<Redis['evalsha']>) => (missed++ === 0 ? Promise.reject(new Error('NOSCRIPT No matching script.')) : redis.evalsha(...args)),
-      eval: (...args: Parameters<Redis['eval']>) => redis.eval(...args),
+      evalsha: (...args: Parameters<Redis['evalsha']>) =>
+        missed++ === 0 ? Promise.reject(new Error('NOSCRIPT No matching script.')) : redisOf().evalsha(...args),
+      eval: (...args: Parameters<Redis['eval']>) => redisOf().eval(...args),
     } as Pick<Redis, 'evalsha' | 'eval'>;
     assert.equal((await new RedisRateLimitStore(forgetful).hit('after-restart', 1, 60_000)).allowed, true);
     assert.equal((await new RedisRateLimitStore(forgetful).hit('after-restart', 1, 60_000)).allowed, false);

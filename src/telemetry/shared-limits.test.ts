@@ -1,25 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
-import { dropRedisPrefix, redisAnswers, redisUrl, uniqueRedisPrefix } from '../../test/helpers/redis.js';
+import { it } from 'node:test';
+import { describeWithRedis } from '../../test/helpers/redis.js';
 import { RedisEventLimits } from './shared-limits.js';
 
-const available = await redisAnswers();
-
-describe('RedisEventLimits', { skip: available ? false : `Redis not reachable at ${redisUrl()}` }, () => {
-  const prefix = uniqueRedisPrefix('events');
-  let redis: Redis;
-
-  before(() => {
-    redis = new Redis(redisUrl(), { keyPrefix: prefix });
-  });
-  after(async () => {
-    redis.disconnect();
-    await dropRedisPrefix(redisUrl(), prefix);
-  });
-
+describeWithRedis('RedisEventLimits', 'events', (redisOf) => {
   it('should count a batch against every rule, or against none when one refuses it', async () => {
-    const nodes = [new RedisEventLimits(redis), new RedisEventLimits(redis)];
+    const nodes = [new RedisEventLimits(redisOf()), new RedisEventLimits(redisOf())];
     const rules = [
       { key: 'session:s1', limit: 30 },
       { key: 'client:c1', limit: 1000 },
@@ -34,9 +20,9 @@ describe('RedisEventLimits', { skip: available ? false : `Redis not reachable at
   });
 
   it('should refuse a batch larger than the limit and skip a disabled rule', async () => {
-    const limits = new RedisEventLimits(redis);
+    const limits = new RedisEventLimits(redisOf());
     assert.equal((await limits.admit([{ key: 'session:big', limit: 10 }], 11))?.index, 0);
     assert.equal(await limits.admit([{ key: 'session:off', limit: 0 }], 1_000_000), undefined);
-    assert.equal(await redis.exists('ev:session:off'), 0, 'nothing stored for a disabled rule');
+    assert.equal(await redisOf().exists('ev:session:off'), 0, 'nothing stored for a disabled rule');
   });
 });

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { after, before, describe } from 'node:test';
 import { Redis } from 'ioredis';
 
 /** The machine's Redis for tests (never stopped by a test: others share it). */
@@ -23,9 +24,31 @@ export async function redisAnswers(url = redisUrl()): Promise<boolean> {
   }
 }
 
+/** Asked once per test process, when a suite is declared (describe needs to know at once). */
+const redisAvailable = await redisAnswers();
+
 /** A key prefix of this run alone, so concurrent runs sharing one Redis never see each other's counts. */
 export function uniqueRedisPrefix(label: string): string {
   return `gptest:${label}:${randomBytes(6).toString('hex')}:`;
+}
+
+/**
+ * A suite against the machine's Redis with a key prefix of its own (dropped afterwards), skipped
+ * with a plain message when Redis does not answer. `body` gets the connection once `before` ran.
+ */
+export function describeWithRedis(name: string, label: string, body: (redis: () => Redis) => void): void {
+  describe(name, { skip: redisAvailable ? false : `Redis not reachable at ${redisUrl()}` }, () => {
+    const prefix = uniqueRedisPrefix(label);
+    let redis: Redis | undefined;
+    before(() => {
+      redis = new Redis(redisUrl(), { keyPrefix: prefix });
+    });
+    after(async () => {
+      redis?.disconnect();
+      await dropRedisPrefix(redisUrl(), prefix);
+    });
+    body(() => redis!);
+  });
 }
 
 /** Deletes every key under `prefix` (SCAN, never KEYS). */
