@@ -8,12 +8,14 @@
 // PostgreSQL: GUESTPASS_TEST_DATABASE_URL names the server; without it the local default is
 // probed. If none answers, the PostgreSQL cases are skipped and this script says so plainly;
 // with GUESTPASS_TEST_REQUIRE_POSTGRES=1 (CI) an unreachable server is a failure instead.
+// Redis likewise: GUESTPASS_TEST_REDIS_URL (default the local one), GUESTPASS_TEST_REQUIRE_REDIS=1.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -106,8 +108,28 @@ async function probePostgres(url) {
   }
 }
 
+/** Whether Redis answers PING within a second (the Redis and multi-node suites skip without it). */
+async function probeRedis(redisUrl) {
+  const client = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
 const url = process.env.GUESTPASS_TEST_DATABASE_URL || DEFAULT_URL;
 const postgresUp = await probePostgres(url);
+const redisUrl = process.env.GUESTPASS_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+const redisUp = await probeRedis(redisUrl);
+if (!redisUp && process.env.GUESTPASS_TEST_REQUIRE_REDIS === '1') {
+  console.error(`Redis is required (GUESTPASS_TEST_REQUIRE_REDIS=1) but ${redisUrl.replace(/\/\/[^@]*@/, '//')} does not answer.`);
+  process.exit(1);
+}
 const env = { ...process.env };
 // Test servers keep their data folders (SQLite in WAL mode with synchronous = FULL) under the
 // temporary folder. On a disk every commit waits for an fsync, 0.3 to 1 ms here and more when
@@ -201,6 +223,10 @@ child.on('exit', async (code, signal) => {
   if (!postgresUp) {
     console.log(`\nNOTE: PostgreSQL did not answer at ${url.replace(/\/\/[^@]*@/, '//')}, so every PostgreSQL case was SKIPPED; only SQLite was tested.`);
     console.log('      Start PostgreSQL or set GUESTPASS_TEST_DATABASE_URL to run them.');
+  }
+  if (!redisUp) {
+    console.log(`\nNOTE: Redis did not answer at ${redisUrl.replace(/\/\/[^@]*@/, '//')}, so the Redis and multi-node cases were SKIPPED.`);
+    console.log('      Start Redis or set GUESTPASS_TEST_REDIS_URL to run them.');
   }
   process.exit(code ?? (signal ? 1 : 0));
 });
