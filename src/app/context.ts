@@ -136,7 +136,7 @@ export async function createContext({
 }: CreateContextOptions): Promise<AppContext> {
   // Before anything is opened: older versions left these readable by other local users.
   const permissions = tightenPrivateData({ dataDir: config.dataDir, sqliteFile: sqliteFileOf(config.databaseUrl) });
-  const database = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema });
+  const database = await openDatabase({ url: config.databaseUrl, schema: config.databaseSchema, poolSize: config.databasePoolSize });
   let redis: RedisFeature | undefined;
   try {
     const migrationsApplied = await migrateToLatest(database);

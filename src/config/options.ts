@@ -55,6 +55,12 @@ export const coreOptions = {
       return raw;
     },
   }),
+  databasePoolSize: option({
+    env: 'GUESTPASS_DATABASE_POOL_SIZE',
+    default: 10,
+    doc: "PostgreSQL only: the most connections one node opens. Telemetry group-commits (one connection per commit) and token requests hold a connection for a query at a time, so about 2 to 4 per core of the node is enough; more only queue inside PostgreSQL. Keep nodes × pool size under the server's max_connections (100 by default) minus what other clients need, or put PgBouncer (transaction mode) in front.",
+    parse: (raw) => parseInteger(raw, { min: 1, max: 1000 }),
+  }),
   masterKey: option<string>({
     env: 'GUESTPASS_MASTER_KEY',
     default: undefined,

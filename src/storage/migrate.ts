@@ -1,4 +1,4 @@
-import { type Kysely, Migrator, sql, type Migration, type MigrationProvider, type TableMetadata } from 'kysely';
+import { type Kysely, Migrator, sql, type Migration, type MigrationProvider, type MigrationResultSet, type TableMetadata } from 'kysely';
 import * as foundation from './migrations/0001_foundation.js';
 import * as guestSessions from './migrations/0002_guest_sessions.js';
 import * as accounts from './migrations/0003_accounts.js';
@@ -12,6 +12,7 @@ import * as guestCulling from './migrations/0011_guest_culling.js';
 import * as outbox from './migrations/0012_outbox.js';
 import * as webhooks from './migrations/0013_webhooks.js';
 import * as auditLog from './migrations/0014_audit_log.js';
+import * as telemetryPartitions from './migrations/0015_telemetry_partitions.js';
 import type { Store } from './database.js';
 import type { Database } from './schema.js';
 
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0012_outbox': outbox,
   '0013_webhooks': webhooks,
   '0014_audit_log': auditLog,
+  '0015_telemetry_partitions': telemetryPartitions,
 };
 
 /** The migrations by name, in order (feature manifests name the ones that create or change their tables). */
@@ -42,14 +44,23 @@ export const migrationNames: readonly string[] = Object.keys(migrations);
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Applies every pending migration; safe to run from several nodes at once (Kysely locks). */
-export async function migrateToLatest(store: Store): Promise<string[]> {
+export function migrateToLatest(store: Store): Promise<string[]> {
+  return migrate(store, (migrator) => migrator.migrateToLatest());
+}
+
+/** Applies the pending migrations up to `name` included: for tests that seed a table as an older schema made it. */
+export function migrateTo(store: Store, name: string): Promise<string[]> {
+  return migrate(store, (migrator) => migrator.migrateTo(name));
+}
+
+async function migrate(store: Store, run: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<string[]> {
   const migrator = new Migrator({
     db: store.dialect === 'postgres' && store.schema ? introspectingOnly(store.db, store.schema) : store.db,
     provider,
     // Name the schema so a second Guestpass schema in the same database is not mistaken for ours.
     ...(store.dialect === 'postgres' ? { migrationTableSchema: store.schema } : {}),
   });
-  const { error, results = [] } = await migrator.migrateToLatest();
+  const { error, results = [] } = await run(migrator);
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }

@@ -8,6 +8,6 @@ export const telemetryManifest = {
   options: telemetryOptions,
   errors: { telemetry: telemetryError.catalogue },
   tables: ['events', 'event_rollups', 'event_user_days'],
-  migrations: ['0004_telemetry'],
+  migrations: ['0004_telemetry', '0015_telemetry_partitions'],
   routes: ['/v1/events', '/admin/api/analytics/*', '/admin/api/users/:id/events'],
 } satisfies FeatureManifest;

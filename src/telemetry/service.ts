@@ -17,6 +17,7 @@ import { EventLimiter } from './limits.js';
 import type { EventLimitRefusal, EventLimitRule, SharedEventLimits } from './shared-limits.js';
 import { PRIVACY_REASONS } from './privacy/index.js';
 import { TelemetryQueries } from './query-store.js';
+import { EventPartitions } from './partitions.js';
 import { TelemetryStore } from './store.js';
 import { GroupCommitWriter } from './writer.js';
 
@@ -79,6 +80,9 @@ export class TelemetryService {
   private purging: Promise<unknown> | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
   private compacting: Promise<unknown> | undefined;
+  /** PostgreSQL only: the time partitions of `events` (migration 0015). */
+  private readonly partitions: EventPartitions | undefined;
+  private preparing: Promise<unknown> | undefined;
   private closed = false;
   private readonly options: TelemetryServiceOptions;
 
@@ -102,6 +106,13 @@ export class TelemetryService {
         metrics.telemetryRedactions.inc({ step, reason }, 0);
       }
     }
+    if (store.dialect === 'postgres') {
+      this.partitions = new EventPartitions(store.db);
+      // At start-up, not only with the first purge: a fresh database has only the default partition.
+      this.preparing = this.ensurePartitions(now()).catch((error: unknown) =>
+        this.options.logger?.error({ err: error }, 'telemetry partitions could not be made; events go to the default partition meanwhile'),
+      );
+    }
     this.schedulePurge(FIRST_PURGE_MS);
     this.scheduleCompaction();
   }
@@ -109,6 +120,9 @@ export class TelemetryService {
   /** Stores a batch; resolves after the commit with what was accepted, repeated and rejected. */
   async ingest(input: IngestInput): Promise<IngestResult> {
     const { claims, client, items } = input;
+    // Until the start-up partitions exist, events would land in the default partition, and
+    // moving them out while inserts continue is what attaching a partition cannot do safely.
+    await this.preparing;
     await this.enforceLimits(claims, items.length);
     const now = this.options.now();
     const batch = prepareBatch(
@@ -169,9 +183,25 @@ export class TelemetryService {
     return this.store.deleteOfUsers(db, userIds);
   }
 
-  /** Deletes events, rollups and user days older than the retention period. */
-  purgeExpired(now = this.options.now()): Promise<number> {
-    return this.store.purgeBefore(now - this.options.config.telemetryRetention * 1000);
+  /**
+   * Deletes events, rollups and user days older than the retention period; returns the events
+   * deleted. On PostgreSQL it first makes the partitions coming events need, then drops the
+   * partitions wholly past the retention; the rows purge then deletes what is left (events of
+   * the partly expired partition and of the default one), so none outlives the retention.
+   */
+  async purgeExpired(now = this.options.now()): Promise<number> {
+    const cutoff = now - this.options.config.telemetryRetention * 1000;
+    let dropped = 0;
+    if (this.partitions) {
+      await this.ensurePartitions(now).catch((error: unknown) => this.options.logger?.error({ err: error }, 'telemetry partitions could not be made'));
+      dropped = (await this.partitions.dropBefore(cutoff)).events;
+    }
+    return dropped + (await this.store.purgeBefore(cutoff));
+  }
+
+  /** PostgreSQL: makes the partitions events arriving from `now` on need; returns their names (none on SQLite). */
+  async ensurePartitions(now = this.options.now()): Promise<string[]> {
+    return (await this.partitions?.ensure(now, this.options.config.telemetryRetention * 1000)) ?? [];
   }
 
   /** Merges every key's appended rollup rows into one row; returns the rows folded in. */
@@ -189,7 +219,7 @@ export class TelemetryService {
     this.closed = true;
     clearTimeout(this.purgeTimer);
     clearTimeout(this.compactTimer);
-    await Promise.all([this.purging, this.compacting]);
+    await Promise.all([this.purging, this.compacting, this.preparing]);
     await this.writer.close();
   }
 

@@ -88,7 +88,9 @@ export class TelemetryStore {
       const placeholder = this.dialect === 'postgres' ? () => `$${++next}` : () => '?';
       const row = () => `(${EVENT_COLUMNS.map(placeholder).join(', ')})`;
       const values = Array.from({ length: count }, row).join(', ');
-      text = `insert into events (${EVENT_COLUMNS.join(', ')}) values ${values} on conflict (client_id, event_id) do nothing returning client_id, event_id`;
+      // PostgreSQL partitions events by time, and a partitioned table's key must hold the partition key (migration 0015).
+      const key = this.dialect === 'postgres' ? 'client_id, event_id, ts' : 'client_id, event_id';
+      text = `insert into events (${EVENT_COLUMNS.join(', ')}) values ${values} on conflict (${key}) do nothing returning client_id, event_id`;
       this.insertText.set(count, text);
     }
     return text;
@@ -221,7 +223,7 @@ export class TelemetryStore {
     let deleted = 0;
     for (;;) {
       const result =
-        await sql`delete from events where (client_id, event_id) in (select client_id, event_id from events where ts < ${cutoff} limit ${batchSize})`.execute(
+        await sql`delete from events where (client_id, event_id, ts) in (select client_id, event_id, ts from events where ts < ${cutoff} limit ${batchSize})`.execute(
           this.db,
         );
       const count = Number(result.numAffectedRows ?? 0);
