@@ -7,7 +7,17 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FORM_TYPE, JSON_TYPE, serveTarget, startCeiling, startGuestpass, type Running, type TargetRequest, UNTHROTTLED_LIMITS } from './target.js';
+import {
+  type BenchDatabase,
+  FORM_TYPE,
+  JSON_TYPE,
+  serveTarget,
+  startCeiling,
+  startGuestpass,
+  type Running,
+  type TargetRequest,
+  UNTHROTTLED_LIMITS,
+} from './target.js';
 
 export interface AnonymousTarget {
   /** The request under load; for refresh, the form without its refresh_token. */
@@ -17,8 +27,8 @@ export interface AnonymousTarget {
 }
 
 /** Guestpass with a public client: creation is `request`; refresh also needs `open`. */
-async function guestpass(mode: 'create' | 'refresh'): Promise<Running<AnonymousTarget>> {
-  const { server, close } = await startGuestpass(UNTHROTTLED_LIMITS);
+async function guestpass(mode: 'create' | 'refresh', database: BenchDatabase = 'sqlite'): Promise<Running<AnonymousTarget>> {
+  const { server, close } = await startGuestpass(UNTHROTTLED_LIMITS, database);
   const { client } = await server.ctx.clients.create({ name: 'bench', type: 'public' });
   const create: TargetRequest = {
     url: `${server.url}/anonymous/token`,
@@ -87,6 +97,8 @@ const starters = {
   ceiling,
   'guestpass-create': () => guestpass('create'),
   'guestpass-refresh': () => guestpass('refresh'),
+  'guestpass-create-pg': () => guestpass('create', 'postgres'),
+  'guestpass-refresh-pg': () => guestpass('refresh', 'postgres'),
   'better-auth': betterAuth,
 } satisfies Record<string, () => Promise<Running<AnonymousTarget>>>;
 export type AnonymousTargetName = keyof typeof starters;

@@ -6,11 +6,14 @@
 //                      session token, so each connection cycles through its own sessions, sending
 //                      each one's latest refresh_token (a replay would be token reuse)
 //   better-auth        better-auth's anonymous plugin, POST /api/auth/sign-in/anonymous
+//   guestpass-create-pg, guestpass-refresh-pg
+//                      the same two on PostgreSQL, side by side with SQLite, when
+//                      BENCH_POSTGRES_URL names a server (each run in a schema of its own)
 // Settings as for every HTTP bench: see bench/harness.ts.
 import { fileURLToPath } from 'node:url';
 import type { AnonymousTarget, AnonymousTargetName } from './anonymous-target.js';
 import { CONNECTIONS, checkFailures, measureAll, printAim, printPreamble, printTable, selectTargets, startTarget, type Load, type Target } from './harness.js';
-import type { TargetRequest } from './target.js';
+import { BENCH_POSTGRES_URL, type TargetRequest } from './target.js';
 
 const TARGET_SCRIPT = fileURLToPath(new URL('./anonymous-target.ts', import.meta.url));
 
@@ -19,6 +22,12 @@ const TARGETS = selectTargets<{ name: AnonymousTargetName; label: string }>([
   { name: 'guestpass-create', label: 'Guestpass guest-session creation' },
   { name: 'guestpass-refresh', label: 'Guestpass refresh (rotating)' },
   { name: 'better-auth', label: 'better-auth anonymous sign-in' },
+  ...(BENCH_POSTGRES_URL
+    ? [
+        { name: 'guestpass-create-pg' as const, label: 'Guestpass guest-session creation (PostgreSQL)' },
+        { name: 'guestpass-refresh-pg' as const, label: 'Guestpass refresh (rotating, PostgreSQL)' },
+      ]
+    : []),
 ]);
 
 interface Sent {
@@ -99,13 +108,15 @@ async function verify(name: AnonymousTargetName, info: AnonymousTarget): Promise
     case 'ceiling':
       await send(info.request, name);
       return 'echo ok';
-    case 'guestpass-create': {
+    case 'guestpass-create':
+    case 'guestpass-create-pg': {
       const { body } = await send(info.request, name);
       const accessToken = expectString(name, body, 'access_token');
       expectString(name, body, 'session_token');
       return `access_token (${accessToken.length} characters) and session_token`;
     }
-    case 'guestpass-refresh': {
+    case 'guestpass-refresh':
+    case 'guestpass-refresh-pg': {
       const first = await openSession(info);
       const { body } = await send({ ...info.request, body: withToken(info.request, first) }, name);
       expectString(name, body, 'access_token');
@@ -133,7 +144,7 @@ export async function main(): Promise<void> {
     (name) => startTarget<AnonymousTarget>(TARGET_SCRIPT, name),
     async (name: AnonymousTargetName, { info }: Target<AnonymousTarget>) => ({
       verified: await verify(name, info),
-      load: name === 'guestpass-refresh' ? () => refreshLoad(info) : () => info.request,
+      load: name === 'guestpass-refresh' || name === 'guestpass-refresh-pg' ? () => refreshLoad(info) : () => info.request,
     }),
   );
   printTable(TARGETS, results);

@@ -1,7 +1,7 @@
 // One server under load for `npm run bench -- ingest`, run as a child process by
 // bench/ingest.ts (see bench/target.ts). Only `import type` this module from elsewhere:
 // importing it starts a server.
-import { serveTarget, startGuestpass, type Running, UNTHROTTLED_LIMITS } from './target.js';
+import { type BenchDatabase, serveTarget, startGuestpass, type Running, UNTHROTTLED_LIMITS } from './target.js';
 
 export interface IngestTarget {
   /** POST /v1/events. */
@@ -14,14 +14,19 @@ export interface IngestTarget {
 
 const ORIGIN = 'http://bench.localhost';
 
-/** Guestpass on SQLite with a public client whose guests hold telemetry:write. */
-async function guestpass(): Promise<Running<IngestTarget>> {
-  const { server, close } = await startGuestpass(UNTHROTTLED_LIMITS);
+/** Guestpass on `database` with a public client whose guests hold telemetry:write. */
+async function guestpass(database: BenchDatabase): Promise<Running<IngestTarget>> {
+  const { server, close } = await startGuestpass(UNTHROTTLED_LIMITS, database);
   const { client } = await server.ctx.clients.create({ name: 'bench', type: 'public', allowedOrigins: [ORIGIN], guest: { scopes: ['telemetry:write'] } });
   return { info: { url: `${server.url}/v1/events`, tokenUrl: `${server.url}/anonymous/token`, clientId: client.id, origin: ORIGIN }, close };
 }
 
-const starters = { 'batch-50': guestpass, 'batch-1': guestpass } satisfies Record<string, () => Promise<Running<IngestTarget>>>;
+const starters = {
+  'batch-50': () => guestpass('sqlite'),
+  'batch-1': () => guestpass('sqlite'),
+  'batch-50-pg': () => guestpass('postgres'),
+  'batch-1-pg': () => guestpass('postgres'),
+} satisfies Record<string, () => Promise<Running<IngestTarget>>>;
 export type IngestTargetName = keyof typeof starters;
 
 await serveTarget(starters);

@@ -2,6 +2,9 @@
 // child process (bench/ingest-target.ts), loaded by autocannon from this one:
 //   batch-50   POST /v1/events with 50 events per request, one guest session per connection
 //   batch-1    the same with one event per request
+//   batch-50-pg, batch-1-pg
+//              the same two on PostgreSQL (time-partitioned events, multi-row INSERTs), side
+//              by side with SQLite, when BENCH_POSTGRES_URL names a server
 // Every request carries fresh event ids (no duplicates), a Bearer guest token (verified in
 // full: signature, jti denylist and session revocation, two SQLite reads), and is answered only
 // after its group commit (WAL, synchronous=FULL). Then, in the same run, the raw
@@ -25,13 +28,20 @@ import {
 import { benchEvent } from './ingest-events.js';
 import { rawInsertRate, type RawRate } from './ingest-raw.js';
 import type { IngestTarget, IngestTargetName } from './ingest-target.js';
+import { BENCH_POSTGRES_URL } from './target.js';
 
 const TARGET_SCRIPT = fileURLToPath(new URL('./ingest-target.ts', import.meta.url));
-const BATCH: Record<IngestTargetName, number> = { 'batch-50': 50, 'batch-1': 1 };
+const BATCH: Record<IngestTargetName, number> = { 'batch-50': 50, 'batch-1': 1, 'batch-50-pg': 50, 'batch-1-pg': 1 };
 
 const TARGETS = selectTargets<{ name: IngestTargetName; label: string }>([
   { name: 'batch-50', label: 'Guestpass POST /v1/events, 50 per batch' },
   { name: 'batch-1', label: 'Guestpass POST /v1/events, 1 per batch' },
+  ...(BENCH_POSTGRES_URL
+    ? [
+        { name: 'batch-50-pg' as const, label: 'POST /v1/events, 50 per batch, PostgreSQL' },
+        { name: 'batch-1-pg' as const, label: 'POST /v1/events, 1 per batch, PostgreSQL' },
+      ]
+    : []),
 ]);
 
 async function guestToken(info: IngestTarget): Promise<string> {
@@ -111,7 +121,7 @@ async function commitStats(info: IngestTarget): Promise<{ commits: number; event
 }
 
 export async function main(): Promise<void> {
-  printPreamble('telemetry ingestion (SQLite)');
+  printPreamble(BENCH_POSTGRES_URL ? 'telemetry ingestion (SQLite and PostgreSQL)' : 'telemetry ingestion (SQLite; BENCH_POSTGRES_URL adds PostgreSQL)');
   const results = new Map<IngestTargetName, Measured>();
   const commits = new Map<IngestTargetName, Awaited<ReturnType<typeof commitStats>>>();
   for (const { name, label } of TARGETS) {
@@ -142,7 +152,7 @@ export async function main(): Promise<void> {
     const events = eventsPerSecond(name, result);
     const perCpu = result.serverCpu > 0 ? events / result.serverCpu : 0;
     console.log(
-      `${label.padEnd(42)}${events.toFixed(0).padStart(9)} events/s  (${perCpu.toFixed(0)} per server CPU-second)  = ${((events / ceiling) * 100).toFixed(1)}% of the raw rate`,
+      `${label.padEnd(42)}${events.toFixed(0).padStart(9)} events/s  (${perCpu.toFixed(0)} per server CPU-second)  = ${((events / ceiling) * 100).toFixed(1)}% of the raw SQLite rate`,
     );
     const stats = commits.get(name);
     if (stats && stats.commits > 0) {

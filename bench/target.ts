@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
+import pg from 'pg';
 import { startServer, type RunningServer } from '../src/app/server.js';
 import { loadConfig } from '../src/app/config.js';
 
@@ -50,20 +51,42 @@ export async function startCeiling(body: string): Promise<Running<TargetRequest>
 }
 
 /**
+ * The PostgreSQL server the `-pg` targets run on (BENCH_POSTGRES_URL, e.g.
+ * postgres://postgres@127.0.0.1:5432/test); without it, the benches run on SQLite only.
+ */
+export const BENCH_POSTGRES_URL = process.env['BENCH_POSTGRES_URL'] || undefined;
+
+/** Where a target keeps its data: SQLite in its data directory, or a schema of its own on BENCH_POSTGRES_URL. */
+export type BenchDatabase = 'sqlite' | 'postgres';
+
+/**
  * Guestpass as deployed (SQLite in a fresh data directory, every hook, the rate limiters),
  * only quiet and without development clients. `env` adds settings, e.g. limits high enough
- * never to refuse, so that a limiter's cost is measured but not its 429s.
+ * never to refuse, so that a limiter's cost is measured but not its 429s. On `postgres` it
+ * works in a fresh schema of BENCH_POSTGRES_URL, dropped when it closes.
  */
-export async function startGuestpass(env: Record<string, string>): Promise<{ server: RunningServer; close(): Promise<void> }> {
+export async function startGuestpass(
+  env: Record<string, string>,
+  database: BenchDatabase = 'sqlite',
+): Promise<{ server: RunningServer; close(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-bench-'));
+  const schema = `bench_${process.pid}_${Date.now().toString(36)}`;
+  if (database === 'postgres' && !BENCH_POSTGRES_URL) throw new Error('a PostgreSQL target needs BENCH_POSTGRES_URL');
+  const postgres = database === 'postgres' ? { GUESTPASS_DATABASE_URL: BENCH_POSTGRES_URL!, GUESTPASS_DATABASE_SCHEMA: schema } : {};
   const { config } = loadConfig({
-    env: { GUESTPASS_DATA_DIR: dataDir, GUESTPASS_DEV_CLIENTS: 'false', GUESTPASS_LOG_LEVEL: 'silent', ...env },
+    env: { GUESTPASS_DATA_DIR: dataDir, GUESTPASS_DEV_CLIENTS: 'false', GUESTPASS_LOG_LEVEL: 'silent', ...postgres, ...env },
     flags: { port: '0', host: '127.0.0.1' },
   });
   const server = await startServer({ config, logger: false, print: () => {} });
   const close = async () => {
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });
+    if (database === 'postgres') {
+      const client = new pg.Client({ connectionString: BENCH_POSTGRES_URL });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    }
   };
   return { server, close };
 }

@@ -17,11 +17,18 @@ const all: readonly FeatureManifest[] = manifests;
 /** The manifests whose entries satisfy `holds`, by name. */
 const ownersOf = (holds: (manifest: FeatureManifest) => boolean) => all.filter(holds).map((manifest) => manifest.name);
 
-/** Every table of the store's own schema, the migrator's included. */
+/**
+ * Every table of the store's own schema, the migrator's included. A partition (PostgreSQL's
+ * time partitions of `events`) is part of its table, owned with it, so it is not listed.
+ */
 async function tablesOf(store: Store): Promise<string[]> {
   const { rows } =
     store.dialect === 'postgres'
-      ? await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = ${store.schema}`.execute(store.db)
+      ? await sql<{
+          name: string;
+        }>`select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = ${store.schema} and c.relkind in ('r', 'p', 'v') and not c.relispartition`.execute(
+          store.db,
+        )
       : await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(store.db);
   return rows.map((row) => row.name).sort();
 }
