@@ -10,6 +10,9 @@ export const PARTITIONS_AHEAD_MS = 7 * DAY_MS;
 /** An event may be this much older than its arrival (telemetry/validate.ts); partitions reach back as far. */
 const LATE_EVENTS_MS = 8 * DAY_MS;
 
+/** PostgreSQL's lock_not_available: lock_timeout ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 /** One partition of `events`: the event times [from, to) it holds. */
 export interface EventPartition {
   name: string;
@@ -67,14 +70,12 @@ export class EventPartitions {
   async ensure(now: number, retentionMs: number, width = partitionWidth(retentionMs)): Promise<string[]> {
     const existing = await this.list();
     const first = floorTo(now - Math.min(retentionMs, LATE_EVENTS_MS), width);
-    const made: string[] = [];
+    const missing: EventPartition[] = [];
     for (let from = first; from < now + PARTITIONS_AHEAD_MS; from += width) {
       const to = from + width;
-      if (existing.some((partition) => partition.from < to && from < partition.to)) continue;
-      const name = partitionName(from);
-      if (await this.attach(name, from, to)) made.push(name);
+      if (!existing.some((partition) => partition.from < to && from < partition.to)) missing.push({ name: partitionName(from), from, to });
     }
-    return made;
+    return missing.length === 0 ? [] : this.attach(missing);
   }
 
   /**
@@ -88,10 +89,18 @@ export class EventPartitions {
       if (partition.to > cutoff) break;
       // Counted before: detaching locks `events` until the commit, and counting a day takes a while.
       const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.id(partition.name)}`.execute(this.db);
-      await this.db.transaction().execute(async (trx) => {
-        await sql`alter table events detach partition ${sql.id(partition.name)}`.execute(trx);
-        await sql`drop table ${sql.id(partition.name)}`.execute(trx);
-      });
+      try {
+        await this.db.transaction().execute(async (trx) => {
+          // Detaching waits for every query on `events` and holds up those after it: behind a
+          // long one, give up this time (the rows purge deletes the events meanwhile).
+          await sql`set local lock_timeout = '5s'`.execute(trx);
+          await sql`alter table events detach partition ${sql.id(partition.name)}`.execute(trx);
+          await sql`drop table ${sql.id(partition.name)}`.execute(trx);
+        });
+      } catch (error) {
+        if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) break;
+        throw error;
+      }
       events += Number(rows[0]?.n ?? 0);
       partitions += 1;
     }
@@ -99,23 +108,28 @@ export class EventPartitions {
   }
 
   /**
-   * Creates the partition as a table of its own and attaches it, which locks `events` less
-   * than CREATE TABLE … PARTITION OF (inserts go on meanwhile). Events of its range that the
-   * default partition took while it was missing move into it first: attaching refuses a
-   * range the default partition still holds rows of.
+   * Creates each partition as a table of its own and attaches it, which locks `events` less
+   * than CREATE TABLE … PARTITION OF (inserts go on meanwhile), all in one transaction (a
+   * fresh database needs a fortnight of them at start-up). Events of a range that the default
+   * partition took while its partition was missing move into it first: attaching refuses a
+   * range the default partition still holds rows of. Returns the names made.
    */
-  private attach(name: string, from: number, to: number): Promise<boolean> {
+  private attach(partitions: EventPartition[]): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
       await sql`lock table events_default in access exclusive mode`.execute(trx);
-      // Another node may have made it since the listing; the lock orders the two.
-      const { rows } = await sql<{ found: string | null }>`select to_regclass(${name}) as found`.execute(trx);
-      if (rows[0]?.found != null) return false;
-      await sql`create table ${sql.id(name)} (like events including defaults)`.execute(trx);
-      await sql`with moved as (delete from events_default where ts >= ${from} and ts < ${to} returning *) insert into ${sql.id(name)} select * from moved`.execute(
-        trx,
-      );
-      await sql`alter table events attach partition ${sql.id(name)} for values from (${sql.lit(from)}) to (${sql.lit(to)})`.execute(trx);
-      return true;
+      const made: string[] = [];
+      for (const { name, from, to } of partitions) {
+        // Another node may have made it since the listing; the lock orders the two.
+        const { rows } = await sql<{ found: string | null }>`select to_regclass(${name}) as found`.execute(trx);
+        if (rows[0]?.found != null) continue;
+        await sql`create table ${sql.id(name)} (like events including defaults)`.execute(trx);
+        await sql`with moved as (delete from events_default where ts >= ${from} and ts < ${to} returning *) insert into ${sql.id(name)} select * from moved`.execute(
+          trx,
+        );
+        await sql`alter table events attach partition ${sql.id(name)} for values from (${sql.lit(from)}) to (${sql.lit(to)})`.execute(trx);
+        made.push(name);
+      }
+      return made;
     });
   }
 }

@@ -2,7 +2,9 @@
 
 /**
  * One telemetry event after validation and the privacy pipeline. The primary key
- * (client_id, event_id) is the idempotency key: a resent event is a conflict, not a row.
+ * (client_id, event_id) is the idempotency key: a resent event is a conflict, not a row. On
+ * PostgreSQL the table is partitioned by `ts` (migration 0015, telemetry/partitions.ts), and
+ * the key holds `ts` too, as a partitioned table's key must: a resent event carries its time.
  * Never holds an IP address: `country` is all that is derived from it.
  */
 export interface EventsTable {
