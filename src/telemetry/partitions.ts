@@ -115,8 +115,17 @@ export class EventPartitions {
    * range the default partition still holds rows of. Returns the names made.
    */
   private attach(partitions: EventPartition[]): Promise<string[]> {
+    const from = Math.min(...partitions.map((partition) => partition.from));
+    const to = Math.max(...partitions.map((partition) => partition.to));
     return this.db.transaction().execute(async (trx) => {
-      await sql`lock table events_default in access exclusive mode`.execute(trx);
+      const { rows: waiting } = await sql<{ found: boolean }>`select exists (select 1 from events_default where ts >= ${from} and ts < ${to}) as found`.execute(
+        trx,
+      );
+      // A statement already running on `events` keeps the partitions it started with: one that
+      // reads the default partition after the move would miss the moved events. Only when
+      // events move does the whole table wait, which happens when partitions were missing.
+      if (waiting[0]?.found) await sql`lock table events in access exclusive mode`.execute(trx);
+      else await sql`lock table events_default in access exclusive mode`.execute(trx);
       const made: string[] = [];
       for (const { name, from, to } of partitions) {
         // Another node may have made it since the listing; the lock orders the two.
