@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { postgresUrl } from './databases.js';
 import { CHEAP_PASSWORD_HASHES } from './password-cost.js';
 import { CLI_ARGS as CLI, repoRoot } from './paths.js';
+import { startProxy } from './proxy.js';
 import { dropRedisPrefix, redisUrl as machineRedisUrl, uniqueRedisPrefix } from './redis.js';
 import { spawnServer, type Spawned } from './server-process.js';
 import { dropSchema, uniqueSchema } from './store.js';
@@ -24,6 +24,8 @@ export interface Cluster {
   url: string;
   /** Each node's own URL, to ask one of them directly. */
   nodes: Spawned[];
+  /** The PostgreSQL schema every node uses, to check what was committed. */
+  schema: string;
   redisUrl: string;
   redisPrefix: string;
   /** Runs `guestpass <args>` (the CLI) on the same database and Redis, and returns its stdout. */
@@ -32,6 +34,10 @@ export interface Cluster {
   createClient(args: string[]): Promise<{ client_id: string; client_secret?: string }>;
   /** A client_credentials access token, through the proxy. */
   clientCredentialsToken(clientId: string, secret: string): Promise<string>;
+  /** SIGKILL of node `index` (no drain, no clean-up); resolves once it has exited. */
+  kill(index: number): Promise<void>;
+  /** Starts node `index` again on its port, data folder and settings; the proxy finds it by its health check. */
+  restart(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,10 +75,13 @@ export async function startCluster({ nodes: count = 3, redisUrl = machineRedisUr
     ...CHEAP_PASSWORD_HASHES,
     ...extraEnv,
   };
+  const nodeEnvs: Record<string, string>[] = [];
   const nodeEnv = () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-node-'));
     dataDirs.push(dataDir);
-    return { ...env, GUESTPASS_DATA_DIR: dataDir };
+    const own = { ...env, GUESTPASS_DATA_DIR: dataDir };
+    nodeEnvs.push(own);
+    return own;
   };
   const nodes: Spawned[] = [];
   const stop = async () => {
@@ -108,6 +117,7 @@ export async function startCluster({ nodes: count = 3, redisUrl = machineRedisUr
   return {
     url: proxy.url,
     nodes,
+    schema,
     redisUrl,
     redisPrefix,
     cli,
@@ -122,69 +132,14 @@ export async function startCluster({ nodes: count = 3, redisUrl = machineRedisUr
       if (!body.access_token) throw new Error(`client_credentials failed: ${JSON.stringify(body)}`);
       return body.access_token;
     },
-    stop,
-  };
-}
-
-interface Proxy {
-  url: string;
-  setTargets(urls: string[]): void;
-  close(): Promise<void>;
-}
-
-/**
- * Round robin over the nodes, as a load balancer in front of them: it forwards the request as
- * it came and sets X-Forwarded-For to the client's address (the one a test names in its own
- * X-Forwarded-For, standing for an address on the internet, or the socket's). A node that does
- * not answer gets the next node's turn, so a stopped node costs no request.
- */
-async function startProxy(): Promise<Proxy> {
-  let targets: string[] = [];
-  let turn = 0;
-  const server: Server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const client = (incoming.headers['x-forwarded-for'] as string | undefined)?.split(',')[0]?.trim() || incoming.socket.remoteAddress || '';
-      const forward = (attempt: number) => {
-        const target = new URL(targets[turn++ % targets.length]!);
-        const upstream = httpRequest(
-          {
-            host: target.hostname,
-            port: target.port,
-            method: incoming.method,
-            path: incoming.url,
-            headers: { ...incoming.headers, 'x-forwarded-for': client },
-          },
-          (answer) => {
-            outgoing.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-served-by': target.port });
-            answer.pipe(outgoing);
-          },
-        );
-        upstream.on('error', () => {
-          if (attempt + 1 < targets.length) forward(attempt + 1);
-          else if (!outgoing.headersSent) outgoing.writeHead(502).end();
-        });
-        upstream.end(body);
-      };
-      if (targets.length === 0) outgoing.writeHead(503).end();
-      else forward(0);
-    });
-  });
-  server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    setTargets: (urls) => {
-      targets = urls;
+    async kill(index) {
+      const node = nodes[index]!;
+      node.child.kill('SIGKILL');
+      await node.exited;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    async restart(index) {
+      nodes[index] = await spawnServer(nodeEnvs[index]!, new URL(nodes[index]!.url).port);
+    },
+    stop,
   };
 }
