@@ -18,6 +18,10 @@ const benches: Record<string, { about: string; load: () => Promise<{ main(): Pro
     about: 'webhook deliveries per second to a loopback receiver, and what the outbox adds to a merge (with and without endpoints)',
     load: () => import('./webhooks.js'),
   },
+  cluster: {
+    about: 'one node vs three on PostgreSQL + Redis (through the test proxy): creation, refresh, token check, ingest; per-request SQL and Redis costs',
+    load: () => import('./cluster.js'),
+  },
   ingest: {
     about: 'telemetry POST /v1/events over HTTP, batches of 50 and 1, vs raw better-sqlite3 inserts of the same rows',
     load: () => import('./ingest.js'),
