@@ -350,7 +350,7 @@ export async function main(): Promise<void> {
       `${cost.redisCpuUs.toFixed(1)} µs Redis`,
       `${cost.proxyCpu.toFixed(2)} proxy`,
     ];
-    console.log(`${label.padEnd(50)}${cells.map((cell) => cell.padStart(13)).join('')}`);
+    console.log(`${label.padEnd(50)}${cells.map((cell) => cell.padStart(15)).join('')}`);
   }
 
   console.log('\nthree nodes via proxy / one node direct (this machine has few cores: three nodes share them, and the proxy takes its share):');
