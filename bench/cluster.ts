@@ -12,7 +12,7 @@
 // batch). For sizing, each run also reports what one request costs the shared stores: SQL
 // statements and transactions (counted in the nodes), PostgreSQL backend CPU (the nodes' own
 // connections, from /proc), Redis commands (INFO commandstats) and Redis CPU.
-// PostgreSQL: BENCH_DATABASE_URL, else GUESTPASS_TEST_DATABASE_URL, else the local default; a
+// PostgreSQL: BENCH_POSTGRES_URL (or BENCH_DATABASE_URL), else GUESTPASS_TEST_DATABASE_URL, else the local default; a
 // schema of its own per configuration, dropped at the end. Settings as for every HTTP bench:
 // see bench/harness.ts (BENCH_TARGETS names paths here: create, refresh, check, ingest).
 import { randomBytes } from 'node:crypto';
@@ -40,7 +40,11 @@ import { benchEvent } from './ingest-events.js';
 import { UNTHROTTLED_LIMITS } from './target.js';
 
 const TARGET_SCRIPT = fileURLToPath(new URL('./cluster-target.ts', import.meta.url));
-const POSTGRES_URL = process.env['BENCH_DATABASE_URL'] ?? process.env['GUESTPASS_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL =
+  process.env['BENCH_POSTGRES_URL'] ??
+  process.env['BENCH_DATABASE_URL'] ??
+  process.env['GUESTPASS_TEST_DATABASE_URL'] ??
+  'postgres://postgres@127.0.0.1:5432/test';
 const ORIGIN = 'http://bench.localhost';
 const BATCH = 50;
 /** As in the anonymous bench: enough sessions per connection that none reaches the refresh-storm floor. */
