@@ -81,7 +81,11 @@ export async function startProxy(): Promise<Proxy> {
               replied = true;
               outgoing.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-served-by': target.port }).end(Buffer.concat(parts));
             });
-            answer.on('close', () => failed('ECONNRESET'));
+            answer.on('close', () => {
+              if (replied) return;
+              takeOut(next);
+              failed('ECONNRESET');
+            });
           },
         );
         let replied = false;
@@ -91,10 +95,12 @@ export async function startProxy(): Promise<Proxy> {
           outgoing.writeHead(502, { 'x-served-by': target.port, 'x-proxy-error': code }).end();
         };
         upstream.on('error', (error: NodeJS.ErrnoException) => {
-          if (error.code === 'ECONNREFUSED' && !replied) {
-            takeOut(next);
-            forward(attempt + 1);
-          } else failed(error.code ?? 'error');
+          // Any connection error takes the node out until its health check answers (nginx's
+          // max_fails, a passive check): otherwise each idle kept-alive socket to a dead node
+          // would fail one more request.
+          takeOut(next);
+          if (error.code === 'ECONNREFUSED' && !replied) forward(attempt + 1);
+          else failed(error.code ?? 'error');
         });
         upstream.end(body);
       };
