@@ -3,6 +3,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Outbox } from '../events/outbox.js';
 import type { DomainEvents } from '../events/types.js';
 import type { OauthApi } from '../oauth/index.js';
+import type { RedisConnection } from '../redis/index.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { SessionsApi } from '../sessions/index.js';
 import type { Store } from '../storage/database.js';
@@ -12,6 +13,7 @@ import { DetectionEngine } from './engine.js';
 import { createDefaultGeoResolver } from './geo/index.js';
 import type { AnomalyConfig } from './options.js';
 import { AnomalyService } from './service.js';
+import { SharedDetectionEvents } from './shared-events.js';
 
 export interface AnomalyDeps {
   database: Store;
@@ -24,6 +26,8 @@ export interface AnomalyDeps {
   /** Containment revokes through the sessions revoker, and finds who a session token names at the door. */
   sessions: Pick<SessionsApi, 'revocations'> & { service: Pick<SessionsApi['service'], 'identify'> };
   oauth: Pick<OauthApi, 'requireAccessToken'>;
+  /** Scale-out: detection is fed every node's events through it (see shared-events.ts). */
+  redis?: RedisConnection | undefined;
 }
 
 export interface AnomalyFeature {
@@ -45,6 +49,11 @@ export interface AnomalyFeature {
 export function createAnomaly(deps: AnomalyDeps): AnomalyFeature {
   const { database, events, outbox, metrics, now, config, sessions } = deps;
   const geo = createDefaultGeoResolver(config);
+  let onSharedError: (error: unknown, what: string) => void = () => {};
+  const shared =
+    deps.redis && config.anomalyDetection
+      ? new SharedDetectionEvents({ redis: deps.redis, metrics, onError: (error, what) => onSharedError(error, what) })
+      : undefined;
   const service = new AnomalyService({
     store: database,
     events,
@@ -57,12 +66,14 @@ export function createAnomaly(deps: AnomalyDeps): AnomalyFeature {
     retentionMs: config.anomalyRetention * 1000,
     metrics,
     now,
+    shared,
   });
   return {
     service,
     async routes(app) {
       if (config.anomalyDetection) {
         service.onError = (error, what) => app.log.error({ err: error }, `anomaly: ${what} failed`);
+        onSharedError = (error, what) => app.log.warn({ err: error }, `anomaly: ${what} failed`);
         const offAlertLog = events.on('alert.raised', (alert) => logAlert(app, alert));
         await service.start();
         app.addHook('onClose', async () => {

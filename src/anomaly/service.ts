@@ -12,6 +12,7 @@ import { ContainmentService, type ContainmentServiceOptions } from './containmen
 import { BlockStore } from './containment/store.js';
 import type { ContainmentPolicy } from './containment/types.js';
 import type { CachedGeoResolver } from './geo/cached.js';
+import type { SharedDetectionEvents } from './shared-events.js';
 import type { DetectionEngineApi, DetectionInput } from './types.js';
 
 export interface AnomalyServiceOptions {
@@ -30,6 +31,8 @@ export interface AnomalyServiceOptions {
   retentionMs: number;
   metrics?: Metrics;
   now: () => number;
+  /** Every node's events through Redis (scale-out); without it the engine sees this node's only. */
+  shared?: SharedDetectionEvents | undefined;
 }
 
 /** Repeats are folded into stored alerts this often. */
@@ -102,7 +105,18 @@ export class AnomalyService {
     if (input.type === 'alert.raised') return;
     const started = performance.now();
     const findings = this.engine.process(input);
-    for (const finding of findings) this.alerts.handle(finding, input);
+    const { shared } = this.options;
+    for (const finding of findings) {
+      if (!shared) this.alerts.handle(finding, input);
+      else {
+        // Every node's engine reaches this finding: each refuses at once, the one that claims it first raises it.
+        this.containment.applyProvisional(finding, input);
+        void shared.claim(finding).then(
+          (mine) => mine && this.alerts.handle(finding, input),
+          (error: unknown) => this.onError(error, 'claiming a finding'),
+        );
+      }
+    }
     this.options.metrics?.anomalyProcessing.observe((performance.now() - started) / 1000);
   }
 
@@ -162,7 +176,12 @@ export class AnomalyService {
     await this.loadAllowLists();
     if (metrics) metrics.anomalyFeedback = () => new AlertStore(store.db).feedback();
     this.geo.ready().catch((error: unknown) => this.onError(error, 'opening the geolocation database'));
-    this.unsubscribe = events.onAny((event) => this.observe(event));
+    const { shared } = this.options;
+    this.unsubscribe = events.onAny((event) => {
+      this.observe(event);
+      if (shared && event.type !== 'alert.raised') shared.publish(event);
+    });
+    await shared?.start((input) => this.observe(input));
     this.timers = [
       setInterval(() => void this.alerts.flush(), FLUSH_INTERVAL_MS),
       setInterval(() => this.containment.sync().catch((error: unknown) => this.onError(error, 'syncing blocks')), SYNC_INTERVAL_MS),
@@ -173,6 +192,7 @@ export class AnomalyService {
   /** Stops listening and writes what is pending; the database must still be open. */
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    await this.options.shared?.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     await this.alerts.flush();

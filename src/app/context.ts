@@ -214,7 +214,7 @@ export async function createContext({
         },
       }),
     });
-    const anomaly = createAnomaly({ ...base, config, sessions, oauth });
+    const anomaly = createAnomaly({ ...base, config, sessions, oauth, ...(shared ? { redis: shared.connection } : {}) });
     const telemetry = createTelemetry({
       ...base,
       config,

@@ -142,6 +142,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly anomalyGlobal = new Gauge({
+    name: 'guestpass_anomaly_global_detection',
+    help: "1 while this node's detectors are fed every node's events through Redis, 0 while they see this node's only (no Redis, or Redis not answering).",
+    registers: [this.registry],
+  });
+
+  readonly anomalySharedEvents = new Counter({
+    name: 'guestpass_anomaly_shared_events_total',
+    help: "Domain events shared between nodes for detection: published (this node's, sent to Redis), received (other nodes', fed to the detectors), dropped (not sent: Redis did not answer).",
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+
   constructor({ defaultMetrics = true } = {}) {
     if (defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'guestpass_' });
   }

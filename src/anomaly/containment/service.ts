@@ -35,6 +35,12 @@ export function isLoopbackPrefix(prefix: string): boolean {
   return prefix.startsWith('127.') || prefix === '0:0:0::/48';
 }
 
+/**
+ * How long a block another node is storing holds here on its own: longer than the sync poll
+ * (5 s), the safety net when the change notice is lost; a lift within it waits for its end.
+ */
+const PROVISIONAL_MS = 10_000;
+
 /** How long other nodes' changes may take to be seen, and the overlap each sync re-reads. */
 const SYNC_OVERLAP_MS = 5000;
 
@@ -70,9 +76,23 @@ export class ContainmentService {
     this.lastSync = now;
   }
 
-  /** Applies the detector's configured action to a new alert's finding. */
-  apply(finding: Finding, input: DetectionInput, alertId: string): Applied {
+  /**
+   * Holds the finding's block in this node's memory only, for at most PROVISIONAL_MS: with
+   * several nodes every engine reaches the finding, and the one that claims it stores the block
+   * (`apply`), which reaches the others at their next sync. Meanwhile they refuse too, so a flood
+   * spread over the nodes is stopped at the same count as on one. Revocations are left to the
+   * claiming node: they are read from the database by every node.
+   */
+  applyProvisional(finding: Finding, input: DetectionInput): void {
     const rule = this.options.policy(finding.detector);
+    if (rule.action === 'observe' || rule.action === 'revoke') return;
+    this.apply(finding, input, '', { provisional: true });
+  }
+
+  /** Applies the detector's configured action to a new alert's finding. */
+  apply(finding: Finding, input: DetectionInput, alertId: string, { provisional = false } = {}): Applied {
+    const rule = this.options.policy(finding.detector);
+    const durationMs = provisional ? Math.min(rule.durationMs, PROVISIONAL_MS) : rule.durationMs;
     const sessionId = finding.entity.kind === 'session' ? finding.entity.id : 'session_id' in input ? input.session_id : undefined;
     switch (rule.action) {
       case 'observe':
@@ -81,13 +101,15 @@ export class ContainmentService {
         return this.revoke(finding, input, sessionId);
       case 'throttle':
         if (finding.entity.kind === 'prefix' && isLoopbackPrefix(finding.entity.id)) return observed();
-        return this.block('throttle', finding.entity, finding, alertId, rule.durationMs);
+        return this.block('throttle', finding.entity, finding, alertId, durationMs, provisional);
       case 'quarantine':
-        return sessionId ? this.block('quarantine', { kind: 'session', id: sessionId }, finding, alertId, rule.durationMs) : observed();
+        return sessionId ? this.block('quarantine', { kind: 'session', id: sessionId }, finding, alertId, durationMs, provisional) : observed();
       case 'block_prefix': {
         // The entity when it is a network; otherwise the network the tipping event came from.
         const prefix = (finding.entity.kind === 'prefix' ? prefixKey(finding.entity.id) : undefined) ?? input.network?.ip_prefix;
-        return prefix && !isLoopbackPrefix(prefix) ? this.block('block_prefix', { kind: 'prefix', id: prefix }, finding, alertId, rule.durationMs) : observed();
+        return prefix && !isLoopbackPrefix(prefix)
+          ? this.block('block_prefix', { kind: 'prefix', id: prefix }, finding, alertId, durationMs, provisional)
+          : observed();
       }
     }
   }
@@ -143,10 +165,11 @@ export class ContainmentService {
     }
   }
 
-  private block(action: LastingAction, entity: Entity, finding: Finding, alertId: string, durationMs: number): Applied {
+  private block(action: LastingAction, entity: Entity, finding: Finding, alertId: string, durationMs: number, provisional = false): Applied {
     const now = this.options.now();
     const block: Block = { id: newId(), action, entity, detector: finding.detector, alertId, createdAt: now, expiresAt: now + durationMs, liftedAt: null };
     this.active.add(block);
+    if (provisional) return { action, blockIds: [], persisted: Promise.resolve() };
     const persisted = this.options.blocks.insert(block).then(
       () => this.options.onChange?.(),
       (error: unknown) => this.options.onError(error, 'storing a block'),
