@@ -6,7 +6,7 @@ export const redisOptions = {
     env: 'GUESTPASS_REDIS_URL',
     default: undefined,
     defaultDoc: 'none: one node, everything in memory',
-    doc: 'Redis 7 or Valkey shared by every node (`redis://[:password@]host:6379/0`, `rediss://` for TLS): rate limits, the DPoP replay cache and change notices (clients, keys, blocks, allow-lists) become global. Without it each node keeps them in memory, which is right for one node only.',
+    doc: 'Redis 7 or Valkey shared by every node (`redis://[:password@]host:6379/0`, `rediss://` for TLS): rate limits, the DPoP replay cache, change notices (clients, keys, blocks, allow-lists) and the events detection counts become global. Without it each node keeps them in memory, which is right for one node only.',
     parse: (raw) => {
       const url = new URL(raw);
       if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('must be a redis:// or rediss:// URL');
