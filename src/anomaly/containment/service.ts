@@ -55,6 +55,8 @@ export class ContainmentService {
   /** Block writes still in flight: the admin API reads the table, so it waits for them first. */
   private readonly pendingBlockWrites = new Set<Promise<void>>();
   private lastSync = 0;
+  /** Provisional blocks by what they refuse: the stored block for the same thing replaces them, its lift lifts them. */
+  private readonly provisional = new Map<string, string>();
 
   constructor(private readonly options: ContainmentServiceOptions) {}
 
@@ -69,10 +71,12 @@ export class ContainmentService {
   async sync(): Promise<void> {
     const now = this.options.now();
     for (const block of await this.options.blocks.changedSince(this.lastSync - SYNC_OVERLAP_MS)) {
+      this.dropProvisional(block);
       if (block.liftedAt !== null || block.expiresAt <= now) this.active.remove(block.id);
       else if (!this.active.get(block.id)) this.active.add(block);
     }
     this.active.sweep(now);
+    for (const [key, id] of this.provisional) if (!this.active.get(id)) this.provisional.delete(key);
     this.lastSync = now;
   }
 
@@ -139,6 +143,7 @@ export class ContainmentService {
     await this.blockWritesSettled();
     const lifted = await this.options.blocks.lift(id, this.options.now());
     if (lifted) {
+      this.dropProvisional(lifted);
       this.active.remove(id);
       this.options.onChange?.();
     }
@@ -149,7 +154,11 @@ export class ContainmentService {
   async liftForAlert(alertId: string): Promise<number> {
     await this.blockWritesSettled();
     const ids = await this.options.blocks.liftForAlert(alertId, this.options.now());
-    for (const id of ids) this.active.remove(id);
+    for (const id of ids) {
+      const block = this.active.get(id);
+      if (block) this.dropProvisional(block);
+      this.active.remove(id);
+    }
     if (ids.length > 0) this.options.onChange?.();
     return ids.length;
   }
@@ -169,7 +178,13 @@ export class ContainmentService {
     const now = this.options.now();
     const block: Block = { id: newId(), action, entity, detector: finding.detector, alertId, createdAt: now, expiresAt: now + durationMs, liftedAt: null };
     this.active.add(block);
-    if (provisional) return { action, blockIds: [], persisted: Promise.resolve() };
+    if (provisional) {
+      const key = provisionalKey(block);
+      const previous = this.provisional.get(key);
+      if (previous) this.active.remove(previous);
+      this.provisional.set(key, block.id);
+      return { action, blockIds: [], persisted: Promise.resolve() };
+    }
     const persisted = this.options.blocks.insert(block).then(
       () => this.options.onChange?.(),
       (error: unknown) => this.options.onError(error, 'storing a block'),
@@ -196,6 +211,14 @@ export class ContainmentService {
     return { action: 'revoke', blockIds: [], persisted: work };
   }
 
+  private dropProvisional(stored: Pick<Block, 'action' | 'entity'>): void {
+    const key = provisionalKey(stored);
+    const id = this.provisional.get(key);
+    if (id === undefined) return;
+    this.provisional.delete(key);
+    this.active.remove(id);
+  }
+
   /** Settles once every block decided so far is in the table (failures were already reported). */
   private async blockWritesSettled(): Promise<void> {
     if (this.pendingBlockWrites.size > 0) await Promise.all([...this.pendingBlockWrites]);
@@ -218,6 +241,10 @@ function sessionOwner(input: DetectionInput, sessionId: string): RevocationTarge
   // A mismatch event's client_id is the presenting client; the session's own is named apart.
   const clientId = input.type === 'session.client_mismatch' ? input.session_client_id : input.client_id;
   return { id: sessionId, userId: input.subject ?? null, clientId: clientId ?? null };
+}
+
+function provisionalKey(block: Pick<Block, 'action' | 'entity'>): string {
+  return `${block.action}|${block.entity.kind}:${block.entity.id}`;
 }
 
 function observed(): Applied {
