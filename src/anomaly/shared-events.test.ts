@@ -91,12 +91,17 @@ describe('SharedDetectionEvents without Redis', () => {
     const redis = new RedisConnection({ url: 'redis://127.0.0.1:1', prefix: 'none:', metrics });
     await redis.connect();
     const node = new SharedDetectionEvents({ redis, metrics, onError: () => {} });
+    const started = performance.now();
+    await node.start(() => assert.fail('nothing to read'));
+    assert.ok(performance.now() - started < 100, 'starting waits for no Redis');
     node.publish(event('s1'));
     assert.equal(await node.claim(finding), true);
     const dropped = (await metrics.registry.getSingleMetric('guestpass_anomaly_shared_events_total')?.get())?.values.find(
       (value) => value.labels['direction'] === 'dropped',
     );
     assert.equal(dropped?.value, 1);
+    assert.equal((await metrics.registry.getSingleMetric('guestpass_anomaly_global_detection')?.get())?.values[0]?.value, 0);
+    await node.stop();
     await redis.close();
   });
 });

@@ -49,18 +49,22 @@ export class SharedDetectionEvents {
     this.reader.on('error', () => {});
   }
 
-  /** Starts feeding other nodes' events to `deliver`, from the end of the stream as it is now. */
+  /**
+   * Starts feeding other nodes' events to `deliver`, from the end of the stream as it is now
+   * (or when Redis first answers: a Redis that does not answer yet delays nothing).
+   */
   async start(deliver: (input: DetectionInput) => void): Promise<void> {
     this.running = true;
-    let lastId = '$';
-    try {
-      await this.reader.connect();
-      const [newest] = await this.reader.xrevrange(this.key, '+', '-', 'COUNT', 1);
-      if (newest) lastId = newest[0];
-    } catch (error) {
-      this.lost(error, 'starting to read other nodes’ events');
+    let from: string | undefined;
+    if (this.options.redis.ready) {
+      try {
+        await this.reader.connect();
+        from = await this.newestId();
+      } catch {
+        // The loop connects and positions itself once Redis answers.
+      }
     }
-    this.loop = this.read(lastId, deliver);
+    this.loop = this.read(deliver, from);
   }
 
   /**
@@ -106,10 +110,18 @@ export class SharedDetectionEvents {
     await this.loop;
   }
 
-  private async read(from: string, deliver: (input: DetectionInput) => void): Promise<void> {
+  /** The newest entry's id, so that nothing added between two reads is missed (XREAD's `$` would skip it). */
+  private async newestId(): Promise<string> {
+    const [newest] = await this.reader.xrevrange(this.key, '+', '-', 'COUNT', 1);
+    return newest ? newest[0] : '0-0';
+  }
+
+  private async read(deliver: (input: DetectionInput) => void, from: string | undefined): Promise<void> {
     let lastId = from;
     while (this.running) {
       try {
+        if (this.reader.status === 'wait' || this.reader.status === 'end') await this.reader.connect();
+        lastId ??= await this.newestId();
         const reply = (await this.reader.xread('COUNT', READ_COUNT, 'BLOCK', READ_BLOCK_MS, 'STREAMS', this.key, lastId)) as
           | [string, [string, string[]][]][]
           | null;
