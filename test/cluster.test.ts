@@ -177,7 +177,7 @@ describe('three nodes sharing PostgreSQL and Redis', { skip }, () => {
 
   it('should enforce on every node within a second a network block one node decided', async () => {
     const [first] = cluster.nodes;
-    // A flood seen by one node (detection on global traffic is not built yet).
+    // A flood sent to one node; the others reach the finding through the shared stream too.
     let blockedAfter = 0;
     for (let host = 1; host < 60 && blockedAfter === 0; host++) if ((await createGuest(first!.url, `198.18.40.${host}`)).status === 403) blockedAfter = host;
     assert.ok(blockedAfter > 0, 'the flood was blocked on the node that saw it');

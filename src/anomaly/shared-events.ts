@@ -28,8 +28,9 @@ export interface SharedDetectionOptions {
  * Redis Stream (`PREFIX detect:events`) and reads every other node's from it, so each node's
  * engine sees the whole cluster's events: its own inline, the others' within milliseconds.
  * Every engine then reaches the same findings; the first node to claim a finding (SET NX on
- * its detector, entity and window) raises the alert and applies the containment, the others
- * drop it, and blocks reach them through the change notices.
+ * its detector, entity and window) raises the alert and applies the containment; the others
+ * hold its block in memory meanwhile (ContainmentService.applyProvisional) until the stored
+ * one reaches them through the change notices.
  *
  * When Redis does not answer, publishing is skipped (counted), the reader retries, and a
  * claim that cannot be made is taken: the node detects on its own share, as without Redis.
