@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { RedisScript, type ScriptRunner } from '../shared/redis-script.js';
 import type { RateLimitResult, RateLimitStore } from './limiter.js';
 
 /**
@@ -42,7 +41,7 @@ if not retry then
 end
 return {0, 0, math.max(1, math.ceil(retry / 1000))}
 `;
-const SHA = createHash('sha1').update(SLIDING_WINDOW).digest('hex');
+const SCRIPT = new RedisScript(SLIDING_WINDOW);
 
 /**
  * The rate-limit counts of every node, in Redis under `rl:<key>` (ioredis adds the deployment's
@@ -50,18 +49,10 @@ const SHA = createHash('sha1').update(SLIDING_WINDOW).digest('hex');
  * decides per rule what a limit does without Redis.
  */
 export class RedisRateLimitStore implements RateLimitStore {
-  constructor(private readonly redis: Pick<Redis, 'evalsha' | 'eval'>) {}
+  constructor(private readonly redis: ScriptRunner) {}
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult> {
-    const args = [1, `rl:${key}`, limit, windowMs] as const;
-    let reply: unknown;
-    try {
-      reply = await this.redis.evalsha(SHA, ...args);
-    } catch (error) {
-      // After a Redis restart (or on first use) the script is not cached: send it once.
-      if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-      reply = await this.redis.eval(SLIDING_WINDOW, ...args);
-    }
+    const reply = await SCRIPT.run(this.redis, 1, `rl:${key}`, limit, windowMs);
     const [allowed, remaining, retryAfterSeconds] = reply as [number, number, number];
     return { allowed: allowed === 1, remaining, retryAfterSeconds };
   }

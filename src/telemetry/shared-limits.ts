@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { RedisScript, type ScriptRunner } from '../shared/redis-script.js';
 
 /** One events-per-minute rule: `limit` 0 disables it. */
 export interface EventLimitRule {
@@ -72,24 +71,18 @@ for i, key in ipairs(KEYS) do
 end
 return {0, 0}
 `;
-const SHA = createHash('sha1').update(ADMIT).digest('hex');
+const SCRIPT = new RedisScript(ADMIT);
 
 /** Under `ev:<key>` (ioredis adds the deployment's prefix); a key lives two windows at most. */
 export class RedisEventLimits implements SharedEventLimits {
   constructor(
-    private readonly redis: Pick<Redis, 'evalsha' | 'eval'>,
+    private readonly redis: ScriptRunner,
     private readonly windowMs = 60_000,
   ) {}
 
   async admit(rules: readonly EventLimitRule[], cost: number): Promise<EventLimitRefusal | undefined> {
     const args: (string | number)[] = [...rules.map((rule) => `ev:${rule.key}`), cost, this.windowMs, ...rules.map((rule) => rule.limit)];
-    let reply: unknown;
-    try {
-      reply = await this.redis.evalsha(SHA, rules.length, ...args);
-    } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-      reply = await this.redis.eval(ADMIT, rules.length, ...args);
-    }
+    const reply = await SCRIPT.run(this.redis, rules.length, ...args);
     const [index, retryAfterSeconds] = reply as [number, number];
     return index === 0 ? undefined : { index: index - 1, retryAfterSeconds };
   }
