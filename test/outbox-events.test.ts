@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { OUTBOUND_EVENT_TYPES, type OutboundEvent } from '../src/events/outbox.js';
 import type { DomainEvent } from '../src/events/types.js';
 import { GuestCull } from '../src/sessions/cull.js';
-import { postJson, register, uniqueEmail } from './helpers/accounts.js';
+import { postJson, register, registeredAccount, storedGuest, uniqueEmail } from './helpers/accounts.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { createGuest, GuestAdmin, refreshGuest } from './helpers/guests.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -82,21 +82,6 @@ describeEachDatabase('outbound events: staged in the transaction of their change
   const ofType = <K extends OutboundEvent['type']>(events: OutboundEvent[], type: K) =>
     events.filter((event): event is Extract<OutboundEvent, { type: K }> => event.type === type);
 
-  /** A registered account with a password, made over HTTP. */
-  async function account(label: string): Promise<{ id: string; email: string }> {
-    const email = uniqueEmail(label);
-    const verified = await register(server, smtp, { clientId, email, password: PASSWORD });
-    return { id: verified.body['user_id'] as string, email };
-  }
-
-  /** A guest with a row (metadata) and a session row (one refresh): what a merge has to revoke. */
-  async function storedGuest(): Promise<{ userId: string; sessionId: string; sessionToken: string }> {
-    const created = (await createGuest(server, { client_id: clientId, metadata: { cart: ['sku-1'] } })).body;
-    const refreshed = await refreshGuest(server, clientId, created.session_token);
-    assert.equal(refreshed.status, 200);
-    return { userId: created.user_id, sessionId: created.session_id, sessionToken: refreshed.body.session_token };
-  }
-
   it('should stage user.converted with the promotion of a guest', async () => {
     const guest = (await createGuest(server, { client_id: clientId })).body;
     let promoted!: Record<string, unknown>;
@@ -113,8 +98,8 @@ describeEachDatabase('outbound events: staged in the transaction of their change
   });
 
   it('should stage user.merged and the guest’s session.revoked in the merge’s transaction, in that order', async () => {
-    const target = await account('merged-into');
-    const guest = await storedGuest();
+    const target = await registeredAccount(server, smtp, clientId, 'merged-into', PASSWORD);
+    const guest = await storedGuest(server, clientId);
     const events = await outboundDuring(async () => {
       const login = await postJson(server, '/accounts/login', {
         client_id: clientId,
@@ -141,8 +126,8 @@ describeEachDatabase('outbound events: staged in the transaction of their change
 
   it('should leave no outbox row and announce nothing when the merge rolls back', async () => {
     const { ctx } = server;
-    const target = await account('rolled-back');
-    const guest = await storedGuest();
+    const target = await registeredAccount(server, smtp, clientId, 'rolled-back', PASSWORD);
+    const guest = await storedGuest(server, clientId);
     const events = await outboundDuring(async () => {
       await assert.rejects(
         ctx.accounts.store.merge({
@@ -187,8 +172,8 @@ describeEachDatabase('outbound events: staged in the transaction of their change
   });
 
   it('should stage user.deleted in the erasure’s last transaction, with the merged guests counted', async () => {
-    const person = await account('erased');
-    const guest = await storedGuest();
+    const person = await registeredAccount(server, smtp, clientId, 'erased', PASSWORD);
+    const guest = await storedGuest(server, clientId);
     const login = await postJson(server, '/accounts/login', {
       client_id: clientId,
       email: person.email,

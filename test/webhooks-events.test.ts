@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { OUTBOUND_EVENT_TYPES } from '../src/events/outbox.js';
-import { postJson, register, uniqueEmail } from './helpers/accounts.js';
+import { postJson, register, registeredAccount, storedGuest, uniqueEmail } from './helpers/accounts.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { createGuest, GuestAdmin, refreshGuest } from './helpers/guests.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -63,18 +63,6 @@ describeEachDatabase('webhooks: every outbound event from its real flow', (datab
     return delivery;
   }
 
-  async function account(label: string): Promise<{ id: string; email: string }> {
-    const email = uniqueEmail(label);
-    const verified = await register(server, smtp, { clientId, email, password: PASSWORD });
-    return { id: verified.body['user_id'] as string, email };
-  }
-
-  async function storedGuest(): Promise<{ userId: string; sessionId: string; sessionToken: string }> {
-    const created = (await createGuest(server, { client_id: clientId, metadata: { cart: ['sku-1'] } })).body;
-    const refreshed = await refreshGuest(server, clientId, created.session_token);
-    return { userId: created.user_id, sessionId: created.session_id, sessionToken: refreshed.body.session_token };
-  }
-
   it('should deliver user.converted when a guest registers', async () => {
     const guest = (await createGuest(server, { client_id: clientId })).body;
     await register(server, smtp, { clientId, email: uniqueEmail('promoted'), password: PASSWORD, sessionToken: guest.session_token });
@@ -83,8 +71,8 @@ describeEachDatabase('webhooks: every outbound event from its real flow', (datab
   });
 
   it('should deliver the guest’s session.revoked, then user.merged, when a guest logs into an account', async () => {
-    const target = await account('merged-into');
-    const guest = await storedGuest();
+    const target = await registeredAccount(server, smtp, clientId, 'merged-into', PASSWORD);
+    const guest = await storedGuest(server, clientId);
     const login = await postJson(server, '/accounts/login', {
       client_id: clientId,
       email: target.email,
@@ -108,7 +96,7 @@ describeEachDatabase('webhooks: every outbound event from its real flow', (datab
   });
 
   it('should deliver user.deleted when a person is erased', async () => {
-    const person = await account('erased');
+    const person = await registeredAccount(server, smtp, clientId, 'erased', PASSWORD);
     assert.equal((await admin.call('DELETE', `/admin/api/users/${person.id}`)).status, 200);
     const { body } = await delivered('user.deleted', (data) => data['subject'] === person.id);
     assert.ok(!body.includes(person.email) && !body.includes('@'), 'no e-mail address leaves the building');

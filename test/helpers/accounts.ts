@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GuestAdmin, ORIGIN, json, type JsonResponse } from './guests.js';
+import { GuestAdmin, ORIGIN, createGuest, json, refreshGuest, type JsonResponse } from './guests.js';
 import type { DatabaseKind } from './databases.js';
 import { startTestServer, type TestServer } from './server.js';
 import { codeIn, linkIn, startSmtpCapture, type CapturedMail, type SmtpCapture } from './smtp-capture.js';
@@ -92,6 +92,27 @@ export async function register(
   const verified = await postJson(server, '/accounts/verify', { client_id: input.clientId, email: input.email, code: codeIn(mail) });
   if (verified.status !== 200) throw new Error(`verification failed: ${verified.status} ${JSON.stringify(verified.body)}`);
   return verified;
+}
+
+/** A registered account with a password, made over HTTP (sign-up and verification). */
+export async function registeredAccount(
+  server: TestServer,
+  smtp: SmtpCapture,
+  clientId: string,
+  label: string,
+  password: string,
+): Promise<{ id: string; email: string }> {
+  const email = uniqueEmail(label);
+  const verified = await register(server, smtp, { clientId, email, password });
+  return { id: verified.body['user_id'] as string, email };
+}
+
+/** A guest with a row (metadata) and a session row (one refresh): what a merge has to revoke. */
+export async function storedGuest(server: TestServer, clientId: string): Promise<{ userId: string; sessionId: string; sessionToken: string }> {
+  const created = (await createGuest(server, { client_id: clientId, metadata: { cart: ['sku-1'] } })).body;
+  const refreshed = await refreshGuest(server, clientId, created.session_token);
+  if (refreshed.status !== 200) throw new Error(`refresh failed: ${refreshed.status} ${JSON.stringify(refreshed.body)}`);
+  return { userId: created.user_id, sessionId: created.session_id, sessionToken: refreshed.body.session_token };
 }
 
 /** PATCH a JSON Merge Patch (RFC 7396) with a bearer token. */
