@@ -9,6 +9,7 @@
 // probed. If none answers, the PostgreSQL cases are skipped and this script says so plainly;
 // with GUESTPASS_TEST_REQUIRE_POSTGRES=1 (CI) an unreachable server is a failure instead.
 // Redis likewise: GUESTPASS_TEST_REDIS_URL (default the local one), GUESTPASS_TEST_REQUIRE_REDIS=1.
+// Chromium likewise: GUESTPASS_TEST_CHROMIUM (default Debian's /usr/bin/chromium), GUESTPASS_TEST_REQUIRE_BROWSER=1.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -21,12 +22,14 @@ import pg from 'pg';
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const root = resolve(import.meta.dirname, '..');
 const CACHE = join(root, 'node_modules/.cache/guestpass-test');
+/** Where *.test.ts files live: the server, its tests and tools, and the workspaces (SDK, middleware, example, console). */
+const SOURCE_FOLDERS = ['src', 'test', 'tools', 'packages', 'examples', 'console'].filter((dir) => existsSync(join(root, dir)));
 
 function findFiles(dir, suffix) {
   const found = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory() && entry.name !== 'node_modules') found.push(...findFiles(path, suffix));
+    if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== 'dist') found.push(...findFiles(path, suffix));
     else if (entry.isFile() && entry.name.endsWith(suffix)) found.push(path);
   }
   return found;
@@ -63,7 +66,7 @@ async function compile() {
     if (!pid || !alive(pid)) rmSync(join(CACHE, entry), { recursive: true, force: true });
   }
   const outdir = join(CACHE, `${process.pid}-${Date.now().toString(36)}`);
-  const entryPoints = ['src', 'test', 'tools', 'bench', 'scripts'].flatMap((dir) => findFiles(join(root, dir), '.ts'));
+  const entryPoints = [...SOURCE_FOLDERS, 'bench', 'scripts'].flatMap((dir) => findFiles(join(root, dir), '.ts'));
   await build({
     entryPoints,
     outdir,
@@ -130,6 +133,12 @@ if (!redisUp && process.env.GUESTPASS_TEST_REQUIRE_REDIS === '1') {
   console.error(`Redis is required (GUESTPASS_TEST_REQUIRE_REDIS=1) but ${redisUrl.replace(/\/\/[^@]*@/, '//')} does not answer.`);
   process.exit(1);
 }
+const chromium = process.env.GUESTPASS_TEST_CHROMIUM || '/usr/bin/chromium';
+const chromiumUp = existsSync(chromium);
+if (!chromiumUp && process.env.GUESTPASS_TEST_REQUIRE_BROWSER === '1') {
+  console.error(`Chromium is required (GUESTPASS_TEST_REQUIRE_BROWSER=1) but ${chromium} does not exist.`);
+  process.exit(1);
+}
 const env = { ...process.env };
 // Test servers keep their data folders (SQLite in WAL mode with synchronous = FULL) under the
 // temporary folder. On a disk every commit waits for an fsync, 0.3 to 1 ms here and more when
@@ -166,7 +175,7 @@ function longestFirst(files) {
 const sources = longestFirst(
   process.argv.length > 2
     ? process.argv.slice(2).map((file) => relative(root, resolve(file)))
-    : ['src', 'test', 'tools'].flatMap((dir) => findFiles(join(root, dir), '.test.ts').map((file) => relative(root, file))),
+    : SOURCE_FOLDERS.flatMap((dir) => findFiles(join(root, dir), '.test.ts').map((file) => relative(root, file))),
 );
 const fromSource = process.env.GUESTPASS_TEST_FROM_SOURCE === '1';
 const outdir = fromSource ? undefined : await compile();
@@ -227,6 +236,10 @@ child.on('exit', async (code, signal) => {
   if (!redisUp) {
     console.log(`\nNOTE: Redis did not answer at ${redisUrl.replace(/\/\/[^@]*@/, '//')}, so the Redis and multi-node cases were SKIPPED.`);
     console.log('      Start Redis or set GUESTPASS_TEST_REDIS_URL to run them.');
+  }
+  if (!chromiumUp) {
+    console.log(`\nNOTE: Chromium was not found at ${chromium}, so the browser cases were SKIPPED.`);
+    console.log("      Install Debian's chromium package (apt-get install chromium) or set GUESTPASS_TEST_CHROMIUM to run them.");
   }
   process.exit(code ?? (signal ? 1 : 0));
 });
