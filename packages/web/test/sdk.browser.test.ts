@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { uniqueEmail } from '../../../test/helpers/accounts.js';
+import { describeWithBrowser } from '../../../test/helpers/browser.js';
+import { GuestAdmin } from '../../../test/helpers/guests.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/server.js';
+import { codeIn, type SmtpCapture, startSmtpCapture } from '../../../test/helpers/smtp-capture.js';
+import type { Guestpass, GuestpassChange } from '../src/index.js';
+import { openPage, type PageParams, type PageServer, pageUrl, startPageServer } from './harness.js';
+
+/** What the test page puts on `window`. */
+interface TestWindow {
+  gp: Guestpass;
+  changes: GuestpassChange[];
+  GuestpassError: new (...args: never[]) => Error;
+}
+declare const window: TestWindow;
+
+/**
+ * The server and the page run on one clock SPEED times the wall clock, so a 30 s access token
+ * (the shortest a client may set) lives 1 s of real time: several lifetimes fit in seconds.
+ */
+const SPEED = 30;
+const TTL = 30;
+const LIFETIME_MS = (TTL * 1000) / SPEED;
+
+describeWithBrowser('@guestpass/web in Chromium against a real server', (_browser, newContext) => {
+  const t0 = Date.now();
+  let server: TestServer;
+  let smtp: SmtpCapture;
+  let pages: PageServer;
+  let clientId: string;
+  const reused: string[] = [];
+
+  /** A fresh admin each time: an admin token lives 15 min of the fast clock, 30 s of the test. */
+  const admin = () => new GuestAdmin(server);
+  const url = (params: Partial<PageParams> = {}) => pageUrl(pages.origin, { issuer: server.url, client: clientId, t0, speed: SPEED, ...params });
+
+  before(async () => {
+    smtp = await startSmtpCapture();
+    server = await startTestServer({
+      database: 'sqlite',
+      now: () => t0 + (Date.now() - t0) * SPEED,
+      // Nonces on: every DPoP flow goes through use_dpop_nonce once.
+      env: { GUESTPASS_SMTP_URL: smtp.url, GUESTPASS_DPOP_REQUIRE_NONCE: 'true', GUESTPASS_LOGIN_RATE_LIMIT_PER_IP: '10000' },
+    });
+    pages = await startPageServer();
+    // refresh_grace 0: a second presentation of any session token revokes the session at once.
+    clientId = await admin().publicClient({ scopes: ['telemetry:write'], refresh_grace: 0 }, { allowed_origins: [pages.origin], access_token_ttl: TTL });
+    server.ctx.events.on('token.reused', (event) => reused.push(event.session_id));
+  });
+  after(async () => {
+    await pages?.close();
+    await server?.stop();
+    await smtp?.stop();
+  });
+
+  const storedSession = async (sessionId: string) => (await admin().call('GET', `/admin/api/sessions/${sessionId}`)).body;
+
+  it('should create a guest on first load and keep it across a reload', async () => {
+    const context = await newContext();
+    const page = await openPage(context, url());
+    const first = await page.evaluate(async () => ({
+      token: await window.gp.getAccessToken(),
+      session: await window.gp.getSession(),
+      changes: window.changes,
+    }));
+    assert.equal(first.token.split('.').length, 3);
+    assert.equal(first.session.is_anonymous, true);
+    assert.deepEqual(first.changes, [{ type: 'created', user: { id: first.session.user_id, isAnonymous: true }, sessionId: first.session.session_id }]);
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    const again = await page.evaluate(async () => (await window.gp.getSession()).session_id);
+    assert.equal(again, first.session.session_id, 'the stored session is used after a reload');
+    await context.close();
+  });
+
+  for (const nolocks of [false, true]) {
+    it(`should refresh from two tabs for six token lifetimes without presenting one session token twice (${nolocks ? 'IndexedDB lease fallback' : 'Web Locks'})`, async () => {
+      const context = await newContext();
+      const tabs = [await openPage(context, url({ nolocks })), await openPage(context, url({ nolocks }))];
+      const hammer = (page: Page) =>
+        page.evaluate(async (ms) => {
+          const sessions = new Set<string>();
+          let calls = 0;
+          for (const end = Date.now() + ms; Date.now() < end; calls++) {
+            sessions.add((await window.gp.getSession()).session_id);
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          return { sessions: [...sessions], calls };
+        }, 6 * LIFETIME_MS);
+      const [a, b] = await Promise.all(tabs.map(hammer));
+      const lockKind = await tabs[0]!.evaluate(async () =>
+        navigator.locks ? 'web-locks' : (await indexedDB.databases()).some((db) => db.name === 'guestpass-locks') ? 'lease' : 'none',
+      );
+      assert.equal(lockKind, nolocks ? 'lease' : 'web-locks');
+      assert.equal(a!.sessions.length, 1, 'one session throughout');
+      assert.deepEqual(a!.sessions, b!.sessions, 'both tabs share it');
+      const sessionId = a!.sessions[0]!;
+      assert.deepEqual(
+        reused.filter((id) => id === sessionId),
+        [],
+        'no token.reused event',
+      );
+      const stored = await storedSession(sessionId);
+      assert.equal(stored['revoked_at'], null);
+      // A refresh every ¾ lifetime: at least 6 rotations in 6 lifetimes.
+      assert.ok((stored['generation'] as number) >= 6, `rotated ${stored['generation']} times`);
+      console.log(`two tabs (${nolocks ? 'lease fallback' : 'Web Locks'}): ${a!.calls + b!.calls} calls, ${stored['generation']} rotations, 0 reuse`);
+      await context.close();
+    });
+  }
+
+  it('should keep a DPoP-bound session with a non-extractable key across reloads and refreshes', async () => {
+    const context = await newContext();
+    const page = await openPage(context, url({ dpop: true }));
+    const readKey = () =>
+      page.evaluate(
+        () =>
+          new Promise<{ extractable: boolean; algorithm: string }>((resolve, reject) => {
+            const open = indexedDB.open('guestpass');
+            open.onsuccess = () => {
+              const store = open.result.transaction('kv').objectStore('kv');
+              const keys = store.getAllKeys();
+              keys.onsuccess = () => {
+                const name = keys.result.find((key) => String(key).endsWith(' dpop'));
+                const get = store.get(name!);
+                get.onsuccess = () => resolve({ extractable: get.result.privateKey.extractable, algorithm: get.result.privateKey.algorithm.name });
+              };
+            };
+            open.onerror = () => reject(open.error);
+          }),
+      );
+    const first = await page.evaluate(async () => ({ token: await window.gp.getAccessToken(), session: await window.gp.getSession() }));
+    const jkt = (claims(first.token)['cnf'] as { jkt?: string } | undefined)?.jkt;
+    assert.ok(jkt, 'the access token is bound (cnf.jkt)');
+    assert.deepEqual(await readKey(), { extractable: false, algorithm: 'ECDSA' });
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    await sleep(LIFETIME_MS * 1.2);
+    const second = await page.evaluate(async () => ({ token: await window.gp.getAccessToken(), session: await window.gp.getSession() }));
+    assert.equal(second.session.session_id, first.session.session_id);
+    assert.notEqual(second.token, first.token, 'refreshed after the reload, with the stored key');
+    assert.equal((claims(second.token)['cnf'] as { jkt: string }).jkt, jkt);
+    const stored = await storedSession(first.session.session_id);
+    assert.equal(stored['dpop_bound'], true);
+    assert.equal(stored['revoked_at'], null);
+    await context.close();
+  });
+
+  for (const dpop of [false, true]) {
+    it(`should deliver queued events after the tab closes (${dpop ? 'DPoP: keep-alive fetch' : 'sendBeacon'})`, async () => {
+      const context = await newContext();
+      const page = await openPage(context, url({ dpop }));
+      const userId = await page.evaluate(async () => {
+        const { user_id } = await window.gp.getSession();
+        window.gp.track('page.viewed', { path: '/cart' });
+        window.gp.track('cart.added', { sku: 'A-1' });
+        window.gp.track('checkout.started');
+        // The DPoP proof for the exit request is signed ahead, while the page lives.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return user_id;
+      });
+      await page.close({ runBeforeUnload: true });
+      let names: string[] = [];
+      for (const end = Date.now() + 5000; Date.now() < end && names.length < 3; await sleep(100)) {
+        const listed = await admin().call('GET', `/admin/api/users/${userId}/events`);
+        names = ((listed.body['events'] ?? []) as { name: string }[]).map((event) => event.name).sort();
+      }
+      assert.deepEqual(names, ['cart.added', 'checkout.started', 'page.viewed']);
+      await context.close();
+    });
+  }
+
+  it('should tell every tab about conversion, logout and merge, and fail with typed errors', async () => {
+    const context = await newContext();
+    const [a, b] = [await openPage(context, url()), await openPage(context, url())];
+    const email = uniqueEmail('sdk');
+    const guest = await a!.evaluate(async (address) => {
+      await window.gp.updateMetadata({ cart: [{ id: 'sku-1' }] });
+      await window.gp.signUp({ email: address, password: 'correct horse battery staple' });
+      return window.gp.getSession();
+    }, email);
+    const code = codeIn(await smtp.waitFor((mail) => mail.to.includes(email)));
+    const converted = await a!.evaluate(({ address, code }) => window.gp.verify({ email: address, code }), { address: email, code });
+    assert.deepEqual(converted, { type: 'converted', user: { id: guest.user_id, isAnonymous: false }, sessionId: converted.sessionId });
+    await b!.waitForFunction(() => window.changes.some((change) => change.type === 'converted'));
+    const inB = await b!.evaluate(() => window.gp.getSession());
+    assert.equal(inB.user_id, guest.user_id, 'the other tab sees the same user, now registered');
+    assert.equal(inB.is_anonymous, false);
+    assert.deepEqual(inB.metadata['cart'], [{ id: 'sku-1' }]);
+
+    await a!.evaluate(() => window.gp.logOut());
+    await b!.waitForFunction(() => window.changes.some((change) => change.type === 'logged_out'));
+    const secondGuest = await b!.evaluate(async () => (await window.gp.getSession()).user_id);
+    assert.notEqual(secondGuest, guest.user_id, 'after logout the next call starts a new guest');
+
+    const errors = await a!.evaluate(async (address) => {
+      const caught = async (run: () => Promise<unknown>) =>
+        run().then(
+          () => null,
+          (error: { name: string; error: string; status: number }) => ({ name: error.name, error: error.error, status: error.status }),
+        );
+      return {
+        login: await caught(() => window.gp.logIn({ email: address, password: 'wrong password entirely' })),
+        stale: await caught(() => window.gp.updateMetadata({ x: 1 }, { ifMatch: '"stale"' })),
+      };
+    }, email);
+    assert.deepEqual(errors.login, { name: 'GuestpassError', error: 'invalid_grant', status: 400 });
+    assert.deepEqual(errors.stale, { name: 'GuestpassError', error: 'precondition_failed', status: 412 });
+
+    const merged = await a!.evaluate((address) => window.gp.logIn({ email: address, password: 'correct horse battery staple' }), email);
+    assert.equal(merged.type, 'merged');
+    assert.equal(merged.user?.id, guest.user_id, 'the new guest went into the account');
+    await b!.waitForFunction(() => window.changes.some((change) => change.type === 'merged'));
+    const types = await b!.evaluate(() => window.changes.map((change) => change.type));
+    assert.deepEqual(types, ['created', 'converted', 'logged_out', 'created', 'merged']);
+    await context.close();
+  });
+
+  it('should keep the session token out of script in cookie mode', async () => {
+    const context = await newContext();
+    const page = await openPage(context, url({ transport: 'cookie', dpop: true }));
+    const first = await page.evaluate(async () => (await window.gp.getSession()).user_id);
+    const cookies = await context.cookies(server.url);
+    assert.deepEqual(
+      cookies.map((cookie) => [cookie.name, cookie.httpOnly]),
+      [['gp_session', true]],
+    );
+    const stored = await page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          const open = indexedDB.open('guestpass');
+          open.onsuccess = () => {
+            const all = open.result.transaction('kv').objectStore('kv').getAll();
+            all.onsuccess = () => resolve(JSON.stringify(all.result.filter((value) => typeof value.at === 'string')));
+          };
+        }),
+    );
+    assert.doesNotMatch(stored, /"st"/, 'no session token in IndexedDB');
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    await sleep(LIFETIME_MS * 1.2);
+    const refreshed = await page.evaluate(async () => (await window.gp.getSession()).user_id);
+    assert.equal(refreshed, first, 'refreshed through the cookie after a reload');
+    const afterLogout = await page.evaluate(async () => {
+      await window.gp.logOut();
+      return (await window.gp.getSession()).user_id;
+    });
+    assert.notEqual(afterLogout, first);
+    await context.close();
+  });
+});
+
+function claims(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
