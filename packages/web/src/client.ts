@@ -22,8 +22,9 @@ export function createGuestpass({
   const base = issuer.replace(/\/+$/, '');
   const cookie = transport === 'cookie';
   const key = `${base} ${clientId}`;
+  const keyName = `${key} dpop`;
   let keyPair: Promise<CryptoKeyPair> | undefined;
-  const signer = dpop ? dpopSigner(() => (keyPair ??= loadOrCreateKeyPair(storage, `${key} dpop`)), now) : undefined;
+  const signer = dpop ? dpopSigner(() => (keyPair ??= loadOrCreateKeyPair(storage, keyName)), now) : undefined;
   const listeners = new Set<(change: GuestpassChange) => void>();
   const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(`guestpass ${key}`);
   /** This tab's copy of the stored record; another tab's change drops it. */
@@ -43,6 +44,8 @@ export function createGuestpass({
   if (channel)
     channel.onmessage = ({ data }: MessageEvent<GuestpassChange>) => {
       mem = undefined;
+      // The key may have been replaced with the session: read it again before the next proof.
+      keyPair = undefined;
       notify(data);
     };
 
@@ -50,6 +53,11 @@ export function createGuestpass({
   async function commit(tokens: Tokens | undefined, type?: GuestpassChange['type']): Promise<Tokens | undefined> {
     await (tokens ? storage.set(key, tokens) : storage.delete(key));
     mem = tokens;
+    // A session that ended takes its DPoP key along: the next guest's proofs cannot be linked to it.
+    if (!tokens && signer) {
+      await storage.delete(keyName);
+      keyPair = undefined;
+    }
     if (type) {
       const change = { type, user: tokens ? { id: tokens.uid, isAnonymous: tokens.anon } : null, sessionId: tokens?.sid ?? null };
       notify(change);

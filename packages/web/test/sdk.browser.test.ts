@@ -147,6 +147,11 @@ describeWithBrowser('@guestpass/web in Chromium against a real server', (_browse
     const stored = await storedSession(first.session.session_id);
     assert.equal(stored['dpop_bound'], true);
     assert.equal(stored['revoked_at'], null);
+    const next = await page.evaluate(async () => {
+      await window.gp.logOut();
+      return window.gp.getAccessToken();
+    });
+    assert.notEqual((claims(next)['cnf'] as { jkt: string }).jkt, jkt, 'the next guest gets a key of its own, unlinkable to the last');
     await context.close();
   });
 
