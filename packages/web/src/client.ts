@@ -187,7 +187,11 @@ export function createGuestpass({
     fetch(url, { method: 'POST', keepalive: true, credentials: 'omit', headers, body: JSON.stringify({ events: batch }) }).catch(() => {});
     return true;
   }
-  if (typeof addEventListener === 'function') addEventListener('pagehide', () => events.pagehide());
+  if (typeof document !== 'undefined') {
+    addEventListener('pagehide', () => events.pagehide());
+    // Mobile browsers may discard a hidden page without pagehide: hiding is the last sure moment.
+    document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && events.pagehide());
+  }
 
   return {
     getAccessToken: async () => (await session()).at,

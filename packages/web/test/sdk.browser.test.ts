@@ -4,6 +4,7 @@ import { after, before, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { uniqueEmail } from '../../../test/helpers/accounts.js';
 import { describeWithBrowser } from '../../../test/helpers/browser.js';
+import { postgresUrl } from '../../../test/helpers/databases.js';
 import { GuestAdmin } from '../../../test/helpers/guests.js';
 import { startTestServer, type TestServer } from '../../../test/helpers/server.js';
 import { codeIn, type SmtpCapture, startSmtpCapture } from '../../../test/helpers/smtp-capture.js';
@@ -32,7 +33,6 @@ describeWithBrowser('@guestpass/web in Chromium against a real server', (_browse
   let smtp: SmtpCapture;
   let pages: PageServer;
   let clientId: string;
-  const reused: string[] = [];
 
   /** A fresh admin each time: an admin token lives 15 min of the fast clock, 30 s of the test. */
   const admin = () => new GuestAdmin(server);
@@ -49,7 +49,6 @@ describeWithBrowser('@guestpass/web in Chromium against a real server', (_browse
     pages = await startPageServer();
     // refresh_grace 0: a second presentation of any session token revokes the session at once.
     clientId = await admin().publicClient({ scopes: ['telemetry:write'], refresh_grace: 0 }, { allowed_origins: [pages.origin], access_token_ttl: TTL });
-    server.ctx.events.on('token.reused', (event) => reused.push(event.session_id));
   });
   after(async () => {
     await pages?.close();
@@ -77,41 +76,57 @@ describeWithBrowser('@guestpass/web in Chromium against a real server', (_browse
     await context.close();
   });
 
-  for (const nolocks of [false, true]) {
-    it(`should refresh from two tabs for six token lifetimes without presenting one session token twice (${nolocks ? 'IndexedDB lease fallback' : 'Web Locks'})`, async () => {
-      const context = await newContext();
-      const tabs = [await openPage(context, url({ nolocks })), await openPage(context, url({ nolocks }))];
-      const hammer = (page: Page) =>
-        page.evaluate(async (ms) => {
-          const sessions = new Set<string>();
-          let calls = 0;
-          for (const end = Date.now() + ms; Date.now() < end; calls++) {
-            sessions.add((await window.gp.getSession()).session_id);
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          }
-          return { sessions: [...sessions], calls };
-        }, 6 * LIFETIME_MS);
-      const [a, b] = await Promise.all(tabs.map(hammer));
-      const lockKind = await tabs[0]!.evaluate(async () =>
-        navigator.locks ? 'web-locks' : (await indexedDB.databases()).some((db) => db.name === 'guestpass-locks') ? 'lease' : 'none',
-      );
-      assert.equal(lockKind, nolocks ? 'lease' : 'web-locks');
-      assert.equal(a!.sessions.length, 1, 'one session throughout');
-      assert.deepEqual(a!.sessions, b!.sessions, 'both tabs share it');
-      const sessionId = a!.sessions[0]!;
-      assert.deepEqual(
-        reused.filter((id) => id === sessionId),
-        [],
-        'no token.reused event',
-      );
-      const stored = await storedSession(sessionId);
-      assert.equal(stored['revoked_at'], null);
-      // A refresh every ¾ lifetime: at least 6 rotations in 6 lifetimes.
-      assert.ok((stored['generation'] as number) >= 6, `rotated ${stored['generation']} times`);
-      console.log(`two tabs (${nolocks ? 'lease fallback' : 'Web Locks'}): ${a!.calls + b!.calls} calls, ${stored['generation']} rotations, 0 reuse`);
-      await context.close();
-    });
+  /** Two tabs call getSession() for six token lifetimes; the one session must rotate with no token presented twice. */
+  async function refreshFromTwoTabs(backend: { server: TestServer; clientId: string }, nolocks: boolean, label: string) {
+    const context = await newContext();
+    const tabUrl = url({ nolocks, issuer: backend.server.url, client: backend.clientId });
+    const tabs = [await openPage(context, tabUrl), await openPage(context, tabUrl)];
+    const reusedHere: string[] = [];
+    const off = backend.server.ctx.events.on('token.reused', (event) => reusedHere.push(event.session_id));
+    const hammer = (page: Page) =>
+      page.evaluate(async (ms) => {
+        const sessions = new Set<string>();
+        let calls = 0;
+        for (const end = Date.now() + ms; Date.now() < end; calls++) {
+          sessions.add((await window.gp.getSession()).session_id);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return { sessions: [...sessions], calls };
+      }, 6 * LIFETIME_MS);
+    const [a, b] = await Promise.all(tabs.map(hammer));
+    off();
+    const lockKind = await tabs[0]!.evaluate(async () =>
+      navigator.locks ? 'web-locks' : (await indexedDB.databases()).some((db) => db.name === 'guestpass-locks') ? 'lease' : 'none',
+    );
+    assert.equal(lockKind, nolocks ? 'lease' : 'web-locks');
+    assert.equal(a!.sessions.length, 1, 'one session throughout');
+    assert.deepEqual(a!.sessions, b!.sessions, 'both tabs share it');
+    assert.deepEqual(reusedHere, [], 'no token.reused event');
+    const stored = (await new GuestAdmin(backend.server).call('GET', `/admin/api/sessions/${a!.sessions[0]}`)).body;
+    assert.equal(stored['revoked_at'], null);
+    // A refresh every ¾ lifetime: at least 6 rotations in 6 lifetimes.
+    assert.ok((stored['generation'] as number) >= 6, `rotated ${stored['generation']} times`);
+    console.log(`two tabs (${label}): ${a!.calls + b!.calls} calls, ${stored['generation']} rotations, 0 reuse`);
+    await context.close();
   }
+
+  for (const nolocks of [false, true]) {
+    const label = nolocks ? 'IndexedDB lease fallback' : 'Web Locks';
+    it(`should refresh from two tabs for six token lifetimes without presenting one session token twice (${label})`, () =>
+      refreshFromTwoTabs({ server, clientId }, nolocks, label));
+  }
+
+  it('should refresh from two tabs without presenting one session token twice on PostgreSQL too', {
+    skip: postgresUrl() ? false : 'PostgreSQL not reachable (set GUESTPASS_TEST_DATABASE_URL)',
+  }, async () => {
+    const pg = await startTestServer({ database: 'postgres', now: () => t0 + (Date.now() - t0) * SPEED });
+    try {
+      const pgClient = await new GuestAdmin(pg).publicClient({ refresh_grace: 0 }, { allowed_origins: [pages.origin], access_token_ttl: TTL });
+      await refreshFromTwoTabs({ server: pg, clientId: pgClient }, false, 'Web Locks, PostgreSQL');
+    } finally {
+      await pg.stop();
+    }
+  });
 
   it('should keep a DPoP-bound session with a non-extractable key across reloads and refreshes', async () => {
     const context = await newContext();
