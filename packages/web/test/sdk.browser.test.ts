@@ -240,6 +240,24 @@ describeWithBrowser('@guestpass/web in Chromium against a real server', (_browse
     await context.close();
   });
 
+  it('should start a new guest and say so when an administrator revokes the session', async () => {
+    const context = await newContext();
+    const page = await openPage(context, url());
+    const first = await page.evaluate(() => window.gp.getSession());
+    const revoked = await admin().call('POST', `/admin/api/sessions/${first.session_id}/revoke`);
+    assert.ok(revoked.status < 300, JSON.stringify(revoked.body));
+    // The access token dies with its session: the 401 makes the SDK refresh, which fails with invalid_grant.
+    const next = await page.evaluate(() => window.gp.getSession());
+    assert.notEqual(next.user_id, first.user_id);
+    const types = await page.evaluate(() => window.changes.map((change) => [change.type, change.user?.id ?? null]));
+    assert.deepEqual(types, [
+      ['created', first.user_id],
+      ['revoked', null],
+      ['created', next.user_id],
+    ]);
+    await context.close();
+  });
+
   it('should keep the session token out of script in cookie mode', async () => {
     const context = await newContext();
     const page = await openPage(context, url({ transport: 'cookie', dpop: true }));
