@@ -163,7 +163,8 @@ export function createGuestpass({
           body: JSON.stringify({ events: batch }),
         }),
       beacon: (batch) => beacon(batch),
-      prepare: () => void prepareBeacon(),
+      // The first event gets the token ready, so a page closed before the first flush can still send by beacon.
+      prepare: () => void session().then(prepareBeacon, () => {}),
       now,
     },
     telemetry,
@@ -171,9 +172,8 @@ export function createGuestpass({
 
   /** A beacon carries no headers; with DPoP a keep-alive fetch does, with a proof signed ahead (a closing page runs no more tasks). */
   let ready: { at: string; proof: string; made: number } | undefined;
-  async function prepareBeacon() {
-    const tokens = mem;
-    if (!signer || !tokens || (ready?.at === tokens.at && Date.now() - ready.made < 30_000)) return;
+  async function prepareBeacon(tokens: Tokens) {
+    if (!signer || (ready?.at === tokens.at && Date.now() - ready.made < 30_000)) return;
     ready = { at: tokens.at, proof: await signer.proof('POST', `${base}/v1/events`, tokens.at), made: Date.now() };
   }
   function beacon(batch: TelemetryEvent[]): boolean {
@@ -230,8 +230,11 @@ export function createGuestpass({
         const headers: Record<string, string> = cookie ? {} : { authorization: `${stored.type} ${stored.st}` };
         const request = new Request(`${base}/anonymous/logout`, { method: 'POST', credentials: cookie ? 'include' : 'omit', headers });
         const response = await send(request, signer, cookie ? undefined : stored.st);
-        // A session that already ended is logged out all the same.
-        if (!response.ok && response.status !== 401) throw await errorOf(response);
+        if (!response.ok) {
+          const error = await errorOf(response);
+          // A session that already ended (401, or invalid_grant for its cookie) is logged out all the same.
+          if (error.status !== 401 && error.error !== 'invalid_grant') throw error;
+        }
         await commit(undefined, 'logged_out');
       }),
     track: events.track,

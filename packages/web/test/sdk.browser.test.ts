@@ -175,13 +175,14 @@ describeWithBrowser('@guestpass/web in Chromium against a real server', (_browse
       const context = await newContext();
       const page = await openPage(context, url({ dpop }));
       const userId = await page.evaluate(async () => {
-        const { user_id } = await window.gp.getSession();
+        // Nothing asked for a token before: the first event gets one ready for the exit.
         window.gp.track('page.viewed', { path: '/cart' });
         window.gp.track('cart.added', { sku: 'A-1' });
         window.gp.track('checkout.started');
-        // The DPoP proof for the exit request is signed ahead, while the page lives.
+        // Wait for that token, and with DPoP a moment more for the exit request's proof.
+        while (window.changes.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
         await new Promise((resolve) => setTimeout(resolve, 200));
-        return user_id;
+        return window.changes[0]!.user!.id;
       });
       await page.close({ runBeforeUnload: true });
       let names: string[] = [];
