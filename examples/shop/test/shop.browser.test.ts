@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { describeWithBrowser } from '../../../test/helpers/browser.js';
+import { GuestAdmin } from '../../../test/helpers/guests.js';
 import { type RunningShop, startShop } from './shop-harness.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -98,5 +99,18 @@ describeWithBrowser('example shop in Chromium', (_browser, newContext) => {
     await page.waitForSelector('#orders li');
     await page.waitForSelector('#cart li', { state: 'detached' });
     await context.close();
+  });
+
+  it('shows the events the pages tracked in the account’s analytics', async () => {
+    const admin = new GuestAdmin(shop.guestpass);
+    let names: string[] = [];
+    for (let attempt = 0; attempt < 50 && !names.includes('checkout'); attempt++) {
+      const answer = await admin.call('GET', `/admin/api/users/${accountId}/events`);
+      names = ((answer.body['events'] ?? []) as { name: string }[]).map((event) => event.name);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // The guest's own cart_added events, and the merged guest's, filed under the account.
+    assert.ok(names.filter((name) => name === 'cart_added').length >= 4, `events: ${names.join(', ')}`);
+    assert.ok(names.includes('checkout'), `events: ${names.join(', ')}`);
   });
 });
