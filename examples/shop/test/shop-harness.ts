@@ -19,6 +19,9 @@ import { ensureShopClients } from '../src/setup.js';
  */
 const checkout = existsSync(join(process.cwd(), 'examples/shop/public')) ? process.cwd() : repoRoot;
 
+/** Whether the browser SDK the pages import (packages/web) is in this checkout; the shop's browser test skips, saying so, without it. */
+export const sdkAvailable = existsSync(join(checkout, 'packages/web/src/index.ts'));
+
 export interface RunningShop {
   url: string;
   guestpass: TestServer;
