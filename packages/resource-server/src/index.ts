@@ -1,0 +1,10 @@
+export { readAuthorization, readDpopHeader, type PresentedToken } from './authorization.js';
+export { RESOURCE_ERRORS, type ResourceErrorCode } from './error-codes.js';
+export { type AuthScheme, DPOP_ALGORITHMS, GuestpassAuthError } from './errors.js';
+export type { IntrospectionOptions } from './introspection.js';
+export type { JwksOptions } from './jwks.js';
+export { MemoryReplayStore, type MemoryReplayStoreOptions, type ReplayStore } from './replay-cache.js';
+export type { AdapterOptions } from './request.js';
+export { assertScopes, hasScopes } from './scopes.js';
+export type { GuestpassAuth } from './types.js';
+export { createVerifier, type DpopOptions, type Presentation, type TokenVerifier, type VerifyOptions, verifyAccessToken } from './verify.js';
