@@ -1,0 +1,13 @@
+import type { FeatureManifest } from '../config/feature-manifest.js';
+import { deviceError } from './error-codes.js';
+import { deviceOptions } from './options.js';
+
+/** RFC 8628 device authorization: the endpoint, the verification page and the device_code grant. */
+export const devicesManifest = {
+  name: 'devices',
+  options: deviceOptions,
+  errors: { devices: deviceError.catalogue },
+  tables: ['device_authorizations'],
+  migrations: ['0018_devices'],
+  routes: ['/oauth/device_authorization', '/device'],
+} satisfies FeatureManifest;
