@@ -27,7 +27,16 @@ describeEachDatabase('device authorization (RFC 8628)', (database) => {
       env: { GUESTPASS_DEVICE_POLL_INTERVAL: '1', GUESTPASS_TRUSTED_PROXIES: '1', GUESTPASS_GEOIP_DATABASE: 'none', GUESTPASS_GEOIP_ASN_DATABASE: 'none' },
       now: () => Date.now() + clockOffset,
     });
-    ({ client_id: tvClient } = await server.createClient(['--name', 'Living-room TV', '--type', 'public', '--grant', 'device_code', '--grant', 'refresh_token']));
+    ({ client_id: tvClient } = await server.createClient([
+      '--name',
+      'Living-room TV',
+      '--type',
+      'public',
+      '--grant',
+      'device_code',
+      '--grant',
+      'refresh_token',
+    ]));
     webClient = await new GuestAdmin(server).publicClient({ transport: 'cookie' });
     config = await oidc.discovery(new URL(server.ctx.issuer.value), tvClient, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
   });
@@ -188,7 +197,13 @@ describeEachDatabase('device authorization (RFC 8628)', (database) => {
   });
 
   it('refuses the grant to a client that did not opt in', async () => {
-    const refused = await json(await fetch(`${server.url}/oauth/device_authorization`, { method: 'POST', headers: { origin: ORIGIN }, body: new URLSearchParams({ client_id: webClient }) }));
+    const refused = await json(
+      await fetch(`${server.url}/oauth/device_authorization`, {
+        method: 'POST',
+        headers: { origin: ORIGIN },
+        body: new URLSearchParams({ client_id: webClient }),
+      }),
+    );
     assert.deepEqual([refused.status, refused.body['error']], [400, 'unauthorized_client']);
     const polled = await poll('gpd_whatever', webClient);
     assert.equal(polled.body['error'], 'unauthorized_client');

@@ -207,6 +207,7 @@ export async function createContext({
     const sessions = createSessions({
       ...base,
       config,
+      transferCodeKey: derivedKey(masterKey.key, 'guestpass transfer codes'),
       clientCache: clients.cache,
       oauth,
       listClients: () => clients.store.list(),

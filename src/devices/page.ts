@@ -46,7 +46,8 @@ export interface DecisionView {
 /** Step two: whom to sign the device in as, or deny it. One form, one button per choice. */
 export function decisionPage(reply: FastifyReply, view: DecisionView) {
   const hidden =
-    `<input type="hidden" name="user_code" value="${escapeHtml(view.userCode)}">` + `<input type="hidden" name="csrf_token" value="${escapeHtml(view.csrfToken)}">`;
+    `<input type="hidden" name="user_code" value="${escapeHtml(view.userCode)}">` +
+    `<input type="hidden" name="csrf_token" value="${escapeHtml(view.csrfToken)}">`;
   const asCurrent = view.current
     ? `<p><button type="submit" name="action" value="approve">Continue as ${view.current.isAnonymous ? 'the guest of this browser' : 'your account'}</button></p>`
     : '';

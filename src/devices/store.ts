@@ -21,7 +21,10 @@ export interface DeviceAuthorization {
   expiresAt: number;
 }
 
-export type NewDeviceAuthorization = Pick<DeviceAuthorization, 'id' | 'clientId' | 'scope' | 'audience' | 'resource' | 'intervalS' | 'createdAt' | 'expiresAt'> & {
+export type NewDeviceAuthorization = Pick<
+  DeviceAuthorization,
+  'id' | 'clientId' | 'scope' | 'audience' | 'resource' | 'intervalS' | 'createdAt' | 'expiresAt'
+> & {
   deviceCodeHash: string;
   userCodeHash: string;
 };
@@ -96,11 +99,7 @@ export class DeviceAuthorizationStore {
       .where((eb) => eb.or([eb('last_polled_at', 'is', null), eb(sql<number>`last_polled_at + interval_s * 1000`, '<=', now + 250)]))
       .executeTakeFirst();
     if (Number(onTime.numUpdatedRows) === 1) return true;
-    await this.db
-      .updateTable('device_authorizations')
-      .set({ last_polled_at: now, interval_s: sql<number>`interval_s + 5` })
-      .where('id', '=', id)
-      .execute();
+    await this.db.updateTable('device_authorizations').set({ last_polled_at: now, interval_s: sql<number>`interval_s + 5` }).where('id', '=', id).execute();
     return false;
   }
 

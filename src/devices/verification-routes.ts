@@ -67,7 +67,12 @@ export async function verificationRoutes(app: FastifyInstance, deps: Verificatio
     '/device',
     {
       bodyLimit: 16 * 1024,
-      schema: { tags, summary: 'Approve the device as the current session or a new guest, or deny it', consumes: ['application/x-www-form-urlencoded'], body: DecisionBody },
+      schema: {
+        tags,
+        summary: 'Approve the device as the current session or a new guest, or deny it',
+        consumes: ['application/x-www-form-urlencoded'],
+        body: DecisionBody,
+      },
     },
     async (request, reply) => {
       const { body } = request;
