@@ -9,5 +9,6 @@ export const devicesManifest = {
   errors: { devices: deviceError.catalogue },
   tables: ['device_authorizations'],
   migrations: ['0018_devices'],
-  routes: ['/oauth/device_authorization', '/device'],
+  // POST /oauth/device_authorization is served by this feature under oauth's /oauth/* entry.
+  routes: ['/device'],
 } satisfies FeatureManifest;
