@@ -180,6 +180,18 @@ export interface OffHoursConfig extends DetectorCommon {
   max_clients: number;
 }
 
+export interface UserCodeGuessingConfig extends DetectorCommon {
+  /** Counting window for wrong user codes per network (s); the previous window decays into it. @default 300 */
+  window_s: number;
+  /**
+   * Wrong user codes from one /24 or /48 in a window that make a finding. A person mistypes a
+   * code once or twice; the verification page lets an address try 10 a minute. @default 10
+   */
+  prefix_floor: number;
+  /** Networks remembered. @default 16384 */
+  max_prefixes: number;
+}
+
 export interface DetectionConfig {
   engine: {
     /** (detector, entity, window) keys remembered to emit each finding once. @default 65536 */
@@ -203,6 +215,7 @@ export interface DetectionConfig {
     credential_stuffing: CredentialStuffingConfig;
     off_hours: OffHoursConfig;
     ingestion_spike: SessionRateConfig;
+    user_code_guessing: UserCodeGuessingConfig;
   };
 }
 
@@ -304,6 +317,13 @@ export const defaultDetectionConfig: DetectionConfig = {
       warmup_samples: 50,
       baseline_size: 512,
       max_sessions: 262_144,
+    },
+    // RFC 8628 §5.1: user codes are guessable by brute force; a burst from one network is that.
+    user_code_guessing: {
+      ...common(0.8, 'block_prefix', 900),
+      window_s: 300,
+      prefix_floor: 10,
+      max_prefixes: 16_384,
     },
   },
 };

@@ -71,6 +71,19 @@ const schemas = {
     score: Type.Number({ minimum: 0, maximum: 1 }),
     action: Type.Union([Type.Literal('observe'), Type.Literal('throttle'), Type.Literal('revoke'), Type.Literal('block_prefix'), Type.Literal('quarantine')]),
   }),
+  'session.transferred': event('session.transferred', { ...session, from_session_id: Id }),
+  'device.authorization_requested': event('device.authorization_requested', { ...base, authorization_id: Id, expires_at: count }),
+  'device.approved': event('device.approved', {
+    ...base,
+    authorization_id: Id,
+    approved_as: Type.Union([Type.Literal('session'), Type.Literal('new_guest')]),
+    is_anonymous: Type.Boolean(),
+  }),
+  'device.denied': event('device.denied', { ...base, authorization_id: Id }),
+  'device.user_code_rejected': event('device.user_code_rejected', {
+    ...base,
+    reason: Type.Union([Type.Literal('unknown'), Type.Literal('expired'), Type.Literal('decided')]),
+  }),
   'telemetry.ingested': event('telemetry.ingested', { ...session, accepted: count, rejected: count }),
 } satisfies { [K in EventName]: TObject };
 

@@ -21,7 +21,7 @@ export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
 /** A detector's scored verdict with the evidence a human needs to judge it. */
 export interface Finding {
-  /** The detector's name: `token_reuse`, `client_mismatch`, `dpop_mismatch`, `impossible_travel`, `refresh_storm`, `signup_flood`, `credential_stuffing`, `off_hours`, `ingestion_spike`. */
+  /** The detector's name: `token_reuse`, `client_mismatch`, `dpop_mismatch`, `impossible_travel`, `refresh_storm`, `signup_flood`, `credential_stuffing`, `off_hours`, `ingestion_spike`, `user_code_guessing`. */
   detector: string;
   entity: Entity;
   /** 0..1: 1 for a broken invariant. */

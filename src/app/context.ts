@@ -11,6 +11,7 @@ import { GEOIP_NONE } from '../anomaly/geo/index.js';
 import type { AnomalyService } from '../anomaly/service.js';
 import type { ClientCache } from '../clients/cache.js';
 import { type ClientsFeature, createClients } from '../clients/feature.js';
+import { createDevices, type DevicesFeature } from '../devices/feature.js';
 import type { ClientService } from '../clients/service.js';
 import type { ClientStore } from '../clients/store.js';
 import { KeyStore } from '../crypto/key-store.js';
@@ -54,6 +55,11 @@ const PROOF_PURGE_BATCH = 1000;
 /** Margin for clock skew between nodes and resource servers. */
 const SKEW_MS = 5 * 60 * 1000;
 
+/** A key for one purpose, derived from the master key: every node derives the same one. */
+function derivedKey(masterKey: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), purpose, 32));
+}
+
 /** Each feature as its factory built it, in the order they are built; app/build.ts mounts their routes. */
 export interface Features {
   clients: ClientsFeature;
@@ -65,6 +71,7 @@ export interface Features {
   stats: StatsFeature;
   audit: AuditFeature;
   webhooks: WebhooksFeature;
+  devices: DevicesFeature;
 }
 
 /**
@@ -187,10 +194,20 @@ export async function createContext({
     // only when routes are registered: the clients admin API is guarded by oauth's access-token
     // check, and oauth serves the grant and the revocable tokens of sessions.
     const clients = createClients({ ...base, config, oauth: () => oauth });
-    const oauth = createOauth({ ...base, config, clients, plugins: () => sessions.oauthPlugins });
+    const oauth = createOauth({
+      ...base,
+      config,
+      clients,
+      plugins: () => ({
+        grants: [...sessions.oauthPlugins.grants, ...devices.grants],
+        revocableTokens: sessions.oauthPlugins.revocableTokens,
+        metadata: devices.metadata,
+      }),
+    });
     const sessions = createSessions({
       ...base,
       config,
+      transferCodeKey: derivedKey(masterKey.key, 'guestpass transfer codes'),
       clientCache: clients.cache,
       oauth,
       listClients: () => clients.store.list(),
@@ -258,6 +275,14 @@ export async function createContext({
         })
       : () => {};
     const webhooks = createWebhooks({ ...base, config, masterKey: masterKey.key, oauth });
+    const devices = createDevices({
+      ...base,
+      config,
+      keys: { userCodes: derivedKey(masterKey.key, 'guestpass user codes'), csrf: derivedKey(masterKey.key, 'guestpass device csrf') },
+      clientCache: clients.cache,
+      oauth,
+      sessions,
+    });
 
     return {
       config,
@@ -265,7 +290,7 @@ export async function createContext({
       events: base.events,
       outbox: base.outbox,
       keyring,
-      features: { clients, oauth, sessions, accounts, anomaly, telemetry, stats, audit, webhooks },
+      features: { clients, oauth, sessions, accounts, anomaly, telemetry, stats, audit, webhooks, devices },
       clients: clients.service,
       clientStore: clients.store,
       clientCache: clients.cache,

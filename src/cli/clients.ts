@@ -1,14 +1,16 @@
 import { parseArgs } from 'node:util';
 import { clientView } from '../clients/admin-routes.js';
 import { guestSettingsFromJson, type GuestSettings, type GuestSettingsJson } from '../clients/guest-settings.js';
-import type { ClientType, NewClient } from '../clients/types.js';
+import type { ClientType, GrantType, NewClient } from '../clients/types.js';
 import { configFlags } from './config-flags.js';
 import { withContext } from './context.js';
 import { UsageError } from './usage.js';
 
 const USAGE = `Usage:
   guestpass clients create --name N --type public|confidential [--origin URL]… [--scope S]… [--audience A]… [--admin]
-                           [--guest-scope S]… [--guest-settings JSON] [--user-scope S]… [--json]
+                           [--guest-scope S]… [--guest-settings JSON] [--user-scope S]… [--grant G]… [--json]
+      --grant G   a grant type the client may use (repeat for several; replaces the default list):
+                  client_credentials, refresh_token, urn:ietf:params:oauth:grant-type:device_code (alias: device_code)
   guestpass clients list [--json]
   guestpass clients rotate-secret ID [--overlap SECONDS] [--json]
   guestpass clients delete ID`;
@@ -30,6 +32,11 @@ function guestSettingsFlag(json: string | undefined, scopes: string[] | undefine
   return guestSettingsFromJson({ ...parsed, ...(scopes ? { scopes } : {}) });
 }
 
+/** `--grant device_code` is short for the RFC 8628 URN; anything else is checked by the client service. */
+function grantTypeFlag(value: string): GrantType {
+  return (value === 'device_code' ? 'urn:ietf:params:oauth:grant-type:device_code' : value) as GrantType;
+}
+
 /** The flags of every `guestpass clients` action: the configuration flags plus their own. */
 const CLIENTS_OPTIONS = {
   ...configFlags,
@@ -42,6 +49,7 @@ const CLIENTS_OPTIONS = {
   'guest-scope': { type: 'string', multiple: true },
   'guest-settings': { type: 'string' },
   'user-scope': { type: 'string', multiple: true },
+  grant: { type: 'string', multiple: true },
   overlap: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -65,6 +73,7 @@ export function newClientFromFlags(values: ClientsFlags): NewClient {
     scopes: values.scope ?? [],
     audiences: values.audience ?? [],
     guest: guestSettingsFlag(values['guest-settings'], values['guest-scope']),
+    ...(values.grant ? { grantTypes: values.grant.map(grantTypeFlag) } : {}),
     // Without --user-scope, registered users get the guest scopes (user.scopes null).
     ...(values['user-scope'] ? { user: { scopes: values['user-scope'] } } : {}),
   };

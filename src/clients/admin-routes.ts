@@ -29,6 +29,7 @@ const GuestSettingsBody = Type.Object(
     ),
     require_dpop: Type.Optional(Type.Boolean()),
     require_if_match: Type.Optional(Type.Boolean()),
+    transfer_codes: Type.Optional(Type.Boolean({ description: 'Guests may move to another device with a transfer code. @default false' })),
     transport: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('cookie')])),
     merge_strategies: Type.Optional(
       Type.Record(Type.String({ maxLength: 200 }), Type.Unknown(), {

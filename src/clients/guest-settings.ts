@@ -56,6 +56,12 @@ export interface GuestSettings {
   mergeStrategies: MergeStrategies;
   /** Telemetry allow-lists for POST /v1/events; null allows every name and prop key. */
   telemetry: TelemetrySettings | null;
+  /**
+   * Guests may move to another device with a transfer code (POST /anonymous/transfer, then
+   * POST /anonymous/token with `transfer_code`): opt-in, since a code is a credential for the
+   * guest's data. @default false
+   */
+  transferCodes: boolean;
 }
 
 /**
@@ -87,6 +93,7 @@ export const DEFAULT_GUEST_SETTINGS: GuestSettings = {
   transport: 'body',
   mergeStrategies: {},
   telemetry: null,
+  transferCodes: false,
 };
 
 /** Claims a mapping may not overwrite: registered JWT claims and the ones Guestpass sets. */
@@ -172,6 +179,7 @@ export function validateGuestSettings(input: Partial<GuestSettings> | undefined)
   checkClaimsMapping(settings.claimsMapping);
   checkMetadataSchema(settings.metadataSchema);
   if (settings.transport !== 'body' && settings.transport !== 'cookie') throw invalid('guest.transport must be "body" or "cookie".');
+  if (typeof settings.transferCodes !== 'boolean') throw invalid('guest.transfer_codes must be true or false.');
   try {
     settings.mergeStrategies = readMergeStrategies(settings.mergeStrategies, 'guest.merge_strategies');
   } catch (error) {
@@ -205,6 +213,7 @@ export interface GuestSettingsJson {
   transport?: 'body' | 'cookie';
   merge_strategies?: Record<string, unknown>;
   telemetry?: { allowed_events?: string[]; allowed_props?: string[] } | null;
+  transfer_codes?: boolean;
 }
 
 const jsonNames: [keyof GuestSettingsJson, keyof GuestSettings][] = [
@@ -222,6 +231,7 @@ const jsonNames: [keyof GuestSettingsJson, keyof GuestSettings][] = [
   ['transport', 'transport'],
   ['merge_strategies', 'mergeStrategies'],
   ['telemetry', 'telemetry'],
+  ['transfer_codes', 'transferCodes'],
 ];
 
 export function guestSettingsFromJson(json: GuestSettingsJson): Partial<GuestSettings> {

@@ -3,8 +3,11 @@ import type { UserSettings } from './user-settings.js';
 
 export type ClientType = 'public' | 'confidential';
 
-/** Grant types a client may be allowed; features add theirs here as they land. */
-export const GRANT_TYPES = ['client_credentials', 'refresh_token'] as const;
+/**
+ * Grant types a client may be allowed; features add theirs here as they land. The device grant
+ * (RFC 8628) is opt-in: no client has it unless created or changed with it.
+ */
+export const GRANT_TYPES = ['client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /** Scopes only clients created with `--admin` may hold. */

@@ -97,6 +97,28 @@ export interface DomainEvents {
     action: 'observe' | 'throttle' | 'revoke' | 'block_prefix' | 'quarantine';
   };
 
+  /**
+   * A guest transfer code was redeemed (POST /anonymous/token with `transfer_code`): a new
+   * session (`session_id`) of the same user (`subject`) started on another device, from the
+   * session that made the code (`from_session_id`). `network` is the new device's. Emitted just
+   * before that session's `session.created`, so detectors read the move as one person's two
+   * devices, not a stolen token.
+   */
+  'session.transferred': SessionEventBase & { from_session_id: string };
+
+  /**
+   * RFC 8628 device authorization. `authorization_id` is the request's own id (never a code).
+   * `device.authorization_requested`: a device asked for codes (`network` is the device's).
+   * `device.approved`: a person approved it at the verification page, as the user of their
+   * browser's session or as a new guest (`approved_as`); `subject` is that user, `network` the
+   * browser's. `device.denied`: a person denied it. `device.user_code_rejected`: a user code
+   * typed at the page named no pending request; a burst of them from one network is guessing.
+   */
+  'device.authorization_requested': EventBase & { authorization_id: string; expires_at: number };
+  'device.approved': EventBase & { authorization_id: string; approved_as: 'session' | 'new_guest'; is_anonymous: boolean };
+  'device.denied': EventBase & { authorization_id: string };
+  'device.user_code_rejected': EventBase & { reason: 'unknown' | 'expired' | 'decided' };
+
   /** A batch of telemetry events was accepted for a session. */
   'telemetry.ingested': SessionEventBase & { accepted: number; rejected: number };
 }

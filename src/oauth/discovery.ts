@@ -11,9 +11,14 @@ export interface DiscoveryDeps {
 }
 
 /** RFC 8414 authorization-server metadata; served at both well-known paths. */
-export function serverMetadata(deps: Pick<DiscoveryDeps, 'issuer' | 'dpop'>, grants: Grants): Record<string, unknown> {
+export function serverMetadata(
+  deps: Pick<DiscoveryDeps, 'issuer' | 'dpop'>,
+  grants: Grants,
+  extra: (issuer: string) => Record<string, unknown> = () => ({}),
+): Record<string, unknown> {
   const issuer = deps.issuer();
   return {
+    ...extra(issuer),
     issuer,
     token_endpoint: `${issuer}/oauth/token`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
@@ -30,12 +35,17 @@ export function serverMetadata(deps: Pick<DiscoveryDeps, 'issuer' | 'dpop'>, gra
   };
 }
 
-export async function discoveryRoutes(app: FastifyInstance, deps: DiscoveryDeps, grants: Grants): Promise<void> {
+export async function discoveryRoutes(
+  app: FastifyInstance,
+  deps: DiscoveryDeps,
+  grants: Grants,
+  extra?: (issuer: string) => Record<string, unknown>,
+): Promise<void> {
   const metadata = { schema: { tags: ['discovery'], summary: 'Authorization-server metadata (RFC 8414)' } };
   for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
     app.get(path, metadata, async (_request, reply) => {
       reply.header('Cache-Control', 'public, max-age=300');
-      return serverMetadata(deps, grants);
+      return serverMetadata(deps, grants, extra);
     });
   }
   app.get('/.well-known/jwks.json', { schema: { tags: ['discovery'], summary: 'Public signing keys (RFC 7517)' } }, async (_request, reply) => {

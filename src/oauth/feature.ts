@@ -72,9 +72,9 @@ export function createOauth(deps: OauthDeps): OauthFeature {
     publicUrl: (request) => publicUrl(services, request),
     dpopViolationReporter: (request, who) => dpopViolationReporter(services, request, who),
     async routes(app) {
-      const { grants, revocableTokens } = deps.plugins();
+      const { grants, revocableTokens, metadata } = deps.plugins();
       const tokenEndpointGrants = tokenGrants(clientCredentialsGrant(services), grants);
-      await discoveryRoutes(app, services, tokenEndpointGrants);
+      await discoveryRoutes(app, services, tokenEndpointGrants, metadata);
       await tokenRoute(app, services, tokenEndpointGrants);
       await revocationRoute(app, services, revocableTokens);
       await introspectionRoute(app, services);

@@ -21,4 +21,6 @@ export interface OauthPlugins {
   grants: readonly Grant[];
   /** Tokens besides JWT access tokens that /oauth/revoke ends (the sessions feature's session tokens). */
   revocableTokens: readonly RevocableToken[];
+  /** Members other features add to the discovery document (the devices feature's `device_authorization_endpoint`). */
+  metadata?: (issuer: string) => Record<string, unknown>;
 }

@@ -8,13 +8,14 @@ const param = (description: string) => Type.Optional(Type.String({ maxLength: 81
  */
 export const TokenRequestSchema = Type.Object(
   {
-    grant_type: Type.String({ maxLength: 200, description: 'client_credentials or refresh_token' }),
+    grant_type: Type.String({ maxLength: 200, description: 'client_credentials, refresh_token or urn:ietf:params:oauth:grant-type:device_code' }),
     client_id: param('The client id (public clients, or with client_secret_post).'),
     client_secret: param('client_secret_post authentication.'),
     scope: param('Space-separated scopes; all of the client’s scopes when absent.'),
     audience: param('The `aud` of the token; one of the client’s audiences.'),
     resource: param('RFC 8707 alternative to audience.'),
     refresh_token: param('The session token, for grant_type=refresh_token.'),
+    device_code: param('The device code, for grant_type=urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4).'),
   },
   { additionalProperties: true },
 );

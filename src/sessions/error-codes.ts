@@ -90,4 +90,29 @@ export const sessionError = defineErrors({
     error: 'not_found',
     description: 'No stored state exists for this session id; a session gets a row only once it needs state (a refresh, metadata, a revocation).',
   },
+  TRANSFER_DISABLED: {
+    status: 400,
+    error: 'unauthorized_client',
+    description: 'Transfer codes are off for this client; turn them on with guest.transfer_codes (PATCH /admin/api/clients/:id).',
+  },
+  TRANSFER_CODE_INVALID: {
+    status: 400,
+    error: 'invalid_grant',
+    description: 'This transfer code is unknown, has expired or was already used; create a new one on the first device (POST /anonymous/transfer).',
+  },
+  TRANSFER_SOURCE_ENDED: {
+    status: 400,
+    error: 'invalid_grant',
+    description: 'The session that created this transfer code has ended; sign in again on the first device and create a new code.',
+  },
+  TRANSFER_URL_NOT_ALLOWED: {
+    status: 400,
+    error: 'invalid_request',
+    description: 'url must be an http(s) URL on one of the client’s allowed origins.',
+  },
+  SESSION_NOT_OURS: {
+    status: 404,
+    error: 'not_found',
+    description: 'No live session with this id belongs to the caller’s user; list them with GET /anonymous/session.',
+  },
 });

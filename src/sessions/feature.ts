@@ -18,6 +18,9 @@ import type { SessionsConfig } from './options.js';
 import { SessionErasure } from './erasure.js';
 import { refreshTokenGrant } from './refresh-grant.js';
 import { anonymousRoutes } from './routes.js';
+import { GuestTransfers } from './transfer.js';
+import { transferRoutes } from './transfer-routes.js';
+import { TransferCodeStore } from './transfer-store.js';
 import { GuestSessionService } from './service.js';
 import { readSessionData, writeMetadata } from './session-data.js';
 import { SessionStore } from './store.js';
@@ -39,11 +42,13 @@ export interface SessionsDeps {
     CoreConfig,
     'accessTokenTtl' | 'dpopRequireNonce' | 'guestRateLimitPerIp' | 'guestRateLimitPerPrefix' | 'guestRateLimitPerClient' | 'jsonMaxDepth'
   > &
-    Pick<SessionsConfig, 'cullBatchSize'>;
+    Pick<SessionsConfig, 'cullBatchSize' | 'transferCodeTtl' | 'transferRateLimitPerIp' | 'transferRateLimitPerSession'>;
   /** The registered clients, for the cull: each one's retention and idle timeout. */
   listClients: () => Promise<Pick<Client, 'id' | 'guest'>[]>;
   /** What the cull deletes or purges in other features (built after this one: asked for at each run). */
   cullPeers: () => CullPeers;
+  /** Keys the hashes of guest transfer codes (an HKDF of the master key). */
+  transferCodeKey: Buffer;
   /** Clients as per-request paths read them (the clients feature's cache). */
   clientCache: Pick<ClientCache, 'lookup'>;
   oauth: Pick<
@@ -77,7 +82,19 @@ export function createSessions(deps: SessionsDeps): SessionsFeature {
   const erased = new ErasedUserStore(database.db);
   const service = new GuestSessionService({ ...deps, sessions: store, users, erased, accessTokens: oauth.accessTokens });
   const erasure = new SessionErasure({ erased, sessions: store, users, revoker: service.revocations, now: deps.now });
-  const services = { ...deps, service, sessions: store, users };
+  const transfers = new GuestTransfers({
+    codes: new TransferCodeStore(database.db),
+    sessions: store,
+    users,
+    service,
+    revocations: service.revocations,
+    erased,
+    clientCache: deps.clientCache,
+    codeKey: deps.transferCodeKey,
+    now: deps.now,
+    config: deps.config,
+  });
+  const services = { ...deps, service, sessions: store, users, transfers };
   const cull = new GuestCull({
     database,
     sessions: store,
@@ -102,6 +119,7 @@ export function createSessions(deps: SessionsDeps): SessionsFeature {
     oauthPlugins: { grants: [refreshTokenGrant(services)], revocableTokens: [sessionTokenRevocation(service)] },
     async routes(app) {
       await anonymousRoutes(app, services);
+      await transferRoutes(app, services);
       await sessionAdminRoutes(app, { sessions: store, revocations: service.revocations, oauth, users, cull });
     },
   };

@@ -22,6 +22,25 @@ export const sessionOptions = {
     doc: 'Guests the cull deletes per transaction. Between batches it pauses, so SQLite’s single writer is never held for long.',
     parse: (raw) => parseInteger(raw, { min: 1, max: 10_000 }),
   }),
+  transferCodeTtl: option({
+    env: 'GUESTPASS_TRANSFER_CODE_TTL',
+    default: 300,
+    defaultDoc: '5m',
+    doc: 'How long a guest transfer code stays valid (seconds, or 2m, 10m; 30 s to 15 min). It is single-use either way.',
+    parse: (raw) => parseDuration(raw, { min: 30, max: 900 }),
+  }),
+  transferRateLimitPerIp: option({
+    env: 'GUESTPASS_TRANSFER_RATE_LIMIT_PER_IP',
+    default: 10,
+    doc: 'Transfer codes presented at POST /anonymous/token per IP address per minute, right or wrong; 0 turns the limit off.',
+    parse: (raw) => parseInteger(raw, { min: 0 }),
+  }),
+  transferRateLimitPerSession: option({
+    env: 'GUESTPASS_TRANSFER_RATE_LIMIT_PER_SESSION',
+    default: 10,
+    doc: 'Transfer codes one session may create per minute (POST /anonymous/transfer); 0 turns the limit off.',
+    parse: (raw) => parseInteger(raw, { min: 0 }),
+  }),
 } as const;
 
 export type SessionsConfig = OptionValues<typeof sessionOptions>;

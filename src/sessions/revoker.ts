@@ -14,6 +14,8 @@ export type RevocationReason =
   | 'logout'
   /** Its client revoked its session token (RFC 7009). */
   | 'revoked_by_client'
+  /** Another session of the same user ended it (POST /anonymous/session/revoke: the first device ends a transferred one). */
+  | 'revoked_by_user'
   /** An older generation of its token was presented (RFC 9700 §4.14.2). */
   | 'token_reused'
   /** Another client presented its token (RFC 6749 §6). */

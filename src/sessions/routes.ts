@@ -13,13 +13,17 @@ import { resolveSessionCaller, type SessionCaller, type SessionCredentialDeps } 
 import { sessionError } from './error-codes.js';
 import type { GuestSessionService } from './service.js';
 import { readSessionData, writeMetadata, type SessionData, type SessionDataDeps } from './session-data.js';
+import type { SessionsConfig } from './options.js';
+import type { GuestTransfers } from './transfer.js';
 import type { GuestTokenResponse } from './types.js';
 
 export interface AnonymousRoutesDeps extends SessionCredentialDeps, SessionDataDeps {
   service: Pick<GuestSessionService, 'authenticate' | 'create' | 'refresh' | 'revokeToken'>;
+  transfers: Pick<GuestTransfers, 'redeem' | 'listSessions'>;
   rateLimits: RateLimitStore;
   metrics: Pick<Metrics, 'tokensIssued'>;
-  config: Pick<CoreConfig, 'dpopRequireNonce' | 'guestRateLimitPerIp' | 'guestRateLimitPerPrefix' | 'guestRateLimitPerClient' | 'jsonMaxDepth'>;
+  config: Pick<CoreConfig, 'dpopRequireNonce' | 'guestRateLimitPerIp' | 'guestRateLimitPerPrefix' | 'guestRateLimitPerClient' | 'jsonMaxDepth'> &
+    Pick<SessionsConfig, 'transferRateLimitPerIp'>;
   oauth: SessionCredentialDeps['oauth'] & Pick<OauthApi, 'gatherFacts' | 'advertiseDpopNonce'>;
 }
 
@@ -37,6 +41,9 @@ const AnonymousTokenBody = Type.Object(
     ),
     user_id: Type.Optional(Type.String({ maxLength: 200, description: 'Confidential clients only: bring your own user id.' })),
     session_token: Type.Optional(Type.String({ maxLength: 4096, description: 'Re-mint: the same as grant_type=refresh_token.' })),
+    transfer_code: Type.Optional(
+      Type.String({ maxLength: 32, description: 'A code from POST /anonymous/transfer on another device: a new session of that same guest.' }),
+    ),
     transport: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('cookie')])),
   },
   { additionalProperties: false },
@@ -52,6 +59,7 @@ export async function anonymousRoutes(app: FastifyInstance, deps: AnonymousRoute
     { bodyLimit: 128 * 1024, schema: { tags, summary: 'Create a guest session, or re-mint one with its session token', body: AnonymousTokenBody } },
     async (request, reply) => {
       const { body } = request;
+      if (body.transfer_code !== undefined) return redeemTransferCode(deps, request, reply, body);
       const cookieToken = body.session_token === undefined ? readSessionCookie(request, deps.issuer()) : undefined;
       const sessionToken = body.session_token ?? cookieToken;
       if (sessionToken === undefined) await limitCreationByNetwork(deps, request);
@@ -79,7 +87,8 @@ export async function anonymousRoutes(app: FastifyInstance, deps: AnonymousRoute
 
   app.get('/anonymous/session', { schema: { tags, summary: 'The caller’s session, its scope and its metadata, with an ETag' } }, async (request, reply) => {
     const caller = await resolveSessionCaller(deps, request);
-    return sendSessionData(reply, await readSessionData(deps, caller));
+    const [data, sessions] = await Promise.all([readSessionData(deps, caller), deps.transfers.listSessions(caller)]);
+    return sendSessionData(reply, { ...data, view: { ...data.view, sessions } });
   });
 
   app.patch<{ Body: unknown }>(
@@ -109,6 +118,24 @@ export async function anonymousRoutes(app: FastifyInstance, deps: AnonymousRoute
     if (caller.via === 'cookie') clearSessionCookie(reply, deps.issuer());
     return reply.code(204).send();
   });
+}
+
+/**
+ * POST /anonymous/token with `transfer_code`: a new session of the guest that made the code.
+ * Attempts are limited per address before anything else, right or wrong (a code is 34 bits
+ * and lives minutes, so guessing needs far more tries than the limit allows); the code goes
+ * with nothing but the client, since who the guest is comes from the code itself.
+ */
+async function redeemTransferCode(deps: AnonymousRoutesDeps, request: FastifyRequest, reply: FastifyReply, body: AnonymousTokenBody) {
+  const extra = (['session_token', 'user_id', 'metadata', 'scope', 'audience', 'resource'] as const).filter((field) => body[field] !== undefined);
+  if (extra.length > 0) throw sessionError('TRANSFER_CODE_INVALID', `A transfer_code comes alone with the client; drop ${extra.join(', ')}.`);
+  await enforceRateLimits(deps.rateLimits, [
+    { key: `transfer:ip:${request.ip}`, limit: deps.config.transferRateLimitPerIp, windowMs: MINUTE_MS, subject: 'this IP address' },
+  ]);
+  const facts = await deps.oauth.gatherFacts(request, body);
+  const response = await deps.transfers.redeem(facts, body.transfer_code!);
+  deps.metrics.tokensIssued.inc({ grant_type: 'transfer_code' });
+  return deliver(deps, reply, response, body.transport ?? facts.client.guest.transport);
 }
 
 /** Limits per IP and per /24 or /48 network, before any other work (a flood costs us little). */

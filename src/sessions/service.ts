@@ -80,16 +80,21 @@ export class GuestSessionService {
    * or an ID-token link. The same token shapes as a guest session; `is_anonymous` and mapped
    * claims come from the user's row, and its scopes from the client's user scopes for a
    * registered user (guest scopes for a guest). The row is written at once: a registered
-   * user's session is worth listing and revoking from the start.
+   * user's session is worth listing and revoking from the start. A session started by a guest
+   * transfer code names the session that made the code (`session.transferred`).
    */
   async startForUser(
     facts: RequestFacts,
     user: { id: string; isAnonymous: boolean; metadata: Metadata },
     input: Pick<CreateSessionInput, 'scope' | 'audience' | 'resource'> = {},
+    { transferredFrom }: { transferredFrom?: string } = {},
   ): Promise<GuestTokenResponse> {
     const payload = this.newSession(facts, input, user.id, user.isAnonymous);
     await this.sessions.ensure(this.seed(payload, facts));
     await this.users.touch(user.id, this.deps.now());
+    // Before session.created: a detector that follows the user reads the new device's place as
+    // the same person's second device, not as the user jumping there (impossible travel).
+    if (transferredFrom) this.deps.events.emit('session.transferred', { ...this.eventBase(payload, facts), from_session_id: transferredFrom });
     this.deps.events.emit('session.created', { ...this.eventBase(payload, facts), is_anonymous: user.isAnonymous, new_user: false });
     return this.respond(facts.client, payload, user.metadata, user.isAnonymous);
   }

@@ -5,6 +5,7 @@ import type { SessionCaller } from './credentials.js';
 import { sessionError } from './error-codes.js';
 import { applyMergePatch, checkMetadata } from './metadata.js';
 import type { SessionStore } from './store.js';
+import type { UserSessionView } from './transfer.js';
 import type { UserRecord, UserStore } from './user-store.js';
 
 /** What reading and writing a session's metadata takes. */
@@ -31,6 +32,11 @@ export interface SessionView {
    */
   scope: string;
   metadata: Record<string, unknown>;
+  /**
+   * GET /anonymous/session only: the user's live sessions, this one included, each with the
+   * session whose transfer code started it, so a device can see and end the others.
+   */
+  sessions?: UserSessionView[];
 }
 
 export interface SessionData {

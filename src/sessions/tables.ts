@@ -53,8 +53,27 @@ export interface ErasedUsersTable {
   expires_at: number;
 }
 
+/**
+ * Guest transfer codes (sessions/transfer-store.ts): a keyed hash of each code, never the code;
+ * single use (`used_at`), minutes long. New codes delete expired ones, which bounds the table.
+ */
+export interface TransferCodesTable {
+  id: string;
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  /** The session that made the code: the first device, which may revoke what the code starts. */
+  from_session_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  /** The session the code started. */
+  new_session_id: string | null;
+}
+
 export interface SessionTables {
   sessions: SessionsTable;
+  transfer_codes: TransferCodesTable;
   erased_users: ErasedUsersTable;
   /** Joined with the accounts feature's columns in storage/schema.ts. */
   users: UsersTable;

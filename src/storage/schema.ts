@@ -2,6 +2,7 @@ import type { AccountTables, UserAccountColumns } from '../accounts/tables.js';
 import type { AnomalyTables } from '../anomaly/tables.js';
 import type { AuditTables } from '../audit/tables.js';
 import type { ClientTables } from '../clients/tables.js';
+import type { DeviceTables } from '../devices/tables.js';
 import type { OutboxTables } from '../events/tables.js';
 import type { OauthTables } from '../oauth/tables.js';
 import type { SessionTables } from '../sessions/tables.js';
@@ -43,6 +44,7 @@ export interface Database
   extends AccountTables,
     AnomalyTables,
     ClientTables,
+    DeviceTables,
     OauthTables,
     Omit<SessionTables, 'users'>,
     TelemetryTables,

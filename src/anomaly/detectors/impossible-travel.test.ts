@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertPrivateEvidence, engineWith, ev, HOUR, MINUTE, NET, only, run, T0 } from '../../../test/fixtures/anomaly/streams.js';
+import type { DetectionInput } from '../types.js';
 import { distanceKm } from './impossible-travel.js';
 
 const travel = (findings: Parameters<typeof only>[0]) => only(findings, 'impossible_travel');
@@ -22,6 +23,37 @@ describe('impossible_travel', () => {
     assert.deepEqual([(bySession!.evidence['from'] as { country: string }).country, (bySession!.evidence['to'] as { country: string }).country], ['FR', 'AU']);
     assert.ok((bySession!.evidence['speed_kmh'] as number) > 16_000);
     assertPrivateEvidence(findings);
+  });
+
+  it('reads a guest transfer code redeemed in another country as the same person’s second device, not theft', () => {
+    const user = 'guest-1';
+    const transferred: DetectionInput = {
+      type: 'session.transferred',
+      time: T0 + 3 * MINUTE,
+      session_id: 'phone',
+      subject: user,
+      client_id: 'web',
+      network: { ip_prefix: NET.london, ip_version: 4 },
+      from_session_id: 'laptop',
+    };
+    const events = [
+      ev.created(T0, s('laptop', user), NET.paris),
+      transferred,
+      ev.created(T0 + 3 * MINUTE, s('phone', user), NET.london),
+      ev.refreshed(T0 + 5 * MINUTE, s('laptop', user), NET.paris),
+      ev.refreshed(T0 + 6 * MINUTE, s('phone', user), NET.london),
+    ];
+    assert.deepEqual(travel(run(engineWith(), events)), []);
+    const withoutTransfer = events.filter((event) => event !== transferred);
+    assert.ok(
+      travel(run(engineWith(), withoutTransfer)).some((f) => f.entity.kind === 'user'),
+      'the same sessions without the transfer are a user jumping countries',
+    );
+    const stolen = [...events, ev.refreshed(T0 + 7 * MINUTE, s('phone', user), NET.sydney, 2)];
+    assert.ok(
+      travel(run(engineWith(), stolen)).some((f) => f.entity.kind === 'session' && f.entity.id === 'phone'),
+      'each session is still judged alone',
+    );
   });
 
   it('fires on a stolen token replayed from another country minutes later', () => {

@@ -153,6 +153,12 @@ export class ImpossibleTravelDetector implements EngineDetector {
   private readonly profiles: SharedEgressProfiles;
   /** Per country: how far its legitimate same-country jumps reach (misplaced carrier egress). */
   private readonly spread = new CountrySpread();
+  /**
+   * Per user: hashes of sessions linked by guest transfer codes (`session.transferred`). Their
+   * places are one person's two devices, both in hand at once, so a user's "jump" between two
+   * of them is a cross-device move, not a copied token; each session is still judged alone.
+   */
+  private readonly transfers = new BoundedLru<string, number[]>(EGRESS_NETWORKS);
   /** Event time of the first event seen: the country-spread warm-up runs from here. */
   private startedAt: number | undefined;
 
@@ -170,6 +176,7 @@ export class ImpossibleTravelDetector implements EngineDetector {
       this.sessions.approxBytes +
       (this.users?.approxBytes ?? 0) +
       this.egress.size * (96 + 16 * this.config.shared_network_sessions) +
+      this.transfers.size * (96 + 8 * 4) +
       this.profiles.approxBytes +
       this.spread.approxBytes
     );
@@ -182,6 +189,7 @@ export class ImpossibleTravelDetector implements EngineDetector {
     const location = locate(input, context);
     if (!location) return NONE;
     const session = hash32(sessionId);
+    if (input.type === 'session.transferred' && input.subject) this.linkTransfer(input.subject, hash32(input.from_session_id), session);
     const bySession = this.check(this.sessions, { kind: 'session', id: sessionId }, input, location, session);
     // In session events `subject` is the user id (events/types.ts), so a user is followed across sessions.
     const byUser = this.users && input.subject ? this.check(this.users, { kind: 'user', id: input.subject }, input, location, session) : undefined;
@@ -203,8 +211,9 @@ export class ImpossibleTravelDetector implements EngineDetector {
       anchors.touch(slot, input.time, session);
       return undefined;
     }
-    // A user's jump within one session is already that session's finding.
-    const sameSession = entity.kind === 'user' && anchors.sessionOf(slot) === session;
+    // A user's jump within one session is already that session's finding; one between two
+    // sessions a transfer code linked is the same person on two devices.
+    const sameSession = entity.kind === 'user' && (anchors.sessionOf(slot) === session || this.linked(entity.id, anchors.sessionOf(slot), session));
     const anchor = anchors.read(slot);
     if (!hosting) anchors.set(slot, input.time, location, prefix, session);
     if (sameSession) return undefined;
@@ -217,6 +226,19 @@ export class ImpossibleTravelDetector implements EngineDetector {
       this.profiles.moved(from, here, input.time);
     }
     return found;
+  }
+
+  private linkTransfer(user: string, from: number, to: number): void {
+    let family = this.transfers.get(user);
+    if (!family) this.transfers.set(user, (family = []));
+    for (const member of [from, to]) if (!family.includes(member)) family.push(member);
+    // A user with more devices than this is rare; the oldest links go first.
+    if (family.length > 16) family.splice(0, family.length - 16);
+  }
+
+  private linked(user: string, a: number, b: number): boolean {
+    const family = this.transfers.peek(user);
+    return family !== undefined && family.includes(a) && family.includes(b);
   }
 
   private judge(entity: Entity, session: number, from: Sighting, to: Sighting): Finding | undefined {

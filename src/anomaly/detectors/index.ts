@@ -10,6 +10,7 @@ import { OffHoursDetector } from './off-hours.js';
 import { RefreshStormDetector } from './refresh-storm.js';
 import { SignupFloodDetector } from './signup-flood.js';
 import { TokenReuseDetector } from './token-reuse.js';
+import { UserCodeGuessingDetector } from './user-code-guessing.js';
 
 export type { EngineDetector } from './common.js';
 export { distanceKm } from './impossible-travel.js';
@@ -28,6 +29,7 @@ export function createDetectors(config: DetectionConfig): EngineDetector[] {
     [d.credential_stuffing.enabled, () => new CredentialStuffingDetector(d.credential_stuffing, cold)],
     [d.off_hours.enabled, () => new OffHoursDetector(d.off_hours)],
     [d.ingestion_spike.enabled, () => new IngestionSpikeDetector(d.ingestion_spike, cold)],
+    [d.user_code_guessing.enabled, () => new UserCodeGuessingDetector(d.user_code_guessing)],
   ];
   return all.filter(([enabled]) => enabled).map(([, create]) => create());
 }

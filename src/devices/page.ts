@@ -1,0 +1,69 @@
+import type { FastifyReply } from 'fastify';
+
+/**
+ * The verification page's HTML: server-rendered, no script, no outside resource (the CSP says
+ * so), so it works on any browser a person has at hand, scripts on or off.
+ */
+export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function page(reply: FastifyReply, status: number, title: string, body: string) {
+  reply
+    .code(status)
+    .header('Content-Type', 'text/html; charset=utf-8')
+    .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+    .header('Referrer-Policy', 'no-referrer')
+    .header('Cache-Control', 'no-store');
+  return reply.send(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title>` +
+      '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}button,input{font:inherit;padding:.4rem .8rem;margin:.2rem 0}' +
+      '.code{font:600 1.6rem/1 ui-monospace,monospace;letter-spacing:.1em}.error{color:#a00}</style></head>' +
+      `<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
+  );
+}
+
+/** Step one: type the code the device shows. A GET form, so the next page can be bookmarked or reloaded. */
+export function enterCodePage(reply: FastifyReply, status = 200, error?: string) {
+  return page(
+    reply,
+    status,
+    'Connect a device',
+    `${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}` +
+      '<form method="get" action="/device"><p><label>Code shown on your device<br>' +
+      '<input name="user_code" required autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="16" placeholder="XXXX-XXXX"></label></p>' +
+      '<button type="submit">Continue</button></form>',
+  );
+}
+
+export interface DecisionView {
+  userCode: string;
+  clientName: string;
+  scope: string | null;
+  csrfToken: string;
+  /** The browser's current session, if it has one: whom "approve" would sign the device in as. */
+  current?: { isAnonymous: boolean };
+}
+
+/** Step two: whom to sign the device in as, or deny it. One form, one button per choice. */
+export function decisionPage(reply: FastifyReply, view: DecisionView) {
+  const hidden =
+    `<input type="hidden" name="user_code" value="${escapeHtml(view.userCode)}">` +
+    `<input type="hidden" name="csrf_token" value="${escapeHtml(view.csrfToken)}">`;
+  const asCurrent = view.current
+    ? `<p><button type="submit" name="action" value="approve">Continue as ${view.current.isAnonymous ? 'the guest of this browser' : 'your account'}</button></p>`
+    : '';
+  return page(
+    reply,
+    200,
+    'Connect a device',
+    `<p><strong>${escapeHtml(view.clientName)}</strong> asks to sign in on a device showing</p><p class="code">${escapeHtml(view.userCode)}</p>` +
+      '<p>Only continue if you started this on your own device and the code matches.</p>' +
+      (view.scope ? `<p>It asks for: ${escapeHtml(view.scope)}</p>` : '') +
+      `<form method="post" action="/device">${hidden}${asCurrent}` +
+      '<p><button type="submit" name="action" value="approve_new_guest">Continue as a new guest</button></p>' +
+      '<p><button type="submit" name="action" value="deny">Deny</button></p></form>',
+  );
+}
+
+export function resultPage(reply: FastifyReply, status: number, title: string, message: string) {
+  return page(reply, status, title, `<p${status >= 400 ? ' class="error" role="alert"' : ''}>${escapeHtml(message)}</p>`);
+}

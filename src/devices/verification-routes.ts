@@ -1,0 +1,152 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cachedClient, type ClientCache } from '../clients/index.js';
+import { hashShortCode, normalizeShortCode } from '../crypto/short-codes.js';
+import { enforceRateLimits, MINUTE_MS, type RateLimitStore } from '../ratelimit/index.js';
+import type { SessionCaller, SessionsApi } from '../sessions/index.js';
+import { GuestpassError } from '../shared/errors.js';
+import { networkOf } from '../shared/network.js';
+import { checkCsrf, csrfTokenFor, type CsrfDeps } from './csrf.js';
+import { deviceError } from './error-codes.js';
+import type { DevicesConfig } from './options.js';
+import { decisionPage, enterCodePage, resultPage } from './page.js';
+import type { DeviceAuthorizationService } from './service.js';
+
+export interface VerificationRoutesDeps extends CsrfDeps {
+  service: Pick<DeviceAuthorizationService, 'pendingByUserCode' | 'approve' | 'deny' | 'newGuest'>;
+  sessions: Pick<SessionsApi, 'resolveSessionCaller' | 'users'>;
+  clientCache: Pick<ClientCache, 'lookup'>;
+  rateLimits: RateLimitStore;
+  codeKey: Buffer;
+  now: () => number;
+  config: Pick<DevicesConfig, 'userCodeRateLimitPerIp' | 'userCodeRateLimitPerCode'>;
+}
+
+const UserCode = Type.String({ maxLength: 32, description: 'The code the device shows, XXXX-XXXX (case, spaces and dashes do not matter).' });
+const VerificationQuery = Type.Object({ user_code: Type.Optional(UserCode) }, { additionalProperties: false });
+const DecisionBody = Type.Object(
+  {
+    user_code: UserCode,
+    csrf_token: Type.String({ maxLength: 100 }),
+    action: Type.Union([Type.Literal('approve'), Type.Literal('approve_new_guest'), Type.Literal('deny')]),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The verification page (RFC 8628 §3.3) a person opens on their phone or laptop: GET shows the
+ * code form, or, with `user_code`, whom to sign the device in as; POST records the decision.
+ * Every failure is a page with the catalogue's sentence, not JSON: a person reads it.
+ */
+export async function verificationRoutes(app: FastifyInstance, deps: VerificationRoutesDeps): Promise<void> {
+  const tags = ['device authorization'];
+
+  app.get<{ Querystring: Static<typeof VerificationQuery> }>(
+    '/device',
+    { schema: { tags, summary: 'The verification page: enter a user code, then approve or deny the device', querystring: VerificationQuery } },
+    async (request, reply) => {
+      const typed = request.query.user_code;
+      if (typed === undefined || typed.trim() === '') return enterCodePage(reply);
+      return asPage(reply, async () => {
+        await limitUserCodeAttempts(deps, request, typed);
+        const authorization = await deps.service.pendingByUserCode(typed, networkOf(request.ip));
+        const client = await cachedClient(deps.clientCache, authorization.clientId);
+        const current = await currentUser(deps, request);
+        return decisionPage(reply, {
+          userCode: normalizeShortCode(typed)!,
+          clientName: client.name,
+          scope: authorization.scope,
+          csrfToken: csrfTokenFor(deps, request, reply),
+          ...(current ? { current: { isAnonymous: current.isAnonymous } } : {}),
+        });
+      });
+    },
+  );
+
+  app.post<{ Body: Static<typeof DecisionBody> }>(
+    '/device',
+    {
+      bodyLimit: 16 * 1024,
+      schema: {
+        tags,
+        summary: 'Approve the device as the current session or a new guest, or deny it',
+        consumes: ['application/x-www-form-urlencoded'],
+        body: DecisionBody,
+      },
+    },
+    async (request, reply) => {
+      const { body } = request;
+      return asPage(reply, async () => {
+        checkCsrf(deps, request, body.csrf_token);
+        await limitUserCodeAttempts(deps, request, body.user_code);
+        const network = networkOf(request.ip);
+        const authorization = await deps.service.pendingByUserCode(body.user_code, network);
+        if (body.action === 'deny') {
+          const current = await currentUser(deps, request);
+          await deps.service.deny(authorization, current?.id, network);
+          return resultPage(reply, 200, 'Device denied', 'The device was not signed in. You can close this page.');
+        }
+        if (body.action === 'approve') {
+          const current = await currentUser(deps, request);
+          if (!current) throw deviceError('NO_CURRENT_SESSION');
+          await deps.service.approve(authorization, current, 'session', network);
+        } else {
+          await deps.service.approve(authorization, await deps.service.newGuest(authorization.clientId), 'new_guest', network);
+        }
+        return resultPage(reply, 200, 'Device connected', 'Your device is signed in and continues on its own. You can close this page.');
+      });
+    },
+  );
+}
+
+/**
+ * Per address, and per code from any address: a code is guessed by trying many (the address
+ * limit, and the detector behind `device.user_code_rejected`) or attacked from many places at
+ * once (the code limit). The code's key is its keyed hash, never the code.
+ */
+async function limitUserCodeAttempts(deps: VerificationRoutesDeps, request: FastifyRequest, typed: string): Promise<void> {
+  const code = normalizeShortCode(typed);
+  await enforceRateLimits(deps.rateLimits, [
+    { key: `device:user_code:ip:${request.ip}`, limit: deps.config.userCodeRateLimitPerIp, windowMs: MINUTE_MS, subject: 'this IP address' },
+    ...(code
+      ? [
+          {
+            key: `device:user_code:code:${hashShortCode(deps.codeKey, code).slice(0, 32)}`,
+            limit: deps.config.userCodeRateLimitPerCode,
+            windowMs: MINUTE_MS,
+            subject: 'this code',
+          },
+        ]
+      : []),
+  ]);
+}
+
+/**
+ * The user of the browser's session (its cookie, checked by the sessions feature's one check
+ * of a session token), or undefined when there is none or it is no longer valid.
+ */
+async function currentUser(deps: VerificationRoutesDeps, request: FastifyRequest): Promise<{ id: string; isAnonymous: boolean } | undefined> {
+  let caller: SessionCaller;
+  try {
+    caller = await deps.sessions.resolveSessionCaller(request);
+  } catch (error) {
+    if (error instanceof GuestpassError && error.status < 500) return undefined;
+    throw error;
+  }
+  const user = await deps.sessions.users.get(caller.session.uid);
+  if (user?.mergedInto) return undefined;
+  if (!user) await deps.sessions.users.ensureGuest(caller.session.uid, caller.session.cid, deps.now());
+  return { id: caller.session.uid, isAnonymous: user?.isAnonymous ?? true };
+}
+
+/** Runs a page step; a refusal becomes a page with its sentence, status and headers (Retry-After). */
+async function asPage(reply: FastifyReply, step: () => Promise<FastifyReply>): Promise<FastifyReply> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof GuestpassError) || error.status >= 500) throw error;
+    for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+    if (error.code === 'USER_CODE_INVALID') return enterCodePage(reply, error.status, error.message);
+    return resultPage(reply, error.status, 'Could not connect the device', error.message);
+  }
+}
