@@ -71,7 +71,7 @@ const schemas = {
     score: Type.Number({ minimum: 0, maximum: 1 }),
     action: Type.Union([Type.Literal('observe'), Type.Literal('throttle'), Type.Literal('revoke'), Type.Literal('block_prefix'), Type.Literal('quarantine')]),
   }),
-  'telemetry.ingested': event('telemetry.ingested', { ...session, accepted: count, rejected: count }),
+  'telemetry.ingested': event('telemetry.ingested', { ...session, accepted: count, rejected: count, ts_span_s: Type.Optional(count) }),
 } satisfies { [K in EventName]: TObject };
 
 // Both directions: a new or changed event type in events/types.ts fails to compile until its schema follows.
