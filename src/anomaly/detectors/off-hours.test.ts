@@ -40,7 +40,18 @@ describe('off_hours', () => {
     assert.deepEqual(offHours(run(engineWith(), [...weekAndADay, ...burst(tuesdayNight + 7 * HOUR, 320)])), []);
   });
 
-  it('stays quiet before the hour-of-week slot has seen a week', () => {
-    assert.deepEqual(offHours(run(engineWith(), [...routine(2), ...burst(T0 - 9 * HOUR + DAY + 3 * HOUR + 5 * MINUTE, 400)])), []);
+  it('flags the same burst on the second day, against the hour of the day, before the hour-of-week slot is warm', () => {
+    const findings = offHours(run(engineWith(), [...routine(1), ...burst(T0 - 9 * HOUR + DAY + 3 * HOUR + 5 * MINUTE, 400)]));
+    assert.equal(findings.length, 1);
+    assert.equal(findings[0]!.evidence['basis'], 'hour_of_day');
+    assert.equal(findings[0]!.severity, 'low');
+  });
+
+  it('stays quiet on the first day, when nothing says what is usual at this hour', () => {
+    assert.deepEqual(offHours(run(engineWith(), [...routine(0.1), ...burst(T0 - 9 * HOUR + 3 * HOUR, 400)])), []);
+  });
+
+  it('stays quiet on the second day for business-hours volume at business hours', () => {
+    assert.deepEqual(offHours(run(engineWith(), [...routine(1), ...burst(T0 - 9 * HOUR + DAY + 10 * HOUR, 320)])), []);
   });
 });
