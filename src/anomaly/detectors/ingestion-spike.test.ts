@@ -28,7 +28,11 @@ describe('ingestion_spike', () => {
   it('counts an offline backlog at the rate its events happened, and a pump of fresh events in full', () => {
     const flush = (session: string, spanS: number): DetectionInput[] =>
       Array.from({ length: 4 }, (_, i) => ({ ...ev.ingested(AFTER + i * 5_000, { session }, NET.paris, 500), ts_span_s: spanS }) as DetectionInput);
-    assert.deepEqual(spikes(run(engineWith(), [...background({ minutes: WARM + 5 }), ...flush('back-online', 4 * 3600)])), [], 'four hours of events in a minute');
+    assert.deepEqual(
+      spikes(run(engineWith(), [...background({ minutes: WARM + 5 }), ...flush('back-online', 4 * 3600)])),
+      [],
+      'four hours of events in a minute',
+    );
     assert.equal(spikes(run(engineWith(), [...background({ minutes: WARM + 5 }), ...flush('pump', 3)])).length, 1, 'events of the last seconds');
   });
 

@@ -1,11 +1,13 @@
 import type { OffHoursConfig } from '../config.js';
 import { HourOfWeekBaseline, hourOfWeek } from '../sketches/hour-of-week.js';
 import { BoundedLru } from '../sketches/lru.js';
-import { modifiedZ, scoreFromZ } from '../sketches/robust.js';
-import type { DetectionContext, DetectionInput, Finding } from '../types.js';
+import { modifiedZ, scoreFromZ, type RobustStats } from '../sketches/robust.js';
+import type { DetectionContext, DetectionInput, Finding, GeoLocation } from '../types.js';
 import { finding, locate, NONE, type EngineDetector } from './common.js';
 
 const MAX_GAP_WINDOWS = 36;
+/** Local solar hours from midnight during which the first day's night prior applies. */
+const NIGHT_ENDS_HOUR = 5;
 
 interface ClientTraffic {
   window: number;
@@ -26,7 +28,8 @@ function telemetryWeight(input: { accepted: number; rejected: number; ts_span_s?
  * used at 3 a.m. by an application whose users there sleep (seed 004: "usage outside normal
  * time windows"). Keyed by client and country, because a worldwide app is always awake
  * somewhere. Compared with the same hour-of-week slot once it has seen `warmup_weeks` weeks;
- * until then with the same hour of the day across the days seen (from the second day). Telemetry
+ * until then with the same hour of the day across the days seen (from the second day); on
+ * the first day, at local night only, past `cold_floor_factor` times the floor. Telemetry
  * counts its events, each batch at the rate its events happened. Weak evidence on its own,
  * hence low weight and severity: it colours other alerts.
  */
@@ -35,7 +38,10 @@ export class OffHoursDetector implements EngineDetector {
   private readonly clients: BoundedLru<string, ClientTraffic>;
   private readonly windowMs: number;
 
-  constructor(private readonly config: OffHoursConfig) {
+  constructor(
+    private readonly config: OffHoursConfig,
+    private readonly coldFloorFactor: number,
+  ) {
     this.clients = new BoundedLru(config.max_clients);
     this.windowMs = config.window_s * 1000;
   }
@@ -47,12 +53,13 @@ export class OffHoursDetector implements EngineDetector {
   observe(input: DetectionInput, context: DetectionContext): Finding[] {
     const clientId = input.client_id;
     if (!clientId) return NONE;
-    const country = locate(input, context)?.country;
+    const location = locate(input, context);
+    const country = location?.country;
     const window = Math.floor(input.time / this.windowMs);
     const state = this.stateFor(country ? `${clientId}|${country}` : clientId, clientId, window, input.time, context);
     state.count += input.type === 'telemetry.ingested' ? telemetryWeight(input, this.config.window_s) : 1;
     if (state.flagged || state.count < this.config.floor) return NONE;
-    const expected = state.baseline.expectedForHour(input.time);
+    const expected = state.baseline.expectedForHour(input.time) ?? this.nightPrior(state, location, input.time);
     if (!expected) return NONE;
     const mad = Math.max(expected.mad, 0.6745 * Math.sqrt(expected.median));
     const z = modifiedZ(state.count, expected.median, mad, this.config.mad_floor);
@@ -78,6 +85,20 @@ export class OffHoursDetector implements EngineDetector {
         'low',
       ),
     ];
+  }
+
+  /**
+   * The first day, before any hour has history: people sleep at night where they are, so at
+   * 0–5 a.m. local solar time (from the network's longitude) a count past the cold floor is
+   * compared with the key's recent windows (an hour of them at least).
+   */
+  private nightPrior(state: ClientTraffic, location: GeoLocation | undefined, time: number): (RobustStats & { basis: 'night_prior' }) | undefined {
+    // A server (hosting range) keeps no hours; a key without an hour of history has no "usual" yet.
+    if (!location || location.datacenter || this.coldFloorFactor === 0 || state.count < this.config.floor * this.coldFloorFactor) return undefined;
+    const localHour = (((time / 3_600_000 + location.lon / 15) % 24) + 24) % 24;
+    if (localHour >= NIGHT_ENDS_HOUR) return undefined;
+    const recent = state.baseline.expected(time);
+    return recent ? { ...recent, basis: 'night_prior' } : undefined;
   }
 
   private stateFor(key: string, clientId: string, window: number, time: number, context: DetectionContext): ClientTraffic {
