@@ -12,6 +12,8 @@ const NIGHT_ENDS_HOUR = 5;
 interface ClientTraffic {
   window: number;
   count: number;
+  /** Requests (events of the bus) behind `count`: telemetry batches carry several events each. */
+  requests: number;
   flagged: boolean;
   baseline: HourOfWeekBaseline;
 }
@@ -57,11 +59,14 @@ export class OffHoursDetector implements EngineDetector {
     const country = location?.country;
     const window = Math.floor(input.time / this.windowMs);
     const state = this.stateFor(country ? `${clientId}|${country}` : clientId, clientId, window, input.time, context);
+    state.requests++;
     state.count += input.type === 'telemetry.ingested' ? telemetryWeight(input, this.config.window_s) : 1;
     if (state.flagged || state.count < this.config.floor) return NONE;
     const expected = state.baseline.expectedForHour(input.time) ?? this.nightPrior(state, location, input.time);
     if (!expected) return NONE;
-    const mad = Math.max(expected.mad, 0.6745 * Math.sqrt(expected.median));
+    // Requests arrive like a Poisson process but each carries `count / requests` events on
+    // average: the count is compound Poisson, its spread √(median · events per request).
+    const mad = Math.max(expected.mad, 0.6745 * Math.sqrt(expected.median * (state.count / state.requests)));
     const z = modifiedZ(state.count, expected.median, mad, this.config.mad_floor);
     if (z <= this.config.z_threshold) return NONE;
     state.flagged = true;
@@ -107,7 +112,7 @@ export class OffHoursDetector implements EngineDetector {
       // The ring holds at least an hour of windows: a slot's median/MAD is over that hour's windows.
       const perHour = Math.max(1, Math.ceil(3_600_000 / this.windowMs));
       const baseline = new HourOfWeekBaseline({ recentSize: perHour, recentWarmup: perHour, slotWarmup: this.config.warmup_weeks });
-      state = { window, count: 0, flagged: false, baseline };
+      state = { window, count: 0, requests: 0, flagged: false, baseline };
       this.clients.set(key, state);
       return state;
     }
@@ -119,6 +124,7 @@ export class OffHoursDetector implements EngineDetector {
     }
     state.window = window;
     state.count = 0;
+    state.requests = 0;
     state.flagged = false;
     return state;
   }
