@@ -208,6 +208,12 @@ describeEachDatabase('telemetry ingestion: POST /v1/events', (database) => {
         prefix: '127.0.0.0/24',
       },
     );
+    assert.equal(seen[0]!.ts_span_s, 0, 'one accepted event spans nothing');
+    const backlog: DomainEvents['telemetry.ingested'][] = [];
+    const stopBacklog = server.ctx.events.on('telemetry.ingested', (emitted) => void backlog.push(emitted));
+    await sendEvents(server, guest.token, [event({ ts: Date.now() - 2 * 3_600_000 }), event()]);
+    stopBacklog();
+    assert.ok(Math.abs(backlog[0]!.ts_span_s! - 7200) <= 2, `an offline backlog spans its hours: ${backlog[0]!.ts_span_s}`);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(metrics, /guestpass_telemetry_events_total\{outcome="accepted"\} [1-9]/);
     assert.match(metrics, /guestpass_telemetry_events_total\{outcome="rejected"\} [1-9]/);

@@ -168,15 +168,15 @@ export interface CredentialStuffingConfig extends DetectorCommon {
 export interface OffHoursConfig extends DetectorCommon {
   /** Counting window for a client's events (s). @default 600 */
   window_s: number;
-  /** Never alert below this many events per window. @default 200 */
+  /** Never alert below this many events (telemetry counts its events) per client and country and window. @default 100 */
   floor: number;
-  /** Modified z-score against the client's hour-of-week slot. @default 3.5 */
+  /** Modified z-score against the hour-of-week slot (the hour of the day until it is warm). @default 3.5 */
   z_threshold: number;
   /** Smallest MAD (events per window). @default 5 */
   mad_floor: number;
   /** Weeks an hour-of-week slot must have seen before it is trusted. @default 1 */
   warmup_weeks: number;
-  /** Clients remembered. @default 1024 */
+  /** Client and country pairs remembered. @default 1024 */
   max_clients: number;
 }
 
@@ -302,7 +302,7 @@ export const defaultDetectionConfig: DetectionConfig = {
     off_hours: {
       ...common(0.3, 'observe'),
       window_s: 600,
-      floor: 200,
+      floor: 100,
       z_threshold: 3.5,
       mad_floor: 5,
       warmup_weeks: 1,

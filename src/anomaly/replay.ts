@@ -84,7 +84,7 @@ const schemas = {
     ...base,
     reason: Type.Union([Type.Literal('unknown'), Type.Literal('expired'), Type.Literal('decided')]),
   }),
-  'telemetry.ingested': event('telemetry.ingested', { ...session, accepted: count, rejected: count }),
+  'telemetry.ingested': event('telemetry.ingested', { ...session, accepted: count, rejected: count, ts_span_s: Type.Optional(count) }),
 } satisfies { [K in EventName]: TObject };
 
 // Both directions: a new or changed event type in events/types.ts fails to compile until its schema follows.

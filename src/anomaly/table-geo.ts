@@ -1,3 +1,4 @@
+import { isMobileAsn } from './geo/mobile-asns.js';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { networkOf } from '../shared/network.js';
@@ -28,7 +29,8 @@ export class TableGeoResolver implements GeoResolver {
     for (const [prefix, location] of Object.entries(entries)) {
       const key = networkOf(prefix.split('/')[0] ?? prefix)?.ip_prefix;
       if (!key) throw new Error(`Geo table: "${prefix}" is not an IPv4 or IPv6 network.`);
-      this.table.set(key, location);
+      // As the server's resolver does: a mobile carrier's ASN marks the location as its pool's.
+      this.table.set(key, isMobileAsn(location.asn) ? { ...location, mobile: true } : location);
     }
   }
 

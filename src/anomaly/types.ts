@@ -49,6 +49,8 @@ export interface GeoLocation {
   asn?: number;
   /** Hosting, VPN or anonymiser range: travel across it says little. */
   datacenter?: boolean;
+  /** A mobile carrier's ASN (geo/mobile-asns.ts): the location is the carrier's pool, anywhere in the country. */
+  mobile?: boolean;
 }
 
 /** Resolves an address (or a network prefix's first address) to a location. */

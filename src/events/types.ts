@@ -120,7 +120,13 @@ export interface DomainEvents {
   'device.user_code_rejected': EventBase & { reason: 'unknown' | 'expired' | 'decided' };
 
   /** A batch of telemetry events was accepted for a session. */
-  'telemetry.ingested': SessionEventBase & { accepted: number; rejected: number };
+  /**
+   * `ts_span_s`: seconds between the oldest and the newest `ts` among the batch's accepted
+   * events. An app flushing an offline backlog sends hundreds of events spanning hours in one
+   * minute; a script pumping events sends them spanning seconds: detectors read the rate at
+   * which the events happened, not only the rate at which they arrive.
+   */
+  'telemetry.ingested': SessionEventBase & { accepted: number; rejected: number; ts_span_s?: number };
 }
 
 export type EventName = keyof DomainEvents;

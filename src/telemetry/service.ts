@@ -150,6 +150,7 @@ export class TelemetryService {
       session_id: claims.sid ?? claims.sub,
       accepted: result.accepted,
       rejected: result.rejected.length,
+      ts_span_s: tsSpanSeconds(batch.pending),
       ...networkField(input.ip),
     });
     return result;
@@ -305,4 +306,15 @@ export class TelemetryService {
     }, delay);
     this.purgeTimer.unref();
   }
+}
+
+/** Seconds between the oldest and newest `ts` of the accepted events (0 for none or one). */
+function tsSpanSeconds(pending: readonly { row: { ts: number } }[]): number {
+  let oldest = Infinity;
+  let newest = -Infinity;
+  for (const { row } of pending) {
+    oldest = Math.min(oldest, row.ts);
+    newest = Math.max(newest, row.ts);
+  }
+  return pending.length < 2 ? 0 : Math.round((newest - oldest) / 1000);
 }

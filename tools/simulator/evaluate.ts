@@ -14,6 +14,7 @@ const PRIMARY_DETECTORS: Record<AttackKind, readonly string[]> = {
   client_swap: ['client_mismatch'],
   credential_stuffing: ['credential_stuffing'],
   low_and_slow_stuffing: ['credential_stuffing'],
+  off_hours: ['off_hours'],
 };
 
 export interface EvaluateOptions {
@@ -121,6 +122,7 @@ export function evaluate(truth: GroundTruth, findings: Finding[], events: number
     if (labels.length > 0) continue;
     const attackerSince = truth.attackerEntities.get(key(finding.entity.kind, finding.entity.id));
     if (attackerSince !== undefined && finding.time >= attackerSince) continue;
+    if (finding.entity.kind === 'client' && truth.clientUsedByAttack(finding.entity.id, finding.time, horizonMs)) continue;
     falseAlerts.push(finding);
   }
 

@@ -4,6 +4,7 @@ import { simulatedAccountKey, simulatedId } from './ids.js';
 import { distanceKm, type City, type Spot } from './places/index.js';
 import type { Rng } from './prng.js';
 import { SimSession, type SimClient } from './server-model.js';
+import { hoppingCarrier, offlineFlush, roam } from './phones.js';
 import { HOUR, MINUTE, runVisit, visitLength } from './session-life.js';
 import type { Cohort } from './truth.js';
 
@@ -15,16 +16,21 @@ import type { Cohort } from './truth.js';
  * flight or train, below any speed limit), two tabs refreshing at once, registered users
  * logging in (some mistype their password).
  */
-export type Persona = 'home' | 'mobile' | 'mobile_switch' | 'vpn' | 'traveller' | 'login';
+export type Persona = 'home' | 'mobile' | 'mobile_switch' | 'carrier_hop' | 'vpn' | 'traveller' | 'roaming' | 'offline_flush' | 'login';
 
 export const PERSONA_MIX: readonly [Persona, number][] = [
-  ['home', 0.52],
-  ['mobile', 0.22],
+  ['home', 0.49],
+  ['mobile', 0.2],
   ['mobile_switch', 0.05],
+  ['carrier_hop', 0.03],
   ['vpn', 0.04],
   ['traveller', 0.01],
-  ['login', 0.16],
+  ['roaming', 0.005],
+  ['offline_flush', 0.02],
+  ['login', 0.155],
 ];
+
+const PHONE_PERSONAS: ReadonlySet<Persona> = new Set(['mobile', 'mobile_switch', 'carrier_hop', 'roaming', 'offline_flush']);
 
 export interface LegitOptions {
   city: City;
@@ -38,8 +44,9 @@ export function runLegit(ctx: SimContext, rng: Rng, start: number, { city, perso
   const events: DomainEvent[] = [];
   const home = ctx.places.residential(city, rng);
   const cell = ctx.places.carrier(city, rng);
-  const effective: Persona = ((persona === 'mobile' || persona === 'mobile_switch') && !cell) || (persona === 'login' && ctx.guestOnly) ? 'home' : persona;
-  const mobileApp = effective === 'mobile' || effective === 'mobile_switch' ? rng.chance(0.7) : rng.chance(0.25);
+  const needsCell = persona === 'mobile' || persona === 'mobile_switch' || persona === 'carrier_hop' || persona === 'roaming';
+  const effective: Persona = (needsCell && !cell) || (persona === 'login' && ctx.guestOnly) ? 'home' : persona;
+  const mobileApp = effective === 'roaming' || effective === 'offline_flush' ? true : PHONE_PERSONAS.has(effective) ? rng.chance(0.7) : rng.chance(0.25);
   const client: SimClient = mobileApp ? ctx.clients.mobile : ctx.clients.web;
   const twoTabs = !mobileApp && rng.chance(0.12) ? 0.35 : undefined;
 
@@ -58,6 +65,9 @@ export function runLegit(ctx: SimContext, rng: Rng, start: number, { city, perso
       spotAt = (time) => (time >= on ? exit : home);
     }
     if (alwaysOn) spotAt = () => exit;
+  } else if (effective === 'carrier_hop') {
+    first = cell!;
+    spotAt = hoppingCarrier(ctx, rng, cell!, start);
   } else if (effective === 'mobile_switch') {
     // Leaving home: Wi-Fi, then the carrier's NAT; or arriving home: the other way round.
     const leaving = rng.chance(0.5);
@@ -91,6 +101,9 @@ export function runLegit(ctx: SimContext, rng: Rng, start: number, { city, perso
   }
   const cohort: Cohort = flashCrowd ? 'flash_crowd' : effective === 'mobile' ? 'mobile_nat' : effective === 'home' && twoTabs ? 'two_tabs' : effective;
   ctx.truth.legitSession(session.id, userId, cohort);
+  // Phones with their own life story (a flight, a day offline) run it in phones.ts.
+  if (effective === 'roaming') return [...events, ...roam(ctx, rng, session, { start: t, city, home, cell: cell! })];
+  if (effective === 'offline_flush') return [...events, ...offlineFlush(ctx, rng, session, { start: t, home, cell })];
   const device = { held: 0 };
 
   // First visit (a flash crowd's are short: people look and leave).
@@ -207,7 +220,7 @@ function accountsByCity(accounts: RegisteredAccount[]): Map<string, RegisteredAc
  * distances a train or car at 80–250 km/h. Its average speed is always well below the
  * 900 km/h an impossible-travel detector allows.
  */
-function travel(ctx: SimContext, rng: Rng, from: City, departure: number): { arrival: number; destination: Spot } {
+export function travel(ctx: SimContext, rng: Rng, from: City, departure: number): { arrival: number; destination: Spot } {
   const longHaul = rng.chance(0.7);
   const city = longHaul ? ctx.places.cityAtDistance(from, rng, 800) : ctx.places.cityAtDistance(from, rng, 100, 700);
   const km = distanceKm(from, city);

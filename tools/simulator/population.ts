@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../../src/events/types.js';
 import type { ActorSpec, RegisteredAccount, SimContext } from './context.js';
+import { crowdActors } from './crowds.js';
 import { diurnalFactor } from './diurnal.js';
 import { simulatedAccountKey, simulatedId } from './ids.js';
 import { PERSONA_MIX, runLegit, type Persona } from './legit.js';
@@ -38,6 +39,7 @@ export function legitimateActors(ctx: SimContext, rng: Rng, options: PopulationO
     });
   }
   specs.push(...flashCrowds(ctx, rng.fork('flash'), perMinute, options.quietUntil));
+  specs.push(...crowdActors(ctx, rng.fork('crowds'), options));
   return specs;
 }
 

@@ -71,8 +71,9 @@ export class SimSession {
     return [{ type: 'session.revoked', ...this.base(time, network), reason }];
   }
 
-  telemetry(time: number, network: NetworkInfo, accepted: number, rejected: number): DomainEvent {
-    return { type: 'telemetry.ingested', ...this.base(time, network), accepted, rejected };
+  /** `tsSpanS`: seconds between the oldest and newest `ts` of the batch (an offline backlog spans hours). */
+  telemetry(time: number, network: NetworkInfo, accepted: number, rejected: number, tsSpanS?: number): DomainEvent {
+    return { type: 'telemetry.ingested', ...this.base(time, network), accepted, rejected, ...(tsSpanS !== undefined ? { ts_span_s: tsSpanS } : {}) };
   }
 
   metadataUpdated(time: number, network: NetworkInfo, bytes: number): DomainEvent {

@@ -63,11 +63,26 @@ describe('simulator traffic', () => {
     assert.ok(events.some((e) => e.type === 'session.client_mismatch' && e.session_id === swap.entities[0]!.id));
   });
 
-  it('includes the hard negatives: carrier NAT, VPN, travellers, two tabs and a flash crowd', () => {
+  it('includes the hard negatives: carrier NAT and its pools, VPN, travellers, roaming, offline flushes, relays, classrooms, two devices, two tabs and a flash crowd', () => {
     const traffic = generateTraffic({ seed: 3, hours: 8, sessionsPerDay: 8000, attacks: [] });
-    for (const _ of traffic.events);
+    let backlog = 0;
+    for (const event of traffic.events) if (event.type === 'telemetry.ingested' && (event.ts_span_s ?? 0) > 3600) backlog += 1;
+    assert.ok(backlog > 0, 'some telemetry batches carry an offline backlog spanning hours');
     const cohorts = traffic.truth.legitSessionsByCohort;
-    for (const cohort of ['home', 'login', 'mobile_nat', 'mobile_switch', 'vpn', 'traveller', 'two_tabs', 'flash_crowd'] as const) {
+    const all = [
+      'home',
+      'login',
+      'mobile_nat',
+      'mobile_switch',
+      'carrier_hop',
+      'vpn',
+      'traveller',
+      'roaming',
+      'offline_flush',
+      'two_devices',
+      'relay',
+    ] as const;
+    for (const cohort of [...all, 'classroom', 'two_tabs', 'flash_crowd'] as const) {
       assert.ok((cohorts.get(cohort) ?? 0) > 0, `${cohort} present`);
     }
     assert.equal(traffic.truth.labels.length, 0, 'no attack asked for, none injected');

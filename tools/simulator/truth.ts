@@ -8,6 +8,7 @@ export const ATTACK_KINDS = [
   'client_swap',
   'credential_stuffing',
   'low_and_slow_stuffing',
+  'off_hours',
 ] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];
 
@@ -34,7 +35,21 @@ export interface AttackLabel {
 }
 
 /** Which hard negative (or plain population) a legitimate entity belongs to. */
-export type Cohort = 'home' | 'login' | 'mobile_nat' | 'mobile_switch' | 'vpn' | 'traveller' | 'two_tabs' | 'flash_crowd';
+export type Cohort =
+  | 'home'
+  | 'login'
+  | 'mobile_nat'
+  | 'mobile_switch'
+  | 'carrier_hop'
+  | 'vpn'
+  | 'traveller'
+  | 'roaming'
+  | 'offline_flush'
+  | 'two_devices'
+  | 'relay'
+  | 'classroom'
+  | 'two_tabs'
+  | 'flash_crowd';
 
 /**
  * What really happened, filled in as actors run: the attack labels, every entity attackers
@@ -50,6 +65,7 @@ export class GroundTruth {
   readonly attackerEntities = new Map<string, number>();
   legitSessions = 0;
   readonly legitSessionsByCohort = new Map<Cohort, number>();
+  private readonly clientUse: { clientId: string; from: number; until: number }[] = [];
 
   constructor(private readonly end = Infinity) {}
 
@@ -67,6 +83,20 @@ export class GroundTruth {
     this.legitSessionsByCohort.set(cohort, (this.legitSessionsByCohort.get(cohort) ?? 0) + 1);
     this.cohorts.set(`session:${sessionId}`, cohort);
     if (!this.cohorts.has(`user:${userId}`)) this.cohorts.set(`user:${userId}`, cohort);
+  }
+
+  /**
+   * An attack sent requests through a client between two times: a finding about the whole
+   * client then (off-hours volume, a client-wide stuffing verdict) is the attack's doing,
+   * not a false alert, though it may not be what the attack's label asks for.
+   */
+  attackThroughClient(clientId: string, from: number, until: number): void {
+    this.clientUse.push({ clientId, from, until });
+  }
+
+  /** Whether an attack used the client around `time` (within `horizonMs` after its last request). */
+  clientUsedByAttack(clientId: string, time: number, horizonMs: number): boolean {
+    return this.clientUse.some((use) => use.clientId === clientId && time >= use.from && time <= use.until + horizonMs);
   }
 
   attacker(kind: Entity['kind'], id: string, time: number): void {

@@ -109,6 +109,40 @@ describe('impossible_travel', () => {
     );
   });
 
+  it('does not take an older session on another device, in another city, for the user travelling', () => {
+    // Alice signs in on her laptop in Paris; her phone's session, signed in days ago, refreshes in Sydney.
+    const events = [ev.created(T0, s('laptop', 'alice'), NET.paris), ev.refreshed(T0 + 20 * MINUTE, s('phone', 'alice'), NET.sydney)];
+    assert.deepEqual(travel(run(engineWith(), events)), []);
+  });
+
+  it('does not take a sign-in where the user was just before for a jump', () => {
+    const events = [
+      ev.refreshed(T0, s('phone', 'alice'), NET.sydney),
+      ev.created(T0 + 10 * MINUTE, s('laptop', 'alice'), NET.paris),
+      ev.created(T0 + 30 * MINUTE, s('phone-again', 'alice'), NET.sydney),
+    ];
+    assert.deepEqual(
+      travel(run(engineWith(), events)).map((f) => f.entity),
+      [{ kind: 'user', id: 'alice' }],
+      'the laptop signing in in Paris is a jump; the phone signing in again in Sydney, where Alice just was, is not',
+    );
+  });
+
+  it('reads a mobile carrier’s address as "somewhere in this country", and keeps the real place as the anchor', () => {
+    const carrier = { detectors: { impossible_travel: { country_spread_warmup_s: 0, busy_network_sessions: 0, shared_network_origins: 0 } } };
+    // Lyon home Wi-Fi, then the carrier's pool registered in Paris a minute later: no jump.
+    assert.deepEqual(travel(run(engineWith(carrier), [ev.created(T0, s('p'), NET.lyon), ev.refreshed(T0 + MINUTE, s('p'), NET.carrierNat)])), []);
+    // Paris Wi-Fi, nine hours later the home carrier's address (roaming), then New York Wi-Fi: a flight, not a jump.
+    const roaming = [
+      ev.created(T0, s('r'), NET.paris),
+      ev.refreshed(T0 + 9 * HOUR, s('r'), NET.carrierNat),
+      ev.refreshed(T0 + 9 * HOUR + 20 * MINUTE, s('r'), NET.newYork, 2),
+    ];
+    assert.deepEqual(travel(run(engineWith(carrier), roaming)), []);
+    // A carrier's address does not excuse another country minutes later.
+    assert.equal(travel(run(engineWith(carrier), [ev.created(T0, s('t'), NET.carrierNat), ev.refreshed(T0 + 5 * MINUTE, s('t'), NET.london)])).length, 1);
+  });
+
   it('learns a shared egress: the third session to jump to the same far network is not blamed', () => {
     const events = [NET.paris, NET.lyon, NET.versailles].flatMap((home, i) => [
       ev.created(T0 + i * HOUR, s(`phone-${i}`), home),

@@ -7,6 +7,8 @@ import { CountrySpread } from './country-spread.js';
 import { SharedEgressProfiles } from './shared-egress.js';
 
 const EARTH_RADIUS_KM = 6371;
+/** Events that start a session by signing in: a user's jump across sessions counts only on these. */
+const SIGN_INS: ReadonlySet<string> = new Set(['session.created', 'login.succeeded']);
 const RAD = Math.PI / 180;
 
 /** Great-circle distance (haversine), km. */
@@ -54,6 +56,10 @@ class Anchors {
   private readonly hashHigh: ColumnHandle<Uint32Array>;
   private readonly hashLow: ColumnHandle<Uint16Array>;
   private readonly block: ColumnHandle<Uint32Array>;
+  private readonly mobile: ColumnHandle<Uint8Array>;
+  /** The place before the current one (for users: a second device's city is a known place, not a jump). */
+  private readonly previousLat: ColumnHandle<Float32Array>;
+  private readonly previousLon: ColumnHandle<Float32Array>;
   /** For users: a hash of the session that set the anchor (a jump within one session is the session's finding). */
   private readonly session: ColumnHandle<Uint32Array>;
 
@@ -68,6 +74,9 @@ class Anchors {
     this.hashHigh = this.table.column(Uint32Array);
     this.hashLow = this.table.column(Uint16Array);
     this.block = this.table.column(Uint32Array);
+    this.mobile = this.table.column(Uint8Array);
+    this.previousLat = this.table.column(Float32Array);
+    this.previousLon = this.table.column(Float32Array);
     this.session = this.table.column(Uint32Array);
   }
 
@@ -83,9 +92,16 @@ class Anchors {
   read(slot: number): Sighting {
     const code = this.country.a[slot]!;
     const location: GeoLocation = { lat: this.lat.a[slot]!, lon: this.lon.a[slot]!, accuracy_km: this.accuracy.a[slot]! };
+    if (this.mobile.a[slot] === 1) location.mobile = true;
     if (code !== 0) location.country = String.fromCharCode(code >> 8, code & 0xff);
     const hash = this.hashHigh.a[slot]!.toString(16).padStart(8, '0') + this.hashLow.a[slot]!.toString(16).padStart(4, '0');
     return { time: this.time.a[slot]!, location, prefixHash: hash, block: this.block.a[slot]! };
+  }
+
+  /** Whether `location` is where the key was before its current place (within `radiusKm`). */
+  wasAt(slot: number, location: GeoLocation, radiusKm: number): boolean {
+    if (this.previousLat.a[slot] === 0 && this.previousLon.a[slot] === 0) return false;
+    return distanceKm(this.previousLat.a[slot]!, this.previousLon.a[slot]!, location.lat, location.lon) <= radiusKm;
   }
 
   sessionOf(slot: number): number {
@@ -104,6 +120,11 @@ class Anchors {
 
   set(slot: number, time: number, location: GeoLocation, prefix: string, session: number): void {
     const hash = prefixHash(prefix);
+    if (this.seen.a[slot] === 1) {
+      this.previousLat.a[slot] = this.lat.a[slot]!;
+      this.previousLon.a[slot] = this.lon.a[slot]!;
+    }
+    this.mobile.a[slot] = location.mobile ? 1 : 0;
     this.block.a[slot] = blockOf(prefix);
     this.session.a[slot] = session;
     this.seen.a[slot] = 1;
@@ -208,15 +229,25 @@ export class ImpossibleTravelDetector implements EngineDetector {
     }
     if (hosting && this.config.datacenter_factor === 0) return undefined;
     if (!hosting && anchors.samePlace(slot, location)) {
-      anchors.touch(slot, input.time, session);
+      // A carrier's pool placed where the anchor is proves nothing about where the phone is now.
+      if (!location.mobile) anchors.touch(slot, input.time, session);
       return undefined;
     }
     // A user's jump within one session is already that session's finding; one between two
     // sessions a transfer code linked is the same person on two devices.
     const sameSession = entity.kind === 'user' && (anchors.sessionOf(slot) === session || this.linked(entity.id, anchors.sessionOf(slot), session));
     const anchor = anchors.read(slot);
-    if (!hosting) anchors.set(slot, input.time, location, prefix, session);
+    const knownPlace = entity.kind === 'user' && anchors.wasAt(slot, location, location.accuracy_km + this.config.min_distance_km);
+    // A carrier's address in the country of the anchor says only "still in this country", so
+    // it does not move the anchor: the time since the last real place keeps counting (a phone
+    // landing abroad first shows its home carrier's address, then the hotel's Wi-Fi).
+    const carrierInCountry = location.mobile === true && anchor.location.country !== undefined && anchor.location.country === location.country;
+    if (!hosting && !carrierInCountry) anchors.set(slot, input.time, location, prefix, session);
     if (sameSession) return undefined;
+    // Across a user's sessions only a new sign-in is a jump: an older session turning up
+    // elsewhere is another device that has been there all along (a laptop at home, a phone
+    // with its owner), and a sign-in where the user was just before is a known place.
+    if (entity.kind === 'user' && (!SIGN_INS.has(input.type) || knownPlace)) return undefined;
     const to: Sighting = { time: input.time, location, prefixHash: prefixHash(prefix), block: blockOf(prefix) };
     const found = this.judge(entity, session, anchor, to);
     if (entity.kind === 'session') {
@@ -250,6 +281,9 @@ export class ImpossibleTravelDetector implements EngineDetector {
     const speed = hours > 0 ? effective / hours : Infinity;
     if (speed <= limit) return undefined;
     const country = from.location.country !== undefined && from.location.country === to.location.country ? from.location.country : undefined;
+    // A mobile carrier's address is its pool, anywhere in its country (and abroad, home-routed
+    // roaming keeps it): within that country the distance measures the carrier, not the phone.
+    if (country !== undefined && (from.location.mobile || to.location.mobile)) return undefined;
     const learning = country !== undefined && entity.kind === 'session' && this.config.learn_country_spread;
     const withinSpread = learning && effective <= this.spread.spread(country);
     // A fresh detector has not yet learnt where the country's carriers place their phones.

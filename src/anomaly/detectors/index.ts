@@ -27,7 +27,7 @@ export function createDetectors(config: DetectionConfig): EngineDetector[] {
     [d.refresh_storm.enabled, () => new RefreshStormDetector(d.refresh_storm, cold)],
     [d.signup_flood.enabled, () => new SignupFloodDetector(d.signup_flood, cold)],
     [d.credential_stuffing.enabled, () => new CredentialStuffingDetector(d.credential_stuffing, cold)],
-    [d.off_hours.enabled, () => new OffHoursDetector(d.off_hours)],
+    [d.off_hours.enabled, () => new OffHoursDetector(d.off_hours, cold)],
     [d.ingestion_spike.enabled, () => new IngestionSpikeDetector(d.ingestion_spike, cold)],
     [d.user_code_guessing.enabled, () => new UserCodeGuessingDetector(d.user_code_guessing)],
   ];

@@ -1,6 +1,7 @@
 import type { GeoLocation } from '../types.js';
 import type { AsnSource } from './asn.js';
 import { BoundedLru } from '../sketches/lru.js';
+import { isMobileAsn } from './mobile-asns.js';
 import { prefixAddress, prefixKey } from './prefix.js';
 import type { LoadableGeoResolver } from './resolver.js';
 
@@ -62,6 +63,11 @@ export class CachedGeoResolver implements LoadableGeoResolver {
     const location = this.city?.resolve(address);
     const asn = this.asn?.lookup(address);
     if (!location || !asn) return location;
-    return { ...location, asn: asn.asn, ...(asn.datacenter || location.datacenter ? { datacenter: true } : {}) };
+    return {
+      ...location,
+      asn: asn.asn,
+      ...(asn.datacenter || location.datacenter ? { datacenter: true } : {}),
+      ...(isMobileAsn(asn.asn) ? { mobile: true } : {}),
+    };
   }
 }

@@ -10,6 +10,7 @@ export { BundledAsnTable, bundledAsnPaths } from './asn-table.js';
 export { CachedGeoResolver, type CachedGeoResolverOptions } from './cached.js';
 export { DBIP_ACCURACY_KM, DbipGeoResolver, bundledDbipPaths, dbipLocation } from './dbip.js';
 export { HOSTING_ASNS, isHostingAsn } from './hosting-asns.js';
+export { MOBILE_ASNS, isMobileAsn } from './mobile-asns.js';
 export { MaxmindGeoResolver, maxmindLocation } from './maxmind.js';
 export { prefixAddress, prefixKey } from './prefix.js';
 export type { LoadableGeoResolver } from './resolver.js';

@@ -36,6 +36,8 @@ export interface HourOfWeekOptions {
 export class HourOfWeekBaseline {
   /** [weeks seen, median, MAD] per slot. */
   private readonly slots = new Float32Array(SLOTS * 3);
+  /** [days seen, median, MAD] per UTC hour of the day: what a slot stands on while its weeks accrue. */
+  private readonly hours = new Float32Array(24 * 3);
   private readonly recent: Float32Array;
   private readonly recentWarmup: number;
   private readonly slotWarmup: number;
@@ -82,9 +84,23 @@ export class HourOfWeekBaseline {
     return slot ?? recent;
   }
 
+  /**
+   * For "unusual for the time" from day one: the hour-of-week slot once it has its weeks,
+   * else the same hour of the day across the days seen so far (`basis` says which);
+   * undefined on the first day. The recent hours are no stand-in: a morning ramp would
+   * look like an anomaly, and the windows it flags would never be learned.
+   */
+  expectedForHour(time: number): (RobustStats & { basis: 'hour_of_week' | 'hour_of_day' }) | undefined {
+    const slot = this.expected(time, true);
+    if (slot) return { ...slot, basis: 'hour_of_week' };
+    const base = (Math.floor(time / HOUR_MS) % 24) * 3;
+    return this.hours[base]! >= 1 ? { median: this.hours[base + 1]!, mad: this.hours[base + 2]!, basis: 'hour_of_day' } : undefined;
+  }
+
   /** Forgets everything (the slot of a tracked key changed hands). */
   reset(): void {
     this.slots.fill(0);
+    this.hours.fill(0);
     this.next = 0;
     this.recentCount = 0;
     this.inHour = 0;
@@ -98,7 +114,7 @@ export class HourOfWeekBaseline {
   }
 
   get approxBytes(): number {
-    return this.slots.byteLength + this.recent.byteLength + 96;
+    return this.slots.byteLength + this.hours.byteLength + this.recent.byteLength + 96;
   }
 
   private recentStats(): RobustStats | undefined {
@@ -119,5 +135,15 @@ export class HourOfWeekBaseline {
     this.slots[base] = weeks + 1;
     this.slots[base + 1] = weeks === 0 ? median : this.slots[base + 1]! + alpha * (median - this.slots[base + 1]!);
     this.slots[base + 2] = weeks === 0 ? mad : this.slots[base + 2]! + alpha * (mad - this.slots[base + 2]!);
+    fold(this.hours, (this.hour % 24) * 3, median, mad, this.alpha);
   }
+}
+
+/** EWMA of one [count, median, MAD] triple (the first observations averaged plainly). */
+function fold(into: Float32Array, base: number, median: number, mad: number, alphaFloor: number): void {
+  const seen = into[base]!;
+  const alpha = Math.max(alphaFloor, 1 / (seen + 1));
+  into[base] = seen + 1;
+  into[base + 1] = seen === 0 ? median : into[base + 1]! + alpha * (median - into[base + 1]!);
+  into[base + 2] = seen === 0 ? mad : into[base + 2]! + alpha * (mad - into[base + 2]!);
 }

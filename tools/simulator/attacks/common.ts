@@ -53,14 +53,20 @@ export function sessionEntities(session: SimSession): LabelEntity[] {
 
 /** Records every session and user an attacker created or took over, and every prefix it sent from. */
 export function markAttacker(ctx: SimContext, events: DomainEvent[], from: number, attackerPrefixes: Set<string>): void {
+  const clients = new Map<string, { from: number; until: number }>();
   for (const event of events) {
     if (event.time < from) continue;
+    if (event.client_id && event.network && attackerPrefixes.has(event.network.ip_prefix)) {
+      const use = clients.get(event.client_id) ?? { from: event.time, until: event.time };
+      clients.set(event.client_id, { from: Math.min(use.from, event.time), until: Math.max(use.until, event.time) });
+    }
     if (event.network && attackerPrefixes.has(event.network.ip_prefix)) {
       ctx.truth.attacker('prefix', event.network.ip_prefix, event.time);
       if ('session_id' in event && event.session_id) ctx.truth.attacker('session', event.session_id, event.time);
       if (event.subject) ctx.truth.attacker('user', event.subject, event.time);
     }
   }
+  for (const [clientId, use] of clients) ctx.truth.attackThroughClient(clientId, use.from, use.until);
 }
 
 export function lastTime(events: DomainEvent[], fallback: number): number {

@@ -6,6 +6,7 @@ import type { AttackScenario } from './common.js';
 import { credentialStuffing } from './credential-stuffing.js';
 import { impossibleTravel } from './impossible-travel.js';
 import { lowAndSlowStuffing } from './low-and-slow.js';
+import { offHours } from './off-hours.js';
 import { refreshStorm } from './refresh-storm.js';
 import { signupFlood } from './signup-flood.js';
 import { tokenReplay } from './token-replay.js';
@@ -18,6 +19,7 @@ export const SCENARIOS: Record<AttackKind, AttackScenario> = {
   client_swap: clientSwap,
   credential_stuffing: credentialStuffing,
   low_and_slow_stuffing: lowAndSlowStuffing,
+  off_hours: offHours,
 };
 
 export interface AttackPlan {

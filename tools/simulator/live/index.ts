@@ -6,8 +6,11 @@ import { ATTACK_KINDS, type AttackKind } from '../truth.js';
 import { LiveHttp, loopbackBase } from './http.js';
 import { LivePlayer } from './player.js';
 
-/** Every kind can be played; the two stuffing kinds need the server's /accounts/login. */
-export const LIVE_KINDS: readonly AttackKind[] = ATTACK_KINDS;
+/**
+ * Every kind but off-hours bursts can be played (live mode sends no telemetry, which is what
+ * an off-hours burst is made of); the two stuffing kinds need the server's /accounts/login.
+ */
+export const LIVE_KINDS: readonly AttackKind[] = ATTACK_KINDS.filter((kind) => kind !== 'off_hours');
 const NEEDS_LOGIN: ReadonlySet<AttackKind> = new Set(['credential_stuffing', 'low_and_slow_stuffing']);
 
 export interface LiveOptions extends TrafficOptions {

@@ -62,6 +62,17 @@ export class Places {
     return this.spot(block, rng, 'mobile', carrier.name);
   }
 
+  /**
+   * Another egress of the carrier a phone is on: carriers hand a moving (or merely idle)
+   * phone a new CGNAT pool every few minutes, anywhere in the country the carrier serves,
+   * so the database places consecutive addresses of one phone hundreds of km apart.
+   */
+  carrierHop(current: Spot, rng: Rng): Spot {
+    const carrier = this.table.carriers.find((c) => c.name === current.owner);
+    if (!carrier) return current;
+    return this.spot(rng.pick(carrier.blocks), rng, 'mobile', carrier.name);
+  }
+
   /** A VPN exit: the one nearest `near` (what VPN apps pick by default), or any exit. */
   vpnExit(rng: Rng, near?: { lat: number; lon: number }): Spot {
     const providers = this.table.hosting.filter((provider) => provider.use === 'vpn');
