@@ -12,6 +12,7 @@ import { clientsManifest } from '../clients/manifest.js';
 import { serverManifest } from '../config/manifest.js';
 import { dpopManifest } from '../dpop/manifest.js';
 import { oauthManifest } from '../oauth/manifest.js';
+import { operatorsManifest } from '../operators/manifest.js';
 import { redisManifest } from '../redis/manifest.js';
 import { sessionsManifest } from '../sessions/manifest.js';
 import { statsManifest } from '../stats/manifest.js';
@@ -31,4 +32,5 @@ export const manifests = [
   auditManifest,
   redisManifest,
   webhooksManifest,
+  operatorsManifest,
 ] as const;

@@ -6,6 +6,7 @@ import type { DpopVerifier } from '../dpop/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { Outbox } from '../events/outbox.js';
 import type { OauthApi, OauthPlugins } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import type { RateLimitStore } from '../ratelimit/index.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Store } from '../storage/database.js';
@@ -46,16 +47,11 @@ export interface SessionsDeps {
   cullPeers: () => CullPeers;
   /** Clients as per-request paths read them (the clients feature's cache). */
   clientCache: Pick<ClientCache, 'lookup'>;
+  /** The admin API's access check (operators/). */
+  admin: AdminAccess;
   oauth: Pick<
     OauthApi,
-    | 'accessTokens'
-    | 'gatherFacts'
-    | 'verifyTokenRequestProof'
-    | 'verifyResourceToken'
-    | 'requireAccessToken'
-    | 'advertiseDpopNonce'
-    | 'publicUrl'
-    | 'dpopViolationReporter'
+    'accessTokens' | 'gatherFacts' | 'verifyTokenRequestProof' | 'verifyResourceToken' | 'advertiseDpopNonce' | 'publicUrl' | 'dpopViolationReporter'
   >;
 }
 
@@ -102,7 +98,7 @@ export function createSessions(deps: SessionsDeps): SessionsFeature {
     oauthPlugins: { grants: [refreshTokenGrant(services)], revocableTokens: [sessionTokenRevocation(service)] },
     async routes(app) {
       await anonymousRoutes(app, services);
-      await sessionAdminRoutes(app, { sessions: store, revocations: service.revocations, oauth, users, cull });
+      await sessionAdminRoutes(app, { sessions: store, revocations: service.revocations, admin: deps.admin, users, cull });
     },
   };
 }
