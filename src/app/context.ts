@@ -246,7 +246,7 @@ export async function createContext({
       audit: audit.service,
       onMailError: (error) => logger?.error({ err: error }, 'sending mail failed'),
     });
-    const stats = createStats({ ...base, config, oauth, ...(logger ? { logger } : {}) });
+    const stats = createStats({ ...base, config, oauth, countUsers: () => sessions.users.countByKind(), ...(logger ? { logger } : {}) });
     const stopSharing = shared
       ? shareChanges({
           changes: shared.changes,

@@ -13,6 +13,7 @@ import * as outbox from './migrations/0012_outbox.js';
 import * as webhooks from './migrations/0013_webhooks.js';
 import * as auditLog from './migrations/0014_audit_log.js';
 import * as telemetryPartitions from './migrations/0015_telemetry_partitions.js';
+import * as consoleData from './migrations/0017_console_data.js';
 import type { Store } from './database.js';
 import type { Database } from './schema.js';
 
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0013_webhooks': webhooks,
   '0014_audit_log': auditLog,
   '0015_telemetry_partitions': telemetryPartitions,
+  '0017_console_data': consoleData,
 };
 
 /** The migrations by name, in order (feature manifests name the ones that create or change their tables). */
