@@ -79,5 +79,6 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   await features.stats.routes(app);
   await features.audit.routes(app);
   await features.webhooks.routes(app);
+  await features.consoleUi.routes(app);
   return app;
 }

@@ -11,6 +11,7 @@ import { GEOIP_NONE } from '../anomaly/geo/index.js';
 import type { AnomalyService } from '../anomaly/service.js';
 import type { ClientCache } from '../clients/cache.js';
 import { type ClientsFeature, createClients } from '../clients/feature.js';
+import { type ConsoleUiFeature, createConsoleUi } from '../console-ui/feature.js';
 import type { ClientService } from '../clients/service.js';
 import type { ClientStore } from '../clients/store.js';
 import { KeyStore } from '../crypto/key-store.js';
@@ -65,6 +66,7 @@ export interface Features {
   stats: StatsFeature;
   audit: AuditFeature;
   webhooks: WebhooksFeature;
+  consoleUi: ConsoleUiFeature;
 }
 
 /**
@@ -265,7 +267,7 @@ export async function createContext({
       events: base.events,
       outbox: base.outbox,
       keyring,
-      features: { clients, oauth, sessions, accounts, anomaly, telemetry, stats, audit, webhooks },
+      features: { clients, oauth, sessions, accounts, anomaly, telemetry, stats, audit, webhooks, consoleUi: createConsoleUi({ config }) },
       clients: clients.service,
       clientStore: clients.store,
       clientCache: clients.cache,

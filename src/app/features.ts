@@ -9,6 +9,7 @@ import { accountsManifest } from '../accounts/manifest.js';
 import { anomalyManifest } from '../anomaly/manifest.js';
 import { auditManifest } from '../audit/manifest.js';
 import { clientsManifest } from '../clients/manifest.js';
+import { consoleUiManifest } from '../console-ui/manifest.js';
 import { serverManifest } from '../config/manifest.js';
 import { dpopManifest } from '../dpop/manifest.js';
 import { oauthManifest } from '../oauth/manifest.js';
@@ -31,4 +32,5 @@ export const manifests = [
   auditManifest,
   redisManifest,
   webhooksManifest,
+  consoleUiManifest,
 ] as const;
