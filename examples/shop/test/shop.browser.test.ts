@@ -108,7 +108,8 @@ describeShop('example shop in Chromium', (_browser, newContext) => {
   it('shows the events the pages tracked in the account’s analytics', async () => {
     const admin = new GuestAdmin(shop.guestpass);
     let names: string[] = [];
-    for (let attempt = 0; attempt < 50 && !names.includes('checkout'); attempt++) {
+    // Up to 30 s: the SDK flushes by time (5 s) or on page exit, and a loaded CI machine can be slow.
+    for (let attempt = 0; attempt < 150 && !names.includes('checkout'); attempt++) {
       const answer = await admin.call('GET', `/admin/api/users/${accountId}/events`);
       names = ((answer.body['events'] ?? []) as { name: string }[]).map((event) => event.name);
       await new Promise((resolve) => setTimeout(resolve, 200));
