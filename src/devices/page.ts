@@ -1,25 +1,15 @@
 import type { FastifyReply } from 'fastify';
+import { escapeHtml, htmlPage } from '../shared/html-page.js';
 
 /**
  * The verification page's HTML: server-rendered, no script, no outside resource (the CSP says
  * so), so it works on any browser a person has at hand, scripts on or off.
  */
-export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export { escapeHtml };
 
-export function page(reply: FastifyReply, status: number, title: string, body: string) {
-  reply
-    .code(status)
-    .header('Content-Type', 'text/html; charset=utf-8')
-    .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-    .header('Referrer-Policy', 'no-referrer')
-    .header('Cache-Control', 'no-store');
-  return reply.send(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title>` +
-      '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}button,input{font:inherit;padding:.4rem .8rem;margin:.2rem 0}' +
-      '.code{font:600 1.6rem/1 ui-monospace,monospace;letter-spacing:.1em}.error{color:#a00}</style></head>' +
-      `<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
-  );
-}
+/** The device pages: the shared shell, with margins on inputs and a large code. */
+export const page = (reply: FastifyReply, status: number, title: string, body: string) =>
+  htmlPage(reply, status, title, body, 'button,input{margin:.2rem 0}.code{font:600 1.6rem/1 ui-monospace,monospace;letter-spacing:.1em}.error{color:#a00}');
 
 /** Step one: type the code the device shows. A GET form, so the next page can be bookmarked or reloaded. */
 export function enterCodePage(reply: FastifyReply, status = 200, error?: string) {

@@ -1,25 +1,12 @@
 import type { FastifyReply } from 'fastify';
+import { escapeHtml, htmlPage } from '../../shared/html-page.js';
 
 /**
  * The two pages a mailed link opens. A GET only shows a button; the POST does the work, so a
  * mail scanner that follows links cannot use up the proof. No script, no outside resource:
  * the CSP says so.
  */
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function page(reply: FastifyReply, status: number, title: string, body: string) {
-  reply
-    .code(status)
-    .header('Content-Type', 'text/html; charset=utf-8')
-    .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-    .header('Referrer-Policy', 'no-referrer')
-    .header('Cache-Control', 'no-store');
-  return reply.send(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title>` +
-      `<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}button,input{font:inherit;padding:.4rem .8rem}</style></head>` +
-      `<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
-  );
-}
+const page = htmlPage;
 
 export function confirmEmailPage(reply: FastifyReply, token: string) {
   return page(
