@@ -7,7 +7,7 @@ import { dropSchema, openTestStore, uniqueSchema } from '../../test/helpers/stor
 import { EventBus } from '../events/bus.js';
 import { Metrics } from '../shared/metrics.js';
 import { openDatabase, type Store } from '../storage/database.js';
-import { migrateTo, migrateToLatest } from '../storage/migrate.js';
+import { migrateTo } from '../storage/migrate.js';
 import { EventPartitions, PARTITIONS_AHEAD_MS, partitionName, partitionWidth } from './partitions.js';
 import { DAY_MS } from './rollup.js';
 import { TelemetryService } from './service.js';
@@ -76,7 +76,7 @@ describeEachDatabase('telemetry events table: migration 0015 and retention', (da
         row(day + 2000, { user_id: 'user-2', session_id: null }),
       ]);
       await store.db.insertInto('events').values(seeded).execute();
-      assert.deepEqual(await migrateToLatest(store), ['0015_telemetry_partitions']);
+      assert.deepEqual(await migrateTo(store, '0015_telemetry_partitions'), ['0015_telemetry_partitions']);
 
       const stored = await store.db.selectFrom('events').selectAll().orderBy('event_id').execute();
       assert.deepEqual(

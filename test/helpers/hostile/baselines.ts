@@ -89,6 +89,9 @@ const SEEDS: Record<string, Seed> = {
     fields: () => ({ token: LINK_TOKEN, password: 'a new long password 3' }),
     htmlPage: true,
   },
+  // The device verification page answers a person in a browser: a wrong code is a page, not JSON.
+  'GET /device': { credential: 'none', query: [['user_code', 'BCDF-GHJK']], htmlPage: true },
+  'POST /device': { credential: 'none', bodyType: FORM, fields: () => ({ user_code: 'BCDF-GHJK', action: 'deny', csrf_token: 'x' }), htmlPage: true },
   'GET /accounts/me': { credential: 'account' },
   'PATCH /accounts/me/metadata': { credential: 'account', bodyType: MERGE_PATCH, fields: () => ({ theme: 'light' }) },
   'POST /accounts/merge/preview': {
