@@ -42,7 +42,16 @@ describeEachDatabase('guest metadata: GET /anonymous/session and PATCH /anonymou
   it('should return the session with an ETag, through the access token or the session token', async () => {
     const viaAccess = await read(guest.access_token);
     assert.equal(viaAccess.status, 200);
-    assert.deepEqual(Object.keys(viaAccess.body).sort(), ['created_at', 'expires_at', 'is_anonymous', 'metadata', 'scope', 'session_id', 'sessions', 'user_id']);
+    assert.deepEqual(Object.keys(viaAccess.body).sort(), [
+      'created_at',
+      'expires_at',
+      'is_anonymous',
+      'metadata',
+      'scope',
+      'session_id',
+      'sessions',
+      'user_id',
+    ]);
     assert.equal(viaAccess.body['user_id'], guest.user_id);
     assert.deepEqual(viaAccess.body['metadata'], {});
     assert.equal(viaAccess.headers.get('etag'), '"0"');

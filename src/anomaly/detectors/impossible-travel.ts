@@ -269,7 +269,7 @@ export class ImpossibleTravelDetector implements EngineDetector {
 
   private linked(user: string, a: number, b: number): boolean {
     const family = this.transfers.peek(user);
-    return family !== undefined && family.includes(a) && family.includes(b);
+    return family !== undefined && [a, b].every((session) => family.includes(session));
   }
 
   private judge(entity: Entity, session: number, from: Sighting, to: Sighting): Finding | undefined {
