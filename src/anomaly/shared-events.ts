@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import type { RedisConnection } from '../redis/index.js';
+import type { RedisClient, RedisConnection } from '../redis/index.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { DetectionInput, Finding } from './types.js';
 
@@ -38,7 +37,7 @@ export interface SharedDetectionOptions {
 export class SharedDetectionEvents {
   readonly node = randomUUID();
   private readonly key = 'detect:events';
-  private readonly reader: Redis;
+  private readonly reader: RedisClient;
   private readonly pending = new Set<Promise<unknown>>();
   private running = false;
   private up = true;
@@ -46,7 +45,7 @@ export class SharedDetectionEvents {
 
   constructor(private readonly options: SharedDetectionOptions) {
     // XREAD BLOCK holds its connection: a third one, with a timeout longer than the block.
-    this.reader = options.redis.commands.duplicate({ commandTimeout: READ_BLOCK_MS + 2000, lazyConnect: true });
+    this.reader = options.redis.duplicate(READ_BLOCK_MS + 2000);
     this.reader.on('error', () => {});
   }
 

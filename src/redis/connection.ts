@@ -1,5 +1,9 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Metrics } from '../shared/metrics.js';
+import { parseRedisUrl, type RedisTarget } from './url.js';
+
+/** A connection to one Redis server (alone or found through Sentinel) or to a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * A request never waits on Redis for longer than this: a hung Redis must cost a node its
@@ -24,8 +28,8 @@ export interface RedisConnectionOptions {
  */
 export class RedisConnection {
   /** Commands; keys are prefixed by ioredis (`keyPrefix`), Lua scripts' KEYS included. */
-  readonly commands: Redis;
-  readonly subscriber: Redis;
+  readonly commands: RedisClient;
+  readonly subscriber: RedisClient;
   readonly prefix: string;
   private readonly metrics: RedisConnectionOptions['metrics'];
 
@@ -40,9 +44,10 @@ export class RedisConnection {
       connectTimeout: 2000,
       retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
     };
-    this.commands = new Redis(url, { ...common, keyPrefix: prefix, commandTimeout: COMMAND_TIMEOUT_MS });
+    const target = parseRedisUrl(url);
+    this.commands = openClient(target, { ...common, keyPrefix: prefix, commandTimeout: COMMAND_TIMEOUT_MS });
     // The subscriber queues its SUBSCRIBE until connected and re-subscribes after a reconnect.
-    this.subscriber = new Redis(url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.subscriber = openClient(target, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null });
     metrics.redisConnected.set(0);
     // One log line per change of state, not one per reconnection attempt.
     let up = false;
@@ -75,6 +80,17 @@ export class RedisConnection {
     return results.every((result) => result.status === 'fulfilled');
   }
 
+  /**
+   * Another command connection to the same Redis (same prefix), for a caller that blocks on
+   * reads (XREAD BLOCK) and must not hold up everyone else's commands. Connects on first use.
+   */
+  duplicate(commandTimeoutMs: number): RedisClient {
+    if (this.commands instanceof Cluster) {
+      return this.commands.duplicate(undefined, { lazyConnect: true, redisOptions: { ...this.commands.options.redisOptions, commandTimeout: commandTimeoutMs } });
+    }
+    return this.commands.duplicate({ commandTimeout: commandTimeoutMs, lazyConnect: true });
+  }
+
   get ready(): boolean {
     return this.commands.status === 'ready';
   }
@@ -94,10 +110,48 @@ export class RedisConnection {
 
   async close(): Promise<void> {
     // QUIT lets replies in flight arrive; a connection that is down has none and would queue it.
-    const quit = (client: Redis) => (client.status === 'ready' ? client.quit() : Promise.resolve());
+    const quit = (client: RedisClient) => (client.status === 'ready' ? client.quit() : Promise.resolve());
     await Promise.allSettled([quit(this.commands), quit(this.subscriber)]);
     this.commands.disconnect();
     this.subscriber.disconnect();
     this.metrics.redisConnected.set(0);
+  }
+}
+
+/**
+ * One client for the target, with the same behaviour whatever the topology: through Sentinel,
+ * ioredis asks the sentinels for the current master and follows a failover; on a Cluster it
+ * learns the slots from the seed nodes and follows MOVED/ASK. Keys a script or a transaction
+ * uses together must then share a hash slot (telemetry's shared limits tag theirs).
+ */
+function openClient(target: RedisTarget, options: RedisOptions): RedisClient {
+  const auth = {
+    ...(target.username ? { username: target.username } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    ...(target.tls ? { tls: {} } : {}),
+  };
+  switch (target.kind) {
+    case 'server':
+      return new Redis(target.url, options);
+    case 'sentinel':
+      return new Redis({
+        ...options,
+        ...auth,
+        sentinels: target.sentinels,
+        name: target.name,
+        db: target.db,
+        ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+        ...(target.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+      });
+    case 'cluster': {
+      const { keyPrefix, enableOfflineQueue, retryStrategy, lazyConnect, ...nodeOptions } = options;
+      return new Cluster(target.nodes, {
+        ...(keyPrefix ? { keyPrefix } : {}),
+        enableOfflineQueue: enableOfflineQueue ?? true,
+        lazyConnect: lazyConnect ?? false,
+        clusterRetryStrategy: retryStrategy ? (attempt: number) => retryStrategy(attempt) : null,
+        redisOptions: { ...nodeOptions, ...auth },
+      });
+    }
   }
 }

@@ -1,3 +1,3 @@
 /** Redis for a scale-out deployment: the connections and the change notices between nodes. */
 export type { ChangeNotice, RedisChangeFeed } from './changes.js';
-export type { RedisConnection } from './connection.js';
+export type { RedisClient, RedisConnection } from './connection.js';

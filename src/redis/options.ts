@@ -1,4 +1,5 @@
 import { option, type OptionValues } from '../config/option.js';
+import { parseRedisUrl } from './url.js';
 
 /** Options of the Redis connection (collected with the others in app/config.ts). */
 export const redisOptions = {
@@ -6,10 +7,9 @@ export const redisOptions = {
     env: 'GUESTPASS_REDIS_URL',
     default: undefined,
     defaultDoc: 'none: one node, everything in memory',
-    doc: 'Redis 7 or Valkey shared by every node (`redis://[:password@]host:6379/0`, `rediss://` for TLS): rate limits, the DPoP replay cache, change notices (clients, keys, blocks, allow-lists) and the events detection counts become global. Without it each node keeps them in memory, which is right for one node only.',
+    doc: 'Redis 7 or Valkey shared by every node: `redis://[:password@]host:6379/0` for one server, `redis+sentinel://[:password@]h1:26379,h2:26379/MASTER[/db][?sentinel_password=…]` through Sentinel, `redis+cluster://[:password@]h1:6379,h2:6379` for a Redis Cluster (`rediss…` for TLS on each). Rate limits, the DPoP replay cache, change notices (clients, keys, blocks, allow-lists) and the events detection counts become global. Without it each node keeps them in memory, which is right for one node only.',
     parse: (raw) => {
-      const url = new URL(raw);
-      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error('must be a redis:// or rediss:// URL');
+      parseRedisUrl(raw);
       return raw;
     },
   }),

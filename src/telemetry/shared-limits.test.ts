@@ -23,6 +23,6 @@ describeWithRedis('RedisEventLimits', 'events', (redisOf) => {
     const limits = new RedisEventLimits(redisOf());
     assert.equal((await limits.admit([{ key: 'session:big', limit: 10 }], 11))?.index, 0);
     assert.equal(await limits.admit([{ key: 'session:off', limit: 0 }], 1_000_000), undefined);
-    assert.equal(await redisOf().exists('ev:session:off'), 0, 'nothing stored for a disabled rule');
+    assert.equal(await redisOf().exists('ev:{session:off}:session:off'), 0, 'nothing stored for a disabled rule');
   });
 });

@@ -15,7 +15,9 @@ export interface EventLimitRefusal {
 /**
  * Events-per-minute limits shared by every node. `admit` counts the batch against every rule
  * when it fits all of them (and refuses without counting otherwise), atomically; it rejects when
- * the store cannot answer, and the caller falls back to its own node's limiter.
+ * the store cannot answer, and the caller falls back to its own node's limiter. Rules go from
+ * the narrowest to the broadest (session, then client): every rule of one call is a part of the
+ * last one, which is what lets a Redis Cluster keep them in one slot.
  */
 export interface SharedEventLimits {
   admit(rules: readonly EventLimitRule[], cost: number): Promise<EventLimitRefusal | undefined>;
@@ -73,7 +75,12 @@ return {0, 0}
 `;
 const SCRIPT = new RedisScript(ADMIT);
 
-/** Under `ev:<key>` (ioredis adds the deployment's prefix); a key lives two windows at most. */
+/**
+ * Under `ev:{<broadest key>}:<key>` (ioredis adds the deployment's prefix); a key lives two
+ * windows at most. The braces are a Redis Cluster hash tag: a script's keys must share a slot,
+ * and every session's key of a client then sits in its client's slot (one Redis without
+ * Cluster ignores them).
+ */
 export class RedisEventLimits implements SharedEventLimits {
   constructor(
     private readonly redis: ScriptRunner,
@@ -81,7 +88,8 @@ export class RedisEventLimits implements SharedEventLimits {
   ) {}
 
   async admit(rules: readonly EventLimitRule[], cost: number): Promise<EventLimitRefusal | undefined> {
-    const args: (string | number)[] = [...rules.map((rule) => `ev:${rule.key}`), cost, this.windowMs, ...rules.map((rule) => rule.limit)];
+    const slot = rules.at(-1)?.key ?? '';
+    const args: (string | number)[] = [...rules.map((rule) => `ev:{${slot}}:${rule.key}`), cost, this.windowMs, ...rules.map((rule) => rule.limit)];
     const reply = await SCRIPT.run(this.redis, rules.length, ...args);
     const [index, retryAfterSeconds] = reply as [number, number];
     return index === 0 ? undefined : { index: index - 1, retryAfterSeconds };

@@ -1,5 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { after, before, describe } from 'node:test';
@@ -103,8 +105,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   };
 }
 
-async function spawnRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+async function spawnRedis(port: number, extraArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
@@ -113,6 +115,93 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
   }
   child.kill('SIGKILL');
   throw new Error('redis-server did not answer within 5 s');
+}
+
+/** A Redis topology a test started for itself: its GUESTPASS_REDIS_URL, and how to stop all of it. */
+export interface OwnTopology {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children
+      .filter((child) => child.exitCode === null)
+      .map((child) => {
+        const exited = once(child, 'exit');
+        child.kill('SIGKILL');
+        return exited;
+      }),
+  );
+}
+
+/**
+ * A master and one Sentinel watching it (named `gptest`), on free ports: the URL reaches the
+ * master only through the Sentinel. A Sentinel rewrites its configuration file, so it gets one
+ * of its own in `dir`.
+ */
+export async function startOwnSentinel(dir: string): Promise<OwnTopology> {
+  const masterPort = await freePort();
+  const master = await spawnRedis(masterPort);
+  const sentinelPort = await freePort();
+  const config = join(dir, `sentinel-${sentinelPort}.conf`);
+  writeFileSync(config, `port ${sentinelPort}\nbind 127.0.0.1\nsentinel monitor gptest 127.0.0.1 ${masterPort} 1\n`);
+  const sentinel = spawn('redis-server', [config, '--sentinel'], { stdio: 'ignore' });
+  const children = [master, sentinel];
+  const deadline = Date.now() + 5000;
+  while (!(await redisAnswers(`redis://127.0.0.1:${sentinelPort}`))) {
+    if (sentinel.exitCode !== null || Date.now() > deadline) {
+      await stopAll(children);
+      throw new Error('redis-server --sentinel did not answer within 5 s');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { url: `redis+sentinel://127.0.0.1:${sentinelPort}/gptest`, stop: () => stopAll(children) };
+}
+
+/**
+ * A Redis Cluster of three masters (no replicas) on free ports, slots spread by redis-cli. Each
+ * node also listens on its port + 10000 (the cluster bus), so ports are drawn below 55535.
+ */
+export async function startOwnRedisCluster(dir: string): Promise<OwnTopology> {
+  const ports: number[] = [];
+  while (ports.length < 3) {
+    const port = await freePort();
+    if (port < 55_535 && !ports.includes(port) && (await portIsFree(port + 10_000))) ports.push(port);
+  }
+  const children = await Promise.all(
+    ports.map((port) =>
+      spawnRedis(port, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir, '--cluster-node-timeout', '5000']),
+    ),
+  );
+  const created = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  if (created.status !== 0) {
+    await stopAll(children);
+    throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
+  }
+  // Every node must agree that all slots are served before a client's first command.
+  const deadline = Date.now() + 10_000;
+  for (const port of ports) {
+    while (!spawnSync('redis-cli', ['-p', String(port), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes('cluster_state:ok')) {
+      if (Date.now() > deadline) {
+        await stopAll(children);
+        throw new Error('the Redis Cluster did not reach cluster_state:ok within 10 s');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return { url: `redis+cluster://${ports.map((port) => `127.0.0.1:${port}`).join(',')}`, stop: () => stopAll(children) };
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 function freePort(): Promise<number> {
