@@ -86,7 +86,10 @@ export class RedisConnection {
    */
   duplicate(commandTimeoutMs: number): RedisClient {
     if (this.commands instanceof Cluster) {
-      return this.commands.duplicate(undefined, { lazyConnect: true, redisOptions: { ...this.commands.options.redisOptions, commandTimeout: commandTimeoutMs } });
+      return this.commands.duplicate(undefined, {
+        lazyConnect: true,
+        redisOptions: { ...this.commands.options.redisOptions, commandTimeout: commandTimeoutMs },
+      });
     }
     return this.commands.duplicate({ commandTimeout: commandTimeoutMs, lazyConnect: true });
   }

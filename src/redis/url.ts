@@ -57,7 +57,8 @@ export function parseRedisUrl(raw: string): RedisTarget {
     return { kind: 'cluster', nodes: hosts, ...credentials };
   }
   const [, name, db = '0', ...extra] = path.split('/');
-  if (!name || extra.length > 0 || !/^\d{1,2}$/.test(db)) throw new Error('must end with the master group name and an optional database: /mymaster or /mymaster/0');
+  if (!name || extra.length > 0 || !/^\d{1,2}$/.test(db))
+    throw new Error('must end with the master group name and an optional database: /mymaster or /mymaster/0');
   const sentinelPassword = params.get('sentinel_password');
   return {
     kind: 'sentinel',

@@ -43,7 +43,7 @@ export interface Cluster {
 
 export interface StartClusterOptions {
   nodes?: number;
-  /** The machine's Redis unless a test brings its own (one it may stop). */
+  /** The machine's Redis unless a test brings its own (one it may stop, or a redis+sentinel:// or redis+cluster:// topology). */
   redisUrl?: string;
   env?: Record<string, string>;
 }
@@ -90,7 +90,8 @@ export async function startCluster({ nodes: count = 3, redisUrl = machineRedisUr
     await Promise.all(nodes.map((node) => node.exited));
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
     await dropSchema(schema);
-    await dropRedisPrefix(redisUrl, redisPrefix);
+    // A Sentinel or Cluster a test started for itself is thrown away whole by that test.
+    if (redisUrl.startsWith('redis://')) await dropRedisPrefix(redisUrl, redisPrefix);
   };
   try {
     // The first alone: it migrates the schema and generates the keys the others load.
