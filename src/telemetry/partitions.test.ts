@@ -186,4 +186,24 @@ describeOnDatabase('postgres', 'telemetry event partitions', () => {
     for (const event of early) assert.equal(places.get(event.event_id), partitionName(day));
     assert.equal((await telemetry.insertEvents(store.db, early)).size, 0, 'still duplicates where they are now');
   });
+
+  it('should make the partitions once when several nodes start on the database at the same moment', async () => {
+    // Three nodes of a fresh deployment (compose.yaml) all make the same partitions at start-up;
+    // each transaction read the default partition before locking it, and two such upgrades
+    // deadlocked. Events waiting in the default partition take the path that locks `events`.
+    const later = NOW + 200 * DAY_MS;
+    await new TelemetryStore(store.db, store.dialect).insertEvents(store.db, [row(later), row(later + DAY_MS)]);
+    const others = await Promise.all([1, 2].map(() => openDatabase({ url: postgresUrl()!, schema: store.schema })));
+    try {
+      for (let round = 0; round < 3; round++) {
+        const at = later + round * 30 * DAY_MS;
+        const made = await Promise.all([store, ...others].map((node) => new EventPartitions(node.db).ensure(at, 90 * DAY_MS)));
+        const all = made.flat();
+        assert.ok(all.length > 0, 'partitions were missing');
+        assert.equal(new Set(all).size, all.length, 'each partition made by one node alone');
+      }
+    } finally {
+      await Promise.all(others.map((other) => other.close()));
+    }
+  });
 });

@@ -118,6 +118,10 @@ export class EventPartitions {
     const from = Math.min(...partitions.map((partition) => partition.from));
     const to = Math.max(...partitions.map((partition) => partition.to));
     return this.db.transaction().execute(async (trx) => {
+      // One node at a time (per schema): nodes starting together on a fresh database all make
+      // the same partitions, and two transactions that both read events_default below and
+      // then asked for its exclusive lock deadlocked. The second waits here, then finds them made.
+      await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.events partitions'))`.execute(trx);
       const { rows: waiting } = await sql<{ found: boolean }>`select exists (select 1 from events_default where ts >= ${from} and ts < ${to}) as found`.execute(
         trx,
       );
