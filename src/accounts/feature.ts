@@ -1,9 +1,10 @@
 import { hkdfSync } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import type { ClientCache } from '../clients/index.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Client, ClientCache } from '../clients/index.js';
 import type { CoreConfig } from '../config/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { Outbox } from '../events/outbox.js';
+import type { NetworkInfo } from '../events/types.js';
 import type { OauthApi } from '../oauth/index.js';
 import type { RateLimitStore } from '../ratelimit/index.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -15,6 +16,7 @@ import { PersonErasure, type PersonAlerts, type PersonEventLog, type PersonTelem
 import { accountAdminRoutes } from './http/admin-routes.js';
 import { linkRoutes } from './http/link-routes.js';
 import { meRoutes } from './http/me-routes.js';
+import { signInOnPage } from './http/password-login.js';
 import { passwordRoutes } from './http/password-routes.js';
 import { accountRoutes } from './http/routes.js';
 import { IdTokenVerifier } from './id-token/verifier.js';
@@ -22,7 +24,7 @@ import type { AccountConfig } from './options.js';
 import { PasswordHasher } from './passwords.js';
 import { EmailProofs } from './proofs.js';
 import { AccountService } from './service.js';
-import { AccountStore } from './store.js';
+import { type AccountRecord, AccountStore } from './store.js';
 
 export interface AccountsDeps {
   database: Store;
@@ -62,6 +64,12 @@ export interface AccountsFeature {
   erasure: PersonErasure;
   /** /accounts/*, /anonymous/convert and users in the admin API. */
   routes(app: FastifyInstance): Promise<void>;
+  /**
+   * E-mail and password sign-in for another feature's server-rendered page (the device
+   * verification page): the login rate limits and the one credential check of POST
+   * /accounts/login, without starting a session or merging a guest.
+   */
+  signInOnPage(request: FastifyRequest, input: { email: string; password: string; client: Client; network?: NetworkInfo }): Promise<AccountRecord>;
 }
 
 /** Keys for code hashes and account keys, derived from the master key so every node agrees. */
@@ -114,6 +122,7 @@ export function createAccounts(deps: AccountsDeps): AccountsFeature {
     service,
     idTokens,
     erasure,
+    signInOnPage: (request, input) => signInOnPage(routeDeps, request, input),
     async routes(app) {
       await accountRoutes(app, routeDeps);
       await passwordRoutes(app, routeDeps);

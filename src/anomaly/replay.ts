@@ -76,7 +76,7 @@ const schemas = {
   'device.approved': event('device.approved', {
     ...base,
     authorization_id: Id,
-    approved_as: Type.Union([Type.Literal('session'), Type.Literal('new_guest')]),
+    approved_as: Type.Union([Type.Literal('session'), Type.Literal('new_guest'), Type.Literal('account')]),
     is_anonymous: Type.Boolean(),
   }),
   'device.denied': event('device.denied', { ...base, authorization_id: Id }),

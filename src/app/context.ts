@@ -282,6 +282,7 @@ export async function createContext({
       clientCache: clients.cache,
       oauth,
       sessions,
+      accounts: { signInOnPage: (request, input) => accounts.signInOnPage(request, input) },
     });
 
     return {

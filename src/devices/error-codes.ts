@@ -51,6 +51,11 @@ export const deviceError = defineErrors({
     error: 'invalid_request',
     description: 'The form expired or did not come from this page; open the verification page again and resubmit.',
   },
+  SIGN_IN_INCOMPLETE: {
+    status: 400,
+    error: 'invalid_request',
+    description: 'Enter both the e-mail address and the password of your account to continue as it.',
+  },
   NO_CURRENT_SESSION: {
     status: 400,
     error: 'invalid_request',

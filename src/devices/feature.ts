@@ -10,7 +10,7 @@ import { deviceCodeGrant } from './grant.js';
 import type { DevicesConfig } from './options.js';
 import { DeviceAuthorizationService } from './service.js';
 import { DeviceAuthorizationStore } from './store.js';
-import { verificationRoutes } from './verification-routes.js';
+import { type PageSignIn, verificationRoutes } from './verification-routes.js';
 
 export interface DevicesDeps {
   database: Store;
@@ -23,6 +23,8 @@ export interface DevicesDeps {
   keys: { userCodes: Buffer; csrf: Buffer };
   clientCache: Pick<ClientCache, 'lookup'>;
   oauth: Pick<OauthApi, 'gatherFacts' | 'verifyTokenRequestProof'>;
+  /** The verification page's e-mail and password sign-in (the accounts feature's, with its rate limits). */
+  accounts: PageSignIn;
   /** The approving browser's session, user rows, and the session a device gets. */
   sessions: Pick<SessionsApi, 'service' | 'users' | 'resolveSessionCaller'>;
 }

@@ -31,9 +31,14 @@ export interface DecisionView {
   csrfToken: string;
   /** The browser's current session, if it has one: whom "approve" would sign the device in as. */
   current?: { isAnonymous: boolean };
+  /** Offer e-mail and password sign-in: the browser has no account session to approve with. */
+  signIn: boolean;
 }
 
-/** Step two: whom to sign the device in as, or deny it. One form, one button per choice. */
+/**
+ * Step two: whom to sign the device in as, or deny it. One form, one button per choice; and,
+ * when the browser holds no account session, a second form to sign in to an account with.
+ */
 export function decisionPage(reply: FastifyReply, view: DecisionView) {
   const hidden =
     `<input type="hidden" name="user_code" value="${escapeHtml(view.userCode)}">` +
@@ -50,10 +55,20 @@ export function decisionPage(reply: FastifyReply, view: DecisionView) {
       (view.scope ? `<p>It asks for: ${escapeHtml(view.scope)}</p>` : '') +
       `<form method="post" action="/device">${hidden}${asCurrent}` +
       '<p><button type="submit" name="action" value="approve_new_guest">Continue as a new guest</button></p>' +
-      '<p><button type="submit" name="action" value="deny">Deny</button></p></form>',
+      '<p><button type="submit" name="action" value="deny">Deny</button></p></form>' +
+      (view.signIn ? signInForm(hidden) : ''),
   );
 }
 
-export function resultPage(reply: FastifyReply, status: number, title: string, message: string) {
-  return page(reply, status, title, `<p${status >= 400 ? ' class="error" role="alert"' : ''}>${escapeHtml(message)}</p>`);
+/** Sign in to an account and approve as it in one step; the browser itself stays signed out. */
+const signInForm = (hidden: string) =>
+  `<h2>Or continue as your account</h2><form method="post" action="/device">${hidden}` +
+  '<p><label>E-mail address<br><input type="email" name="email" required autocomplete="username" maxlength="320"></label></p>' +
+  '<p><label>Password<br><input type="password" name="password" required autocomplete="current-password" maxlength="1024"></label></p>' +
+  '<p><button type="submit" name="action" value="approve_account">Sign in and continue</button></p></form>';
+
+/** An outcome; a refusal may link back to the code's page (`retry`) so the person can try again. */
+export function resultPage(reply: FastifyReply, status: number, title: string, message: string, retry?: string) {
+  const back = retry ? `<p><a href="${escapeHtml(retry)}">Back</a></p>` : '';
+  return page(reply, status, title, `<p${status >= 400 ? ' class="error" role="alert"' : ''}>${escapeHtml(message)}</p>${back}`);
 }

@@ -28,8 +28,11 @@ export interface DeviceAuthorizationResponse {
   interval: number;
 }
 
-/** Who the person approved as: the user of the browser's session, or a guest made for the device. */
-export type ApprovedAs = 'session' | 'new_guest';
+/**
+ * Who the person approved as: the user of the browser's session, a guest made for the device,
+ * or an account they signed in to on the page.
+ */
+export type ApprovedAs = 'session' | 'new_guest' | 'account';
 
 export interface DeviceAuthorizationServiceDeps {
   store: DeviceAuthorizationStore;

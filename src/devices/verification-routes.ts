@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cachedClient, type ClientCache } from '../clients/index.js';
+import { cachedClient, type Client, type ClientCache } from '../clients/index.js';
 import { hashShortCode, normalizeShortCode } from '../crypto/short-codes.js';
+import type { NetworkInfo } from '../events/types.js';
 import { enforceRateLimits, MINUTE_MS, type RateLimitStore } from '../ratelimit/index.js';
 import type { SessionCaller, SessionsApi } from '../sessions/index.js';
 import { GuestpassError } from '../shared/errors.js';
@@ -12,9 +13,21 @@ import type { DevicesConfig } from './options.js';
 import { decisionPage, enterCodePage, resultPage } from './page.js';
 import type { DeviceAuthorizationService } from './service.js';
 
+/**
+ * The accounts feature's sign-in for pages: its login rate limits and its one check of an
+ * e-mail and a password (a wrong one throws the catalogue's invalid-credentials error).
+ */
+export interface PageSignIn {
+  signInOnPage(
+    request: FastifyRequest,
+    input: { email: string; password: string; client: Client; network?: NetworkInfo },
+  ): Promise<{ id: string; isAnonymous: boolean }>;
+}
+
 export interface VerificationRoutesDeps extends CsrfDeps {
   service: Pick<DeviceAuthorizationService, 'pendingByUserCode' | 'approve' | 'deny' | 'newGuest'>;
   sessions: Pick<SessionsApi, 'resolveSessionCaller' | 'users'>;
+  accounts: PageSignIn;
   clientCache: Pick<ClientCache, 'lookup'>;
   rateLimits: RateLimitStore;
   codeKey: Buffer;
@@ -28,7 +41,10 @@ const DecisionBody = Type.Object(
   {
     user_code: UserCode,
     csrf_token: Type.String({ maxLength: 100 }),
-    action: Type.Union([Type.Literal('approve'), Type.Literal('approve_new_guest'), Type.Literal('deny')]),
+    action: Type.Union([Type.Literal('approve'), Type.Literal('approve_new_guest'), Type.Literal('approve_account'), Type.Literal('deny')]),
+    /** With approve_account: the account to sign in to (the login form of the page). */
+    email: Type.Optional(Type.String({ maxLength: 320 })),
+    password: Type.Optional(Type.String({ maxLength: 1024 })),
   },
   { additionalProperties: false },
 );
@@ -47,7 +63,7 @@ export async function verificationRoutes(app: FastifyInstance, deps: Verificatio
     async (request, reply) => {
       const typed = request.query.user_code;
       if (typed === undefined || typed.trim() === '') return enterCodePage(reply);
-      return asPage(reply, async () => {
+      return asPage(reply, undefined, async () => {
         await limitUserCodeAttempts(deps, request, typed);
         const authorization = await deps.service.pendingByUserCode(typed, networkOf(request.ip));
         const client = await cachedClient(deps.clientCache, authorization.clientId);
@@ -58,6 +74,7 @@ export async function verificationRoutes(app: FastifyInstance, deps: Verificatio
           scope: authorization.scope,
           csrfToken: csrfTokenFor(deps, request, reply),
           ...(current ? { current: { isAnonymous: current.isAnonymous } } : {}),
+          signIn: !current || current.isAnonymous,
         });
       });
     },
@@ -69,14 +86,14 @@ export async function verificationRoutes(app: FastifyInstance, deps: Verificatio
       bodyLimit: 16 * 1024,
       schema: {
         tags,
-        summary: 'Approve the device as the current session or a new guest, or deny it',
+        summary: 'Approve the device as the current session, a new guest or an account signed in to with e-mail and password, or deny it',
         consumes: ['application/x-www-form-urlencoded'],
         body: DecisionBody,
       },
     },
     async (request, reply) => {
       const { body } = request;
-      return asPage(reply, async () => {
+      return asPage(reply, `/device?user_code=${encodeURIComponent(body.user_code)}`, async () => {
         checkCsrf(deps, request, body.csrf_token);
         await limitUserCodeAttempts(deps, request, body.user_code);
         const network = networkOf(request.ip);
@@ -90,6 +107,16 @@ export async function verificationRoutes(app: FastifyInstance, deps: Verificatio
           const current = await currentUser(deps, request);
           if (!current) throw deviceError('NO_CURRENT_SESSION');
           await deps.service.approve(authorization, current, 'session', network);
+        } else if (body.action === 'approve_account') {
+          if (!body.email || !body.password) throw deviceError('SIGN_IN_INCOMPLETE');
+          const client = await cachedClient(deps.clientCache, authorization.clientId);
+          const account = await deps.accounts.signInOnPage(request, {
+            email: body.email,
+            password: body.password,
+            client,
+            ...(network ? { network } : {}),
+          });
+          await deps.service.approve(authorization, account, 'account', network);
         } else {
           await deps.service.approve(authorization, await deps.service.newGuest(authorization.clientId), 'new_guest', network);
         }
@@ -139,14 +166,17 @@ async function currentUser(deps: VerificationRoutesDeps, request: FastifyRequest
   return { id: caller.session.uid, isAnonymous: user?.isAnonymous ?? true };
 }
 
-/** Runs a page step; a refusal becomes a page with its sentence, status and headers (Retry-After). */
-async function asPage(reply: FastifyReply, step: () => Promise<FastifyReply>): Promise<FastifyReply> {
+/**
+ * Runs a page step; a refusal becomes a page with its sentence, status and headers
+ * (Retry-After), and a link back to `retry` when there is one (a mistyped password).
+ */
+async function asPage(reply: FastifyReply, retry: string | undefined, step: () => Promise<FastifyReply>): Promise<FastifyReply> {
   try {
     return await step();
   } catch (error) {
     if (!(error instanceof GuestpassError) || error.status >= 500) throw error;
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
     if (error.code === 'USER_CODE_INVALID') return enterCodePage(reply, error.status, error.message);
-    return resultPage(reply, error.status, 'Could not connect the device', error.message);
+    return resultPage(reply, error.status, 'Could not connect the device', error.message, error.code === 'USER_CODE_DECIDED' ? undefined : retry);
   }
 }

@@ -110,12 +110,13 @@ export interface DomainEvents {
    * RFC 8628 device authorization. `authorization_id` is the request's own id (never a code).
    * `device.authorization_requested`: a device asked for codes (`network` is the device's).
    * `device.approved`: a person approved it at the verification page, as the user of their
-   * browser's session or as a new guest (`approved_as`); `subject` is that user, `network` the
+   * browser's session, as a new guest, or as an account they signed in to on the page
+   * (`approved_as`); `subject` is that user, `network` the
    * browser's. `device.denied`: a person denied it. `device.user_code_rejected`: a user code
    * typed at the page named no pending request; a burst of them from one network is guessing.
    */
   'device.authorization_requested': EventBase & { authorization_id: string; expires_at: number };
-  'device.approved': EventBase & { authorization_id: string; approved_as: 'session' | 'new_guest'; is_anonymous: boolean };
+  'device.approved': EventBase & { authorization_id: string; approved_as: 'session' | 'new_guest' | 'account'; is_anonymous: boolean };
   'device.denied': EventBase & { authorization_id: string };
   'device.user_code_rejected': EventBase & { reason: 'unknown' | 'expired' | 'decided' };
 

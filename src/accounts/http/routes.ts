@@ -1,4 +1,3 @@
-import { GuestpassError } from '../../shared/errors.js';
 import { networkField } from '../../shared/network.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -10,7 +9,6 @@ import {
   ClientFields,
   Email,
   guestFromSessionToken,
-  limitByAccount,
   limitByIp,
   Password,
   pick,
@@ -18,6 +16,7 @@ import {
   TokenRequestFields,
   type AccountRoutesDeps,
 } from './common.js';
+import { logInWithPassword } from './password-login.js';
 
 const SignupBody = Type.Object(
   { email: Email, password: Type.Optional(Password), session_token: SessionTokenField, ...ClientFields },
@@ -92,22 +91,8 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       await limitByIp(deps, request);
       const { body } = request;
       const facts = await deps.oauth.gatherFacts(request, body);
-      const accountKey = accounts.accountKey(accounts.email(body.email));
-      await limitByAccount(deps, accountKey).catch((error: unknown) => {
-        // A throttled attempt is still an attempt on the account: detectors count it too. A
-        // limiter that could not answer (Redis down) throttled nobody.
-        if (!(error instanceof GuestpassError && error.status === 429)) throw error;
-        deps.events.emit('login.failed', {
-          time: deps.now(),
-          client_id: facts.client.id,
-          account_key: accountKey,
-          reason: 'throttled',
-          ...(facts.network ? { network: facts.network } : {}),
-        });
-        throw error;
-      });
       const guest = await guestFromSessionToken(deps, body.session_token, facts);
-      const { account, merged } = await accounts.logIn({
+      const { account, merged } = await logInWithPassword(deps, {
         email: body.email,
         password: body.password,
         client: facts.client,
