@@ -7,9 +7,21 @@ import { escapeHtml, htmlPage } from '../shared/html-page.js';
  */
 export { escapeHtml };
 
-/** The device pages: the shared shell, with margins on inputs and a large code. */
+/**
+ * The device pages: the shared shell, with margins on inputs and a large code. Referrer policy
+ * `same-origin`: the decision form's POST must carry the page's Origin for csrf.ts to check
+ * (under `no-referrer` a browser sends `Origin: null`), and the user code in the URL still
+ * reaches no other site.
+ */
 export const page = (reply: FastifyReply, status: number, title: string, body: string) =>
-  htmlPage(reply, status, title, body, 'button,input{margin:.2rem 0}.code{font:600 1.6rem/1 ui-monospace,monospace;letter-spacing:.1em}.error{color:#a00}');
+  htmlPage(
+    reply,
+    status,
+    title,
+    body,
+    'button,input{margin:.2rem 0}.code{font:600 1.6rem/1 ui-monospace,monospace;letter-spacing:.1em}.error{color:#a00}',
+    'same-origin',
+  );
 
 /** Step one: type the code the device shows. A GET form, so the next page can be bookmarked or reloaded. */
 export function enterCodePage(reply: FastifyReply, status = 200, error?: string) {
