@@ -23,8 +23,15 @@ describeEachDatabase('device authorization (RFC 8628)', (database) => {
   before(async () => {
     server = await startTestServer({
       database,
-      // One trusted hop: the rate-limit case speaks from an address of its own (X-Forwarded-For).
-      env: { GUESTPASS_DEVICE_POLL_INTERVAL: '1', GUESTPASS_TRUSTED_PROXIES: '1', GUESTPASS_GEOIP_DATABASE: 'none', GUESTPASS_GEOIP_ASN_DATABASE: 'none' },
+      // One trusted hop: the rate-limit cases speak from addresses of their own (X-Forwarded-For).
+      // Every device starts from loopback, so its own limit is raised above what the cases ask.
+      env: {
+        GUESTPASS_DEVICE_POLL_INTERVAL: '1',
+        GUESTPASS_DEVICE_RATE_LIMIT_PER_IP: '200',
+        GUESTPASS_TRUSTED_PROXIES: '1',
+        GUESTPASS_GEOIP_DATABASE: 'none',
+        GUESTPASS_GEOIP_ASN_DATABASE: 'none',
+      },
       now: () => Date.now() + clockOffset,
     });
     ({ client_id: tvClient } = await server.createClient([
@@ -207,6 +214,61 @@ describeEachDatabase('device authorization (RFC 8628)', (database) => {
     assert.deepEqual([refused.status, refused.body['error']], [400, 'unauthorized_client']);
     const polled = await poll('gpd_whatever', webClient);
     assert.equal(polled.body['error'], 'unauthorized_client');
+  });
+
+  it('limits uses of one user code per minute from any address, without touching other codes', async () => {
+    const response = await oidc.initiateDeviceAuthorization(config, {});
+    // Five addresses of different networks, one use each: the per-address limit plays no part.
+    const statuses: number[] = [];
+    for (let i = 1; i <= 6; i++) {
+      const page = await fetch(response.verification_uri_complete!, { headers: { 'x-forwarded-for': `198.18.${i}.20` } });
+      statuses.push(page.status);
+      if (i === 6) {
+        assert.ok(page.headers.get('retry-after'), 'Retry-After on the limited page');
+        assert.match(await page.text(), /Too many requests from this code/);
+      }
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
+    const other = await oidc.initiateDeviceAuthorization(config, {});
+    assert.equal((await fetch(other.verification_uri_complete!, { headers: { 'x-forwarded-for': '198.18.7.20' } })).status, 200, 'another code is untouched');
+    // Typed differently (lower case, a space) it is the same code, and as limited.
+    const retyped = response.user_code.toLowerCase().replace('-', ' ');
+    const limited = await fetch(`${server.url}/device?user_code=${encodeURIComponent(retyped)}`, { headers: { 'x-forwarded-for': '198.18.8.20' } });
+    assert.equal(limited.status, 429);
+  });
+
+  it('limits user-code attempts per address, right codes as well as wrong ones', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const response = await oidc.initiateDeviceAuthorization(config, {});
+      statuses.push((await fetch(response.verification_uri_complete!, { headers: { 'x-forwarded-for': '192.0.2.44' } })).status);
+    }
+    assert.deepEqual(statuses, [...Array(10).fill(200), 429]);
+    const elsewhere = await oidc.initiateDeviceAuthorization(config, {});
+    assert.equal(
+      (await fetch(elsewhere.verification_uri_complete!, { headers: { 'x-forwarded-for': '192.0.2.45' } })).status,
+      200,
+      'another address is untouched',
+    );
+  });
+
+  it('decides a user code once: a second decision, from any browser, is refused and changes nothing', async () => {
+    const first = await browserWithGuest();
+    const second = await browserWithGuest();
+    const response = await oidc.initiateDeviceAuthorization(config, {});
+    const firstPage = await first.browser.get(response.verification_uri_complete!);
+    const secondPage = await second.browser.get(response.verification_uri_complete!);
+    const fields = (html: string, action: string) => ({ user_code: hiddenField(html, 'user_code'), csrf_token: hiddenField(html, 'csrf_token'), action });
+    assert.equal((await first.browser.post('/device', fields(firstPage.html, 'approve'))).status, 200);
+    // Both pages were open at once; the second is submitted after the first decided.
+    const late = await second.browser.post('/device', fields(secondPage.html, 'deny'));
+    assert.equal(late.status, 400);
+    assert.match(late.html, /already approved or denied/);
+    const again = await first.browser.post('/device', fields(firstPage.html, 'approve'));
+    assert.equal(again.status, 400);
+    const tokens = await poll(response.device_code);
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    assert.equal(claimsOf(tokens.body['access_token'] as string)['sub'], first.userId, 'the first decision stands');
   });
 
   it('reports each wrong user code, and a burst of them gets the network blocked', async () => {
