@@ -49,11 +49,15 @@ describeEachDatabase('device authorization (RFC 8628)', (database) => {
   });
   after(() => server.stop());
 
+  /** Each person's browser speaks from an address of its own, as people do: the per-address limits stay each case's own. */
+  let nextAddress = 1;
+  const newBrowser = () => new FormBrowser(server, { 'x-forwarded-for': `198.51.100.${nextAddress++}` });
+
   /** A browser holding a cookie-mode guest session of the web client. */
   async function browserWithGuest(): Promise<{ browser: FormBrowser; userId: string; sessionId: string }> {
     const guest = await createGuest(server, { client_id: webClient, transport: 'cookie' });
     assert.equal(guest.status, 200);
-    const browser = new FormBrowser(server);
+    const browser = newBrowser();
     const cookie = guest.headers.getSetCookie().find((line) => line.startsWith('gp_session='))!;
     browser.setCookie('gp_session', cookie.split(';')[0]!.slice('gp_session='.length));
     return { browser, userId: guest.body.user_id, sessionId: guest.body.session_id };
@@ -112,7 +116,7 @@ describeEachDatabase('device authorization (RFC 8628)', (database) => {
   });
 
   it('signs the device in as a new guest when the person chooses so, even without a session', async () => {
-    const browser = new FormBrowser(server);
+    const browser = newBrowser();
     const response = await oidc.initiateDeviceAuthorization(config, {});
     const polling = oidc.pollDeviceAuthorizationGrant(config, response);
     const page = await browser.get(response.verification_uri_complete!);
@@ -167,12 +171,23 @@ describeEachDatabase('device authorization (RFC 8628)', (database) => {
     assert.equal(reused.status, 400, 'the user code is used up too');
   });
 
+  it('starts nothing for a user erased between the approval and the poll', async () => {
+    const { browser, userId } = await browserWithGuest();
+    const response = await oidc.initiateDeviceAuthorization(config, {});
+    assert.equal((await decide(browser, response.verification_uri_complete!, 'approve')).status, 200);
+    const erased = await new GuestAdmin(server).call('DELETE', `/admin/api/users/${userId}`);
+    assert.equal(erased.status, 200, JSON.stringify(erased.body));
+    const polled = await poll(response.device_code);
+    assert.deepEqual([polled.status, polled.body['error']], [400, 'invalid_grant']);
+    assert.equal(await server.ctx.userStore.get(userId), undefined, 'the erased guest is not revived');
+  });
+
   it('answers expired_token after expires_in, and refuses the expired user code at the page', async () => {
     const response = await oidc.initiateDeviceAuthorization(config, {});
     clockOffset = (response.expires_in + 1) * 1000;
     try {
       assert.equal((await poll(response.device_code)).body['error'], 'expired_token');
-      const page = await new FormBrowser(server).get(response.verification_uri_complete!);
+      const page = await newBrowser().get(response.verification_uri_complete!);
       assert.equal(page.status, 400);
       assert.match(page.html, /unknown or has expired/);
     } finally {
@@ -196,7 +211,7 @@ describeEachDatabase('device authorization (RFC 8628)', (database) => {
     assert.equal(forged.status, 403);
     const crossSite = await browser.post('/device', fields, { origin: 'https://evil.example' });
     assert.equal(crossSite.status, 403);
-    const otherBrowser = await new FormBrowser(server).post('/device', fields);
+    const otherBrowser = await newBrowser().post('/device', fields);
     assert.equal(otherBrowser.status, 403, 'the token is only good with its own cookie');
     assert.equal((await poll(response.device_code)).body['error'], 'authorization_pending', 'nothing was approved');
     const unknownField = await browser.post('/device', { ...fields, extra: '1' });

@@ -35,3 +35,16 @@ export function normalizeShortCode(typed: string): string | undefined {
 export function hashShortCode(key: Buffer, code: string): string {
   return createHmac('sha256', key).update(code, 'utf8').digest('hex');
 }
+
+/**
+ * Draws a fresh code and hands it, with its hash, to `insert`, which stores it and answers false
+ * when the hash collides with a stored one; then draws again. A collision of two live codes is
+ * rare (one in 2.6e10 per pair), so a few draws are plenty and running out means a fault.
+ */
+export async function insertNewShortCode(key: Buffer, insert: (hash: string) => Promise<boolean>, what: string): Promise<string> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const code = newShortCode();
+    if (await insert(hashShortCode(key, code))) return code;
+  }
+  throw new Error(`could not store a ${what}: codes kept colliding`);
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '../clients/index.js';
 import { newId } from '../crypto/ids.js';
 import { hashSecret } from '../crypto/secrets.js';
-import { hashShortCode, newShortCode, normalizeShortCode } from '../crypto/short-codes.js';
+import { hashShortCode, insertNewShortCode, normalizeShortCode } from '../crypto/short-codes.js';
 import type { EventBus } from '../events/bus.js';
 import type { NetworkInfo } from '../events/types.js';
 import { type RequestFacts, resolveAudience, resolveScope } from '../oauth/index.js';
@@ -71,41 +71,42 @@ export class DeviceAuthorizationService {
     await this.deps.store.purgeExpired(now);
     const ttl = this.deps.config.deviceCodeTtl;
     const id = newId();
-    for (let attempt = 0; ; attempt++) {
-      const deviceCode = `gpd_${randomBytes(32).toString('base64url')}`;
-      const userCode = newShortCode();
-      const stored = await this.deps.store.insert({
-        id,
-        clientId: client.id,
-        deviceCodeHash: hashSecret(deviceCode),
-        userCodeHash: hashShortCode(this.deps.codeKey, userCode),
-        scope: input.scope ?? null,
-        audience: input.audience ?? null,
-        resource: input.resource ?? null,
-        intervalS: this.deps.config.devicePollInterval,
-        createdAt: now,
-        expiresAt: now + ttl * 1000,
-      });
-      // A collision of two live user codes is rare (one in 2.6e10 per pair); draw again.
-      if (!stored && attempt < 3) continue;
-      if (!stored) throw new Error('could not store a device authorization: user codes kept colliding');
-      this.deps.events.emit('device.authorization_requested', {
-        time: now,
-        client_id: client.id,
-        authorization_id: id,
-        expires_at: now + ttl * 1000,
-        ...(facts.network ? { network: facts.network } : {}),
-      });
-      const verificationUri = `${this.deps.issuer()}${VERIFICATION_PATH}`;
-      return {
-        device_code: deviceCode,
-        user_code: userCode,
-        verification_uri: verificationUri,
-        verification_uri_complete: `${verificationUri}?user_code=${userCode}`,
-        expires_in: ttl,
-        interval: this.deps.config.devicePollInterval,
-      };
-    }
+    let deviceCode = '';
+    const userCode = await insertNewShortCode(
+      this.deps.codeKey,
+      (userCodeHash) => {
+        deviceCode = `gpd_${randomBytes(32).toString('base64url')}`;
+        return this.deps.store.insert({
+          id,
+          clientId: client.id,
+          deviceCodeHash: hashSecret(deviceCode),
+          userCodeHash,
+          scope: input.scope ?? null,
+          audience: input.audience ?? null,
+          resource: input.resource ?? null,
+          intervalS: this.deps.config.devicePollInterval,
+          createdAt: now,
+          expiresAt: now + ttl * 1000,
+        });
+      },
+      'device authorization',
+    );
+    this.deps.events.emit('device.authorization_requested', {
+      time: now,
+      client_id: client.id,
+      authorization_id: id,
+      expires_at: now + ttl * 1000,
+      ...(facts.network ? { network: facts.network } : {}),
+    });
+    const verificationUri = `${this.deps.issuer()}${VERIFICATION_PATH}`;
+    return {
+      device_code: deviceCode,
+      user_code: userCode,
+      verification_uri: verificationUri,
+      verification_uri_complete: `${verificationUri}?user_code=${userCode}`,
+      expires_in: ttl,
+      interval: this.deps.config.devicePollInterval,
+    };
   }
 
   /**
@@ -183,15 +184,15 @@ export class DeviceAuthorizationService {
       throw deviceError('AUTHORIZATION_PENDING');
     }
     if (!found.userId || !(await this.deps.store.consume(found.id, now))) throw deviceError('INVALID_DEVICE_CODE');
-    const user = await this.deps.sessions.users.get(found.userId);
-    // Merged into an account between approval and this poll: its sessions are over, so is this.
-    if (user?.mergedInto) throw deviceError('INVALID_DEVICE_CODE', 'The approving guest was merged into an account meanwhile; request a new code.');
     const { scope, audience, resource } = found;
-    return this.deps.sessions.service.startForUser(
-      facts,
-      { id: found.userId, isAnonymous: user?.isAnonymous ?? true, metadata: user?.metadata ?? {} },
-      { ...(scope !== null ? { scope } : {}), ...(audience !== null ? { audience } : {}), ...(resource !== null ? { resource } : {}) },
-    );
+    const response = await this.deps.sessions.service.startForStoredUser(facts, found.userId, {
+      ...(scope !== null ? { scope } : {}),
+      ...(audience !== null ? { audience } : {}),
+      ...(resource !== null ? { resource } : {}),
+    });
+    // Erased, or merged into an account, between approval and this poll: its sessions are over.
+    if (!response) throw deviceError('INVALID_DEVICE_CODE', 'The approving user was merged into an account or deleted meanwhile; request a new code.');
+    return response;
   }
 }
 

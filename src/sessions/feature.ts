@@ -88,7 +88,6 @@ export function createSessions(deps: SessionsDeps): SessionsFeature {
     users,
     service,
     revocations: service.revocations,
-    erased,
     clientCache: deps.clientCache,
     codeKey: deps.transferCodeKey,
     now: deps.now,

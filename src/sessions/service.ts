@@ -99,6 +99,23 @@ export class GuestSessionService {
     return this.respond(facts.client, payload, user.metadata, user.isAnonymous);
   }
 
+  /**
+   * A new session of a stored user that another device vouched for minutes ago (a guest
+   * transfer code, an approved RFC 8628 device code), from the user's row: undefined, and
+   * nothing started, when the user was erased or merged into an account meanwhile (its
+   * sessions are over, and a session for a missing row would revive it as an empty guest).
+   */
+  async startForStoredUser(
+    facts: RequestFacts,
+    userId: string,
+    input: Pick<CreateSessionInput, 'scope' | 'audience' | 'resource'> = {},
+    options: { transferredFrom?: string } = {},
+  ): Promise<GuestTokenResponse | undefined> {
+    const [user, erased] = await Promise.all([this.users.get(userId), this.deps.erased.has(userId)]);
+    if (!user || erased || user.mergedInto) return undefined;
+    return this.startForUser(facts, { id: user.id, isAnonymous: user.isAnonymous, metadata: user.metadata }, input, options);
+  }
+
   private newSession(
     facts: RequestFacts,
     input: Pick<CreateSessionInput, 'scope' | 'audience' | 'resource'>,

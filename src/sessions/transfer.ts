@@ -1,10 +1,9 @@
 import { type ClientCache, cachedClient, MAX_SESSION_TTL_SECONDS } from '../clients/index.js';
 import { newId } from '../crypto/ids.js';
-import { hashShortCode, newShortCode, normalizeShortCode } from '../crypto/short-codes.js';
+import { hashShortCode, insertNewShortCode, normalizeShortCode } from '../crypto/short-codes.js';
 import type { NetworkInfo } from '../events/types.js';
 import type { RequestFacts } from '../oauth/index.js';
 import type { SessionCaller } from './credentials.js';
-import type { ErasedUserStore } from './erased-store.js';
 import { sessionError } from './error-codes.js';
 import type { SessionsConfig } from './options.js';
 import type { SessionRevoker } from './revoker.js';
@@ -42,9 +41,8 @@ export interface GuestTransfersDeps {
   codes: TransferCodeStore;
   sessions: SessionStore;
   users: UserStore;
-  service: Pick<GuestSessionService, 'startForUser'>;
+  service: Pick<GuestSessionService, 'startForStoredUser'>;
   revocations: Pick<SessionRevoker, 'revoke'>;
-  erased: Pick<ErasedUserStore, 'has'>;
   clientCache: Pick<ClientCache, 'lookup'>;
   /** Keys the code hashes (HKDF of the master key). */
   codeKey: Buffer;
@@ -82,22 +80,22 @@ export class GuestTransfers {
       ipPrefix: network?.ip_prefix ?? null,
     });
     const ttl = this.deps.config.transferCodeTtl;
-    for (let attempt = 0; attempt < 4; attempt++) {
-      const code = newShortCode();
-      const stored = await this.deps.codes.insert({
-        id: newId(),
-        codeHash: hashShortCode(this.deps.codeKey, code),
-        clientId: client.id,
-        userId: session.uid,
-        fromSessionId: session.sid,
-        createdAt: now,
-        expiresAt: now + ttl * 1000,
-      });
-      if (!stored) continue;
-      const transferUrl = url && `${url.split('#')[0]}#transfer_code=${code}`;
-      return { transfer_code: code, expires_in: ttl, ...(transferUrl ? { transfer_url: transferUrl } : {}), qr_payload: transferUrl ?? code };
-    }
-    throw new Error('could not store a transfer code: codes kept colliding');
+    const code = await insertNewShortCode(
+      this.deps.codeKey,
+      (codeHash) =>
+        this.deps.codes.insert({
+          id: newId(),
+          codeHash,
+          clientId: client.id,
+          userId: session.uid,
+          fromSessionId: session.sid,
+          createdAt: now,
+          expiresAt: now + ttl * 1000,
+        }),
+      'transfer code',
+    );
+    const transferUrl = url && `${url.split('#')[0]}#transfer_code=${code}`;
+    return { transfer_code: code, expires_in: ttl, ...(transferUrl ? { transfer_url: transferUrl } : {}), qr_payload: transferUrl ?? code };
   }
 
   /**
@@ -111,18 +109,10 @@ export class GuestTransfers {
     const now = this.deps.now();
     const redeemed = code ? await this.deps.codes.redeem(hashShortCode(this.deps.codeKey, code), facts.client.id, now) : undefined;
     if (!redeemed) throw sessionError('TRANSFER_CODE_INVALID');
-    const [source, user, erased] = await Promise.all([
-      this.deps.sessions.get(redeemed.fromSessionId),
-      this.deps.users.get(redeemed.userId),
-      this.deps.erased.has(redeemed.userId),
-    ]);
-    if (!source || source.revokedAt !== null || source.expiresAt <= now || erased || !user || user.mergedInto) throw sessionError('TRANSFER_SOURCE_ENDED');
-    const response = await this.deps.service.startForUser(
-      facts,
-      { id: user.id, isAnonymous: user.isAnonymous, metadata: user.metadata },
-      {},
-      { transferredFrom: redeemed.fromSessionId },
-    );
+    const source = await this.deps.sessions.get(redeemed.fromSessionId);
+    if (!source || source.revokedAt !== null || source.expiresAt <= now) throw sessionError('TRANSFER_SOURCE_ENDED');
+    const response = await this.deps.service.startForStoredUser(facts, redeemed.userId, {}, { transferredFrom: redeemed.fromSessionId });
+    if (!response) throw sessionError('TRANSFER_SOURCE_ENDED');
     await this.deps.codes.noteSession(redeemed.id, response.session_id);
     return response;
   }

@@ -8,7 +8,11 @@ import type { TestServer } from './server.js';
 export class FormBrowser {
   private readonly cookies = new Map<string, string>();
 
-  constructor(private readonly server: TestServer) {}
+  /** `headers` go with every request: `x-forwarded-for` gives the browser an address of its own. */
+  constructor(
+    private readonly server: TestServer,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   /** Adds a cookie as if the server had set it earlier (a guest session in cookie mode). */
   setCookie(name: string, value: string): void {
@@ -28,7 +32,7 @@ export class FormBrowser {
   }
 
   async get(url: string): Promise<{ status: number; html: string; headers: Headers }> {
-    const response = await fetch(url, { headers: this.cookieHeader() });
+    const response = await fetch(url, { headers: { ...this.headers, ...this.cookieHeader() } });
     this.remember(response);
     return { status: response.status, html: await response.text(), headers: response.headers };
   }
@@ -36,7 +40,13 @@ export class FormBrowser {
   async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; html: string; headers: Headers }> {
     const response = await fetch(`${this.server.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(this.server.url).origin, ...this.cookieHeader(), ...headers },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: new URL(this.server.url).origin,
+        ...this.headers,
+        ...this.cookieHeader(),
+        ...headers,
+      },
       body: new URLSearchParams(fields),
     });
     this.remember(response);
