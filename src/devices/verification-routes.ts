@@ -93,7 +93,9 @@ export async function verificationRoutes(app: FastifyInstance, deps: Verificatio
     },
     async (request, reply) => {
       const { body } = request;
-      return asPage(reply, `/device?user_code=${encodeURIComponent(body.user_code)}`, async () => {
+      // Back to the code's page, from the canonical code only (the typed one may be anything).
+      const code = normalizeShortCode(body.user_code);
+      return asPage(reply, code ? `/device?user_code=${code}` : '/device', async () => {
         checkCsrf(deps, request, body.csrf_token);
         await limitUserCodeAttempts(deps, request, body.user_code);
         const network = networkOf(request.ip);
