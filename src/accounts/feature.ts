@@ -6,6 +6,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Outbox } from '../events/outbox.js';
 import type { NetworkInfo } from '../events/types.js';
 import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import type { RateLimitStore } from '../ratelimit/index.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { SessionsApi } from '../sessions/index.js';
@@ -41,6 +42,8 @@ export interface AccountsDeps {
   /** Clients as per-request paths read them: a guest's client names its merge strategies. */
   clientCache: Pick<ClientCache, 'lookup'>;
   oauth: Pick<OauthApi, 'gatherFacts' | 'requireAccessToken' | 'advertiseDpopNonce' | 'clientAuth'>;
+  /** The admin API's access check (operators/). */
+  admin: AdminAccess;
   /** The users guests live in, their sessions, and the revoker a merge or a password reset ends them with. */
   sessions: Pick<
     SessionsApi,
@@ -89,6 +92,7 @@ export function createAccounts(deps: AccountsDeps): AccountsFeature {
     config,
     clientCache,
     oauth,
+    admin,
     sessions,
     telemetry,
     anomaly,
@@ -117,7 +121,7 @@ export function createAccounts(deps: AccountsDeps): AccountsFeature {
   });
   const idTokens = new IdTokenVerifier({ issuers: config.trustedIssuers, now });
   const erasure = new PersonErasure({ database, outbox, now, accounts: service, sessions, telemetry, anomaly, audit });
-  const routeDeps = { accounts: service, idTokens, events, rateLimits, metrics, now, config, clientCache, oauth, sessions };
+  const routeDeps = { accounts: service, idTokens, events, rateLimits, metrics, now, config, clientCache, oauth, admin, sessions };
   return {
     service,
     idTokens,

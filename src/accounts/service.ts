@@ -121,6 +121,29 @@ export class AccountService {
     return email;
   }
 
+  /** `account_key` of whatever address was typed, valid or not (events and limits never hold the address). */
+  accountKeyOfTyped(raw: string): string {
+    return this.accountKey(normaliseEmail(raw) ?? raw.trim().toLowerCase());
+  }
+
+  /** The registered account at this address (not a guest, not merged away), if there is one. */
+  async findRegistered(raw: string): Promise<AccountRecord | undefined> {
+    const email = normaliseEmail(raw);
+    const account = email ? await this.store.findByEmail(email) : undefined;
+    return account && !account.isAnonymous && account.mergedInto === null ? account : undefined;
+  }
+
+  /**
+   * The registered account at this address whose password this is, for a sign-in outside the
+   * OAuth flow (the console: operators/). Unknown or invalid address, no password, wrong
+   * password: undefined, after the same argon2 work, as `logIn` does.
+   */
+  async checkPassword(raw: string, password: string): Promise<AccountRecord | undefined> {
+    const account = await this.findRegistered(raw);
+    const ok = account?.passwordHash ? await this.deps.passwords.verify(account.passwordHash, password) : await this.deps.passwords.dummyVerify(password);
+    return ok ? account : undefined;
+  }
+
   /**
    * POST /accounts/signup. The password (if any) is hashed now, whether or not the address is
    * registered, and kept with the proof; it applies only to a new account, once the address

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import { decodeCursor } from './alerts/store.js';
 import { ALERT_STATUSES, type AlertQuery } from './alerts/types.js';
 import { alertView } from './alerts/view.js';
@@ -70,9 +70,9 @@ function toQuery(query: Static<typeof AlertsQuery>): AlertQuery {
 }
 
 /** /admin/api/alerts and /admin/api/blocks: read with `admin:read`, change with `admin:write`. */
-export async function anomalyAdminRoutes(app: FastifyInstance, oauth: Pick<OauthApi, 'requireAccessToken'>, anomaly: AnomalyService): Promise<void> {
-  const read = oauth.requireAccessToken({ scopes: ['admin:read'] });
-  const write = oauth.requireAccessToken({ scopes: ['admin:write'] });
+export async function anomalyAdminRoutes(app: FastifyInstance, admin: AdminAccess, anomaly: AnomalyService): Promise<void> {
+  const read = admin.requireAdmin('read');
+  const write = admin.requireAdmin('write');
   const tags = ['admin'];
   const security = [{ bearer: [] }];
 

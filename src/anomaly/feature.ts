@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '../events/bus.js';
 import type { Outbox } from '../events/outbox.js';
 import type { DomainEvents } from '../events/types.js';
-import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import type { RedisConnection } from '../redis/index.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { SessionsApi } from '../sessions/index.js';
@@ -25,7 +25,8 @@ export interface AnomalyDeps {
   config: AnomalyConfig;
   /** Containment revokes through the sessions revoker, and finds who a session token names at the door. */
   sessions: Pick<SessionsApi, 'revocations'> & { service: Pick<SessionsApi['service'], 'identify'> };
-  oauth: Pick<OauthApi, 'requireAccessToken'>;
+  /** The admin API's access check (operators/). */
+  admin: AdminAccess;
   /** Scale-out: detection is fed every node's events through it (see shared-events.ts). */
   redis?: RedisConnection | undefined;
 }
@@ -82,7 +83,7 @@ export function createAnomaly(deps: AnomalyDeps): AnomalyFeature {
         });
         installContainmentHooks(app, deps, service);
       }
-      await anomalyAdminRoutes(app, deps.oauth, service);
+      await anomalyAdminRoutes(app, deps.admin, service);
     },
   };
 }

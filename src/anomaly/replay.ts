@@ -85,6 +85,25 @@ const schemas = {
     reason: Type.Union([Type.Literal('unknown'), Type.Literal('expired'), Type.Literal('decided')]),
   }),
   'telemetry.ingested': event('telemetry.ingested', { ...session, accepted: count, rejected: count, ts_span_s: Type.Optional(count) }),
+  'operator.added': event('operator.added', { ...base, role: Type.Union([Type.Literal('admin'), Type.Literal('viewer')]) }),
+  'operator.removed': event('operator.removed', base),
+  'operator.signed_in': event('operator.signed_in', { ...base, account_key: Id, totp: Type.Boolean() }),
+  'operator.sign_in_failed': event('operator.sign_in_failed', {
+    ...base,
+    account_key: Id,
+    reason: Type.Union([Type.Literal('bad_credentials'), Type.Literal('not_operator'), Type.Literal('totp_invalid'), Type.Literal('throttled')]),
+  }),
+  'operator.signed_out': event('operator.signed_out', base),
+  'operator.totp_enabled': event('operator.totp_enabled', base),
+  'operator.totp_disabled': event('operator.totp_disabled', base),
+  'admin.action': event('admin.action', {
+    ...base,
+    actor_kind: Type.Union([Type.Literal('operator'), Type.Literal('client')]),
+    method: Type.String({ maxLength: 16 }),
+    route: Type.String({ maxLength: 256 }),
+    status: Type.Integer({ minimum: 100, maximum: 599 }),
+    target_id: Type.Optional(Id),
+  }),
 } satisfies { [K in EventName]: TObject };
 
 // Both directions: a new or changed event type in events/types.ts fails to compile until its schema follows.

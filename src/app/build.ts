@@ -62,16 +62,25 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
       openapi: '3.1.0',
       info: { title: 'Guestpass', version: '0.1.0', description: 'OAuth 2.0 identities for guests. Every error is an RFC 6749 error object.' },
       servers: [{ url: ctx.issuer.value }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          // The console's session cookie (operators/cookie.ts; __Secure-gp_console behind https).
+          console: { type: 'apiKey', in: 'cookie', name: 'gp_console' },
+        },
+      },
     },
   });
 
   const { features } = ctx;
+  // Before any admin route: the start-up check that each one uses requireAdmin, and the write log.
+  features.operators.install(app);
   await features.clients.cors(app);
   // First among the features: its containment hooks guard every route registered after it.
   await features.anomaly.routes(app);
   await opsRoutes(app, ctx);
   await features.oauth.routes(app);
+  await features.operators.routes(app);
   await features.clients.routes(app);
   await features.sessions.routes(app);
   await features.accounts.routes(app);

@@ -23,6 +23,8 @@ import { Outbox } from '../events/outbox.js';
 import type { AccessTokens } from '../oauth/access-token.js';
 import type { ClientAuthenticator } from '../oauth/client-auth.js';
 import { createOauth, type OauthFeature } from '../oauth/feature.js';
+import { createOperators, type OperatorsFeature } from '../operators/feature.js';
+import type { OperatorService } from '../operators/service.js';
 import type { RevocationStore } from '../oauth/revocation-store.js';
 import { FallbackRateLimitStore, MemoryRateLimitStore, type RateLimitStore, RedisRateLimitStore } from '../ratelimit/index.js';
 import { createRedis, type RedisFeature } from '../redis/feature.js';
@@ -64,6 +66,7 @@ function derivedKey(masterKey: Buffer, purpose: string): Buffer {
 export interface Features {
   clients: ClientsFeature;
   oauth: OauthFeature;
+  operators: OperatorsFeature;
   sessions: SessionsFeature;
   accounts: AccountsFeature;
   anomaly: AnomalyFeature;
@@ -109,6 +112,8 @@ export interface AppContext {
   audit: AuditService;
   /** Webhook endpoints and their messages (webhooks/); the server's routes start delivery. */
   webhooks: WebhookService;
+  /** Console operators and their sessions (operators/): `guestpass admins`, sign-in, TOTP. */
+  operators: OperatorService;
   rateLimits: RateLimitStore;
   /** The Redis connections when GUESTPASS_REDIS_URL is set (scale-out); undefined on one node. */
   redis: RedisFeature | undefined;
@@ -193,7 +198,7 @@ export async function createContext({
     // The features, each from what it uses. Two links point forward, and both are asked for
     // only when routes are registered: the clients admin API is guarded by oauth's access-token
     // check, and oauth serves the grant and the revocable tokens of sessions.
-    const clients = createClients({ ...base, config, oauth: () => oauth });
+    const clients = createClients({ ...base, config, admin: () => operators.access });
     const oauth = createOauth({
       ...base,
       config,
@@ -204,12 +209,24 @@ export async function createContext({
         metadata: devices.metadata,
       }),
     });
+    // Right after oauth: every feature with admin routes is handed its requireAdmin. Accounts,
+    // built later, are asked for only when someone signs in or is added.
+    const operators = createOperators({
+      ...base,
+      config,
+      masterKey: masterKey.key,
+      oauth,
+      accounts: () => accounts.service,
+      onError: (error, what) => logger?.error({ err: error }, `${what} failed`),
+    });
+    const admin = operators.access;
     const sessions = createSessions({
       ...base,
       config,
       transferCodeKey: derivedKey(masterKey.key, 'guestpass transfer codes'),
       clientCache: clients.cache,
       oauth,
+      admin,
       listClients: () => clients.store.list(),
       // What the cull deletes or purges beside its own rows: other features', through their APIs.
       cullPeers: () => ({
@@ -231,7 +248,7 @@ export async function createContext({
         },
       }),
     });
-    const anomaly = createAnomaly({ ...base, config, sessions, oauth, ...(shared ? { redis: shared.connection } : {}) });
+    const anomaly = createAnomaly({ ...base, config, sessions, admin, ...(shared ? { redis: shared.connection } : {}) });
     const telemetry = createTelemetry({
       ...base,
       config,
@@ -242,6 +259,7 @@ export async function createContext({
       isQuarantined: (sessionId) => anomaly.service.isQuarantined(sessionId),
       clientCache: clients.cache,
       oauth,
+      admin,
       ...(shared
         ? { sharedLimits: new RedisEventLimits(shared.connection.commands), onSharedLimitFailure: () => shared.connection.failed('telemetry_limit') }
         : {}),
@@ -249,13 +267,14 @@ export async function createContext({
     // It listens from now, before detection starts (with the routes): the log holds events in the
     // order the detectors see them, one emitted while another is handled (a containment's
     // revocation) after it, so an export replays as the server ran.
-    const audit = createAudit({ ...base, config, oauth, ...(logger ? { logger } : {}) });
+    const audit = createAudit({ ...base, config, admin, ...(logger ? { logger } : {}) });
     const accounts = createAccounts({
       ...base,
       config,
       masterKey: masterKey.key,
       clientCache: clients.cache,
       oauth,
+      admin,
       sessions,
       // A person's events and alerts, for their erasure and export.
       telemetry: telemetry.service,
@@ -263,7 +282,7 @@ export async function createContext({
       audit: audit.service,
       onMailError: (error) => logger?.error({ err: error }, 'sending mail failed'),
     });
-    const stats = createStats({ ...base, config, oauth, ...(logger ? { logger } : {}) });
+    const stats = createStats({ ...base, config, admin, ...(logger ? { logger } : {}) });
     const stopSharing = shared
       ? shareChanges({
           changes: shared.changes,
@@ -274,7 +293,7 @@ export async function createContext({
           onError: (error, what) => logger?.error({ err: error }, `redis: ${what} failed`),
         })
       : () => {};
-    const webhooks = createWebhooks({ ...base, config, masterKey: masterKey.key, oauth });
+    const webhooks = createWebhooks({ ...base, config, masterKey: masterKey.key, admin });
     const devices = createDevices({
       ...base,
       config,
@@ -291,7 +310,7 @@ export async function createContext({
       events: base.events,
       outbox: base.outbox,
       keyring,
-      features: { clients, oauth, sessions, accounts, anomaly, telemetry, stats, audit, webhooks, devices },
+      features: { clients, oauth, operators, sessions, accounts, anomaly, telemetry, stats, audit, webhooks, devices },
       clients: clients.service,
       clientStore: clients.store,
       clientCache: clients.cache,
@@ -309,6 +328,7 @@ export async function createContext({
       stats: stats.service,
       audit: audit.service,
       webhooks: webhooks.service,
+      operators: operators.service,
       rateLimits: base.rateLimits,
       redis: shared,
       anomaly: anomaly.service,

@@ -13,6 +13,7 @@ import { devicesManifest } from '../devices/manifest.js';
 import { serverManifest } from '../config/manifest.js';
 import { dpopManifest } from '../dpop/manifest.js';
 import { oauthManifest } from '../oauth/manifest.js';
+import { operatorsManifest } from '../operators/manifest.js';
 import { redisManifest } from '../redis/manifest.js';
 import { sessionsManifest } from '../sessions/manifest.js';
 import { statsManifest } from '../stats/manifest.js';
@@ -33,4 +34,5 @@ export const manifests = [
   redisManifest,
   webhooksManifest,
   devicesManifest,
+  operatorsManifest,
 ] as const;

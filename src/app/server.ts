@@ -137,6 +137,7 @@ export async function startServer({ config, logger, print = (text) => process.st
     ctx.anomaly.purgeExpired().catch((error: unknown) => app.log.error({ err: error }, 'alert and block retention purge failed'));
     ctx.audit.purgeExpired().catch((error: unknown) => app.log.error({ err: error }, 'audit log retention purge failed'));
     ctx.features.webhooks.purgeExpired().catch((error: unknown) => app.log.error({ err: error }, 'webhook and outbox retention purge failed'));
+    ctx.operators.purgeExpired().catch((error: unknown) => app.log.error({ err: error }, 'console session purge failed'));
   }, PURGE_INTERVAL_MS);
   keyTimer.unref();
   purgeTimer.unref();

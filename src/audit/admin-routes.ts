@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import { auditError } from './error-codes.js';
 import type { AuditPageQuery, AuditService } from './service.js';
 
@@ -53,15 +53,15 @@ function toQuery(query: Static<typeof AuditQuerystring>): AuditPageQuery {
 
 export interface AuditRoutesDeps {
   audit: Pick<AuditService, 'page'>;
-  oauth: Pick<OauthApi, 'requireAccessToken'>;
+  admin: AdminAccess;
 }
 
 /** GET /admin/api/audit (admin:read): the domain-event log, filtered and paged. */
-export async function auditAdminRoutes(app: FastifyInstance, { audit, oauth }: AuditRoutesDeps): Promise<void> {
+export async function auditAdminRoutes(app: FastifyInstance, { audit, admin }: AuditRoutesDeps): Promise<void> {
   app.get<{ Querystring: Static<typeof AuditQuerystring> }>(
     '/admin/api/audit',
     {
-      preHandler: oauth.requireAccessToken({ scopes: ['admin:read'] }),
+      preHandler: admin.requireAdmin('read'),
       schema: {
         tags: ['admin'],
         security: [{ bearer: [] }],

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/bus.js';
-import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Store } from '../storage/database.js';
 import { auditAdminRoutes } from './admin-routes.js';
@@ -16,7 +16,8 @@ export interface AuditDeps {
   now: () => number;
   config: AuditConfig;
   logger?: Pick<Logger, 'error'>;
-  oauth: Pick<OauthApi, 'requireAccessToken'>;
+  /** The admin API's access check (operators/). */
+  admin: AdminAccess;
 }
 
 export interface AuditFeature {
@@ -27,7 +28,7 @@ export interface AuditFeature {
 }
 
 /** The domain-event log: every event the bus emits, for admins, SIEM feeds and `detect --replay`. */
-export function createAudit({ database, events, metrics, now, config, logger, oauth }: AuditDeps): AuditFeature {
+export function createAudit({ database, events, metrics, now, config, logger, admin }: AuditDeps): AuditFeature {
   let droppedSinceLog = 0;
   const service = new AuditService({
     store: database,
@@ -57,7 +58,7 @@ export function createAudit({ database, events, metrics, now, config, logger, oa
   return {
     service,
     async routes(app) {
-      await auditAdminRoutes(app, { audit: service, oauth });
+      await auditAdminRoutes(app, { audit: service, admin });
     },
   };
 }

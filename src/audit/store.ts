@@ -9,9 +9,10 @@ const LIKE_CHUNK = 100;
 
 /**
  * The event types that can name a person other than by `subject`: a session's id without the
- * user's (a tombstone's revocation, DPoP and reuse findings), and an alert's entity id.
+ * user's (a tombstone's revocation, DPoP and reuse findings), an alert's entity id, and the
+ * target of an admin's change (`admin.action`'s `target_id`: a user's id in /admin/api/users/:id).
  */
-const NAMING_TYPES = ['alert.raised', 'session.revoked', 'token.reused', 'session.client_mismatch', 'dpop.proof_replayed', 'dpop.key_mismatch'];
+const NAMING_TYPES = ['alert.raised', 'session.revoked', 'token.reused', 'session.client_mismatch', 'dpop.proof_replayed', 'dpop.key_mismatch', 'admin.action'];
 
 /**
  * The id as the event's JSON spells it, quotes included, for LIKE with `!` as the escape

@@ -16,6 +16,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'create, list, rotate, disable, enable, delete webhook endpoints',
     load: async () => (await import('./webhooks.js')).webhooksCommand,
   },
+  admins: {
+    summary: 'add, remove, list console operators (registered accounts with a role)',
+    load: async () => (await import('./admins.js')).adminsCommand,
+  },
   keys: { summary: 'rotate or list signing keys', load: async () => (await import('./keys.js')).keysCommand },
   guests: { summary: 'cull stale guests now (or --dry-run: what that would delete)', load: async () => (await import('./guests.js')).guestsCommand },
   detect: {

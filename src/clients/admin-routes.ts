@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import { guestSettingsFromJson, guestSettingsToJson } from './guest-settings.js';
 import type { ClientService } from './service.js';
 import { GRANT_TYPES, type Client, type NewClient } from './types.js';
@@ -149,12 +149,9 @@ const RotateSecretBody = Type.Object(
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 
 /** /admin/api/clients: read with `admin:read`, change with `admin:write`. */
-export async function clientAdminRoutes(
-  app: FastifyInstance,
-  { clients, oauth }: { clients: ClientService; oauth: Pick<OauthApi, 'requireAccessToken'> },
-): Promise<void> {
-  const read = oauth.requireAccessToken({ scopes: ['admin:read'] });
-  const write = oauth.requireAccessToken({ scopes: ['admin:write'] });
+export async function clientAdminRoutes(app: FastifyInstance, { clients, admin }: { clients: ClientService; admin: AdminAccess }): Promise<void> {
+  const read = admin.requireAdmin('read');
+  const write = admin.requireAdmin('write');
   const tags = ['admin'];
   const security = [{ bearer: [] }];
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CoreConfig } from '../config/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { Outbox } from '../events/outbox.js';
-import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import type { Store } from '../storage/database.js';
 import { clientAdminRoutes } from './admin-routes.js';
 import { ClientCache } from './cache.js';
@@ -18,10 +18,11 @@ export interface ClientsDeps {
   now: () => number;
   config: Pick<CoreConfig, 'clientCacheTtl'>;
   /**
-   * The admin API's access check. oauth authenticates clients, so it is built after this
-   * feature; it is asked for only when the routes are registered.
+   * The admin API's access check (operators/). It checks admin tokens with oauth, which
+   * authenticates clients and so is built after this feature; it is asked for only when the
+   * routes are registered.
    */
-  oauth: () => Pick<OauthApi, 'requireAccessToken'>;
+  admin: () => AdminAccess;
 }
 
 export interface ClientsFeature {
@@ -39,7 +40,7 @@ export interface ClientsFeature {
 }
 
 /** Registered applications: their store, the shared lookup cache, the service, CORS and the admin API. */
-export function createClients({ database, events, outbox, now, config, oauth }: ClientsDeps): ClientsFeature {
+export function createClients({ database, events, outbox, now, config, admin }: ClientsDeps): ClientsFeature {
   const store = new ClientStore(database.db);
   const cache = new ClientCache({ store, events, ttlMs: config.clientCacheTtl * 1000, now });
   const service = new ClientService({ store, events, outbox, now });
@@ -49,7 +50,7 @@ export function createClients({ database, events, outbox, now, config, oauth }: 
     store,
     cache,
     cors: (app) => registerCors(app, { events, clients: service, onForget: (listener) => forgetListeners.push(listener) }),
-    routes: (app) => clientAdminRoutes(app, { clients: service, oauth: oauth() }),
+    routes: (app) => clientAdminRoutes(app, { clients: service, admin: admin() }),
     forget(id) {
       cache.invalidate(id);
       for (const listener of forgetListeners) listener();

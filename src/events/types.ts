@@ -120,6 +120,24 @@ export interface DomainEvents {
   'device.denied': EventBase & { authorization_id: string };
   'device.user_code_rejected': EventBase & { reason: 'unknown' | 'expired' | 'decided' };
 
+  /**
+   * Console operators (operators/). `subject` is the operator's user id; sign-in failures carry
+   * only `account_key` (the keyed hash of the address typed), as `login.failed` does.
+   */
+  'operator.added': EventBase & { role: 'admin' | 'viewer' };
+  'operator.removed': EventBase;
+  'operator.signed_in': EventBase & { account_key: string; totp: boolean };
+  'operator.sign_in_failed': EventBase & { account_key: string; reason: 'bad_credentials' | 'not_operator' | 'totp_invalid' | 'throttled' };
+  'operator.signed_out': EventBase;
+  'operator.totp_enabled': EventBase;
+  'operator.totp_disabled': EventBase;
+  /**
+   * A write through the admin API succeeded (2xx/3xx), whoever made it: `subject` is the actor's
+   * id (an operator's user id or an admin client's id), `route` the route pattern
+   * (`/admin/api/clients/:id`), `target_id` the `:id` of the URL when it has one.
+   */
+  'admin.action': EventBase & { actor_kind: 'operator' | 'client'; method: string; route: string; status: number; target_id?: string };
+
   /** A batch of telemetry events was accepted for a session. */
   /**
    * `ts_span_s`: seconds between the oldest and the newest `ts` among the batch's accepted

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import type { GuestCull } from './cull.js';
 import { sessionError } from './error-codes.js';
 import type { SessionRevoker } from './revoker.js';
@@ -12,7 +12,7 @@ import type { UserStore } from './user-store.js';
 export interface SessionAdminRoutesDeps {
   sessions: Pick<SessionStore, 'get' | 'listByUser'>;
   revocations: Pick<SessionRevoker, 'revoke'>;
-  oauth: Pick<OauthApi, 'requireAccessToken'>;
+  admin: AdminAccess;
   users: Pick<UserStore, 'list'>;
   cull: Pick<GuestCull, 'run'>;
 }
@@ -98,9 +98,9 @@ function toUserQuery(query: UsersQuery): UserQuery {
  * Sessions in the admin API. Only sessions that needed state have rows; a session that never
  * did is still valid until its token expires, and revoking it by id leaves a tombstone.
  */
-export async function sessionAdminRoutes(app: FastifyInstance, { sessions, revocations, oauth, users, cull }: SessionAdminRoutesDeps): Promise<void> {
-  const read = oauth.requireAccessToken({ scopes: ['admin:read'] });
-  const write = oauth.requireAccessToken({ scopes: ['admin:write'] });
+export async function sessionAdminRoutes(app: FastifyInstance, { sessions, revocations, admin, users, cull }: SessionAdminRoutesDeps): Promise<void> {
+  const read = admin.requireAdmin('read');
+  const write = admin.requireAdmin('write');
   const tags = ['admin'];
   const security = [{ bearer: [] }];
 

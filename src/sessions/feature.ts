@@ -6,6 +6,7 @@ import type { DpopVerifier } from '../dpop/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { Outbox } from '../events/outbox.js';
 import type { OauthApi, OauthPlugins } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import type { RateLimitStore } from '../ratelimit/index.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Store } from '../storage/database.js';
@@ -51,16 +52,11 @@ export interface SessionsDeps {
   transferCodeKey: Buffer;
   /** Clients as per-request paths read them (the clients feature's cache). */
   clientCache: Pick<ClientCache, 'lookup'>;
+  /** The admin API's access check (operators/). */
+  admin: AdminAccess;
   oauth: Pick<
     OauthApi,
-    | 'accessTokens'
-    | 'gatherFacts'
-    | 'verifyTokenRequestProof'
-    | 'verifyResourceToken'
-    | 'requireAccessToken'
-    | 'advertiseDpopNonce'
-    | 'publicUrl'
-    | 'dpopViolationReporter'
+    'accessTokens' | 'gatherFacts' | 'verifyTokenRequestProof' | 'verifyResourceToken' | 'advertiseDpopNonce' | 'publicUrl' | 'dpopViolationReporter'
   >;
 }
 
@@ -119,7 +115,7 @@ export function createSessions(deps: SessionsDeps): SessionsFeature {
     async routes(app) {
       await anonymousRoutes(app, services);
       await transferRoutes(app, services);
-      await sessionAdminRoutes(app, { sessions: store, revocations: service.revocations, oauth, users, cull });
+      await sessionAdminRoutes(app, { sessions: store, revocations: service.revocations, admin: deps.admin, users, cull });
     },
   };
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import type { StatsService } from './service.js';
 
 const ActiveUsersQuerystring = Type.Object(
@@ -17,12 +17,12 @@ const ActiveUsersQuerystring = Type.Object(
 
 export interface StatsRoutesDeps {
   stats: Pick<StatsService, 'activeUsers'>;
-  oauth: Pick<OauthApi, 'requireAccessToken'>;
+  admin: AdminAccess;
 }
 
 /** GET /admin/api/stats/active-users (admin:read). */
-export async function statsAdminRoutes(app: FastifyInstance, { stats, oauth }: StatsRoutesDeps): Promise<void> {
-  const read = oauth.requireAccessToken({ scopes: ['admin:read'] });
+export async function statsAdminRoutes(app: FastifyInstance, { stats, admin }: StatsRoutesDeps): Promise<void> {
+  const read = admin.requireAdmin('read');
   app.get<{ Querystring: Static<typeof ActiveUsersQuerystring> }>(
     '/admin/api/stats/active-users',
     {

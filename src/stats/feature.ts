@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/bus.js';
-import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import type { Store } from '../storage/database.js';
 import { statsAdminRoutes } from './admin-routes.js';
 import type { StatsConfig } from './options.js';
@@ -14,7 +14,8 @@ export interface StatsDeps {
   now: () => number;
   config: StatsConfig;
   logger?: Pick<Logger, 'error'>;
-  oauth: Pick<OauthApi, 'requireAccessToken'>;
+  /** The admin API's access check (operators/). */
+  admin: AdminAccess;
 }
 
 export interface StatsFeature {
@@ -25,7 +26,7 @@ export interface StatsFeature {
 }
 
 /** Stats: active users (DAU/WAU/MAU) and guest lifecycle counts per day, and their admin route. */
-export function createStats({ database, events, now, config, logger, oauth }: StatsDeps): StatsFeature {
+export function createStats({ database, events, now, config, logger, admin }: StatsDeps): StatsFeature {
   const service = new StatsService({
     store: database,
     events,
@@ -36,7 +37,7 @@ export function createStats({ database, events, now, config, logger, oauth }: St
   return {
     service,
     async routes(app) {
-      await statsAdminRoutes(app, { stats: service, oauth });
+      await statsAdminRoutes(app, { stats: service, admin });
     },
   };
 }

@@ -13,6 +13,7 @@ import * as outbox from './migrations/0012_outbox.js';
 import * as webhooks from './migrations/0013_webhooks.js';
 import * as auditLog from './migrations/0014_audit_log.js';
 import * as telemetryPartitions from './migrations/0015_telemetry_partitions.js';
+import * as operators from './migrations/0016_operators.js';
 import * as devices from './migrations/0018_devices.js';
 import type { Store } from './database.js';
 import type { Database } from './schema.js';
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0013_webhooks': webhooks,
   '0014_audit_log': auditLog,
   '0015_telemetry_partitions': telemetryPartitions,
+  '0016_operators': operators,
   '0018_devices': devices,
 };
 

@@ -5,6 +5,7 @@ import type { ClientTables } from '../clients/tables.js';
 import type { DeviceTables } from '../devices/tables.js';
 import type { OutboxTables } from '../events/tables.js';
 import type { OauthTables } from '../oauth/tables.js';
+import type { OperatorTables } from '../operators/tables.js';
 import type { SessionTables } from '../sessions/tables.js';
 import type { StatsTables } from '../stats/tables.js';
 import type { TelemetryTables } from '../telemetry/tables.js';
@@ -51,7 +52,8 @@ export interface Database
     StatsTables,
     OutboxTables,
     AuditTables,
-    WebhookTables {
+    WebhookTables,
+    OperatorTables {
   keys: KeysTable;
   users: SessionTables['users'] & UserAccountColumns;
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import { ACCURACY, conversion, withErrorRate } from './analytics.js';
 import { AnalyticsQuery, parseFilters, parseGroupBy, parseInterval, parseTop, type Filters } from './query-params.js';
 import type { TelemetryService } from './service.js';
@@ -21,13 +21,13 @@ const range = (filters: Filters) => ({ from: filters.from, to: filters.to });
  */
 export interface TelemetryAdminRoutesDeps {
   service: Pick<TelemetryService, 'queries' | 'erase'>;
-  oauth: Pick<OauthApi, 'requireAccessToken'>;
+  admin: AdminAccess;
   now: () => number;
 }
 
-export async function telemetryAdminRoutes(app: FastifyInstance, { service, oauth, now }: TelemetryAdminRoutesDeps): Promise<void> {
-  const read = oauth.requireAccessToken({ scopes: ['admin:read'] });
-  const write = oauth.requireAccessToken({ scopes: ['admin:write'] });
+export async function telemetryAdminRoutes(app: FastifyInstance, { service, admin, now }: TelemetryAdminRoutesDeps): Promise<void> {
+  const read = admin.requireAdmin('read');
+  const write = admin.requireAdmin('write');
   const tags = ['analytics'];
   const security = [{ bearer: [] }];
   const route = { preHandler: read, schema: { tags, security, querystring: AnalyticsQuery } };

@@ -4,6 +4,7 @@ import type { ClientCache } from '../clients/index.js';
 import type { CoreConfig } from '../config/index.js';
 import type { EventBus } from '../events/bus.js';
 import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Store } from '../storage/database.js';
 import { telemetryAdminRoutes } from './admin-routes.js';
@@ -26,7 +27,9 @@ export interface TelemetryDeps {
   isQuarantined: (sessionId: string) => boolean;
   /** Clients as per-request paths read them: a batch's client names its allow-lists and origins. */
   clientCache: Pick<ClientCache, 'lookup'>;
-  oauth: Pick<OauthApi, 'verifyResourceToken' | 'requireAccessToken'>;
+  oauth: Pick<OauthApi, 'verifyResourceToken'>;
+  /** The admin API's access check (operators/). */
+  admin: AdminAccess;
   /** Events-per-minute limits shared by every node (Redis); each node's own without them. */
   sharedLimits?: SharedEventLimits;
   onSharedLimitFailure?: (error: unknown) => void;
@@ -58,7 +61,7 @@ export function createTelemetry(deps: TelemetryDeps): TelemetryFeature {
     service,
     async routes(app) {
       await ingestRoutes(app, { ...deps, service });
-      await telemetryAdminRoutes(app, { service, oauth: deps.oauth, now });
+      await telemetryAdminRoutes(app, { service, admin: deps.admin, now });
     },
   };
 }

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { OUTBOUND_EVENT_TYPES, type OutboundEventName } from '../events/outbox.js';
-import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import type { WebhookService } from './service.js';
 import type { WebhookEndpointPatch } from './types.js';
 import { endpointView, messageView } from './views.js';
@@ -55,12 +55,9 @@ function patchOf(body: Static<typeof PatchBody>): WebhookEndpointPatch {
 }
 
 /** /admin/api/webhooks: read with `admin:read`, change with `admin:write`. */
-export async function webhookAdminRoutes(
-  app: FastifyInstance,
-  { webhooks, oauth }: { webhooks: WebhookService; oauth: Pick<OauthApi, 'requireAccessToken'> },
-): Promise<void> {
-  const read = oauth.requireAccessToken({ scopes: ['admin:read'] });
-  const write = oauth.requireAccessToken({ scopes: ['admin:write'] });
+export async function webhookAdminRoutes(app: FastifyInstance, { webhooks, admin }: { webhooks: WebhookService; admin: AdminAccess }): Promise<void> {
+  const read = admin.requireAdmin('read');
+  const write = admin.requireAdmin('write');
   const tags = ['webhooks'];
   const security = [{ bearer: [] }];
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Outbox } from '../events/outbox.js';
-import type { OauthApi } from '../oauth/index.js';
+import type { AdminAccess } from '../operators/index.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Store } from '../storage/database.js';
 import { AddressGuard } from './address-guard.js';
@@ -22,7 +22,8 @@ export interface WebhooksDeps {
   config: WebhooksConfig;
   /** Seals the endpoints' signing secrets at rest. */
   masterKey: Buffer;
-  oauth: Pick<OauthApi, 'requireAccessToken'>;
+  /** The admin API's access check (operators/). */
+  admin: AdminAccess;
   /** Name resolution for deliveries (tests name a private answer). @default dns.lookup */
   resolve?: Resolve;
 }
@@ -44,7 +45,7 @@ const PURGE_BATCH = 500;
  * in a server (routes): a CLI command that builds the context manages endpoints without sending.
  */
 export function createWebhooks(deps: WebhooksDeps): WebhooksFeature {
-  const { database, outbox, metrics, now, config, masterKey, oauth } = deps;
+  const { database, outbox, metrics, now, config, masterKey, admin } = deps;
   const guard = new AddressGuard({ allowPrivate: config.webhookAllowPrivate, allowedCidrs: config.webhookAllowedCidrs });
   const endpoints = new EndpointStore(database.db);
   const messages = new MessageStore({ db: database.db, dialect: database.dialect, outbox, now });
@@ -79,7 +80,7 @@ export function createWebhooks(deps: WebhooksDeps): WebhooksFeature {
         disableAfterMs: config.webhookDisableAfter * 1000,
       });
       service.onQueued = () => dispatcher.kick();
-      await webhookAdminRoutes(app, { webhooks: service, oauth });
+      await webhookAdminRoutes(app, { webhooks: service, admin });
       app.addHook('onReady', async () => dispatcher.start());
       app.addHook('onClose', async () => {
         await dispatcher.stop();

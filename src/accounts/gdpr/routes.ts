@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { noStore, type OauthApi, oauthError, presentedToken } from '../../oauth/index.js';
+import { noStore, oauthError, presentedToken } from '../../oauth/index.js';
+import type { AdminAccess } from '../../operators/index.js';
 import { enforceRateLimits, type RateLimitStore } from '../../ratelimit/index.js';
 import { looksLikeSessionToken, type SessionCaller, type SessionsApi } from '../../sessions/index.js';
 import type { AccountConfig } from '../options.js';
@@ -12,7 +13,7 @@ export interface ErasureRoutesDeps {
   erasure: PersonErasure;
   accounts: Pick<AccountService, 'store' | 'erasure'>;
   sessions: Pick<SessionsApi, 'resolveSessionCaller'>;
-  oauth: Pick<OauthApi, 'requireAccessToken'>;
+  admin: AdminAccess;
   rateLimits: RateLimitStore;
   now: () => number;
   config: Pick<AccountConfig, 'erasureRecentLogin' | 'loginRateLimitPerAccount'>;
@@ -40,13 +41,13 @@ type DeleteMeBody = Static<typeof DeleteMeBody>;
  * itself with its own access token.
  */
 export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDeps): Promise<void> {
-  const { erasure, oauth } = deps;
+  const { erasure, admin } = deps;
   const security = [{ bearer: [] }];
 
   app.delete<{ Params: UserIdParams }>(
     '/admin/api/users/:id',
     {
-      preHandler: oauth.requireAccessToken({ scopes: ['admin:write'] }),
+      preHandler: admin.requireAdmin('write'),
       schema: {
         tags: ['admin'],
         security,
@@ -60,7 +61,7 @@ export async function erasureRoutes(app: FastifyInstance, deps: ErasureRoutesDep
   app.get<{ Params: UserIdParams }>(
     '/admin/api/users/:id/export',
     {
-      preHandler: oauth.requireAccessToken({ scopes: ['admin:read'] }),
+      preHandler: admin.requireAdmin('read'),
       schema: {
         tags: ['admin'],
         security,

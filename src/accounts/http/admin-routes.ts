@@ -34,7 +34,7 @@ export async function accountAdminRoutes(app: FastifyInstance, deps: AccountRout
   app.get<{ Params: Static<typeof IdParams> }>(
     '/admin/api/users/:id',
     {
-      preHandler: deps.oauth.requireAccessToken({ scopes: ['admin:read'] }),
+      preHandler: deps.admin.requireAdmin('read'),
       schema: { tags: ['admin'], security: [{ bearer: [] }], summary: 'Read a user; a merged guest says which account it went into', params: IdParams },
     },
     async (request) => {

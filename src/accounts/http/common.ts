@@ -2,11 +2,13 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { EventBus } from '../../events/bus.js';
 import type { OauthApi, RequestFacts } from '../../oauth/index.js';
+import type { AdminAccess } from '../../operators/index.js';
 import { enforceRateLimits, type RateLimitStore } from '../../ratelimit/index.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { SessionsApi } from '../../sessions/index.js';
 import type { CarryOverDeps, GuestHandle } from '../conversion.js';
 import type { IdTokenVerifier } from '../id-token/verifier.js';
+import { loginAccountRule, loginIpRule } from '../login-limits.js';
 import type { AccountConfig } from '../options.js';
 import type { AccountService } from '../service.js';
 
@@ -19,10 +21,9 @@ export interface AccountRoutesDeps extends Omit<CarryOverDeps, 'outbox'> {
   metrics: Pick<Metrics, 'tokensIssued'>;
   config: Pick<AccountConfig, 'mergeStrategies' | 'loginRateLimitPerIp' | 'loginRateLimitPerAccount'>;
   oauth: Pick<OauthApi, 'gatherFacts' | 'requireAccessToken' | 'advertiseDpopNonce' | 'clientAuth'>;
+  admin: AdminAccess;
   sessions: Pick<SessionsApi, 'resolveSessionCaller' | 'sessionFromTokenRequest' | 'readSessionData' | 'writeMetadata'>;
 }
-
-export const ACCOUNT_WINDOW_MS = 15 * 60_000;
 
 /** Client fields every token-issuing account endpoint takes (DESIGN §5). */
 export const ClientFields = {
@@ -42,16 +43,12 @@ export const SessionTokenField = Type.Optional(Type.String({ maxLength: 4096, de
 
 /** Sign-up, login, verification and reset attempts per IP address (credential stuffing, mail bombing). */
 export async function limitByIp(deps: Pick<AccountRoutesDeps, 'rateLimits' | 'config'>, request: FastifyRequest): Promise<void> {
-  await enforceRateLimits(deps.rateLimits, [
-    { key: `account:ip:${request.ip}`, limit: deps.config.loginRateLimitPerIp, windowMs: ACCOUNT_WINDOW_MS, subject: 'this IP address' },
-  ]);
+  await enforceRateLimits(deps.rateLimits, [loginIpRule(deps.config, request.ip)]);
 }
 
 /** Login attempts per account, keyed by the address's HMAC so the limiter never holds it. */
 export async function limitByAccount(deps: Pick<AccountRoutesDeps, 'rateLimits' | 'config'>, accountKey: string): Promise<void> {
-  await enforceRateLimits(deps.rateLimits, [
-    { key: `account:login:${accountKey}`, limit: deps.config.loginRateLimitPerAccount, windowMs: ACCOUNT_WINDOW_MS, subject: 'this account' },
-  ]);
+  await enforceRateLimits(deps.rateLimits, [loginAccountRule(deps.config, accountKey)]);
 }
 
 /**
