@@ -8,6 +8,6 @@ export const anomalyManifest = {
   options: anomalyOptions,
   errors: { anomaly: anomalyError.catalogue },
   tables: ['alerts', 'blocks'],
-  migrations: ['0005_anomaly'],
+  migrations: ['0005_anomaly', '0017_console_data'],
   routes: ['/admin/api/alerts/*', '/admin/api/blocks/*'],
 } satisfies FeatureManifest;

@@ -23,6 +23,9 @@ export interface AlertsTable {
   count: number;
   /** Set when marked false_positive: the entity is allow-listed (no findings, no learning) until then. */
   allow_until: number | null;
+  /** What the operator wrote with the verdict (migration 0017); null until one is written. */
+  note: string | null;
+  /** Changed on creation and on a verdict: the live view reads what changed by it. */
   updated_at: number;
 }
 

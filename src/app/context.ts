@@ -282,7 +282,7 @@ export async function createContext({
       audit: audit.service,
       onMailError: (error) => logger?.error({ err: error }, 'sending mail failed'),
     });
-    const stats = createStats({ ...base, config, admin, ...(logger ? { logger } : {}) });
+    const stats = createStats({ ...base, config, admin, countUsers: () => sessions.users.countByKind(), ...(logger ? { logger } : {}) });
     const stopSharing = shared
       ? shareChanges({
           changes: shared.changes,

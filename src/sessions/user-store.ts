@@ -77,6 +77,29 @@ export class UserStore {
   }
 
   /**
+   * Stored guests (not merged into an account) and registered users. Two index-only counts
+   * (users_cull leads with is_anonymous; users_merged_into holds the merged few) rather than
+   * one filtered scan of the table; still linear in users, so callers cache the answer.
+   * A merged guest keeps is_anonymous = 1 with merged_into set: it is subtracted.
+   */
+  async countByKind(): Promise<{ guests: number; registered: number }> {
+    const [kinds, merged] = await Promise.all([
+      this.db
+        .selectFrom('users')
+        .select((eb) => ['is_anonymous', eb.fn.countAll<number | string>().as('n')])
+        .groupBy('is_anonymous')
+        .execute(),
+      this.db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('merged_into', 'is not', null)
+        .executeTakeFirstOrThrow(),
+    ]);
+    const of = (flag: number) => Number(kinds.find((row) => Number(row.is_anonymous) === flag)?.n ?? 0);
+    return { guests: Math.max(0, of(1) - Number(merged.n)), registered: of(0) };
+  }
+
+  /**
    * Creates the guest's row (version 0, empty metadata) unless it exists; true when this call
    * created it. `db` may be a caller's transaction.
    */

@@ -15,12 +15,23 @@ const ActiveUsersQuerystring = Type.Object(
   { additionalProperties: false },
 );
 
+const OverviewQuerystring = Type.Object(
+  {
+    range: Type.Optional(
+      Type.Union([Type.Literal('24h'), Type.Literal('30d')], {
+        description: '24h: the last 24 UTC hours, one bucket an hour; 30d: the last 30 UTC days, one bucket a day. @default 24h',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export interface StatsRoutesDeps {
-  stats: Pick<StatsService, 'activeUsers'>;
+  stats: Pick<StatsService, 'activeUsers' | 'overview'>;
   admin: AdminAccess;
 }
 
-/** GET /admin/api/stats/active-users (admin:read). */
+/** GET /admin/api/stats/active-users and /admin/api/stats/overview (admin:read). */
 export async function statsAdminRoutes(app: FastifyInstance, { stats, admin }: StatsRoutesDeps): Promise<void> {
   const read = admin.requireAdmin('read');
   app.get<{ Querystring: Static<typeof ActiveUsersQuerystring> }>(
@@ -43,5 +54,20 @@ export async function statsAdminRoutes(app: FastifyInstance, { stats, admin }: S
         ...(isAnonymous !== undefined ? { isAnonymous: isAnonymous === 'true' } : {}),
       });
     },
+  );
+
+  app.get<{ Querystring: Static<typeof OverviewQuerystring> }>(
+    '/admin/api/stats/overview',
+    {
+      preHandler: read,
+      schema: {
+        tags: ['stats'],
+        security: [{ bearer: [] }],
+        summary:
+          'The console overview: guests created, conversions, alerts and active users per UTC hour (24h) or day (30d), and totals (stored guests and registered users, active users in 24 hours and 30 days)',
+        querystring: OverviewQuerystring,
+      },
+    },
+    async (request) => stats.overview(request.query.range ?? '24h'),
   );
 }

@@ -4,6 +4,7 @@ import type { EventBus } from '../events/bus.js';
 import type { AdminAccess } from '../operators/index.js';
 import type { Store } from '../storage/database.js';
 import { statsAdminRoutes } from './admin-routes.js';
+import type { CountUsers } from './overview.js';
 import type { StatsConfig } from './options.js';
 import { StatsService } from './service.js';
 
@@ -13,6 +14,8 @@ export interface StatsDeps {
   events: EventBus;
   now: () => number;
   config: StatsConfig;
+  /** Stored guests and registered users (the sessions feature's count), for the overview. */
+  countUsers: CountUsers;
   logger?: Pick<Logger, 'error'>;
   /** The admin API's access check (operators/). */
   admin: AdminAccess;
@@ -21,17 +24,18 @@ export interface StatsDeps {
 export interface StatsFeature {
   /** Records from the events at once; `close()` writes what is left. */
   service: StatsService;
-  /** GET /admin/api/stats/active-users. */
+  /** GET /admin/api/stats/active-users and /admin/api/stats/overview. */
   routes(app: FastifyInstance): Promise<void>;
 }
 
-/** Stats: active users (DAU/WAU/MAU) and guest lifecycle counts per day, and their admin route. */
-export function createStats({ database, events, now, config, logger, admin }: StatsDeps): StatsFeature {
+/** Stats: active users (DAU/WAU/MAU), guest lifecycle and alert counts per day and hour, and their admin routes. */
+export function createStats({ database, events, now, config, countUsers, logger, admin }: StatsDeps): StatsFeature {
   const service = new StatsService({
     store: database,
     events,
     now,
     flushInterval: config.statsFlushInterval,
+    countUsers,
     onError: (error, what) => logger?.error({ err: error }, `${what} failed`),
   });
   return {

@@ -1,10 +1,12 @@
 import { newId } from '../crypto/ids.js';
 import type { EventBus } from '../events/bus.js';
-import { DAY_MS, StatsBuffer, type StatsBatch } from './buffer.js';
+import { DAY_MS, HOUR_MS, hourOf, StatsBuffer, type StatsBatch } from './buffer.js';
 import type { StatsStore } from './store.js';
 
 /** Day rows are kept this long: a year and a month, so last year's same month can be compared. */
 export const STATS_RETENTION_DAYS = 400;
+/** Hour rows are kept two days: the overview's last 24 hours, and the day before to compare. */
+export const HOUR_RETENTION_HOURS = 48;
 /** A retried flush comes within minutes; its id is kept far longer than that. */
 const FLUSH_ID_RETENTION_MS = DAY_MS;
 const PURGE_EVERY_MS = 3_600_000;
@@ -18,7 +20,7 @@ export interface StatsRecorderOptions {
 }
 
 /**
- * Listens to the domain events that mean activity or a lifecycle step, keeps them in memory,
+ * Listens to the domain events that mean activity, a lifecycle step or an alert, keeps them in memory,
  * and writes them every `flushIntervalMs` and on close. Activity is `session.created` and
  * `session.refreshed`, whatever else the user does: a client that sends no telemetry still
  * has active users. (`login.succeeded` is always followed by a `session.created`.)
@@ -47,6 +49,8 @@ export class StatsRecorder {
       events.on('user.culled', (event) => {
         for (const [clientId, users] of Object.entries(event.by_client)) this.buffer.count(event.time, clientId, 'culled', users);
       }),
+      // Announced once, by the node that stored the alert, after its commit (anomaly/alerts/service.ts).
+      events.on('alert.raised', (event) => this.buffer.count(event.time, event.client_id, 'alerts')),
     ];
     this.timer = setInterval(() => {
       this.flush().catch((error: unknown) => options.onError?.(error, 'active-user stats flush'));
@@ -87,10 +91,15 @@ export class StatsRecorder {
     }
     const time = now();
     if (time - this.lastPurgeAt >= PURGE_EVERY_MS) {
-      await store.purge(oldestKeptDay(time), time - FLUSH_ID_RETENTION_MS);
+      await store.purge(oldestKeptDay(time), time - FLUSH_ID_RETENTION_MS, oldestKeptHour(time));
       this.lastPurgeAt = time;
     }
   }
+}
+
+/** The first UTC hour still kept at `time`. */
+export function oldestKeptHour(time: number): number {
+  return hourOf(time) - (HOUR_RETENTION_HOURS - 1) * HOUR_MS;
 }
 
 /** The first UTC day still kept at `time`. */

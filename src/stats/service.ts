@@ -3,6 +3,7 @@ import { EXACT_LIMIT, HLL_RELATIVE_ERROR, HllSketch } from '../shared/hll.js';
 import type { Store } from '../storage/database.js';
 import { ALL_CLIENTS, DAY_MS, dayOf, type LifecycleCounter } from './buffer.js';
 import { statsError } from './error-codes.js';
+import { type CountUsers, type Overview, OverviewReader, type OverviewRange } from './overview.js';
 import { oldestKeptDay, StatsRecorder } from './recorder.js';
 import { StatsStore } from './store.js';
 
@@ -44,6 +45,8 @@ export interface StatsServiceOptions {
   now: () => number;
   /** GUESTPASS_STATS_FLUSH_INTERVAL, in seconds. */
   flushInterval: number;
+  /** Stored guests and registered users, for the overview's totals (the sessions feature's users). */
+  countUsers: CountUsers;
   onError?: (error: unknown, what: string) => void;
 }
 
@@ -55,11 +58,19 @@ export interface StatsServiceOptions {
 export class StatsService {
   private readonly store: StatsStore;
   private readonly recorder: StatsRecorder;
+  private readonly overviews: OverviewReader;
 
   constructor(private readonly options: StatsServiceOptions) {
     const { store, events, now, flushInterval, onError } = options;
     this.store = new StatsStore(store.db, store.dialect);
     this.recorder = new StatsRecorder({ store: this.store, events, now, flushIntervalMs: flushInterval * 1000, ...(onError ? { onError } : {}) });
+    this.overviews = new OverviewReader(this.store, options.countUsers, now);
+  }
+
+  /** The console's overview: the last 24 UTC hours by hour, or the last 30 UTC days by day. */
+  async overview(range: OverviewRange): Promise<Overview> {
+    await this.recorder.flush().catch((error: unknown) => this.options.onError?.(error, 'active-user stats flush'));
+    return this.overviews.read(range);
   }
 
   async activeUsers(query: ActiveUsersQuery): Promise<ActiveUsersReport> {

@@ -5,7 +5,7 @@ import { openTestStore } from '../../test/helpers/store.js';
 import { HllSketch } from '../shared/hll.js';
 import { openDatabase, type Store } from '../storage/database.js';
 import { DAY_MS, StatsBuffer, type StatsBatch } from './buffer.js';
-import { oldestKeptDay, STATS_RETENTION_DAYS } from './recorder.js';
+import { oldestKeptDay, oldestKeptHour, STATS_RETENTION_DAYS } from './recorder.js';
 import { StatsStore } from './store.js';
 
 const DAY = Date.UTC(2026, 2, 1);
@@ -42,7 +42,7 @@ describeEachDatabase('stats store', (database) => {
     assert.ok(Math.abs(web - 4000) <= 80, `4000 users estimated as ${web}`);
     assert.equal(await estimate('*'), web);
     const [day] = await stats.lifecycleDays(DAY, DAY, 'web');
-    assert.deepEqual(day, { day: DAY, guests_created: 15, converted: 0, merged: 0, culled: 0 });
+    assert.deepEqual(day, { day: DAY, guests_created: 15, converted: 0, merged: 0, culled: 0, alerts: 0 });
   });
 
   it('should count a flush retried after its commit once: sketches by their nature, counters by the flush id', async () => {
@@ -87,11 +87,14 @@ describeEachDatabase('stats store', (database) => {
     buffer.count(old, 'web', 'merged', 1);
     await stats.apply(buffer.drain('old-flush'), old);
     assert.equal(oldestKeptDay(DAY + 3_600_000), old + DAY_MS);
-    const deleted = await stats.purge(oldestKeptDay(DAY + 3_600_000), DAY - DAY_MS);
-    // The sketch rows of web and '*', the counter row, and the flush id recorded at `old`.
-    assert.equal(deleted, 4);
+    const deleted = await stats.purge(oldestKeptDay(DAY + 3_600_000), DAY - DAY_MS, oldestKeptHour(DAY + 3_600_000));
+    // The sketch rows of web and '*', the counter row, the hour's sketch and counter row, and the flush id recorded at `old`.
+    assert.equal(deleted, 6);
     assert.deepEqual(await stats.sketches(old, old, 'web', [false]), []);
     assert.deepEqual(await stats.lifecycleDays(old, old, undefined), []);
     assert.equal((await stats.sketches(DAY, DAY, 'web', [true])).length, 1);
+    // DAY's hour rows are within two days of DAY + 1 h: kept.
+    assert.ok((await stats.hourSketches(DAY, DAY + 3_600_000)).length >= 1);
+    assert.ok((await stats.lifecycleHours(DAY, DAY + 3_600_000)).length >= 1);
   });
 });

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { HllSketch } from '../shared/hll.js';
 import type { Dialect } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
-import type { CounterDelta, LifecycleCounter, SketchDelta, StatsBatch } from './buffer.js';
+import type { Counter, CounterDelta, HourCounterDelta, HourSketchDelta, SketchDelta, StatsBatch } from './buffer.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -12,7 +12,14 @@ export interface StoredSketch {
   sketch: HllSketch;
 }
 
-export type LifecycleDay = { day: number } & Record<LifecycleCounter, number>;
+export type LifecycleDay = { day: number } & Record<Counter, number>;
+export type LifecycleHour = { hour: number } & Record<Counter, number>;
+
+export interface StoredHourSketch {
+  hour: number;
+  isAnonymous: boolean;
+  sketch: HllSketch;
+}
 
 /** Active-user sketches, lifecycle counters and applied flush ids; the same SQL on SQLite and PostgreSQL. */
 export class StatsStore {
@@ -41,6 +48,10 @@ export class StatsStore {
       for (const delta of sketches) await this.mergeSketch(trx, delta, now);
       const counters = [...batch.counters].sort((a, b) => a.day - b.day || compare(a.clientId, b.clientId));
       for (const delta of counters) await this.addCounts(trx, delta, now);
+      const hourSketches = [...batch.hourSketches].sort((a, b) => a.hour - b.hour || Number(a.isAnonymous) - Number(b.isAnonymous));
+      for (const delta of hourSketches) await this.mergeHourSketch(trx, delta, now);
+      const hourCounters = [...batch.hourCounters].sort((a, b) => a.hour - b.hour);
+      for (const delta of hourCounters) await this.addHourCounts(trx, delta, now);
       return true;
     });
   }
@@ -72,6 +83,7 @@ export class StatsStore {
         eb.fn.sum<number | string>('converted').as('converted'),
         eb.fn.sum<number | string>('merged').as('merged'),
         eb.fn.sum<number | string>('culled').as('culled'),
+        eb.fn.sum<number | string>('alerts').as('alerts'),
       ])
       .where('day', '>=', fromDay)
       .where('day', '<=', untilDay)
@@ -84,14 +96,49 @@ export class StatsStore {
       converted: Number(row.converted),
       merged: Number(row.merged),
       culled: Number(row.culled),
+      alerts: Number(row.alerts),
     }));
   }
 
-  /** Deletes day rows before `beforeDay` and flush ids recorded before `flushesBefore`; returns the rows deleted. */
-  async purge(beforeDay: number, flushesBefore: number): Promise<number> {
+  /** The hour sketches (every client together) from `fromHour` to `untilHour`, both included. */
+  async hourSketches(fromHour: number, untilHour: number): Promise<StoredHourSketch[]> {
+    const rows = await this.db
+      .selectFrom('active_user_hours')
+      .select(['hour', 'is_anonymous', 'sketch'])
+      .where('hour', '>=', fromHour)
+      .where('hour', '<=', untilHour)
+      .execute();
+    return rows.map((row) => ({ hour: Number(row.hour), isAnonymous: row.is_anonymous === 1, sketch: HllSketch.parse(row.sketch) }));
+  }
+
+  /** Lifecycle and alert counts per hour (hours with none left out), every client together. */
+  async lifecycleHours(fromHour: number, untilHour: number): Promise<LifecycleHour[]> {
+    const rows = await this.db
+      .selectFrom('lifecycle_hours')
+      .select(['hour', 'guests_created', 'converted', 'merged', 'culled', 'alerts'])
+      .where('hour', '>=', fromHour)
+      .where('hour', '<=', untilHour)
+      .execute();
+    return rows.map((row) => ({
+      hour: Number(row.hour),
+      guests_created: Number(row.guests_created),
+      converted: Number(row.converted),
+      merged: Number(row.merged),
+      culled: Number(row.culled),
+      alerts: Number(row.alerts),
+    }));
+  }
+
+  /**
+   * Deletes day rows before `beforeDay`, hour rows before `beforeHour` and flush ids recorded
+   * before `flushesBefore`; returns the rows deleted.
+   */
+  async purge(beforeDay: number, flushesBefore: number, beforeHour: number): Promise<number> {
     const results = await Promise.all([
       this.db.deleteFrom('active_user_sketches').where('day', '<', beforeDay).executeTakeFirst(),
       this.db.deleteFrom('lifecycle_days').where('day', '<', beforeDay).executeTakeFirst(),
+      this.db.deleteFrom('active_user_hours').where('hour', '<', beforeHour).executeTakeFirst(),
+      this.db.deleteFrom('lifecycle_hours').where('hour', '<', beforeHour).executeTakeFirst(),
       this.db.deleteFrom('stats_flushes').where('flushed_at', '<', flushesBefore).executeTakeFirst(),
     ]);
     return results.reduce((sum, result) => sum + Number(result.numDeletedRows), 0);
@@ -131,6 +178,48 @@ export class StatsStore {
           converted: eb('lifecycle_days.converted', '+', eb.ref('excluded.converted')),
           merged: eb('lifecycle_days.merged', '+', eb.ref('excluded.merged')),
           culled: eb('lifecycle_days.culled', '+', eb.ref('excluded.culled')),
+          alerts: eb('lifecycle_days.alerts', '+', eb.ref('excluded.alerts')),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  }
+
+  /** As mergeSketch, for an hour's sketch of every client together. */
+  private async mergeHourSketch(trx: Db, delta: HourSketchDelta, now: number): Promise<void> {
+    const key = { hour: delta.hour, is_anonymous: delta.isAnonymous ? 1 : 0 };
+    const inserted = await trx
+      .insertInto('active_user_hours')
+      .values({ ...key, sketch: delta.sketch.serialize(), updated_at: now })
+      .onConflict((oc) => oc.columns(['hour', 'is_anonymous']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return;
+    let query = trx
+      .selectFrom('active_user_hours')
+      .select('sketch')
+      .where((eb) => eb.and(key));
+    if (this.dialect === 'postgres') query = query.forUpdate();
+    const stored = await query.executeTakeFirstOrThrow();
+    const merged = HllSketch.parse(stored.sketch).merge(delta.sketch).serialize();
+    if (merged === stored.sketch) return;
+    await trx
+      .updateTable('active_user_hours')
+      .set({ sketch: merged, updated_at: now })
+      .where((eb) => eb.and(key))
+      .execute();
+  }
+
+  private async addHourCounts(trx: Db, { hour, counts }: HourCounterDelta, now: number): Promise<void> {
+    await trx
+      .insertInto('lifecycle_hours')
+      .values({ hour, ...counts, updated_at: now })
+      .onConflict((oc) =>
+        oc.column('hour').doUpdateSet((eb) => ({
+          guests_created: eb('lifecycle_hours.guests_created', '+', eb.ref('excluded.guests_created')),
+          converted: eb('lifecycle_hours.converted', '+', eb.ref('excluded.converted')),
+          merged: eb('lifecycle_hours.merged', '+', eb.ref('excluded.merged')),
+          culled: eb('lifecycle_hours.culled', '+', eb.ref('excluded.culled')),
+          alerts: eb('lifecycle_hours.alerts', '+', eb.ref('excluded.alerts')),
           updated_at: eb.ref('excluded.updated_at'),
         })),
       )

@@ -28,6 +28,32 @@ export interface LifecycleDaysTable {
   merged: number;
   /** Stale guests deleted by the cull (`user.culled`). */
   culled: number;
+  /** Alerts raised by the anomaly feature (`alert.raised`); 0 on days before migration 0017. */
+  alerts: number;
+  updated_at: number;
+}
+
+/**
+ * The lifecycle counts and alerts per UTC hour, every client together: the console's last 24
+ * hours at an hour's resolution. At most HOUR_RETENTION_HOURS rows, whatever the traffic.
+ */
+export interface LifecycleHoursTable {
+  /** UTC hour start, epoch ms. */
+  hour: number;
+  guests_created: number;
+  converted: number;
+  merged: number;
+  culled: number;
+  alerts: number;
+  updated_at: number;
+}
+
+/** Who was active in a UTC hour, every client together, one sketch per kind; kept HOUR_RETENTION_HOURS. */
+export interface ActiveUserHoursTable {
+  hour: number;
+  /** 1 for guests, 0 for registered users. */
+  is_anonymous: number;
+  sketch: string;
   updated_at: number;
 }
 
@@ -43,5 +69,7 @@ export interface StatsFlushesTable {
 export interface StatsTables {
   active_user_sketches: ActiveUserSketchesTable;
   lifecycle_days: LifecycleDaysTable;
+  lifecycle_hours: LifecycleHoursTable;
+  active_user_hours: ActiveUserHoursTable;
   stats_flushes: StatsFlushesTable;
 }

@@ -14,6 +14,7 @@ import * as webhooks from './migrations/0013_webhooks.js';
 import * as auditLog from './migrations/0014_audit_log.js';
 import * as telemetryPartitions from './migrations/0015_telemetry_partitions.js';
 import * as operators from './migrations/0016_operators.js';
+import * as consoleData from './migrations/0017_console_data.js';
 import * as devices from './migrations/0018_devices.js';
 import type { Store } from './database.js';
 import type { Database } from './schema.js';
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '0014_audit_log': auditLog,
   '0015_telemetry_partitions': telemetryPartitions,
   '0016_operators': operators,
+  '0017_console_data': consoleData,
   '0018_devices': devices,
 };
 
