@@ -179,7 +179,7 @@ describeEachDatabase('anomaly containment over HTTP', (database) => {
     assert.equal((await alertsWhere(`status=acknowledged&detector=token_reuse`))[0]?.id, target.id);
 
     for (const [method, path, body] of [
-      ['PATCH', `/admin/api/alerts/${target.id}`, { status: 'acknowledged', note: 'x' }],
+      ['PATCH', `/admin/api/alerts/${target.id}`, { status: 'acknowledged', colour: 'x' }],
       ['PATCH', `/admin/api/alerts/${target.id}`, { status: 'closed' }],
       ['GET', '/admin/api/alerts?colour=red', undefined],
       ['GET', '/admin/api/alerts?cursor=bm90IGEgY3Vyc29y', undefined],

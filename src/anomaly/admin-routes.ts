@@ -4,7 +4,8 @@ import type { AdminAccess } from '../operators/index.js';
 import { decodeCursor } from './alerts/store.js';
 import { ALERT_STATUSES, type AlertQuery } from './alerts/types.js';
 import { alertView } from './alerts/view.js';
-import type { Block } from './containment/types.js';
+import { blockView } from './containment/view.js';
+import { streamRoute } from './stream-route.js';
 import { anomalyError } from './error-codes.js';
 import type { AnomalyService } from './service.js';
 
@@ -26,20 +27,20 @@ const AlertsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const PatchAlertBody = Type.Object({ status: Status }, { additionalProperties: false });
+const PatchAlertBody = Type.Object(
+  {
+    status: Status,
+    note: Type.Optional(
+      Type.String({
+        maxLength: 1000,
+        pattern: '^[^\\u0000]*$',
+        description: 'Why: shown with the alert, replaced by the next verdict. Free text stays on the alert, never in the event log.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
-
-function blockView(block: Block) {
-  return {
-    id: block.id,
-    action: block.action,
-    entity: block.entity,
-    detector: block.detector,
-    alert_id: block.alertId,
-    created_at: block.createdAt,
-    expires_at: block.expiresAt,
-  };
-}
 
 function parseTime(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -69,12 +70,13 @@ function toQuery(query: Static<typeof AlertsQuery>): AlertQuery {
   };
 }
 
-/** /admin/api/alerts and /admin/api/blocks: read with `admin:read`, change with `admin:write`. */
+/** /admin/api/alerts (and its live stream) and /admin/api/blocks: read with `admin:read`, change with `admin:write`. */
 export async function anomalyAdminRoutes(app: FastifyInstance, admin: AdminAccess, anomaly: AnomalyService): Promise<void> {
   const read = admin.requireAdmin('read');
   const write = admin.requireAdmin('write');
   const tags = ['admin'];
   const security = [{ bearer: [] }];
+  streamRoute(app, anomaly.feed, read, anomaly.now);
 
   app.get<{ Querystring: Static<typeof AlertsQuery> }>(
     '/admin/api/alerts',
@@ -95,16 +97,16 @@ export async function anomalyAdminRoutes(app: FastifyInstance, admin: AdminAcces
     '/admin/api/alerts/:id',
     {
       preHandler: write,
-      bodyLimit: 1024,
+      bodyLimit: 8192,
       schema: {
         tags,
         security,
-        summary: 'Record a verdict: false_positive allow-lists the entity and lifts the alert’s blocks',
+        summary: 'Record a verdict (confirmed, false_positive, …) with an optional note: false_positive allow-lists the entity and lifts the alert’s blocks',
         params: IdParams,
         body: PatchAlertBody,
       },
     },
-    async (request) => alertView(await anomaly.alerts.setStatus(request.params.id, request.body.status), true),
+    async (request) => alertView(await anomaly.alerts.setStatus(request.params.id, request.body.status, request.body.note ?? null), true),
   );
 
   app.get('/admin/api/blocks', { preHandler: read, schema: { tags, security, summary: 'Throttles, prefix blocks and quarantines in force' } }, async () => ({

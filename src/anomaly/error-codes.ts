@@ -23,6 +23,11 @@ export const anomalyError = defineErrors({
     error: 'not_found',
     description: 'No block with this id is in force (it may have expired or been lifted); list them with GET /admin/api/blocks.',
   },
+  TOO_MANY_STREAMS: {
+    status: 503,
+    error: 'temporarily_unavailable',
+    description: 'This node has as many live alert streams open as it serves; close another console tab, or poll GET /admin/api/alerts instead.',
+  },
   INVALID_ALERT_QUERY: {
     status: 400,
     error: 'invalid_request',

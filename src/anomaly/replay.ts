@@ -22,6 +22,7 @@ const Id = Type.String({ minLength: 1, maxLength: 256 });
 const base = { time: Type.Integer({ minimum: 0 }), client_id: Type.Optional(Id), subject: Type.Optional(Id), network: Type.Optional(Network) };
 const session = { ...base, session_id: Id };
 const count = Type.Integer({ minimum: 0 });
+const EntityKind = Type.Union([Type.Literal('session'), Type.Literal('user'), Type.Literal('client'), Type.Literal('prefix'), Type.Literal('asn')]);
 
 function event<K extends EventName, P extends TProperties>(type: K, properties: P) {
   return Type.Object({ type: Type.Literal(type), ...properties }, { additionalProperties: false });
@@ -65,7 +66,7 @@ const schemas = {
     ...base,
     alert_id: Id,
     detector: Id,
-    entity_kind: Type.Union([Type.Literal('session'), Type.Literal('user'), Type.Literal('client'), Type.Literal('prefix'), Type.Literal('asn')]),
+    entity_kind: EntityKind,
     entity_id: Id,
     severity: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')]),
     score: Type.Number({ minimum: 0, maximum: 1 }),
@@ -103,6 +104,31 @@ const schemas = {
     route: Type.String({ maxLength: 256 }),
     status: Type.Integer({ minimum: 100, maximum: 599 }),
     target_id: Type.Optional(Id),
+  }),
+  'alert.verdict': event('alert.verdict', {
+    ...base,
+    alert_id: Id,
+    detector: Id,
+    entity_kind: EntityKind,
+    entity_id: Id,
+    status: Type.Union([
+      Type.Literal('open'),
+      Type.Literal('acknowledged'),
+      Type.Literal('confirmed'),
+      Type.Literal('false_positive'),
+      Type.Literal('resolved'),
+    ]),
+    has_note: Type.Boolean(),
+  }),
+  'block.lifted': event('block.lifted', {
+    ...base,
+    block_id: Id,
+    action: Type.Union([Type.Literal('throttle'), Type.Literal('block_prefix'), Type.Literal('quarantine')]),
+    entity_kind: EntityKind,
+    entity_id: Id,
+    detector: Id,
+    alert_id: Type.Optional(Id),
+    reason: Type.Union([Type.Literal('admin'), Type.Literal('false_positive')]),
   }),
 } satisfies { [K in EventName]: TObject };
 

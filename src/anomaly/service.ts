@@ -10,6 +10,7 @@ import { alertView, type AlertView } from './alerts/view.js';
 import type { DetectionConfig, DetectorName } from './config.js';
 import { ContainmentService, type ContainmentServiceOptions } from './containment/service.js';
 import { BlockStore } from './containment/store.js';
+import { SecurityFeed } from './live-feed.js';
 import type { ContainmentPolicy } from './containment/types.js';
 import type { CachedGeoResolver } from './geo/cached.js';
 import type { SharedDetectionEvents } from './shared-events.js';
@@ -35,6 +36,9 @@ export interface AnomalyServiceOptions {
   shared?: SharedDetectionEvents | undefined;
 }
 
+/** What this feature announces itself: nothing other nodes' detectors learn from. */
+const ANOMALY_OWN_EVENTS = new Set<DetectionInput['type']>(['alert.raised', 'alert.verdict', 'block.lifted']);
+
 /** Repeats are folded into stored alerts this often. */
 const FLUSH_INTERVAL_MS = 1000;
 /** Blocks created or lifted on other nodes are picked up this often. */
@@ -58,6 +62,10 @@ export class AnomalyService {
   readonly geo: CachedGeoResolver;
   readonly alerts: AlertService;
   readonly containment: ContainmentService;
+  /** Alert and block changes for the live view (GET /admin/api/alerts/stream). */
+  readonly feed: SecurityFeed;
+  /** The feature's clock (tests move it). */
+  readonly now: () => number;
   /** Where failures of background work go; the server points it at its logger. */
   onError: (error: unknown, what: string) => void = (error, what) => process.emitWarning(`anomaly: ${what} failed: ${String(error)}`);
   /** Told when blocks or allow-lists change here; a scale-out deployment tells the other nodes. */
@@ -70,6 +78,7 @@ export class AnomalyService {
     this.options = options;
     this.engine = options.engine;
     this.geo = options.geo;
+    this.now = options.now;
     const onError = (error: unknown, what: string) => this.onError(error, what);
     this.containment = new ContainmentService({
       blocks: new BlockStore(options.store.db),
@@ -78,7 +87,26 @@ export class AnomalyService {
       now: options.now,
       onError,
       onChange: () => this.onChange('blocks'),
+      onLifted: (block, reason) =>
+        options.events.emit('block.lifted', {
+          time: options.now(),
+          block_id: block.id,
+          action: block.action,
+          entity_kind: block.entity.kind,
+          entity_id: block.entity.id,
+          detector: block.detector,
+          ...(block.alertId ? { alert_id: block.alertId } : {}),
+          reason,
+        }),
     });
+    this.feed = new SecurityFeed({
+      alerts: new AlertStore(options.store.db),
+      blocks: new BlockStore(options.store.db),
+      now: options.now,
+      onError: (error, what) => this.onError(error, what),
+    });
+    // A change made on this node reaches its streams at once; other nodes' at the next poll.
+    for (const type of ANOMALY_OWN_EVENTS) options.events.on(type, () => this.feed.poke());
     this.alerts = new AlertService({
       store: new AlertStore(options.store.db),
       outbox: options.outbox,
@@ -87,6 +115,16 @@ export class AnomalyService {
       metrics: options.metrics,
       allowListMs: options.allowListMs,
       onAllowListed: () => this.onChange('allow_lists'),
+      onVerdict: (alert) =>
+        options.events.emit('alert.verdict', {
+          time: options.now(),
+          alert_id: alert.id,
+          detector: alert.detector,
+          entity_kind: alert.entity.kind,
+          entity_id: alert.entity.id,
+          status: alert.status,
+          has_note: alert.note !== null,
+        }),
       now: options.now,
       onError,
     });
@@ -179,7 +217,7 @@ export class AnomalyService {
     const { shared } = this.options;
     this.unsubscribe = events.onAny((event) => {
       this.observe(event);
-      if (shared && event.type !== 'alert.raised') shared.publish(event);
+      if (shared && !ANOMALY_OWN_EVENTS.has(event.type)) shared.publish(event);
     });
     await shared?.start((input) => this.observe(input));
     this.timers = [
@@ -191,6 +229,7 @@ export class AnomalyService {
 
   /** Stops listening and writes what is pending; the database must still be open. */
   async stop(): Promise<void> {
+    this.feed.close();
     this.unsubscribe?.();
     await this.options.shared?.stop();
     for (const timer of this.timers) clearInterval(timer);

@@ -15,7 +15,7 @@ export interface AlertsTable {
   /** 0..1; the highest score seen in the window. */
   score: number;
   evidence: string;
-  status: 'open' | 'acknowledged' | 'false_positive' | 'resolved';
+  status: 'open' | 'acknowledged' | 'confirmed' | 'false_positive' | 'resolved';
   /** The containment applied when the alert was raised. */
   action: string;
   first_seen: number;

@@ -138,6 +138,30 @@ export interface DomainEvents {
    */
   'admin.action': EventBase & { actor_kind: 'operator' | 'client'; method: string; route: string; status: number; target_id?: string };
 
+  /**
+   * An operator recorded a verdict on an alert (PATCH /admin/api/alerts/:id). A false_positive
+   * verdict also lifts the alert's blocks, each announced as `block.lifted`. The note stays on
+   * the alert (it is free text): the event says only whether one was written.
+   */
+  'alert.verdict': EventBase & {
+    alert_id: string;
+    detector: string;
+    entity_kind: 'session' | 'user' | 'client' | 'prefix' | 'asn';
+    entity_id: string;
+    status: 'open' | 'acknowledged' | 'confirmed' | 'false_positive' | 'resolved';
+    has_note: boolean;
+  };
+  /** A block ended before its time: lifted by an operator (`admin`) or by its alert's false_positive verdict. */
+  'block.lifted': EventBase & {
+    block_id: string;
+    action: 'throttle' | 'block_prefix' | 'quarantine';
+    entity_kind: 'session' | 'user' | 'client' | 'prefix' | 'asn';
+    entity_id: string;
+    detector: string;
+    alert_id?: string;
+    reason: 'admin' | 'false_positive';
+  };
+
   /** A batch of telemetry events was accepted for a session. */
   /**
    * `ts_span_s`: seconds between the oldest and the newest `ts` among the batch's accepted

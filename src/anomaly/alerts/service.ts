@@ -19,6 +19,8 @@ export interface AlertServiceOptions {
   allowListMs: number;
   /** After a verdict allow-lists an entity, for other nodes to load it now. */
   onAllowListed?: () => void;
+  /** After a verdict is stored and its consequences applied (the feature announces `alert.verdict`). */
+  onVerdict?: (alert: Alert) => void;
   now: () => number;
   onError: (error: unknown, what: string) => void;
 }
@@ -100,17 +102,18 @@ export class AlertService {
    * the configured time and lifts the alert's blocks. Changing the verdict later clears the
    * stored allow-listing (a restart will not restore it); the running engine's lasts its time.
    */
-  async setStatus(id: string, status: AlertStatus): Promise<Alert> {
+  async setStatus(id: string, status: AlertStatus, note: string | null = null): Promise<Alert> {
     const { store, engine, containment, now: clock, allowListMs } = this.options;
     const now = clock();
     const allowUntil = status === 'false_positive' ? now + allowListMs : null;
-    const updated = await store.setStatus(id, status, allowUntil, now);
+    const updated = await store.setStatus(id, status, allowUntil, now, note);
     if (!updated) throw anomalyError('ALERT_NOT_FOUND');
     if (status === 'false_positive') {
       engine.allowList(updated.entity, now + allowListMs);
       await containment.liftForAlert(id);
       this.options.onAllowListed?.();
     }
+    this.options.onVerdict?.(updated);
     return updated;
   }
 

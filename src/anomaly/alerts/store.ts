@@ -3,7 +3,7 @@ import type { StagedEvents } from '../../events/outbox.js';
 import type { Database } from '../../storage/schema.js';
 import type { AlertsTable } from '../tables.js';
 import type { ContainmentAction, Entity, Finding } from '../types.js';
-import type { Alert, AlertPage, AlertQuery, AlertStatus, DetectorFeedback } from './types.js';
+import { type Alert, type AlertPage, type AlertQuery, type AlertStatus, type DetectorFeedback, TRUE_POSITIVE_STATUSES } from './types.js';
 
 /** Rows deleted per statement by the retention purge. */
 const PURGE_BATCH = 500;
@@ -23,6 +23,7 @@ function toAlert(row: Selectable<AlertsTable>): Alert {
     lastSeen: Number(row.last_seen),
     count: Number(row.count),
     allowUntil: row.allow_until === null ? null : Number(row.allow_until),
+    note: row.note ?? null,
     updatedAt: Number(row.updated_at),
   };
 }
@@ -93,6 +94,8 @@ export class AlertStore {
             score: eb.case().when(higher).then(eb.ref('excluded.score')).else(eb.ref('alerts.score')).end(),
             severity: eb.case().when(higher).then(eb.ref('excluded.severity')).else(eb.ref('alerts.severity')).end(),
             evidence: eb.case().when(higher).then(eb.ref('excluded.evidence')).else(eb.ref('alerts.evidence')).end(),
+            // A repeat changes the alert: the live view (alerts/changes.ts) reads changes by updated_at.
+            updated_at: eb.ref('excluded.updated_at'),
           };
         }),
       )
@@ -141,11 +144,17 @@ export class AlertStore {
     return { alerts, nextCursor: rows.length > query.limit ? encodeCursor(alerts[alerts.length - 1]!) : null };
   }
 
-  /** Records a verdict; `allowUntil` is set for false_positive and cleared otherwise. */
-  async setStatus(id: string, status: AlertStatus, allowUntil: number | null, now: number): Promise<Alert | undefined> {
+  /** Raised, folded into or given a verdict at or after `since`, oldest change first: the live view's read. */
+  async changedSince(since: number, limit: number): Promise<Alert[]> {
+    const rows = await this.db.selectFrom('alerts').selectAll().where('updated_at', '>=', since).orderBy('updated_at').orderBy('id').limit(limit).execute();
+    return rows.map(toAlert);
+  }
+
+  /** Records a verdict and its note (a new verdict replaces both); `allowUntil` is set for false_positive and cleared otherwise. */
+  async setStatus(id: string, status: AlertStatus, allowUntil: number | null, now: number, note: string | null = null): Promise<Alert | undefined> {
     const row = await this.db
       .updateTable('alerts')
-      .set({ status, allow_until: allowUntil, updated_at: now })
+      .set({ status, allow_until: allowUntil, note, updated_at: now })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
@@ -157,7 +166,7 @@ export class AlertStore {
     const rows = await this.db
       .selectFrom('alerts')
       .select((eb) => ['detector', 'status', eb.fn.countAll<string | number>().as('n')])
-      .where('status', 'in', ['acknowledged', 'resolved', 'false_positive'])
+      .where('status', 'in', [...TRUE_POSITIVE_STATUSES, 'false_positive'])
       .groupBy(['detector', 'status'])
       .execute();
     const byDetector = new Map<string, DetectorFeedback>();

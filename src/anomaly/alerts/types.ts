@@ -1,6 +1,9 @@
 import type { ContainmentAction, Entity, Severity } from '../types.js';
 
-export const ALERT_STATUSES = ['open', 'acknowledged', 'false_positive', 'resolved'] as const;
+/** `confirmed` and `false_positive` are the verdicts the console's buttons record; `acknowledged` and `resolved` are older synonyms of a true positive. */
+export const ALERT_STATUSES = ['open', 'acknowledged', 'confirmed', 'false_positive', 'resolved'] as const;
+/** The statuses that count as a true positive in the detectors' feedback. */
+export const TRUE_POSITIVE_STATUSES = ['acknowledged', 'confirmed', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /** A stored alert: one per (detector, entity, window). */
@@ -22,6 +25,8 @@ export interface Alert {
   count: number;
   /** While in the future, the entity is allow-listed (set by a false_positive verdict). */
   allowUntil: number | null;
+  /** What the operator wrote with the latest verdict. */
+  note: string | null;
   updatedAt: number;
 }
 
@@ -44,7 +49,7 @@ export interface AlertPage {
   nextCursor: string | null;
 }
 
-/** Feedback counts per detector: true positives are alerts acknowledged or resolved. */
+/** Feedback counts per detector: true positives are alerts confirmed, acknowledged or resolved. */
 export interface DetectorFeedback {
   truePositives: number;
   falsePositives: number;

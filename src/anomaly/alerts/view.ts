@@ -15,6 +15,7 @@ export function alertView(alert: Alert, withEvidence: boolean) {
     last_seen: alert.lastSeen,
     count: alert.count,
     allow_until: alert.allowUntil,
+    note: alert.note,
     updated_at: alert.updatedAt,
     ...(withEvidence ? { evidence: alert.evidence } : {}),
   };

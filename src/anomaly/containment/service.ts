@@ -16,6 +16,8 @@ export interface ContainmentServiceOptions {
   onError: (error: unknown, what: string) => void;
   /** After a block is stored or lifted, for other nodes to sync now rather than at their next poll. */
   onChange?: () => void;
+  /** After a block was lifted before its time (the feature announces `block.lifted`). */
+  onLifted?: (block: Block, reason: 'admin' | 'false_positive') => void;
 }
 
 export interface Applied {
@@ -146,6 +148,7 @@ export class ContainmentService {
       this.dropProvisional(lifted);
       this.active.remove(id);
       this.options.onChange?.();
+      this.options.onLifted?.(lifted, 'admin');
     }
     return lifted;
   }
@@ -153,14 +156,15 @@ export class ContainmentService {
   /** Lifts what an alert caused (false_positive). Revoked sessions stay revoked. */
   async liftForAlert(alertId: string): Promise<number> {
     await this.blockWritesSettled();
-    const ids = await this.options.blocks.liftForAlert(alertId, this.options.now());
-    for (const id of ids) {
+    const lifted = await this.options.blocks.liftForAlert(alertId, this.options.now());
+    for (const { id } of lifted) {
       const block = this.active.get(id);
       if (block) this.dropProvisional(block);
       this.active.remove(id);
     }
-    if (ids.length > 0) this.options.onChange?.();
-    return ids.length;
+    if (lifted.length > 0) this.options.onChange?.();
+    for (const block of lifted) this.options.onLifted?.(block, 'false_positive');
+    return lifted.length;
   }
 
   /** Once the alert's stored id is known (a repeat after a restart keeps the older id). */

@@ -85,16 +85,16 @@ export class BlockStore {
     return row && toBlock(row);
   }
 
-  /** Lifts every block an alert caused (a false_positive verdict); returns their ids. */
-  async liftForAlert(alertId: string, now: number): Promise<string[]> {
+  /** Lifts every block an alert caused (a false_positive verdict); returns them. */
+  async liftForAlert(alertId: string, now: number): Promise<Block[]> {
     const rows = await this.db
       .updateTable('blocks')
       .set({ lifted_at: now, updated_at: now })
       .where('alert_id', '=', alertId)
       .where('lifted_at', 'is', null)
-      .returning('id')
+      .returningAll()
       .execute();
-    return rows.map((row) => row.id);
+    return rows.map(toBlock);
   }
 
   /** Points blocks at the alert they belong to, once its stored id is known. */
