@@ -262,6 +262,8 @@ describeEachDatabase('culling stale guests (real HTTP, a movable clock)', (datab
     const merged = await admin('GET', `/admin/api/users/${mergedGuest}`);
     assert.equal(merged.status, 200);
     assert.equal(merged.body['merged_into'], account, 'the merged guest’s alias still resolves');
+    const merger = await admin('GET', `/admin/api/users/${account}`);
+    assert.deepEqual([merger.body['merged_guests'], merger.body['merged_guests_count']], [[mergedGuest], 1], 'the account names the guests merged into it');
   });
 
   it('refuses a culled guest’s old session token: it expired before the guest was culled', async () => {

@@ -10,6 +10,9 @@ const IdParams = Type.Object({ id: Type.String({ maxLength: 128 }) }, { addition
 const UserId = Type.String({ maxLength: 128, pattern: '^[^\\u0000]*$' });
 const PreviewBody = Type.Object({ guest_id: UserId, account_id: UserId, ...ClientFields }, { additionalProperties: false });
 
+/** Merged guest ids listed with a user; the export lists them all. */
+const MAX_MERGED_GUESTS_SHOWN = 100;
+
 function userView(user: AccountRecord) {
   return {
     user_id: user.id,
@@ -35,7 +38,12 @@ export async function accountAdminRoutes(app: FastifyInstance, deps: AccountRout
     '/admin/api/users/:id',
     {
       preHandler: deps.admin.requireAdmin('read'),
-      schema: { tags: ['admin'], security: [{ bearer: [] }], summary: 'Read a user; a merged guest says which account it went into', params: IdParams },
+      schema: {
+        tags: ['admin'],
+        security: [{ bearer: [] }],
+        summary: 'Read a user with its metadata and the ids of the guests merged into it (first 100); a merged guest says which account it went into',
+        params: IdParams,
+      },
     },
     async (request) => {
       const user = await accounts.store.get(request.params.id);
@@ -45,7 +53,9 @@ export async function accountAdminRoutes(app: FastifyInstance, deps: AccountRout
         if (!target) throw accountError('USER_NOT_FOUND');
         return { user_id: request.params.id, is_anonymous: true, merged_into: target };
       }
-      return userView(user);
+      // The guests merged into an account, so an operator can follow a person's history; a guest has none.
+      const mergedGuests = user.isAnonymous ? [] : await accounts.store.mergedGuestsOf(user.id);
+      return { ...userView(user), merged_guests: mergedGuests.slice(0, MAX_MERGED_GUESTS_SHOWN), merged_guests_count: mergedGuests.length };
     },
   );
 
