@@ -141,6 +141,23 @@ describeEachDatabase('telemetry analytics', (database) => {
       (byVersion['groups'] as { group: { app_version: string }; p50: number }[]).map((entry) => [entry.group.app_version, Math.round(entry.p50)]),
     );
     assert.deepEqual(p50s, { '1.0.0': 10, '1.1.0': 50 });
+    // Over time: one point per interval that has the metric, adding up to the whole.
+    const overTime = await query('metrics', '&interval=minute');
+    const series = overTime['series'] as { time: number; count: number; p50: number; p95: number; p99: number }[];
+    assert.ok(series.length >= 2, JSON.stringify(series));
+    assert.equal(
+      series.reduce((total, point) => total + point.count, 0),
+      7,
+    );
+    for (const point of series) {
+      assert.equal(point.time % MINUTE, 0);
+      assert.ok(point.p50 <= point.p95 && point.p95 <= point.p99);
+    }
+    assert.deepEqual(
+      series.map((point) => point.time),
+      [...series.map((point) => point.time)].sort((a, b) => a - b),
+    );
+    assert.equal(metrics['series'], undefined, 'no series unless an interval is asked for');
   });
 
   it('should give the error rate by app version', async () => {

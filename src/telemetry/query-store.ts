@@ -125,6 +125,27 @@ export class TelemetryQueries {
     );
   }
 
+  /** One metric's quantiles per interval (merged DDSketches of the minute rollups, ±1%), oldest first; intervals without it left out. */
+  async metricSeries(filters: Filters, interval: number, metric: string): Promise<{ bucket: number; metric: MetricSummary }[]> {
+    const bucket = sql<number>`(bucket - (bucket % ${sql.lit(interval)}))`;
+    const rows = await this.rollups(filters)
+      .select([bucket.as('t'), 'metrics'])
+      .limit(MAX_ROLLUP_ROWS + 1)
+      .execute();
+    if (rows.length > MAX_ROLLUP_ROWS)
+      throw telemetryError('INVALID_QUERY', `That query spans more than ${MAX_ROLLUP_ROWS} rollup rows; narrow the range or add filters.`);
+    const sketches = new Map<number, DDSketch>();
+    for (const row of rows) {
+      const json = (JSON.parse(row.metrics) as Record<string, Parameters<typeof DDSketch.fromJSON>[0]>)[metric];
+      if (!json) continue;
+      const time = Number(row.t);
+      let sketch = sketches.get(time);
+      if (!sketch) sketches.set(time, (sketch = new DDSketch()));
+      sketch.merge(DDSketch.fromJSON(json));
+    }
+    return [...sketches.entries()].sort(([a], [b]) => a - b).map(([time, sketch]) => ({ bucket: time, metric: summarizeMetric(sketch) }));
+  }
+
   /**
    * Distinct people: user ids that sent events on the days of the range, a merged guest
    * counted as the account it was merged into (user_aliases joined here; rows never change).
