@@ -67,7 +67,14 @@ describeEachDatabase('the security page: verdicts that lift blocks, in the event
     admin = new GuestAdmin(server);
     clientId = await admin.publicClient();
   });
-  after(() => server.stop());
+  let leftOpen: Awaited<ReturnType<typeof openStream>> | undefined;
+  after(async () => {
+    // A stream still open must not hold the shutdown: the server ends it.
+    const stopped = Date.now();
+    await server.stop();
+    assert.ok(Date.now() - stopped < 5000, 'the server stopped with a stream open');
+    await leftOpen?.close();
+  });
 
   it('should stream the alert and its block, then lift the block on a false_positive verdict with a note, and log both', async () => {
     const stream = await openStream(server, await admin.adminToken());
@@ -147,7 +154,9 @@ describeEachDatabase('the security page: verdicts that lift blocks, in the event
     await resumed.close();
   });
 
-  it('should refuse the stream without an admin token', async () => {
+  it('should refuse the stream without an admin token, and end open streams when the server stops', async () => {
+    leftOpen = await openStream(server, await admin.adminToken());
+    await leftOpen.waitFor('ready', (event) => event.event === 'ready');
     const response = await fetch(`${server.url}/admin/api/alerts/stream`);
     assert.equal(response.status, 401);
     await response.body?.cancel();
