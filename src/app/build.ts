@@ -89,5 +89,6 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   await features.audit.routes(app);
   await features.webhooks.routes(app);
   await features.devices.routes(app);
+  await features.consoleUi.routes(app);
   return app;
 }

@@ -12,6 +12,7 @@ import type { AnomalyService } from '../anomaly/service.js';
 import type { ClientCache } from '../clients/cache.js';
 import { type ClientsFeature, createClients } from '../clients/feature.js';
 import { createDevices, type DevicesFeature } from '../devices/feature.js';
+import { type ConsoleUiFeature, createConsoleUi } from '../console-ui/feature.js';
 import type { ClientService } from '../clients/service.js';
 import type { ClientStore } from '../clients/store.js';
 import { KeyStore } from '../crypto/key-store.js';
@@ -75,6 +76,7 @@ export interface Features {
   audit: AuditFeature;
   webhooks: WebhooksFeature;
   devices: DevicesFeature;
+  consoleUi: ConsoleUiFeature;
 }
 
 /**
@@ -310,7 +312,7 @@ export async function createContext({
       events: base.events,
       outbox: base.outbox,
       keyring,
-      features: { clients, oauth, operators, sessions, accounts, anomaly, telemetry, stats, audit, webhooks, devices },
+      features: { clients, oauth, operators, sessions, accounts, anomaly, telemetry, stats, audit, webhooks, devices, consoleUi: createConsoleUi({ config }) },
       clients: clients.service,
       clientStore: clients.store,
       clientCache: clients.cache,

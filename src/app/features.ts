@@ -10,6 +10,7 @@ import { anomalyManifest } from '../anomaly/manifest.js';
 import { auditManifest } from '../audit/manifest.js';
 import { clientsManifest } from '../clients/manifest.js';
 import { devicesManifest } from '../devices/manifest.js';
+import { consoleUiManifest } from '../console-ui/manifest.js';
 import { serverManifest } from '../config/manifest.js';
 import { dpopManifest } from '../dpop/manifest.js';
 import { oauthManifest } from '../oauth/manifest.js';
@@ -35,4 +36,5 @@ export const manifests = [
   webhooksManifest,
   devicesManifest,
   operatorsManifest,
+  consoleUiManifest,
 ] as const;
