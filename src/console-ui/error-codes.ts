@@ -5,6 +5,8 @@ export const consoleUiError = defineErrors({
   CONSOLE_NOT_BUILT: {
     status: 503,
     error: 'temporarily_unavailable',
+    // A missing build, not an internal failure: the operator needs the sentence.
+    expose: true,
     description:
       'The console is not built: run `npm run build` in the Guestpass package (npm install does it), or point GUESTPASS_CONSOLE_DIR at a built console.',
   },
