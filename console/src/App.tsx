@@ -36,7 +36,7 @@ export function App() {
   }, [page, state.status]);
 
   if (state.status === 'loading') return <Loading what="the console" />;
-  if (state.status === 'signed-out') return <SignIn notice={state.notice} />;
+  if (state.status === 'signed-out') return <SignIn notice={state.notice} problem={state.problem} />;
   const View = VIEWS[page];
   return (
     <Layout current={page}>

@@ -3,7 +3,7 @@ import { ApiError } from '../api/client';
 import { useSession } from './session';
 
 /** E-mail and password; the TOTP field appears when the server answers mfa_required. */
-export function SignIn({ notice }: { notice?: string | undefined }) {
+export function SignIn({ notice, problem }: { notice?: string | undefined; problem?: string | undefined }) {
   const { signIn } = useSession();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -66,6 +66,11 @@ export function SignIn({ notice }: { notice?: string | undefined }) {
               onChange={(event) => setTotp(event.target.value.trim())}
             />
           </label>
+        )}
+        {problem && !error && (
+          <p className="error" role="alert">
+            {problem}
+          </p>
         )}
         {error && (
           <p className="error" role="alert">

@@ -5,7 +5,7 @@ import type { Operator, SessionAnswer } from '../api/types';
 
 export type SessionState =
   | { status: 'loading' }
-  | { status: 'signed-out'; notice?: string }
+  | { status: 'signed-out'; notice?: string; problem?: string }
   | { status: 'signed-in'; operator: Operator; idleTimeoutSeconds: number };
 
 interface SessionApi {
@@ -67,10 +67,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       accept(await api<SessionAnswer>('/session'));
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) ended();
-      else ended(error instanceof Error ? error.message : String(error));
+      setCsrfToken(undefined);
+      if (error instanceof ApiError && error.status === 401) setState({ status: 'signed-out' });
+      else setState({ status: 'signed-out', problem: `The console could not read your session: ${error instanceof Error ? error.message : String(error)}` });
     }
-  }, [accept, ended]);
+  }, [accept]);
 
   useEffect(() => {
     whenSessionEnds((reason) => ended(`You were signed out: ${reason}`));
