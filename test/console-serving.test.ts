@@ -70,6 +70,8 @@ describe('console: serving the built app at /admin', () => {
     assert.match(unknownApi.headers.get('content-type') ?? '', /json/);
     const asset = await fetch(`${server.url}/admin/assets/missing-00000000.js`);
     assert.equal(asset.status, 404);
+    const byName = await fetch(`${server.url}${assets()[0]}.br`);
+    assert.equal(byName.status, 404, 'a compressed copy is sent in place of its file, never by name');
     const odd = await fetch(`${server.url}/admin/Not_A.Page`);
     assert.equal(odd.status, 404);
     assert.equal(((await odd.json()) as { error: string }).error, 'not_found');

@@ -49,6 +49,11 @@ export async function consoleRoutes(app: FastifyInstance, { directory }: Console
         root: join(directory, 'assets'),
         prefix: '/admin/assets/',
         decorateReply: false,
+        // One route per built file, found once at start (the build is fixed while the server
+        // runs): a missing file is the ordinary 404, and the route table names each asset.
+        wildcard: false,
+        // The .br and .gz copies are sent in place of their file (preCompressed), never by name.
+        globIgnore: ['**/*.br', '**/*.gz'],
         index: false,
         list: false,
         dotfiles: 'deny',
@@ -59,7 +64,7 @@ export async function consoleRoutes(app: FastifyInstance, { directory }: Console
         },
       });
     } else {
-      scope.get('/admin/assets/*', { schema: { hide: true } }, async () => {
+      scope.get('/admin/assets/:file', { schema: { hide: true } }, async () => {
         throw consoleUiError('CONSOLE_NOT_BUILT');
       });
     }
