@@ -33,7 +33,9 @@ const migrations: Record<string, Migration> = {
   '0008_active_users': activeUsers,
   '0009_client_user_settings': clientUserSettings,
   '0010_erasure': erasure,
-  // A new migration always takes the next number: Kysely refuses one that sorts before a migration already applied.
+  // A new migration takes the next number. 0016 and 0017 (console) were written beside 0018
+  // (devices) and landed after it, so a database may hold 0018 without them: the migrator
+  // applies those two late (allowUnorderedMigrations below); none of the three reads another's tables.
   '0011_guest_culling': guestCulling,
   '0012_outbox': outbox,
   '0013_webhooks': webhooks,
@@ -63,6 +65,9 @@ async function migrate(store: Store, run: (migrator: Migrator) => Promise<Migrat
   const migrator = new Migrator({
     db: store.dialect === 'postgres' && store.schema ? introspectingOnly(store.db, store.schema) : store.db,
     provider,
+    // A migration that sorts before one already applied still runs (0016 and 0017 after 0018,
+    // above), instead of Kysely refusing the database as "corrupted".
+    allowUnorderedMigrations: true,
     // Name the schema so a second Guestpass schema in the same database is not mistaken for ours.
     ...(store.dialect === 'postgres' ? { migrationTableSchema: store.schema } : {}),
   });
