@@ -1,25 +1,23 @@
-import { useEffect } from 'react';
+import { type ComponentType, lazy, Suspense, useEffect } from 'react';
 import { SignIn } from './auth/SignIn';
 import { useSession } from './auth/session';
 import { Loading } from './components/states';
-import { Account } from './pages/Account';
-import { Analytics } from './pages/Analytics';
-import { Clients } from './pages/Clients';
-import { Lifecycle } from './pages/Lifecycle';
-import { Overview } from './pages/Overview';
-import { Security } from './pages/Security';
-import { Users } from './pages/Users';
 import { Layout, PAGES } from './shell/Layout';
 import { navigate, useLocation } from './shell/router';
 
-const VIEWS: Record<string, () => React.JSX.Element | null> = {
-  overview: Overview,
-  analytics: Analytics,
-  security: Security,
-  users: Users,
-  clients: Clients,
-  lifecycle: Lifecycle,
-  account: Account,
+/**
+ * Each page is its own chunk, fetched when first opened: the sign-in form needs none of them
+ * (nor uPlot, which only the chart pages import), so a first visit loads React and the shell
+ * only. Vite preloads a chunk's imports with it.
+ */
+const VIEWS: Record<string, ComponentType> = {
+  overview: lazy(() => import('./pages/Overview').then((module) => ({ default: module.Overview }))),
+  analytics: lazy(() => import('./pages/Analytics').then((module) => ({ default: module.Analytics }))),
+  security: lazy(() => import('./pages/Security').then((module) => ({ default: module.Security }))),
+  users: lazy(() => import('./pages/Users').then((module) => ({ default: module.Users }))),
+  clients: lazy(() => import('./pages/Clients').then((module) => ({ default: module.Clients }))),
+  lifecycle: lazy(() => import('./pages/Lifecycle').then((module) => ({ default: module.Lifecycle }))),
+  account: lazy(() => import('./pages/Account').then((module) => ({ default: module.Account }))),
 };
 
 export function App() {
@@ -41,7 +39,9 @@ export function App() {
   return (
     <Layout current={page}>
       {View ? (
-        <View />
+        <Suspense fallback={<Loading what="the page" />}>
+          <View />
+        </Suspense>
       ) : (
         <p className="empty">
           There is no console page at /admin/{page}. <a href="/admin/overview">Go to the overview.</a>

@@ -15,18 +15,39 @@ export interface SessionAnswer {
   idle_timeout_seconds: number;
 }
 
+/** GET /admin/api/stats/overview: one bucket per UTC hour (24h) or day (30d). */
 export interface OverviewBucket {
-  time: number | string;
+  time: number;
   guests_created: number;
+  converted: number;
+  merged: number;
   conversions: number;
+  culled: number;
   alerts: number;
   active_users: number;
+  active_guests: number;
+  active_registered: number;
 }
 
 export interface Overview {
+  range: '24h' | '30d';
+  interval: 'hour' | 'day';
   time_zone: string;
+  from: number;
+  to: number;
   buckets: OverviewBucket[];
-  totals: Record<string, number>;
+  totals: {
+    guests: number;
+    registered_users: number;
+    users_counted_at: number;
+    active_users_24h: number;
+    active_guests_24h: number;
+    active_registered_24h: number;
+    active_users_30d: number;
+    guests_created: number;
+    conversions: number;
+    alerts: number;
+  };
 }
 
 export type Group = Record<string, string | number | boolean | null>;
@@ -73,7 +94,7 @@ export interface Alert {
   window_start: number;
   severity: string;
   score: number;
-  status: 'open' | 'acknowledged' | 'false_positive' | 'resolved';
+  status: 'open' | 'acknowledged' | 'confirmed' | 'false_positive' | 'resolved';
   action: string | null;
   first_seen: number;
   last_seen: number;
@@ -92,6 +113,8 @@ export interface Block {
   alert_id: string | null;
   created_at: number;
   expires_at: number;
+  /** Set once the block was lifted (by an operator or its alert's false_positive verdict); the stream sends lifted blocks too. */
+  lifted_at: number | null;
 }
 
 export interface User {

@@ -69,6 +69,9 @@ function CreateClient() {
           <label className="inline">
             <input type="checkbox" name="grant_types" value="refresh_token" /> refresh_token
           </label>
+          <label className="inline">
+            <input type="checkbox" name="grant_types" value="urn:ietf:params:oauth:grant-type:device_code" /> device code (TVs, consoles, CLIs: RFC 8628)
+          </label>
         </fieldset>
         <label>
           Allowed origins (one per line, e.g. https://shop.example)
@@ -143,7 +146,10 @@ function OriginsEditor({ client }: { client: Client }) {
   const [text, setText] = useState(client.allowed_origins.join('\n'));
   const save = useMutation({
     mutationFn: () => api<Client>(`/clients/${encodeURIComponent(client.client_id)}`, { method: 'PATCH', body: { allowed_origins: lines(text) } }),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['clients'] }),
+    onSuccess: (updated) => {
+      setText(updated.allowed_origins.join('\n'));
+      void queryClient.invalidateQueries({ queryKey: ['clients'] });
+    },
   });
   return (
     <form
@@ -206,7 +212,9 @@ function ClientDetail({ id }: { id: string }) {
     >
       <QueryView query={query} what="the client">
         {(client) => (
-          <div key={client.updated_at}>
+          // No key from updated_at: a save or a refetch would remount the editors below and lose
+          // their "Saved." and a rotated secret shown once. Each editor takes the server's answer.
+          <div>
             <dl className="facts">
               <dt>Name</dt>
               <dd>{client.name}</dd>

@@ -12,6 +12,7 @@ const RANGES = [
   { value: '30d', label: 'Last 30 days' },
 ] as const;
 
+/** One chart each; `totalKey` is the figure shown above the charts for the same series. */
 const SERIES = [
   { key: 'guests_created', label: 'Guests created', kind: 'bars' },
   { key: 'active_users', label: 'Active users', kind: 'line' },
@@ -19,22 +20,42 @@ const SERIES = [
   { key: 'alerts', label: 'Alerts', kind: 'bars' },
 ] as const;
 
+/** The totals row: stored users, activity over 24 h and 30 days, and the range's sums. */
+function totalsOf(data: OverviewAnswer): { key: string; label: string; value: number }[] {
+  const { totals } = data;
+  return [
+    { key: 'guests', label: 'Guests (stored)', value: totals.guests },
+    { key: 'registered_users', label: 'Registered users', value: totals.registered_users },
+    { key: 'active_users_24h', label: 'Active users, 24 h', value: totals.active_users_24h },
+    { key: 'active_users_30d', label: 'Active users, 30 days', value: totals.active_users_30d },
+    { key: 'guests_created', label: `Guests created, ${data.range === '24h' ? '24 h' : '30 days'}`, value: totals.guests_created },
+    { key: 'conversions', label: `Conversions, ${data.range === '24h' ? '24 h' : '30 days'}`, value: totals.conversions },
+    { key: 'alerts', label: `Alerts, ${data.range === '24h' ? '24 h' : '30 days'}`, value: totals.alerts },
+  ];
+}
+
 function OverviewCharts({ data }: { data: OverviewAnswer }) {
   const charts = useMemo(() => {
     const times = data.buckets.map((bucket) => toMs(bucket.time));
     return SERIES.map((entry, index) => ({
       ...entry,
       times,
-      series: [{ label: entry.label, values: data.buckets.map((bucket) => bucket[entry.key]), color: color(index) }],
+      series:
+        entry.key === 'active_users'
+          ? [
+              { label: 'Guests', values: data.buckets.map((bucket) => bucket.active_guests), color: color(index) },
+              { label: 'Registered', values: data.buckets.map((bucket) => bucket.active_registered), color: color(index + 1) },
+            ]
+          : [{ label: entry.label, values: data.buckets.map((bucket) => bucket[entry.key]), color: color(index) }],
     }));
   }, [data]);
   return (
     <>
       <dl className="totals">
-        {SERIES.map((entry) => (
+        {totalsOf(data).map((entry) => (
           <div key={entry.key}>
             <dt>{entry.label}</dt>
-            <dd data-total={entry.key}>{formatNumber(data.totals[entry.key])}</dd>
+            <dd data-total={entry.key}>{formatNumber(entry.value)}</dd>
           </div>
         ))}
       </dl>

@@ -11,8 +11,9 @@ import { type LiveMode, useAlertStream } from './live';
 const STATUSES = [
   { value: 'open', label: 'Open' },
   { value: 'acknowledged', label: 'Acknowledged' },
-  { value: 'resolved', label: 'Confirmed' },
+  { value: 'confirmed', label: 'Confirmed' },
   { value: 'false_positive', label: 'False positive' },
+  { value: 'resolved', label: 'Resolved' },
   { value: '', label: 'All' },
 ] as const;
 
@@ -42,7 +43,7 @@ function Verdict({ alert }: { alert: Alert }) {
         <textarea value={note} maxLength={1000} rows={2} onChange={(event) => setNote(event.target.value)} />
       </label>
       <div className="actions">
-        <button type="button" className="danger" disabled={verdict.isPending} onClick={() => verdict.mutate('resolved')}>
+        <button type="button" className="danger" disabled={verdict.isPending} onClick={() => verdict.mutate('confirmed')}>
           Confirmed
         </button>
         <button type="button" disabled={verdict.isPending} onClick={() => verdict.mutate('false_positive')}>

@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
 import type { Session, User } from '../api/types';
 import { useSession } from '../auth/session';
-import { formatTime } from '../components/format';
+import { formatNumber, formatTime } from '../components/format';
 import { ErrorNote, QueryView, Section } from '../components/states';
 import { setParams, useLocation } from '../shell/router';
 
@@ -216,7 +216,7 @@ function UserDetail({ userId }: { userId: string }) {
   const [exportError, setExportError] = useState<unknown>();
   const query = useQuery({
     queryKey: ['users', userId],
-    queryFn: ({ signal }) => api<User & { merged_guests?: string[] }>(`/users/${encodeURIComponent(userId)}`, { signal }),
+    queryFn: ({ signal }) => api<User & { merged_guests?: string[]; merged_guests_count?: number }>(`/users/${encodeURIComponent(userId)}`, { signal }),
   });
   return (
     <>
@@ -277,6 +277,12 @@ function UserDetail({ userId }: { userId: string }) {
                       {user.merged_guests.map((id) => (
                         <code key={id}>{id} </code>
                       ))}
+                      {(user.merged_guests_count ?? 0) > user.merged_guests.length && (
+                        <span className="muted">
+                          {' '}
+                          (the first {user.merged_guests.length} of {formatNumber(user.merged_guests_count ?? 0)}; the export lists them all)
+                        </span>
+                      )}
                     </dd>
                   </>
                 )}

@@ -13,9 +13,9 @@ export const DIMENSIONS = [
 export type Dimension = (typeof DIMENSIONS)[number]['key'];
 
 export const RANGES = {
-  '24h': { label: 'Last 24 hours', ms: 86_400_000, interval: 'hour', slices: 12 },
-  '7d': { label: 'Last 7 days', ms: 7 * 86_400_000, interval: 'hour', slices: 14 },
-  '30d': { label: 'Last 30 days', ms: 30 * 86_400_000, interval: 'day', slices: 15 },
+  '24h': { label: 'Last 24 hours', ms: 86_400_000, interval: 'hour' },
+  '7d': { label: 'Last 7 days', ms: 7 * 86_400_000, interval: 'hour' },
+  '30d': { label: 'Last 30 days', ms: 30 * 86_400_000, interval: 'day' },
 } as const;
 
 export type RangeName = keyof typeof RANGES;

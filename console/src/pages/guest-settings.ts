@@ -21,6 +21,7 @@ const FIELDS: Record<string, (value: unknown) => string | undefined> = {
   require_if_match: (value) => (typeof value === 'boolean' ? undefined : 'must be true or false'),
   transport: (value) => (value === 'body' || value === 'cookie' ? undefined : 'must be "body" or "cookie"'),
   merge_strategies: (value) => (isObject(value) ? undefined : 'must be an object of metadata key to strategy'),
+  transfer_codes: (value) => (typeof value === 'boolean' ? undefined : 'must be true or false'),
   telemetry: (value) => (value === null || isObject(value) ? undefined : 'must be an object with allowed_events and allowed_props, or null'),
 };
 

@@ -50,7 +50,15 @@ export function Layout({ current, children }: { current: string; children: React
               {operator.email ?? 'operator'} · {operator.role}
             </span>
           )}
-          <button type="button" onClick={() => void signOut('You signed out.')}>
+          <button
+            type="button"
+            onClick={() => {
+              // A chosen sign-out starts the next sign-in at the overview; an idle one (session.tsx)
+              // keeps the page, so the operator goes on where they were. The address changes once
+              // signed out: before, the app would take /admin/ for "go to the overview" and load it.
+              void signOut('You signed out.').then(() => navigate('', { replace: true }));
+            }}
+          >
             Sign out
           </button>
         </div>
