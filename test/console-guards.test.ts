@@ -85,7 +85,11 @@ describeWithBrowser('console in Chromium: CSRF, roles, TOTP and the idle timeout
     // The next step's code: the one just used is spent (each step signs in once), and the server accepts one step ahead.
     await code.fill(totpCode(secret, 1));
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    // The overview; when the sign-in is refused instead, the failure quotes what the form says.
+    const overview = page.getByRole('heading', { level: 1, name: 'Overview' });
+    await overview.or(page.locator('form [role="alert"]')).first().waitFor();
+    const said = await page.locator('main').textContent();
+    assert.ok(await overview.isVisible(), `the sign-in with a code did not reach the overview: ${said}`);
   });
 
   it('should send an idle operator back to sign-in, and the server should have ended the session', async () => {

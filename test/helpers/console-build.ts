@@ -36,7 +36,9 @@ export async function builtConsole(): Promise<string> {
   const partial = `${directory}.${process.pid}.partial`;
   await promisify(execFile)(
     process.execPath,
-    [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', partial, '--emptyOutDir', '--logLevel', 'warn'],
+    // --bypass-lock: two test files may build at once, each into its own folder; Vite's lock
+    // (one build per project) would fail the second.
+    [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', partial, '--emptyOutDir', '--logLevel', 'warn', '--bypass-lock'],
     {
       cwd: consoleRoot,
       maxBuffer: 16 * 1024 * 1024,

@@ -57,8 +57,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const file = join(SCREENSHOTS, `${name}.png`);
   if (process.env['GUESTPASS_SCREENSHOTS'] !== '1' && existsSync(file)) return;
   mkdirSync(SCREENSHOTS, { recursive: true });
-  // Charts and lists settle after their requests: wait for no request in flight.
-  await page.waitForLoadState('networkidle');
+  // Charts and lists settle after their requests: wait until nothing says it is loading. (Not
+  // 'networkidle': the security page's live stream is a request that never ends.)
+  await page.waitForFunction('document.querySelectorAll(".loading").length === 0');
   await page.screenshot({ path: file, fullPage: true });
 }
 
