@@ -65,6 +65,12 @@ export function streamRoute(app: FastifyInstance, feed: SecurityFeed, read: preH
         // Proxies such as nginx would otherwise hold events back.
         'x-accel-buffering': 'no',
       });
+      // HEAD (Fastify answers it with this handler) gets the head only: a stream with no body
+      // would otherwise stay open until the client gave up.
+      if (request.method === 'HEAD') {
+        res.end();
+        return;
+      }
       let ended = false;
       let unsubscribe = () => {};
       const heartbeat = setInterval(() => send(frame('heartbeat', { time: now() })), HEARTBEAT_MS);

@@ -67,14 +67,24 @@ export class HostileClient {
         { host: this.#host, port: this.#port, method, path: target, headers: lines.flat(), agent: this.#agent, signal: AbortSignal.timeout(this.timeoutMs) },
         (incoming) => {
           const chunks: Buffer[] = [];
-          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-          incoming.on('error', reject);
-          incoming.on('end', () => {
+          const done = () => {
             const joined: Record<string, string> = {};
             for (const [name, value] of Object.entries(incoming.headers))
               if (value !== undefined) joined[name] = Array.isArray(value) ? value.join(', ') : value;
             resolve({ status: incoming.statusCode ?? 0, headers: joined, body: Buffer.concat(chunks).toString('utf8') });
+          };
+          // A stream of server-sent events (GET /admin/api/alerts/stream) never ends: its first
+          // event is the answer, then the connection is dropped as a browser tab would drop it.
+          const streaming = incoming.statusCode === 200 && /^text\/event-stream/.test(String(incoming.headers['content-type'] ?? ''));
+          incoming.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            if (streaming) {
+              done();
+              incoming.destroy();
+            }
           });
+          incoming.on('error', (error) => (streaming ? undefined : reject(error)));
+          incoming.on('end', done);
         },
       );
       outgoing.on('error', (error: Error) =>
@@ -117,7 +127,10 @@ export class HostileClient {
       socket.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
         // Once an answer is whole, a moment more for anything the server still sends after it.
-        if (!lingering && parseRawResponse(Buffer.concat(chunks)).complete) lingering = setTimeout(() => settle(), LINGER_MS);
+        // A stream of server-sent events is never whole: its head is the answer.
+        const parsed = parseRawResponse(Buffer.concat(chunks));
+        const streaming = /^text\/event-stream/.test(parsed.response?.headers['content-type'] ?? '');
+        if (!lingering && (parsed.complete || streaming)) lingering = setTimeout(() => settle(), LINGER_MS);
       });
       socket.on('error', (error) => settle(error));
       socket.on('close', () => settle());

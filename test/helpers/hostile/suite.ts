@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { LIMITS } from '../../../src/telemetry/event-schema.js';
 import { startMailedServer, type MailedServer } from '../accounts.js';
+import { builtConsole } from '../console-build.js';
 import { describeOnDatabase, type DatabaseKind } from '../databases.js';
 import { baselineFor } from './baselines.js';
 import type { Kit } from './build.js';
@@ -96,7 +97,8 @@ export function describeHostileInput(kind: DatabaseKind): void {
     let routes: Route[];
 
     before(async () => {
-      mailed = await startMailedServer(database, UNLIMITED);
+      // The console built from the sources, so its pages and assets are routes like any other.
+      mailed = await startMailedServer(database, { ...UNLIMITED, GUESTPASS_CONSOLE_DIR: await builtConsole() });
       const { server } = mailed;
       client = new HostileClient(server.url, TIMEOUT_MS, CONCURRENCY);
       const openApi = (await (await fetch(`${server.url}/docs`)).json()) as Parameters<typeof discoverRoutes>[1];
