@@ -90,7 +90,7 @@ export class ConsoleCredential {
     if (!session) throw operatorError('CONSOLE_SESSION_ENDED');
     if (!SAFE_METHODS.has(request.method)) {
       const presented = request.headers['x-csrf-token'];
-      if (typeof presented !== 'string' || !this.deps.operators.csrfMatches(session.id, presented)) throw operatorError('CSRF_FAILED');
+      if (typeof presented !== 'string' || !this.deps.operators.csrfMatches(session.id, presented)) throw operatorError('CONSOLE_CSRF_FAILED');
     }
     return session;
   }

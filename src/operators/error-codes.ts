@@ -24,7 +24,7 @@ export const operatorError = defineErrors({
     description:
       'The console session has ended: signed out, idle longer than GUESTPASS_CONSOLE_IDLE_TIMEOUT, older than GUESTPASS_CONSOLE_SESSION_LIFETIME, or the operator was removed. Sign in again with POST /admin/api/session.',
   },
-  CSRF_FAILED: {
+  CONSOLE_CSRF_FAILED: {
     status: 403,
     error: 'csrf_failed',
     description:
