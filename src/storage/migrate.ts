@@ -33,9 +33,8 @@ const migrations: Record<string, Migration> = {
   '0008_active_users': activeUsers,
   '0009_client_user_settings': clientUserSettings,
   '0010_erasure': erasure,
-  // A new migration takes the next number. 0016 and 0017 (console) were written beside 0018
-  // (devices) and landed after it, so a database may hold 0018 without them: the migrator
-  // applies those two late (allowUnorderedMigrations below); none of the three reads another's tables.
+  // A new migration takes the next number: Kysely refuses a database whose applied migrations
+  // are not a prefix of this list, which catches a migration renamed or inserted out of order.
   '0011_guest_culling': guestCulling,
   '0012_outbox': outbox,
   '0013_webhooks': webhooks,
@@ -65,9 +64,6 @@ async function migrate(store: Store, run: (migrator: Migrator) => Promise<Migrat
   const migrator = new Migrator({
     db: store.dialect === 'postgres' && store.schema ? introspectingOnly(store.db, store.schema) : store.db,
     provider,
-    // A migration that sorts before one already applied still runs (0016 and 0017 after 0018,
-    // above), instead of Kysely refusing the database as "corrupted".
-    allowUnorderedMigrations: true,
     // Name the schema so a second Guestpass schema in the same database is not mistaken for ours.
     ...(store.dialect === 'postgres' ? { migrationTableSchema: store.schema } : {}),
   });
