@@ -195,7 +195,12 @@ if (recordDurations) {
   loader.push('--import', pathToFileURL(join(root, 'scripts/test-durations-preload.mjs')).href);
 }
 
-/** Merges the durations this run's files logged into the list; files that no longer exist drop out. */
+/**
+ * Merges the durations this run's files logged into the list; files that no longer exist drop
+ * out. Then prints the files that took longest and those that used the most CPU (their own and
+ * their child processes'): on a busy machine the first list mostly measures the neighbours, the
+ * second is what a file costs wherever it runs.
+ */
 function saveDurations() {
   let recorded = {};
   try {
@@ -205,14 +210,17 @@ function saveDurations() {
   try {
     lines = readFileSync(durationsLog, 'utf8').trim().split('\n').filter(Boolean);
   } catch {}
-  for (const line of lines) {
-    const { file, seconds } = JSON.parse(line);
-    recorded[file] = seconds;
-  }
+  const logged = lines.map((line) => JSON.parse(line));
+  for (const { file, seconds } of logged) recorded[file] = seconds;
   const kept = Object.entries(recorded).filter(([file]) => existsSync(join(root, file)));
   writeFileSync(durationsList, `${JSON.stringify(Object.fromEntries(kept.sort(([a, x], [b, y]) => y - x || a.localeCompare(b))), null, 2)}\n`);
   rmSync(durationsLog, { force: true });
-  console.log(`Recorded the duration of ${lines.length} test files in ${relative(root, durationsList)}.`);
+  console.log(`Recorded the duration of ${logged.length} test files in ${relative(root, durationsList)}.`);
+  const total = (key) => logged.reduce((sum, entry) => sum + (entry[key] ?? 0), 0).toFixed(1);
+  console.log(`Sum over the files: ${total('seconds')} s of wall time, ${total('cpu')} s of CPU (PostgreSQL's own work not included).`);
+  const top = [...logged].sort((a, b) => (b.cpu ?? 0) - (a.cpu ?? 0)).slice(0, 15);
+  console.log('The 15 files that used the most CPU (s of CPU, s of wall time):');
+  for (const { file, seconds, cpu } of top) console.log(`  ${String(cpu ?? '?').padStart(6)} ${String(seconds).padStart(6)}  ${file}`);
 }
 
 const child = spawn(process.execPath, [...loader, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
