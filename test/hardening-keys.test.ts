@@ -10,7 +10,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import { startServer, type RunningServer } from '../src/app/server.js';
 import { loadConfig } from '../src/app/config.js';
 import { describeEachDatabase } from './helpers/databases.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { FAST_KEY_REFRESH, startTestServer, type TestServer } from './helpers/server.js';
 
 /** Every entry under `dir` (itself included) with its permission bits. */
 function modesUnder(dir: string): Map<string, number> {
@@ -120,7 +120,8 @@ describeEachDatabase('Staged signing-key rotation', (database) => {
   let server: TestServer;
   let client: { id: string; secret: string };
   before(async () => {
-    server = await startTestServer({ database });
+    // The CLI rotates from a process of its own: the server sees it at its next re-read.
+    server = await startTestServer({ database, env: FAST_KEY_REFRESH });
     client = await confidentialClient(server);
   });
   after(() => server.stop());
@@ -188,7 +189,8 @@ describeEachDatabase('Staged signing-key rotation', (database) => {
   });
 
   it("keeps every fresh token of two nodes verifiable with the other node's JWKS through a rotation", async () => {
-    const first = await startTestServer({ database });
+    // The first node promotes the staged key at its next re-read after the activation time.
+    const first = await startTestServer({ database, env: FAST_KEY_REFRESH });
     // A second node on the same store (same data folder, database and schema) that re-reads
     // the key table only every second: the window in which it has not yet seen a rotation.
     const { config } = loadConfig({ env: { ...first.env, GUESTPASS_KEY_REFRESH_INTERVAL: '1' }, flags: { port: '0', host: '127.0.0.1' } });
