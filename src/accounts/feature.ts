@@ -47,7 +47,7 @@ export interface AccountsDeps {
   /** The users guests live in, their sessions, and the revoker a merge or a password reset ends them with. */
   sessions: Pick<
     SessionsApi,
-    'service' | 'revocations' | 'users' | 'erasure' | 'resolveSessionCaller' | 'sessionFromTokenRequest' | 'readSessionData' | 'writeMetadata'
+    'service' | 'revocations' | 'users' | 'erasure' | 'resolveSessionCaller' | 'guestOfTokenRequest' | 'readSessionData' | 'writeMetadata'
   >;
   /** A person's events, for their erasure and export. */
   telemetry: PersonTelemetry;

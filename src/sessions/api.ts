@@ -25,6 +25,8 @@ export interface SessionsApi {
   resolveSessionCaller(request: FastifyRequest): Promise<SessionCaller>;
   /** A session token sent in the body of a token-issuing request, checked against that request's facts. */
   sessionFromTokenRequest(sessionToken: string, facts: RequestFacts): Promise<SessionTokenPayload>;
+  /** The guest of a token-issuing request: its body's session token, or else (cookie mode) its session cookie with an allowed Origin. */
+  guestOfTokenRequest(request: FastifyRequest, sessionToken: string | undefined, facts: RequestFacts): Promise<SessionTokenPayload | undefined>;
   readSessionData(caller: SessionCaller): Promise<SessionData>;
   writeMetadata(caller: SessionCaller, write: MetadataWrite): Promise<SessionData>;
 }

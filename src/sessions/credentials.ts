@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { type ClientCache, cachedClient } from '../clients/index.js';
+import { type ClientCache, cachedClient, checkClientOrigin } from '../clients/index.js';
+import { GuestpassError } from '../shared/errors.js';
 import type { CoreConfig } from '../config/index.js';
 import { dpopHeaderValue, type DpopVerifier } from '../dpop/index.js';
 import { type OauthApi, oauthError, presentedToken, type PresentedToken, type RequestFacts } from '../oauth/index.js';
@@ -79,6 +80,33 @@ export async function sessionFromTokenRequest(
     ...(facts.network ? { network: facts.network } : {}),
     proveKey: async () => facts.dpopJkt,
   });
+}
+
+/**
+ * The guest a token-issuing request presents (sign-up, login, ID-token link): its session token
+ * in the body, or in cookie mode the session cookie, where the page's script cannot read the
+ * token to send it. Both pass the one check of a session token (`sessionFromTokenRequest` →
+ * `authenticate`). The cookie rides along by itself, so it counts only with an allowed Origin
+ * (CSRF, as every cookie-borne state change). A cookie is ambient rather than presented: one of
+ * another client on the same issuer is left alone (presenting it would revoke it as a client
+ * mismatch), and one of an ended session means no guest rather than a failed login.
+ */
+export async function guestOfTokenRequest(
+  deps: Pick<SessionCredentialDeps, 'issuer'> & { service: Pick<GuestSessionService, 'authenticate' | 'identify'> },
+  request: FastifyRequest,
+  sessionToken: string | undefined,
+  facts: RequestFacts,
+): Promise<SessionTokenPayload | undefined> {
+  if (sessionToken !== undefined) return sessionFromTokenRequest(deps, sessionToken, facts);
+  const cookie = readSessionCookie(request, deps.issuer());
+  if (cookie === undefined || deps.service.identify(cookie)?.cid !== facts.client.id) return undefined;
+  checkClientOrigin(facts.client, request, { required: true });
+  try {
+    return await sessionFromTokenRequest(deps, cookie, facts);
+  } catch (error) {
+    if (error instanceof GuestpassError && error.error === 'invalid_grant') return undefined;
+    throw error;
+  }
 }
 
 /**

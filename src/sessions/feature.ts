@@ -12,7 +12,7 @@ import type { Metrics } from '../shared/metrics.js';
 import type { Store } from '../storage/database.js';
 import { sessionAdminRoutes } from './admin-routes.js';
 import type { SessionsApi } from './api.js';
-import { resolveSessionCaller, sessionFromTokenRequest } from './credentials.js';
+import { guestOfTokenRequest, resolveSessionCaller, sessionFromTokenRequest } from './credentials.js';
 import { GuestCull, type CullPeers } from './cull.js';
 import { ErasedUserStore } from './erased-store.js';
 import type { SessionsConfig } from './options.js';
@@ -109,6 +109,7 @@ export function createSessions(deps: SessionsDeps): SessionsFeature {
     cull,
     resolveSessionCaller: (request) => resolveSessionCaller(services, request),
     sessionFromTokenRequest: (sessionToken, facts) => sessionFromTokenRequest(services, sessionToken, facts),
+    guestOfTokenRequest: (request, sessionToken, facts) => guestOfTokenRequest(services, request, sessionToken, facts),
     readSessionData: (caller) => readSessionData(services, caller),
     writeMetadata: (caller, write) => writeMetadata(services, caller, write),
     oauthPlugins: { grants: [refreshTokenGrant(services)], revocableTokens: [sessionTokenRevocation(service)] },

@@ -22,7 +22,7 @@ export interface AccountRoutesDeps extends Omit<CarryOverDeps, 'outbox'> {
   config: Pick<AccountConfig, 'mergeStrategies' | 'loginRateLimitPerIp' | 'loginRateLimitPerAccount'>;
   oauth: Pick<OauthApi, 'gatherFacts' | 'requireAccessToken' | 'advertiseDpopNonce' | 'clientAuth'>;
   admin: AdminAccess;
-  sessions: Pick<SessionsApi, 'resolveSessionCaller' | 'sessionFromTokenRequest' | 'readSessionData' | 'writeMetadata'>;
+  sessions: Pick<SessionsApi, 'resolveSessionCaller' | 'guestOfTokenRequest' | 'readSessionData' | 'writeMetadata'>;
 }
 
 /** Client fields every token-issuing account endpoint takes (DESIGN §5). */
@@ -52,19 +52,19 @@ export async function limitByAccount(deps: Pick<AccountRoutesDeps, 'rateLimits' 
 }
 
 /**
- * The guest a caller presents with its session token, checked by the sessions feature like any
- * session token: a live session of the same client, of the current generation, proven with its
- * DPoP key when bound (a session token is a bearer credential of that application only,
- * RFC 6749 §6).
+ * The guest a caller presents with its session token, or in cookie mode with its session
+ * cookie, checked by the sessions feature like any session token: a live session of the same
+ * client, of the current generation, proven with its DPoP key when bound (a session token is a
+ * bearer credential of that application only, RFC 6749 §6).
  */
 export async function guestFromSessionToken(
   deps: Pick<AccountRoutesDeps, 'sessions'>,
+  request: FastifyRequest,
   sessionToken: string | undefined,
   facts: RequestFacts,
 ): Promise<GuestHandle | undefined> {
-  if (sessionToken === undefined) return undefined;
-  const session = await deps.sessions.sessionFromTokenRequest(sessionToken, facts);
-  return { userId: session.uid, sessionId: session.sid, clientId: session.cid };
+  const session = await deps.sessions.guestOfTokenRequest(request, sessionToken, facts);
+  return session && { userId: session.uid, sessionId: session.sid, clientId: session.cid };
 }
 
 export function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {

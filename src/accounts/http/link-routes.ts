@@ -29,7 +29,7 @@ export async function linkRoutes(app: FastifyInstance, deps: AccountRoutesDeps):
       await limitByIp(deps, request);
       const { body } = request;
       const facts = await deps.oauth.gatherFacts(request, body);
-      const guest = await guestFromSessionToken(deps, body.session_token, facts);
+      const guest = await guestFromSessionToken(deps, request, body.session_token, facts);
       const identity = await verifier.verify(body.id_token, pick(body, ['nonce']));
       const { account, outcome } = await accounts.linkIdentity(identity, facts.client, guest, facts.network);
       const tokens = await accounts.issueTokens(facts, account, pick(body, ['scope', 'audience', 'resource']));

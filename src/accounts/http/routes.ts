@@ -54,7 +54,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       await limitByIp(deps, request);
       const facts = await deps.oauth.gatherFacts(request, request.body);
       const { client } = facts;
-      const guest = await guestFromSessionToken(deps, request.body.session_token, facts);
+      const guest = await guestFromSessionToken(deps, request, request.body.session_token, facts);
       if (guest && !(await accounts.isLiveGuest(guest.userId))) throw accountError('NOT_A_GUEST');
       await accounts.signUp({
         email: request.body.email,
@@ -91,7 +91,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       await limitByIp(deps, request);
       const { body } = request;
       const facts = await deps.oauth.gatherFacts(request, body);
-      const guest = await guestFromSessionToken(deps, body.session_token, facts);
+      const guest = await guestFromSessionToken(deps, request, body.session_token, facts);
       const { account, merged } = await logInWithPassword(deps, {
         email: body.email,
         password: body.password,
