@@ -53,6 +53,8 @@ export function createGuestpass({
   async function commit(tokens: Tokens | undefined, type?: GuestpassChange['type']): Promise<Tokens | undefined> {
     await (tokens ? storage.set(key, tokens) : storage.delete(key));
     mem = tokens;
+    // A proof made for the exit beacon names the access token it goes with: the new one needs its own.
+    if (tokens && ready) void prepareBeacon(tokens).catch(() => {});
     // A session that ended takes its DPoP key along: the next guest's proofs cannot be linked to it.
     if (!tokens && signer) {
       await storage.delete(keyName);
@@ -201,16 +203,13 @@ export function createGuestpass({
       const headers: Record<string, string> = { 'content-type': 'application/merge-patch+json', ...(ifMatch ? { 'if-match': ifMatch } : {}) };
       return sessionOf(await resource('/anonymous/session/metadata', { method: 'PATCH', headers, body: JSON.stringify(patch) }));
     },
-    async signUp({ email, password }) {
-      if (cookie) {
-        // The account endpoints read no cookie: convert-first names the guest by its access token.
-        if (password !== undefined)
-          throw new GuestpassError('invalid_request', 'In cookie mode sign up without a password; set one after verify with POST /accounts/password/set.');
-        await resource('/anonymous/convert', { method: 'POST', headers: { 'content-type': JSON_TYPE }, body: JSON.stringify({ email }) });
-        return;
-      }
-      await locked(async () => post('/accounts/signup', { email, password, session_token: (await current()).st }));
-    },
+    // The guest rides along: its session token, or in cookie mode the cookie (the server reads it
+    // there and checks the page's Origin); `current()` first makes sure that session is live.
+    signUp: ({ email, password }) =>
+      locked(async () => {
+        const guest = await current();
+        await post('/accounts/signup', { email, password, session_token: cookie ? undefined : guest.st });
+      }),
     verify: (input) =>
       locked(async () => {
         const response = await post<TokenResponse>('/accounts/verify', input);
@@ -218,8 +217,8 @@ export function createGuestpass({
       }),
     logIn: ({ email, password }) =>
       locked(async () => {
-        const guest = cookie ? undefined : (await current()).st;
-        const response = await post<TokenResponse>('/accounts/login', { email, password, session_token: guest });
+        const guest = await current();
+        const response = await post<TokenResponse>('/accounts/login', { email, password, session_token: cookie ? undefined : guest.st });
         return adopt(response, response.merged_guest_id ? 'merged' : 'logged_in');
       }),
     logOut: () =>

@@ -54,6 +54,12 @@ export function createTelemetry(transport: TelemetryTransport, { batchSize = 20,
   let timer: ReturnType<typeof setTimeout> | undefined;
   let pausedUntil = 0;
   let inflight: Promise<void> | undefined;
+  /**
+   * The batch `inflight` carries until its answer. A page that closes cancels its ordinary
+   * fetches, so pagehide sends this batch again by beacon: the server stores an event id once,
+   * so a batch that did arrive is counted once all the same.
+   */
+  let sending: TelemetryEvent[] = [];
 
   const schedule = (ms: number) => {
     timer ??= setTimeout(() => {
@@ -64,12 +70,18 @@ export function createTelemetry(transport: TelemetryTransport, { batchSize = 20,
 
   const send = async (batch: TelemetryEvent[]) => {
     let retryAfter = 0;
+    sending = batch;
+    // Should the page close before the answer, the beacon that resends this batch needs its proof made now.
+    transport.prepare?.();
     try {
       const response = await transport.post(batch);
       if (response.status === 429 || response.status >= 500) retryAfter = (Number(response.headers.get('retry-after')) || flushInterval / 1000) * 1000;
     } catch {
       retryAfter = flushInterval;
     }
+    // Emptied by pagehide when it took the batch over: the beacon has it now.
+    if (sending !== batch) return;
+    sending = [];
     if (retryAfter > 0) {
       queue = [...batch, ...queue];
       pausedUntil = Date.now() + retryAfter;
@@ -101,9 +113,13 @@ export function createTelemetry(transport: TelemetryTransport, { batchSize = 20,
     pagehide() {
       // While the server asks us to wait, a beacon would only be refused: the events stay queued
       // (they are lost if the page closes, which beats ignoring Retry-After).
-      if (queue.length === 0 || Date.now() < pausedUntil) return;
-      const batch = queue.slice(0, MAX_BATCH);
-      if (transport.beacon(batch)) queue = queue.slice(batch.length);
+      const pending = [...sending, ...queue];
+      if (pending.length === 0 || Date.now() < pausedUntil) return;
+      const batch = pending.slice(0, MAX_BATCH);
+      if (!transport.beacon(batch)) return;
+      // The beacon now holds the in-flight batch: its answer, should one come, changes nothing.
+      queue = queue.slice(Math.max(0, batch.length - sending.length));
+      sending = [];
     },
   };
 }

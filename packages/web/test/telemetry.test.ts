@@ -90,4 +90,42 @@ describe('createTelemetry', () => {
     assert.equal(beacons.length, 1, 'a beacon that went is not sent twice');
     assert.equal(posts.length, 0);
   });
+
+  it('should hand a batch still waiting for its answer to the beacon too when the page goes away', async () => {
+    // A closing page cancels its ordinary fetches: a flush in flight at pagehide would be lost.
+    const beacons: TelemetryEvent[][] = [];
+    const posts: TelemetryEvent[][] = [];
+    let answer: (response: Response) => void = () => {};
+    const transport: TelemetryTransport = {
+      post(events) {
+        posts.push(events);
+        return new Promise((resolve) => (answer = resolve));
+      },
+      beacon(events) {
+        beacons.push(events);
+        return true;
+      },
+      now: () => 1_700_000_000_000,
+    };
+    const telemetry = createTelemetry(transport, { batchSize: 2, flushInterval: 60_000 });
+    telemetry.track('a');
+    telemetry.track('b');
+    assert.equal(posts.length, 1, 'the full batch left');
+    telemetry.track('c');
+    telemetry.pagehide();
+    assert.deepEqual(
+      beacons.map((batch) => batch.map((event) => event.name)),
+      [['a', 'b', 'c']],
+    );
+    assert.deepEqual(
+      beacons[0]!.slice(0, 2).map((event) => event.id),
+      posts[0]!.map((event) => event.id),
+      'the same ids: the server stores an event that came both ways once',
+    );
+    // The cancelled request's failure must not queue the batch again.
+    answer(new Response(null, { status: 503 }));
+    await sleep(10);
+    telemetry.pagehide();
+    assert.equal(beacons.length, 1);
+  });
 });
