@@ -187,27 +187,34 @@ describe('verifyAccessToken against a real Guestpass', () => {
   it('fetches the JWKS again for a rotated key once the cooldown has passed, and not for every unknown kid', async () => {
     const jwks = await countingJwks(gp.issuer);
     try {
+      // Two key sets of the same URI (the cache is per option set): one whose cooldown cannot
+      // pass during the test, for the refusal within it, and one whose cooldown passes in a
+      // moment, for the refetch after it. One set for both made the refusal depend on how fast
+      // the machine ran: under load its short cooldown had passed before the refusal was asked.
+      const patient = { ...options, jwks: { uri: jwks.uri, cooldown: 600_000 } };
       const rotating = { ...options, jwks: { uri: jwks.uri, cooldown: 300 } };
       const before = await gp.guest();
-      await verifyAccessToken(before.access_token, rotating);
+      await verifyAccessToken(before.access_token, patient);
       assert.equal(jwks.fetches(), 1);
-      await verifyAccessToken((await gp.guest()).access_token, rotating);
+      await verifyAccessToken((await gp.guest()).access_token, patient);
       assert.equal(jwks.fetches(), 1, 'a cached key set is reused');
+      await verifyAccessToken(before.access_token, rotating);
+      assert.equal(jwks.fetches(), 2);
 
       await gp.server.ctx.keyring.rotateSigningKey({ activationDelayMs: 0 });
       const after = await gp.guest();
       assert.notEqual(decodeJwt(after.access_token).jti, undefined);
       // Within the cooldown an unknown kid is refused without a fetch: forged kids cannot make
       // the API hammer the issuer.
-      const early = await refusal(verifyAccessToken(after.access_token, rotating));
+      const early = await refusal(verifyAccessToken(after.access_token, patient));
       assert.equal(early.code, 'INVALID_TOKEN');
-      assert.equal(jwks.fetches(), 1);
+      assert.equal(jwks.fetches(), 2);
       await new Promise((resolve) => setTimeout(resolve, 350));
       const auth = await verifyAccessToken(after.access_token, rotating);
       assert.equal(auth.sub, after.user_id);
-      assert.equal(jwks.fetches(), 2, 'one fetch for the rotation');
+      assert.equal(jwks.fetches(), 3, 'one fetch for the rotation');
       await verifyAccessToken(before.access_token, rotating);
-      assert.equal(jwks.fetches(), 2, 'the retired key is still in the refetched set');
+      assert.equal(jwks.fetches(), 3, 'the retired key is still in the refetched set');
     } finally {
       await jwks.close();
     }

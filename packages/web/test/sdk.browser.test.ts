@@ -199,39 +199,39 @@ describeWithBrowser('@guestpass/web in Chromium against a real server', (_browse
     });
   }
 
-  for (const dpop of [false, true]) {
-    it(`should deliver a batch whose flush was still unanswered when the tab closed (${dpop ? 'DPoP' : 'bearer'})`, async () => {
-      const context = await newContext();
-      // A slow network: the first batch's POST never gets its answer, so the tab closes with that
-      // request open, and closing the tab cancels it. Only the exit request can still deliver it.
-      let hung = false;
-      await context.route(`${server.url}/v1/events`, async (route) => {
-        if (!hung && route.request().method() === 'POST') {
-          hung = true;
-          return;
-        }
-        await route.fallback();
-      });
-      const page = await openPage(context, url({ dpop }));
-      const userId = await page.evaluate(async () => {
-        window.gp.track('page.viewed', { path: '/cart' });
-        window.gp.track('checkout.started');
-        void window.gp.flush();
-        while (window.changes.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        return window.changes[0]!.user!.id;
-      });
-      assert.ok(hung, 'the flush left and hangs');
-      await page.close({ runBeforeUnload: true });
-      let names: string[] = [];
-      for (const end = Date.now() + 5000; Date.now() < end && names.length < 2; await sleep(100)) {
-        const listed = await admin().call('GET', `/admin/api/users/${userId}/events`);
-        names = ((listed.body['events'] ?? []) as { name: string }[]).map((event) => event.name).sort();
+  // Without DPoP: the exit request is then sendBeacon. (A DPoP fetch left hanging by the route
+  // below was seen to reach the server after the tab closed all the same, so it proves nothing.)
+  it('should deliver a batch whose flush was still unanswered when the tab closed', async () => {
+    const context = await newContext();
+    // A slow network: the first batch's POST never gets its answer, so the tab closes with that
+    // request open, and closing the tab cancels it. Only the exit request can still deliver it.
+    let hung = false;
+    await context.route(`${server.url}/v1/events`, async (route) => {
+      if (!hung && route.request().method() === 'POST') {
+        hung = true;
+        return;
       }
-      assert.deepEqual(names, ['checkout.started', 'page.viewed']);
-      await context.close();
+      await route.fallback();
     });
-  }
+    const page = await openPage(context, url());
+    const userId = await page.evaluate(async () => {
+      window.gp.track('page.viewed', { path: '/cart' });
+      window.gp.track('checkout.started');
+      void window.gp.flush();
+      while (window.changes.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      return window.changes[0]!.user!.id;
+    });
+    for (const end = Date.now() + 15_000; !hung && Date.now() < end; ) await sleep(20);
+    assert.ok(hung, 'the flush left and hangs');
+    await page.close({ runBeforeUnload: true });
+    let names: string[] = [];
+    for (const end = Date.now() + 15_000; Date.now() < end && names.length < 2; await sleep(100)) {
+      const listed = await admin().call('GET', `/admin/api/users/${userId}/events`);
+      names = ((listed.body['events'] ?? []) as { name: string }[]).map((event) => event.name).sort();
+    }
+    assert.deepEqual(names, ['checkout.started', 'page.viewed']);
+    await context.close();
+  });
 
   it('should tell every tab about conversion, logout and merge, and fail with typed errors', async () => {
     const context = await newContext();
