@@ -107,26 +107,46 @@ onSubmit('signup-form', async ({ email, password }) => {
   $('verify-form').hidden = false;
   $('account-message').textContent = `We mailed a code to ${email}.`;
 });
-onSubmit('verify-form', async ({ code }) => {
-  await gp.verify({ email: pendingEmail, code });
-  $('verify-form').hidden = true;
-  $('account-message').textContent = 'Welcome! Your cart is saved to your account.';
-  await reload();
-});
-onSubmit('login-form', async ({ email, password }) => {
-  await gp.logIn({ email, password });
-  $('account-message').textContent = 'Logged in: your guest cart was merged into your account.';
-  await reload();
-});
-$('logout').addEventListener('click', async () => {
-  await gp.logOut();
-  $('account-message').textContent = 'Logged out.';
-  await reload();
-});
+onSubmit('verify-form', ({ code }) =>
+  own(async () => {
+    await gp.verify({ email: pendingEmail, code });
+    $('verify-form').hidden = true;
+    await reload();
+    $('account-message').textContent = 'Welcome! Your cart is saved to your account.';
+  }),
+);
+onSubmit('login-form', ({ email, password }) =>
+  own(async () => {
+    await gp.logIn({ email, password });
+    await reload();
+    $('account-message').textContent = 'Logged in: your guest cart was merged into your account.';
+  }),
+);
+$('logout').addEventListener('click', () =>
+  own(async () => {
+    await gp.logOut();
+    await reload();
+    $('account-message').textContent = 'Logged out.';
+  }),
+);
 $('checkout').addEventListener('click', () => void checkout());
 
-// Another tab signed up, logged in or out: the session changed under this page.
-gp.onChange(() => void reload());
+/**
+ * Non-zero while this tab's own sign-in, sign-out or first load runs: each reloads the page's
+ * state once at its end, so the change it causes (the SDK tells this tab too) must not reload
+ * it a second time.
+ */
+let busy = 0;
+async function own(action) {
+  busy++;
+  try {
+    return await action();
+  } finally {
+    busy--;
+  }
+}
+// Another tab signed up, logged in or out, or the session was revoked: it changed under this page.
+gp.onChange(() => busy === 0 && void reload());
 tabs.onmessage = async () => {
   session = await gp.getSession();
   render();
@@ -145,4 +165,4 @@ $('products').replaceChildren(
     return li;
   }),
 );
-await reload();
+await own(reload);
