@@ -223,7 +223,11 @@ export interface RevocationChainConfig extends DetectorCommon {
   window_s: number;
   /** Networks remembered. @default 65536 */
   max_prefixes: number;
-  /** Sessions whose last network is remembered (for revocations that carry none). @default 262144 */
+  /**
+   * Recently created sessions whose network is remembered, for revocations that carry none
+   * (an admin's, containment's): a chain's sessions are young, so a small table holds them.
+   * @default 16384
+   */
   max_sessions: number;
 }
 
@@ -387,7 +391,7 @@ export const defaultDetectionConfig: DetectionConfig = {
       surprise_floor: 9,
       window_s: 3600,
       max_prefixes: 65_536,
-      max_sessions: 262_144,
+      max_sessions: 16_384,
     },
     account_new_network: {
       // Weak alone (people travel, switch on a VPN): it colours other alerts about the user.

@@ -43,7 +43,7 @@ interface NetworkChain {
 export class RevocationChainDetector implements EngineDetector {
   readonly name = 'revocation_chain';
   private readonly networks: BoundedLru<string, NetworkChain>;
-  /** The last network of each session, for revocations that carry none (admin, containment). */
+  /** The network of recently created sessions, for revocations that carry none (admin, containment). */
   private readonly sessions: BoundedLru<string, string>;
   private readonly windowMs: number;
 
@@ -58,10 +58,6 @@ export class RevocationChainDetector implements EngineDetector {
   }
 
   observe(input: DetectionInput, context: DetectionContext): Finding[] {
-    if (input.type === 'session.refreshed') {
-      if (input.network) this.sessions.set(input.session_id, input.network.ip_prefix);
-      return NONE;
-    }
     if (input.type === 'session.revoked') {
       const prefix = input.network?.ip_prefix ?? this.sessions.peek(input.session_id);
       if (!prefix) return NONE;
