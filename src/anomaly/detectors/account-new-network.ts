@@ -22,7 +22,9 @@ const SESSIONS_PER_USER = 4;
 
 /**
  * A registered account seen from a country or a kind of network it has never been seen on
- * (issue 17, item 4; seed 004's per-user baseline). People travel and switch VPNs on, so on
+ * (issue 17, item 4; seed 004's per-user baseline). A moved session is reported only abroad:
+ * onto a hosting range in its own country it is as often a corporate proxy as a thief.
+ * People travel and switch VPNs on, so on
  * its own this is weak, low severity and observe-only; it is what makes another alert about
  * the same user convincing. Judged are a login, and a session seen before elsewhere that is
  * now refreshed from there (the token travelled, not the password); a session never seen
@@ -65,7 +67,10 @@ export class AccountNewNetworkDetector implements EngineDetector {
     // A moved session is judged against the session's own past; a new session (a login) against
     // an account with enough history, and only for a hosting range: people log in abroad all
     // the time, so a new country at login is kept as history, not reported.
-    const judged = movedSession ? newCountry || newKind : input.type === 'session.created' && newKind && history.sightings >= this.config.min_sightings;
+    // A session moving onto a hosting range in its own country is, as often as not, a person
+    // reaching work behind a corporate proxy or a relay service (egresses in hosting ASNs): a
+    // new kind is news only abroad, or at a login with history.
+    const judged = movedSession ? newCountry : input.type === 'session.created' && newKind && history.sightings >= this.config.min_sightings;
     const entity = { kind: 'user' as const, id: input.subject };
     const allowListed = context.isAllowListed(entity, input.time);
     // An allow-listed user's new places are not learnt either: feedback said "watch, don't judge".
