@@ -192,6 +192,54 @@ export interface UserCodeGuessingConfig extends DetectorCommon {
   max_prefixes: number;
 }
 
+export interface ScopeProbingConfig extends DetectorCommon {
+  /** Counting window for refused scopes per network (s); the previous window decays into it. @default 600 */
+  window_s: number;
+  /**
+   * Distinct scope names refused to one /24 or /48 in a window that make a finding. A stale
+   * app build asks for one removed scope, a developer mistypes one or two. @default 4
+   */
+  distinct_floor: number;
+  /** Refused requests from one network in a window, naming scopes few other networks were refused, that make a finding. @default 20 */
+  request_floor: number;
+  /** A scope name this many networks were refused (per client, within a day) is a stale build's, not a probe's. @default 5 */
+  common_networks: number;
+  /** Networks (and client/scope names) remembered. @default 16384 */
+  max_prefixes: number;
+}
+
+export interface RevocationChainConfig extends DetectorCommon {
+  /** A session created this long after a session of the same client was revoked on the same network is a link of a chain (s). @default 30 */
+  relink_s: number;
+  /** Links in a window before a chain can be reported: one logout and login again is a person, a loop repeats. @default 2 */
+  min_links: number;
+  /**
+   * Evidence (nats) a chain must reach: each link adds −ln(chance that a session of anyone
+   * would have been created that soon on that network, at its usual creation rate), so a busy
+   * carrier NAT, where some session is always being created, adds almost nothing. @default 9
+   */
+  surprise_floor: number;
+  /** Chains are counted per network and client within this window, the previous decaying into it (s). @default 3600 */
+  window_s: number;
+  /** Networks remembered. @default 65536 */
+  max_prefixes: number;
+  /**
+   * Recently created sessions whose network is remembered, for revocations that carry none
+   * (an admin's, containment's): a chain's sessions are young, so a small table holds them.
+   * @default 16384
+   */
+  max_sessions: number;
+}
+
+export interface AccountNewNetworkConfig extends DetectorCommon {
+  /** Sightings of a registered user before its countries and network types count as known. @default 3 */
+  min_sightings: number;
+  /** Countries remembered per user. @default 4 */
+  max_countries: number;
+  /** Users remembered. @default 262144 */
+  max_users: number;
+}
+
 export interface DetectionConfig {
   engine: {
     /** (detector, entity, window) keys remembered to emit each finding once. @default 65536 */
@@ -216,6 +264,9 @@ export interface DetectionConfig {
     off_hours: OffHoursConfig;
     ingestion_spike: SessionRateConfig;
     user_code_guessing: UserCodeGuessingConfig;
+    scope_probing: ScopeProbingConfig;
+    revocation_chain: RevocationChainConfig;
+    account_new_network: AccountNewNetworkConfig;
   };
 }
 
@@ -324,6 +375,31 @@ export const defaultDetectionConfig: DetectionConfig = {
       window_s: 300,
       prefix_floor: 10,
       max_prefixes: 16_384,
+    },
+    scope_probing: {
+      ...common(0.8, 'throttle', 900),
+      window_s: 600,
+      distinct_floor: 4,
+      request_floor: 20,
+      common_networks: 5,
+      max_prefixes: 16_384,
+    },
+    revocation_chain: {
+      ...common(0.7, 'throttle', 900),
+      relink_s: 30,
+      min_links: 2,
+      surprise_floor: 9,
+      window_s: 3600,
+      max_prefixes: 65_536,
+      max_sessions: 16_384,
+    },
+    account_new_network: {
+      // Weak alone (people travel, switch on a VPN): it colours other alerts about the user.
+      ...common(0.4, 'observe'),
+      alert_window_s: 86_400,
+      min_sightings: 3,
+      max_countries: 4,
+      max_users: 262_144,
     },
   },
 };

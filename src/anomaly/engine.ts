@@ -1,8 +1,9 @@
 import { resolveDetectionConfig, type DetectionConfigInput } from './config-schema.js';
 import type { DetectionConfig } from './config.js';
 import { createDetectors, type EngineDetector } from './detectors/index.js';
+import { FeedbackMemory, type FeedbackAdjustment, type Verdict } from './feedback.js';
 import { BoundedLru } from './sketches/lru.js';
-import type { DetectionContext, DetectionEngineApi, DetectionInput, Entity, Finding, GeoLocation, GeoResolver } from './types.js';
+import type { DetectionContext, DetectionEngineApi, DetectionInput, EngineStats, Entity, Finding, GeoLocation, GeoResolver } from './types.js';
 
 export { prefixAddress, prefixHash } from './detectors/index.js';
 
@@ -30,6 +31,7 @@ export class DetectionEngine implements DetectionEngineApi {
   private readonly detectors: EngineDetector[];
   private readonly allowed: BoundedLru<string, number>;
   private readonly emitted: BoundedLru<string, true>;
+  private readonly feedbackMemory: FeedbackMemory;
   private readonly findingCounts: Record<string, number> = {};
   private readonly context: DetectionContext;
   private readonly geo: GeoResolver;
@@ -44,6 +46,7 @@ export class DetectionEngine implements DetectionEngineApi {
     for (const detector of this.detectors) this.findingCounts[detector.name] = 0;
     this.allowed = new BoundedLru(this.config.engine.allow_list_entries);
     this.emitted = new BoundedLru(this.config.engine.dedup_entries);
+    this.feedbackMemory = new FeedbackMemory(this.config.engine.allow_list_entries);
     this.geo = geo;
     this.context = {
       geo: { resolve: (address) => this.resolve(address) },
@@ -58,7 +61,10 @@ export class DetectionEngine implements DetectionEngineApi {
     let accepted: Finding[] | undefined;
     for (const detector of this.detectors) {
       const found = detector.observe(input, this.context);
-      for (const candidate of found) if (this.accept(candidate)) (accepted ??= []).push(candidate);
+      for (const candidate of found) {
+        const adjusted = this.accept(candidate);
+        if (adjusted) (accepted ??= []).push(adjusted);
+      }
     }
     return accepted ?? [];
   }
@@ -72,12 +78,27 @@ export class DetectionEngine implements DetectionEngineApi {
     this.allowed.set(key, Math.max(until, this.allowed.peek(key) ?? 0));
   }
 
-  stats(): { events: number; findings: Record<string, number>; approxBytes: number } {
+  /**
+   * Feedback that learns: a verdict about a finding of `detector` on `entity` adjusts, within
+   * bounds, how that detector's later findings about it are weighed (feedback.ts). Returns
+   * the adjustment now in force, for the verdict's response and logs.
+   */
+  feedback(detector: string, entity: Entity, verdict: Verdict): FeedbackAdjustment {
+    return this.feedbackMemory.record(detector, entity, verdict);
+  }
+
+  /** Sets the verdict counts about one (detector, entity) outright, from storage (idempotent). */
+  restoreFeedback(detector: string, entity: Entity, counts: { falsePositives: number; confirmed: number }): void {
+    this.feedbackMemory.restore(detector, entity, counts);
+  }
+
+  stats(): EngineStats {
     const detectorBytes = this.detectors.reduce((sum, detector) => sum + detector.approxBytes, 0);
     return {
       events: this.events,
       findings: { ...this.findingCounts },
-      approxBytes: detectorBytes + (this.allowed.size + this.emitted.size) * ENTRY_BYTES,
+      feedback: this.feedbackMemory.stats(),
+      approxBytes: detectorBytes + (this.allowed.size + this.emitted.size) * ENTRY_BYTES + this.feedbackMemory.approxBytes,
     };
   }
 
@@ -87,13 +108,14 @@ export class DetectionEngine implements DetectionEngineApi {
     return until !== undefined && until > time;
   }
 
-  private accept(candidate: Finding): boolean {
-    if (this.isAllowListed(candidate.entity, candidate.time)) return false;
+  /** The finding to report (adjusted by feedback), or undefined: allow-listed or already reported. */
+  private accept(candidate: Finding): Finding | undefined {
+    if (this.isAllowListed(candidate.entity, candidate.time)) return undefined;
     const key = `${candidate.detector}|${entityKey(candidate.entity)}|${candidate.window_start}`;
-    if (this.emitted.peek(key)) return false;
+    if (this.emitted.peek(key)) return undefined;
     this.emitted.set(key, true);
     this.findingCounts[candidate.detector] = (this.findingCounts[candidate.detector] ?? 0) + 1;
-    return true;
+    return this.feedbackMemory.apply(candidate);
   }
 
   private resolve(address: string): GeoLocation | undefined {

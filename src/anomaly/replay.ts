@@ -85,6 +85,13 @@ const schemas = {
     ...base,
     reason: Type.Union([Type.Literal('unknown'), Type.Literal('expired'), Type.Literal('decided')]),
   }),
+  'scope.refused': event('scope.refused', {
+    ...base,
+    grant: Type.Union([Type.Literal('guest_session'), Type.Literal('user_session'), Type.Literal('client_credentials'), Type.Literal('device')]),
+    refused: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10 }),
+    refused_count: count,
+    requested_count: count,
+  }),
   'telemetry.ingested': event('telemetry.ingested', { ...session, accepted: count, rejected: count, ts_span_s: Type.Optional(count) }),
   'operator.added': event('operator.added', { ...base, role: Type.Union([Type.Literal('admin'), Type.Literal('viewer')]) }),
   'operator.removed': event('operator.removed', base),

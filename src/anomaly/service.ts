@@ -14,7 +14,8 @@ import { SecurityFeed } from './live-feed.js';
 import type { ContainmentPolicy } from './containment/types.js';
 import type { CachedGeoResolver } from './geo/cached.js';
 import type { SharedDetectionEvents } from './shared-events.js';
-import type { DetectionEngineApi, DetectionInput } from './types.js';
+import { verdictOf } from './feedback.js';
+import type { DetectionEngineApi, DetectionInput, Entity } from './types.js';
 
 export interface AnomalyServiceOptions {
   store: Store;
@@ -199,9 +200,24 @@ export class AnomalyService {
     await this.containment.sync();
   }
 
-  /** Loads the allow-listings in force, those other nodes' verdicts made included. */
+  /**
+   * Loads the allow-listings in force and what verdicts taught (feedback.ts), those other
+   * nodes' verdicts made included.
+   */
   async loadAllowLists(): Promise<void> {
-    for (const { entity, until } of await new AlertStore(this.options.store.db).allowListed(this.options.now())) this.engine.allowList(entity, until);
+    const alerts = new AlertStore(this.options.store.db);
+    for (const { entity, until } of await alerts.allowListed(this.options.now())) this.engine.allowList(entity, until);
+    const learnt = new Map<string, { detector: string; entity: Entity; falsePositives: number; confirmed: number }>();
+    for (const row of await alerts.verdictCounts()) {
+      const verdict = verdictOf(row.status);
+      if (!verdict) continue;
+      const key = `${row.detector}|${row.entity.kind}:${row.entity.id}`;
+      const entry = learnt.get(key) ?? { detector: row.detector, entity: row.entity, falsePositives: 0, confirmed: 0 };
+      if (verdict === 'false_positive') entry.falsePositives += row.n;
+      else entry.confirmed += row.n;
+      learnt.set(key, entry);
+    }
+    for (const { detector, entity, falsePositives, confirmed } of learnt.values()) this.engine.restoreFeedback(detector, entity, { falsePositives, confirmed });
   }
 
   /**
@@ -213,6 +229,7 @@ export class AnomalyService {
     await this.containment.load();
     await this.loadAllowLists();
     if (metrics) metrics.anomalyFeedback = () => new AlertStore(store.db).feedback();
+    if (metrics) metrics.anomalyLearning = () => this.engine.stats().feedback;
     this.geo.ready().catch((error: unknown) => this.onError(error, 'opening the geolocation database'));
     const { shared } = this.options;
     this.unsubscribe = events.onAny((event) => {

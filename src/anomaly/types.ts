@@ -77,11 +77,22 @@ export interface DetectionContext {
 /**
  * The engine (src/anomaly/engine.ts) the server, replay and the simulator share:
  * `new DetectionEngine({ config, geo })`, then `process(input)` per event in event-time
- * order → findings; `allowList(entity, untilMs)` from feedback; `stats()` for /metrics and
- * the memory bound.
+ * order → findings; `allowList(entity, untilMs)` and `feedback(detector, entity, verdict)`
+ * from verdicts; `stats()` for /metrics and the memory bound.
  */
 export interface DetectionEngineApi {
   process(input: DetectionInput): Finding[];
   allowList(entity: Entity, until: number): void;
-  stats(): { events: number; findings: Record<string, number>; approxBytes: number };
+  /** A verdict about one of `detector`'s findings on `entity` (feedback.ts): adjusts, within bounds, its later findings about it. */
+  feedback(detector: string, entity: Entity, verdict: 'false_positive' | 'confirmed'): unknown;
+  restoreFeedback(detector: string, entity: Entity, counts: { falsePositives: number; confirmed: number }): void;
+  stats(): EngineStats;
+}
+
+export interface EngineStats {
+  events: number;
+  findings: Record<string, number>;
+  /** Per detector: entities whose floor verdicts raised, entities they boosted, findings downgraded below a raised floor (low, observe only). */
+  feedback: Record<string, { raised_floor: number; boosted: number; downgraded: number }>;
+  approxBytes: number;
 }

@@ -5,7 +5,7 @@ import { hashSecret } from '../crypto/secrets.js';
 import { hashShortCode, insertNewShortCode, normalizeShortCode } from '../crypto/short-codes.js';
 import type { EventBus } from '../events/bus.js';
 import type { NetworkInfo } from '../events/types.js';
-import { type RequestFacts, resolveAudience, resolveScope } from '../oauth/index.js';
+import { type RequestFacts, resolveAudience, resolveScope, scopeRefusedEmitter } from '../oauth/index.js';
 import type { SessionsApi } from '../sessions/index.js';
 import type { GuestTokenResponse } from '../sessions/index.js';
 import { deviceError } from './error-codes.js';
@@ -65,7 +65,12 @@ export class DeviceAuthorizationService {
     // Checked now rather than when the tokens are issued, minutes later: the device's developer
     // sees a typo at once. The user's own scopes are applied at issuance, when it is known
     // whether the person approved as a guest or as a registered user.
-    resolveScope(input.scope, [...new Set([...client.guest.scopes, ...(client.user.scopes ?? client.guest.scopes)])]);
+    const refused = scopeRefusedEmitter(
+      this.deps.events,
+      () => ({ time: this.deps.now(), client_id: client.id, ...(facts.network ? { network: facts.network } : {}) }),
+      'device',
+    );
+    resolveScope(input.scope, [...new Set([...client.guest.scopes, ...(client.user.scopes ?? client.guest.scopes)])], refused);
     resolveAudience(input, client, this.deps.issuer());
     const now = this.deps.now();
     await this.deps.store.purgeExpired(now);

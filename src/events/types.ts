@@ -162,6 +162,22 @@ export interface DomainEvents {
     reason: 'admin' | 'false_positive';
   };
 
+  /**
+   * A token request named a scope its client (or the kind of user it asks for) may not have,
+   * and was refused with `invalid_scope`: emitted once per refused request, by the one scope
+   * check (oauth/scope.ts). `grant`: where the scope was asked for. `refused`: the refused
+   * names (at most 10, each cut to 64 characters; scope names are the client's vocabulary,
+   * not personal data), `refused_count` all of them, `requested_count` the tokens asked for.
+   * One app build asking for a removed scope refuses the same name from many networks; a
+   * probe tries many names from one.
+   */
+  'scope.refused': EventBase & {
+    grant: 'guest_session' | 'user_session' | 'client_credentials' | 'device';
+    refused: string[];
+    refused_count: number;
+    requested_count: number;
+  };
+
   /** A batch of telemetry events was accepted for a session. */
   /**
    * `ts_span_s`: seconds between the oldest and the newest `ts` among the batch's accepted

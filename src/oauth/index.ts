@@ -14,4 +14,4 @@ export type { Grant, GrantRequest, TokenResponse } from './grants/types.js';
 export type { OauthPlugins, RevocableToken } from './plugins.js';
 export type { RequestFacts } from './request-facts.js';
 export { noStore } from './responses.js';
-export { resolveAudience, resolveScope } from './scope.js';
+export { resolveAudience, resolveScope, scopeRefusedEmitter, type ScopeRefusalReport } from './scope.js';

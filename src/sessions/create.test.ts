@@ -73,6 +73,26 @@ describeEachDatabase('POST /anonymous/token: creating guest sessions', (database
     assert.equal(refused.body['error' as never], 'invalid_scope');
   });
 
+  it('should emit scope.refused once per refused request, with the refused names and never the address', async () => {
+    const heard: unknown[] = [];
+    const off = server.ctx.events.on('scope.refused', (event) => heard.push(event));
+    try {
+      const refused = await createGuest(server, { client_id: clientId, scope: 'telemetry:write admin:read admin:write' });
+      assert.equal(refused.status, 400);
+      assert.equal((await createGuest(server, { client_id: clientId, scope: 'telemetry:write' })).status, 200);
+    } finally {
+      off();
+    }
+    assert.equal(heard.length, 1);
+    const event = heard[0] as Record<string, unknown>;
+    assert.equal(event['client_id'], clientId);
+    assert.equal(event['grant'], 'guest_session');
+    assert.deepEqual(event['refused'], ['admin:read', 'admin:write']);
+    assert.equal(event['refused_count'], 2);
+    assert.equal(event['requested_count'], 3);
+    assert.match((event['network'] as { ip_prefix: string }).ip_prefix, /\/24$|\/48$/);
+  });
+
   it('should keep initial metadata server-side, within the size limit and schema', async () => {
     const schemaClient = await admin.publicClient({
       metadata_max_bytes: 200,

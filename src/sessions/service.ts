@@ -4,7 +4,7 @@ import { newId } from '../crypto/ids.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { EventBus } from '../events/bus.js';
 import type { Outbox } from '../events/outbox.js';
-import { type AccessTokens, type RequestFacts, resolveAudience, resolveScope } from '../oauth/index.js';
+import { type AccessTokens, type RequestFacts, resolveAudience, resolveScope, scopeRefusedEmitter } from '../oauth/index.js';
 import type { Store } from '../storage/database.js';
 import { sessionError } from './error-codes.js';
 import { applyMergePatch, checkMetadata, mappedClaims } from './metadata.js';
@@ -124,7 +124,12 @@ export class GuestSessionService {
   ): SessionTokenPayload {
     const { client } = facts;
     if (client.guest.requireDpop && !facts.dpopJkt) throw sessionError('DPOP_REQUIRED');
-    const scope = resolveScope(input.scope, allowedScopes(client, isAnonymous));
+    const refused = scopeRefusedEmitter(
+      this.deps.events,
+      () => ({ time: this.deps.now(), client_id: client.id, subject: userId, ...(facts.network ? { network: facts.network } : {}) }),
+      isAnonymous ? 'guest_session' : 'user_session',
+    );
+    const scope = resolveScope(input.scope, allowedScopes(client, isAnonymous), refused);
     const namedScope = input.scope !== undefined && input.scope.trim() !== '';
     const audience = resolveAudience(input, client, this.deps.issuer());
     const nowSeconds = Math.floor(this.deps.now() / 1000);

@@ -74,6 +74,23 @@ export class Metrics {
     },
   });
 
+  /** Set by the anomaly feature: what verdicts taught the engine, per detector (engine.stats().feedback). */
+  anomalyLearning?: () => Record<string, { raised_floor: number; boosted: number; downgraded: number }>;
+
+  readonly anomalyFeedbackAdjustments = new Gauge({
+    name: 'guestpass_anomaly_feedback_adjustments',
+    help: 'Per detector, what verdicts taught this node: entities with a raised floor (false positives), entities boosted (confirmed), findings downgraded below a raised floor (low, observe only).',
+    labelNames: ['detector', 'adjustment'] as const,
+    registers: [this.registry],
+    collect: () => {
+      if (!this.anomalyLearning) return;
+      this.anomalyFeedbackAdjustments.reset();
+      for (const [detector, counts] of Object.entries(this.anomalyLearning())) {
+        for (const [adjustment, value] of Object.entries(counts)) this.anomalyFeedbackAdjustments.set({ detector, adjustment }, value);
+      }
+    },
+  });
+
   readonly telemetryEvents = new Counter({
     name: 'guestpass_telemetry_events_total',
     help: 'Telemetry events by outcome: accepted, duplicate, rejected (schema, size, time window) or dropped (privacy pipeline).',

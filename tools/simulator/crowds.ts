@@ -4,6 +4,7 @@ import { diurnalFactor } from './diurnal.js';
 import { simulatedId } from './ids.js';
 import type { Spot } from './places/index.js';
 import type { Rng } from './prng.js';
+import { scopeRefusalActors } from './scopes.js';
 import { SimSession } from './server-model.js';
 import { HOUR, MINUTE, runVisit } from './session-life.js';
 
@@ -28,6 +29,8 @@ export function crowdActors(ctx: SimContext, rng: Rng, { sessionsPerDay, quietUn
     const time = pairTimes.between(ctx.start, ctx.end - HOUR);
     specs.push({ name: `two-devices/${i}`, time, run: (c, r) => twoDevices(c, r, time) });
   }
+  // Their own streams (forks by name): adding them left every other actor's draws unchanged.
+  specs.push(...scopeRefusalActors(ctx, rng.fork('scopes'), sessionsPerDay));
   return specs;
 }
 
@@ -101,7 +104,7 @@ function twoDevices(ctx: SimContext, rng: Rng, start: number): DomainEvent[] {
     ? ctx.places.residential(elsewhere, rng)
     : (ctx.places.carrier(elsewhere, rng) ?? ctx.places.residential(elsewhere, rng));
   const events: DomainEvent[] = [];
-  const laptop = new SimSession(simulatedId(start, rng), account.userId, ctx.clients.web);
+  const laptop = new SimSession(simulatedId(start, rng), account.userId, ctx.clients.web, true);
   const login = (session: SimSession, at: number, spot: Spot) => {
     events.push(session.created(Math.round(at), spot.network));
     events.push({
@@ -116,7 +119,7 @@ function twoDevices(ctx: SimContext, rng: Rng, start: number): DomainEvent[] {
     });
     ctx.truth.legitSession(session.id, account.userId, 'two_devices');
   };
-  let phone = new SimSession(simulatedId(start - rng.between(1, 20) * 24 * HOUR, rng), account.userId, ctx.clients.mobile);
+  let phone = new SimSession(simulatedId(start - rng.between(1, 20) * 24 * HOUR, rng), account.userId, ctx.clients.mobile, true);
   ctx.truth.legitSession(phone.id, account.userId, 'two_devices');
   const devices = [
     { session: laptop, held: { held: 0 }, spot: laptopAt, started: false },
@@ -132,7 +135,7 @@ function twoDevices(ctx: SimContext, rng: Rng, start: number): DomainEvent[] {
       device.started = true;
     } else if (device.session === phone && !reloggedIn && t - start > 2 * HOUR && rng.chance(0.3)) {
       events.push(...phone.revoke(Math.round(t), device.spot.network, 'logout'));
-      phone = new SimSession(simulatedId(t, rng), account.userId, ctx.clients.mobile);
+      phone = new SimSession(simulatedId(t, rng), account.userId, ctx.clients.mobile, true);
       device.session = phone;
       device.held = { held: 0 };
       t += rng.between(10, 120) * 1000;

@@ -15,6 +15,9 @@ const PRIMARY_DETECTORS: Record<AttackKind, readonly string[]> = {
   credential_stuffing: ['credential_stuffing'],
   low_and_slow_stuffing: ['credential_stuffing'],
   off_hours: ['off_hours'],
+  scope_probing: ['scope_probing'],
+  session_cycling: ['revocation_chain'],
+  slow_token_theft: ['account_new_network', 'impossible_travel'],
 };
 
 export interface EvaluateOptions {

@@ -82,7 +82,7 @@ export function runLegit(ctx: SimContext, rng: Rng, start: number, { city, perso
     first = rng.chance(0.3) && cell ? cell : home;
     spotAt = () => first;
     t = logIn(events, account, t, first, rng);
-    session = new SimSession(simulatedId(t, rng), userId, client);
+    session = new SimSession(simulatedId(t, rng), userId, client, true);
     events.push(session.created(Math.round(t), first.network));
     events.push({
       type: 'login.succeeded',
@@ -130,7 +130,7 @@ export function runLegit(ctx: SimContext, rng: Rng, start: number, { city, perso
           session_id: session.id,
           network: network2,
         });
-        const promoted = new SimSession(simulatedId(verified, rng), userId, client);
+        const promoted = new SimSession(simulatedId(verified, rng), userId, client, true);
         events.push(promoted.created(verified, network2));
         ctx.truth.legitSession(promoted.id, userId, cohort);
         // Drop the old session's later events: the app switched to the new tokens.

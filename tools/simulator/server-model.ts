@@ -32,10 +32,12 @@ export class SimSession {
     readonly id: string,
     readonly userId: string,
     readonly client: SimClient,
+    /** A registered user's session (a login, a promoted guest): `is_anonymous: false` on its events, as the server sends. */
+    readonly registered = false,
   ) {}
 
   created(time: number, network: NetworkInfo): DomainEvent {
-    return { type: 'session.created', ...this.base(time, network) };
+    return { type: 'session.created', ...this.base(time, network), is_anonymous: !this.registered };
   }
 
   /** POST /oauth/token grant_type=refresh_token with a token of generation `presented`, by `client`. */
@@ -50,12 +52,12 @@ export class SimSession {
     if (!this.revoked && presented === this.generation) {
       this.generation += 1;
       this.lastRefreshedAt = time;
-      return { ok: true, generation: this.generation, events: [{ type: 'session.refreshed', ...this.base(time, network), generation: this.generation }] };
+      return { ok: true, generation: this.generation, events: [this.refreshed(time, network)] };
     }
     if (this.revoked) return fail();
     const graceMs = this.client.refreshGraceS * 1000;
     if (presented === this.generation - 1 && graceMs > 0 && time - (this.lastRefreshedAt ?? 0) <= graceMs) {
-      return { ok: true, generation: this.generation, events: [{ type: 'session.refreshed', ...this.base(time, network), generation: this.generation }] };
+      return { ok: true, generation: this.generation, events: [this.refreshed(time, network)] };
     }
     if (presented > this.generation) return fail();
     // RFC 9700 §4.14.2: a rotated refresh token presented again revokes the whole session.
@@ -78,6 +80,10 @@ export class SimSession {
 
   metadataUpdated(time: number, network: NetworkInfo, bytes: number): DomainEvent {
     return { type: 'session.metadata_updated', ...this.base(time, network), metadata_bytes: bytes };
+  }
+
+  private refreshed(time: number, network: NetworkInfo): DomainEvent {
+    return { type: 'session.refreshed', ...this.base(time, network), generation: this.generation, is_anonymous: !this.registered };
   }
 
   private base(time: number, network: NetworkInfo) {

@@ -9,6 +9,9 @@ export const ATTACK_KINDS = [
   'credential_stuffing',
   'low_and_slow_stuffing',
   'off_hours',
+  'scope_probing',
+  'session_cycling',
+  'slow_token_theft',
 ] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];
 

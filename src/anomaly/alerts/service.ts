@@ -3,6 +3,7 @@ import type { Outbox } from '../../events/outbox.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { ContainmentService } from '../containment/service.js';
 import { anomalyError } from '../error-codes.js';
+import { verdictOf } from '../feedback.js';
 import type { DetectionEngineApi, DetectionInput, Finding } from '../types.js';
 import { AlertDedupe } from './dedupe.js';
 import type { AlertStore } from './store.js';
@@ -13,7 +14,7 @@ export interface AlertServiceOptions {
   /** `alert.raised` is staged in the transaction that stores the new alert. */
   outbox: Pick<Outbox, 'stage'>;
   containment: ContainmentService;
-  engine: Pick<DetectionEngineApi, 'allowList'>;
+  engine: Pick<DetectionEngineApi, 'allowList' | 'feedback'>;
   metrics?: Metrics | undefined;
   /** How long a false_positive verdict allow-lists the alert's entity. */
   allowListMs: number;
@@ -99,7 +100,10 @@ export class AlertService {
 
   /**
    * Records a verdict. false_positive allow-lists the entity (no findings, no learning) for
-   * the configured time and lifts the alert's blocks. Changing the verdict later clears the
+   * the configured time and lifts the alert's blocks. Every verdict that teaches
+   * (false_positive, and confirmed once it exists) is also learnt by the engine: a second
+   * false positive raises the detector's floor for that entity, a confirmation its weight
+   * (feedback.ts), shown in later findings' evidence and in /metrics. Changing the verdict later clears the
    * stored allow-listing (a restart will not restore it); the running engine's lasts its time.
    */
   async setStatus(id: string, status: AlertStatus, note: string | null = null): Promise<Alert> {
@@ -108,6 +112,8 @@ export class AlertService {
     const allowUntil = status === 'false_positive' ? now + allowListMs : null;
     const updated = await store.setStatus(id, status, allowUntil, now, note);
     if (!updated) throw anomalyError('ALERT_NOT_FOUND');
+    const verdict = verdictOf(status);
+    if (verdict) engine.feedback(updated.detector, updated.entity, verdict);
     if (status === 'false_positive') {
       engine.allowList(updated.entity, now + allowListMs);
       await containment.liftForAlert(id);

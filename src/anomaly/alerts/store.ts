@@ -185,6 +185,20 @@ export class AlertStore {
     return rows.map((row) => ({ entity: { kind: row.entity_kind, id: row.entity_id }, until: Number(row.allow_until) }));
   }
 
+  /**
+   * Verdict counts per (detector, entity, status) over alerts that have one: what the engine's
+   * feedback memory (feedback.ts) is rebuilt from after a restart, and from other nodes' verdicts.
+   */
+  async verdictCounts(): Promise<{ detector: string; entity: Entity; status: string; n: number }[]> {
+    const rows = await this.db
+      .selectFrom('alerts')
+      .select((eb) => ['detector', 'entity_kind', 'entity_id', 'status', eb.fn.countAll<string | number>().as('n')])
+      .where('status', '!=', 'open')
+      .groupBy(['detector', 'entity_kind', 'entity_id', 'status'])
+      .execute();
+    return rows.map((row) => ({ detector: row.detector, entity: { kind: row.entity_kind, id: row.entity_id }, status: row.status, n: Number(row.n) }));
+  }
+
   /** The alerts about a person (their user ids or sessions), newest first, for their export. */
   async listNaming(person: PersonEntities, limit: number): Promise<Alert[]> {
     const rows = await this.db

@@ -2,6 +2,7 @@ import { newId } from '../../crypto/ids.js';
 import type { RevocationTarget, SessionRevoker } from '../../sessions/index.js';
 import { prefixKey } from '../geo/prefix.js';
 import type { ContainmentAction, DetectionInput, Entity, Finding } from '../types.js';
+import { belowLearntFloor } from '../feedback.js';
 import { ActiveBlocks } from './active.js';
 import type { BlockStore } from './store.js';
 import type { Block, ContainmentPolicy, LastingAction } from './types.js';
@@ -97,6 +98,8 @@ export class ContainmentService {
 
   /** Applies the detector's configured action to a new alert's finding. */
   apply(finding: Finding, input: DetectionInput, alertId: string, { provisional = false } = {}): Applied {
+    // Verdicts said this entity is often misjudged by this detector: record, do not act (feedback.ts).
+    if (belowLearntFloor(finding)) return observed();
     const rule = this.options.policy(finding.detector);
     const durationMs = provisional ? Math.min(rule.durationMs, PROVISIONAL_MS) : rule.durationMs;
     const sessionId = finding.entity.kind === 'session' ? finding.entity.id : 'session_id' in input ? input.session_id : undefined;

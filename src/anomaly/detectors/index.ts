@@ -1,5 +1,6 @@
 /** The detectors, one file each; `createDetectors` builds the enabled ones from a configuration. */
 import type { DetectionConfig } from '../config.js';
+import { AccountNewNetworkDetector } from './account-new-network.js';
 import { ClientMismatchDetector } from './client-mismatch.js';
 import type { EngineDetector } from './common.js';
 import { CredentialStuffingDetector } from './credential-stuffing.js';
@@ -8,6 +9,8 @@ import { ImpossibleTravelDetector } from './impossible-travel.js';
 import { IngestionSpikeDetector } from './ingestion-spike.js';
 import { OffHoursDetector } from './off-hours.js';
 import { RefreshStormDetector } from './refresh-storm.js';
+import { RevocationChainDetector } from './revocation-chain.js';
+import { ScopeProbingDetector } from './scope-probing.js';
 import { SignupFloodDetector } from './signup-flood.js';
 import { TokenReuseDetector } from './token-reuse.js';
 import { UserCodeGuessingDetector } from './user-code-guessing.js';
@@ -30,6 +33,9 @@ export function createDetectors(config: DetectionConfig): EngineDetector[] {
     [d.off_hours.enabled, () => new OffHoursDetector(d.off_hours, cold)],
     [d.ingestion_spike.enabled, () => new IngestionSpikeDetector(d.ingestion_spike, cold)],
     [d.user_code_guessing.enabled, () => new UserCodeGuessingDetector(d.user_code_guessing)],
+    [d.scope_probing.enabled, () => new ScopeProbingDetector(d.scope_probing)],
+    [d.revocation_chain.enabled, () => new RevocationChainDetector(d.revocation_chain)],
+    [d.account_new_network.enabled, () => new AccountNewNetworkDetector(d.account_new_network)],
   ];
   return all.filter(([enabled]) => enabled).map(([, create]) => create());
 }

@@ -2,7 +2,7 @@ import type { CoreConfig } from '../../config/index.js';
 import { networkField } from '../../shared/network.js';
 import type { AccessTokens } from '../access-token.js';
 import { type DpopBindingDeps, verifyTokenRequestProof } from '../dpop-binding.js';
-import { resolveAudience, resolveScope } from '../scope.js';
+import { resolveAudience, resolveScope, scopeRefusedEmitter } from '../scope.js';
 import type { Grant } from './types.js';
 
 export interface ClientCredentialsDeps extends DpopBindingDeps {
@@ -20,7 +20,12 @@ export const clientCredentialsGrant = (deps: ClientCredentialsDeps): Grant => ({
   type: 'client_credentials',
   allowsPublicClients: false,
   async handle({ request, body, client }) {
-    const scope = resolveScope(body.scope, client.scopes);
+    const refused = scopeRefusedEmitter(
+      deps.events,
+      () => ({ time: deps.now(), client_id: client.id, subject: client.id, ...networkField(request.ip) }),
+      'client_credentials',
+    );
+    const scope = resolveScope(body.scope, client.scopes, refused);
     const audience = resolveAudience(body, client, deps.issuer());
     // After the other checks, so a request refused for its scope or audience does not use up the proof's jti.
     const jkt = await verifyTokenRequestProof(deps, request);

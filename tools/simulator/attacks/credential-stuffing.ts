@@ -23,7 +23,7 @@ export function stuffingAttempt(ctx: SimContext, rng: Rng, at: number, spot: Spo
     return;
   }
   const client = rng.chance(0.7) ? ctx.clients.web : ctx.clients.mobile;
-  const session = new SimSession(simulatedId(at, rng), existing.userId, client);
+  const session = new SimSession(simulatedId(at, rng), existing.userId, client, true);
   events.push(session.created(at, spot.network));
   events.push({
     type: 'login.succeeded',

@@ -40,7 +40,7 @@ function accountTakeover(ctx: SimContext, rng: Rng, start: number, injected: num
   const events: DomainEvent[] = [];
   // The owner logs in at home and uses the app; the thief logs in 5–50 min after the login.
   const ownerLogin = Math.max(start, injected - rng.between(5, 50) * MINUTE);
-  const owned = new SimSession(simulatedId(ownerLogin, rng), account.userId, client);
+  const owned = new SimSession(simulatedId(ownerLogin, rng), account.userId, client, true);
   events.push(owned.created(Math.round(ownerLogin), home.network));
   events.push({
     type: 'login.succeeded',
@@ -59,7 +59,7 @@ function accountTakeover(ctx: SimContext, rng: Rng, start: number, injected: num
   const ownerLast = lastTime(events, ownerLogin);
   const at = Math.max(injected, ownerLast + 30_000);
   const thief = farAway(ctx, rng, home, at - ownerLast);
-  const stolen = new SimSession(simulatedId(at, rng), account.userId, client);
+  const stolen = new SimSession(simulatedId(at, rng), account.userId, client, true);
   const attack: DomainEvent[] = [stolen.created(Math.round(at), thief.network)];
   attack.push({
     type: 'login.succeeded',

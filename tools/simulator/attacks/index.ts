@@ -8,7 +8,10 @@ import { impossibleTravel } from './impossible-travel.js';
 import { lowAndSlowStuffing } from './low-and-slow.js';
 import { offHours } from './off-hours.js';
 import { refreshStorm } from './refresh-storm.js';
+import { scopeProbing } from './scope-probing.js';
+import { sessionCycling } from './session-cycling.js';
 import { signupFlood } from './signup-flood.js';
+import { slowTokenTheft } from './slow-token-theft.js';
 import { tokenReplay } from './token-replay.js';
 
 export const SCENARIOS: Record<AttackKind, AttackScenario> = {
@@ -20,6 +23,9 @@ export const SCENARIOS: Record<AttackKind, AttackScenario> = {
   credential_stuffing: credentialStuffing,
   low_and_slow_stuffing: lowAndSlowStuffing,
   off_hours: offHours,
+  scope_probing: scopeProbing,
+  session_cycling: sessionCycling,
+  slow_token_theft: slowTokenTheft,
 };
 
 export interface AttackPlan {

@@ -1,0 +1,120 @@
+import type { AccountNewNetworkConfig } from '../config.js';
+import { BoundedLru } from '../sketches/lru.js';
+import type { DetectionContext, DetectionInput, Finding, GeoLocation } from '../types.js';
+import { finding, locate, networkEvidence, NONE, sessionOf, type EngineDetector } from './common.js';
+
+/**
+ * The kinds of network a person is on. Home broadband and a phone's carrier are one kind on
+ * purpose: every phone switches between them several times a day. A hosting range (a cloud
+ * server, a VPN exit, a proxy) is the other: where scripts and stolen tokens are used from.
+ */
+type NetworkKind = 'consumer' | 'hosting';
+
+interface AccountHistory {
+  countries: string[];
+  kinds: Set<NetworkKind>;
+  sightings: number;
+  /** The user's last few sessions and where each was last seen: a session that moves without a login is its token moving. */
+  sessions: { id: string; country: string; kind: NetworkKind }[];
+}
+
+const SESSIONS_PER_USER = 4;
+
+/**
+ * A registered account seen from a country or a kind of network it has never been seen on
+ * (issue 17, item 4; seed 004's per-user baseline). A moved session is reported only abroad:
+ * onto a hosting range in its own country it is as often a corporate proxy as a thief.
+ * People travel and switch VPNs on, so on
+ * its own this is weak, low severity and observe-only; it is what makes another alert about
+ * the same user convincing. Judged are a login, and a session seen before elsewhere that is
+ * now refreshed from there (the token travelled, not the password); a session never seen
+ * before that shows up refreshing is a device the user signed in on before this history
+ * began (a second phone), and is learnt from silently. Medium when country and kind are both
+ * new for a moved session: a stolen session used slowly from a proxy abroad looks like that,
+ * a traveller mostly like one of the two. Guests have no history worth keeping (one session
+ * each); only `is_anonymous: false` sessions and logins are followed.
+ */
+export class AccountNewNetworkDetector implements EngineDetector {
+  readonly name = 'account_new_network';
+  private readonly users: BoundedLru<string, AccountHistory>;
+
+  constructor(private readonly config: AccountNewNetworkConfig) {
+    this.users = new BoundedLru(config.max_users);
+  }
+
+  get approxBytes(): number {
+    return this.users.size * 260;
+  }
+
+  observe(input: DetectionInput, context: DetectionContext): Finding[] {
+    // A login, a verification, a device approval or a transfer each start a session of the user (`session.created`).
+    const registered = (input.type === 'session.created' || input.type === 'session.refreshed') && input.is_anonymous === false;
+    if (!registered || !input.subject || !input.network) return NONE;
+    const location = locate(input, context);
+    if (!location?.country) return NONE;
+    const kind = kindOf(location);
+    const sessionId = sessionOf(input);
+    let history = this.users.get(input.subject);
+    if (!history) {
+      history = { countries: [], kinds: new Set(), sightings: 0, sessions: [] };
+      this.users.set(input.subject, history);
+    }
+    const newCountry = !history.countries.includes(location.country);
+    // Only a move onto a hosting range says something: leaving a VPN for home is not news.
+    const newKind = kind === 'hosting' && !history.kinds.has(kind);
+    const seen = sessionId === undefined ? undefined : history.sessions.find((s) => s.id === sessionId);
+    const movedSession = input.type === 'session.refreshed' && seen !== undefined && (seen.country !== location.country || seen.kind !== kind);
+    // A moved session is judged against the session's own past; a new session (a login) against
+    // an account with enough history, and only for a hosting range: people log in abroad all
+    // the time, so a new country at login is kept as history, not reported.
+    // A session moving onto a hosting range in its own country is, as often as not, a person
+    // reaching work behind a corporate proxy or a relay service (egresses in hosting ASNs): a
+    // new kind is news only abroad, or at a login with history.
+    const judged = movedSession ? newCountry : input.type === 'session.created' && newKind && history.sightings >= this.config.min_sightings;
+    const entity = { kind: 'user' as const, id: input.subject };
+    const allowListed = context.isAllowListed(entity, input.time);
+    // An allow-listed user's new places are not learnt either: feedback said "watch, don't judge".
+    if (!allowListed) {
+      history.sightings++;
+      if (newCountry) {
+        history.countries.push(location.country);
+        if (history.countries.length > this.config.max_countries) history.countries.shift();
+      }
+      history.kinds.add(kind);
+    }
+    const previousKind = seen?.kind;
+    if (seen) {
+      seen.country = location.country;
+      seen.kind = kind;
+    } else if (sessionId !== undefined) {
+      history.sessions.push({ id: sessionId, country: location.country, kind });
+      if (history.sessions.length > SESSIONS_PER_USER) history.sessions.shift();
+    }
+    if (!judged || allowListed) return NONE;
+    const both = newCountry && newKind && movedSession;
+    return [
+      finding(
+        this.name,
+        this.config,
+        entity,
+        input.time,
+        both ? 1 : 0.6,
+        {
+          new_country: newCountry,
+          new_network_kind: newKind,
+          network_kind: kind,
+          ...(previousKind ? { previous_network_kind: previousKind } : {}),
+          known_countries: history.countries.filter((c) => c !== location.country),
+          sightings: history.sightings,
+          via: input.type === 'session.created' ? 'new_session' : 'session_moved',
+          ...networkEvidence(input, context),
+        },
+        both ? 'medium' : 'low',
+      ),
+    ];
+  }
+}
+
+function kindOf(location: GeoLocation): NetworkKind {
+  return location.datacenter ? 'hosting' : 'consumer';
+}
