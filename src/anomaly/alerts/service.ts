@@ -18,7 +18,7 @@ export interface AlertServiceOptions {
   metrics?: Metrics | undefined;
   /** How long a false_positive verdict allow-lists the alert's entity. */
   allowListMs: number;
-  /** After a verdict allow-lists an entity, for other nodes to load it now. */
+  /** After a verdict changes what the engine learnt (an allow-listing, a floor, a weight), for other nodes to reload it now. */
   onAllowListed?: () => void;
   /** After a verdict is stored and its consequences applied (the feature announces `alert.verdict`). */
   onVerdict?: (alert: Alert) => void;
@@ -117,8 +117,10 @@ export class AlertService {
     if (status === 'false_positive') {
       engine.allowList(updated.entity, now + allowListMs);
       await containment.liftForAlert(id);
-      this.options.onAllowListed?.();
     }
+    // Every node rebuilds its allow-lists and feedback from the stored verdicts on this notice:
+    // a confirmation changes a weight as a false positive changes a floor.
+    if (verdict || status === 'false_positive') this.options.onAllowListed?.();
     this.options.onVerdict?.(updated);
     return updated;
   }
