@@ -232,8 +232,6 @@ export interface RevocationChainConfig extends DetectorCommon {
 }
 
 export interface AccountNewNetworkConfig extends DetectorCommon {
-  /** Sightings of a registered user before its countries and network types count as known. @default 3 */
-  min_sightings: number;
   /** Countries remembered per user. @default 4 */
   max_countries: number;
   /** Users remembered. @default 262144 */
@@ -397,7 +395,6 @@ export const defaultDetectionConfig: DetectionConfig = {
       // Weak alone (people travel, switch on a VPN): it colours other alerts about the user.
       ...common(0.4, 'observe'),
       alert_window_s: 86_400,
-      min_sightings: 3,
       max_countries: 4,
       max_users: 262_144,
     },

@@ -118,6 +118,12 @@ describe('account_new_network', () => {
     // A login abroad is a person travelling: kept as history, not reported.
     const login = only(run(engineWith(), [...history(), userEvent('session.created', T0 + 9 * 60 * MINUTE, NET.newYork, 'hotel')]), 'account_new_network');
     assert.deepEqual(login, []);
+    // Nor a login from a hosting range: IP databases label many home lines so, and it proved the password.
+    const proxied = only(
+      run(engineWith(), [...history(), userEvent('session.created', T0 + 9 * 60 * MINUTE, NET.vpnFrankfurt, 'office')]),
+      'account_new_network',
+    );
+    assert.deepEqual(proxied, []);
   });
 
   it('ignores guests', () => {
