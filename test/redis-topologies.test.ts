@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { type Cluster, clusterSkipReason, startCluster } from './helpers/cluster.js';
+import { type Answer, type Cluster, call, clusterSkipReason, PROPAGATION_MS, SLOW_POLLS, startCluster, untilEveryNode } from './helpers/cluster.js';
 import { ORIGIN } from './helpers/guests.js';
 import { type OwnTopology, redisServerInstalled, startOwnRedisCluster, startOwnSentinel } from './helpers/redis.js';
 
@@ -24,47 +24,9 @@ const DETECTION = {
   detectors: { signup_flood: { prefix_floor: 8, containment: { action: 'block_prefix', duration_s: 600 } } },
 };
 
-/** A change on one node reaches the other within this (issue 14: "within 1 s"). */
-const PROPAGATION_MS = 1000;
-
-/** Long polls, so that only a Redis notice can make a change visible within PROPAGATION_MS. */
-const SLOW_POLLS = { GUESTPASS_CLIENT_CACHE_TTL: '120', GUESTPASS_KEY_REFRESH_INTERVAL: '600' };
-
 const skip = redisServerInstalled()
   ? clusterSkipReason(true)
   : 'redis-server is not installed: the Sentinel and Cluster tests start their own (apt-get install redis-server)';
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  headers: Headers;
-}
-
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  { headers = {}, body }: { headers?: Record<string, string>; body?: unknown } = {},
-): Promise<Answer> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
-}
-
-/** Polls `check` on every node until all pass; the milliseconds it took, or fails past `deadlineMs`. */
-async function untilEveryNode(cluster: Cluster, check: (nodeUrl: string) => Promise<boolean>, deadlineMs = 10_000): Promise<number> {
-  const started = performance.now();
-  const pending = new Set(cluster.nodes.map((node) => node.url));
-  while (pending.size > 0) {
-    for (const url of [...pending]) if (await check(url)) pending.delete(url);
-    if (pending.size > 0 && performance.now() - started > deadlineMs) assert.fail(`${pending.size} node(s) still without the change after ${deadlineMs} ms`);
-  }
-  return performance.now() - started;
-}
 
 function topology(name: string, start: (dir: string) => Promise<OwnTopology>): void {
   describe(`two nodes on ${name}`, { skip }, () => {

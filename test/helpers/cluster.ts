@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -143,4 +144,46 @@ export async function startCluster({ nodes: count = 3, redisUrl = machineRedisUr
     },
     stop,
   };
+}
+
+/** The promise under test: a change made on one node is applied by every node within this. */
+export const PROPAGATION_MS = 1000;
+
+/**
+ * Long enough that only the Redis notice, not the polls that stay as the safety net, can make
+ * a change visible within PROPAGATION_MS (blocks are polled every 5 s).
+ */
+export const SLOW_POLLS = { GUESTPASS_CLIENT_CACHE_TTL: '120', GUESTPASS_KEY_REFRESH_INTERVAL: '600' };
+
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Headers;
+}
+
+/** One JSON request to a node or the proxy, its body parsed (empty for an empty answer). */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  { headers = {}, body }: { headers?: Record<string, string>; body?: unknown } = {},
+): Promise<Answer> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
+}
+
+/** Polls `check` on every node until all pass; the milliseconds it took, or fails past `deadlineMs`. */
+export async function untilEveryNode(cluster: Cluster, check: (nodeUrl: string) => Promise<boolean>, deadlineMs = 10_000): Promise<number> {
+  const started = performance.now();
+  const pending = new Set(cluster.nodes.map((node) => node.url));
+  while (pending.size > 0) {
+    for (const url of [...pending]) if (await check(url)) pending.delete(url);
+    if (pending.size > 0 && performance.now() - started > deadlineMs) assert.fail(`${pending.size} node(s) still without the change after ${deadlineMs} ms`);
+  }
+  return performance.now() - started;
 }
