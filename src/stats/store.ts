@@ -144,27 +144,45 @@ export class StatsStore {
     return results.reduce((sum, result) => sum + Number(result.numDeletedRows), 0);
   }
 
-  private async mergeSketch(trx: Db, delta: SketchDelta, now: number): Promise<void> {
+  private mergeSketch(trx: Db, delta: SketchDelta, now: number): Promise<void> {
     const key = { day: delta.day, client_id: delta.clientId, is_anonymous: delta.isAnonymous ? 1 : 0 };
-    const inserted = await trx
-      .insertInto('active_user_sketches')
-      .values({ ...key, sketch: delta.sketch.serialize(), updated_at: now })
-      .onConflict((oc) => oc.columns(['day', 'client_id', 'is_anonymous']).doNothing())
+    return this.mergeSketchRow(trx, 'active_user_sketches', key, delta.sketch, now);
+  }
+
+  /**
+   * Adds `sketch` to the stored one under `key`: insert, or read, merge and write. The row stays
+   * locked until commit so a concurrent node's merge waits (SQLite has one writer). The tables
+   * are typed as the day table: both hold (key columns, sketch, updated_at) and differ only in
+   * their key, which `key` names whole.
+   */
+  private async mergeSketchRow(
+    trx: Db,
+    table: 'active_user_sketches' | 'active_user_hours',
+    key: Record<string, string | number>,
+    sketch: HllSketch,
+    now: number,
+  ): Promise<void> {
+    const rows = trx as unknown as Kysely<Pick<Database, 'active_user_sketches'>>;
+    const name = table as 'active_user_sketches';
+    const where = key as { day: number; client_id: string; is_anonymous: number };
+    const inserted = await rows
+      .insertInto(name)
+      .values({ ...where, sketch: sketch.serialize(), updated_at: now })
+      .onConflict((oc) => oc.columns(Object.keys(key) as (keyof typeof where)[]).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return;
-    let query = trx
-      .selectFrom('active_user_sketches')
+    let query = rows
+      .selectFrom(name)
       .select('sketch')
-      .where((eb) => eb.and(key));
-    // Read, merge, write: the row stays locked until commit so a concurrent node's merge waits (SQLite has one writer).
+      .where((eb) => eb.and(where));
     if (this.dialect === 'postgres') query = query.forUpdate();
     const stored = await query.executeTakeFirstOrThrow();
-    const merged = HllSketch.parse(stored.sketch).merge(delta.sketch).serialize();
+    const merged = HllSketch.parse(stored.sketch).merge(sketch).serialize();
     if (merged === stored.sketch) return;
-    await trx
-      .updateTable('active_user_sketches')
+    await rows
+      .updateTable(name)
       .set({ sketch: merged, updated_at: now })
-      .where((eb) => eb.and(key))
+      .where((eb) => eb.and(where))
       .execute();
   }
 
@@ -186,27 +204,8 @@ export class StatsStore {
   }
 
   /** As mergeSketch, for an hour's sketch of every client together. */
-  private async mergeHourSketch(trx: Db, delta: HourSketchDelta, now: number): Promise<void> {
-    const key = { hour: delta.hour, is_anonymous: delta.isAnonymous ? 1 : 0 };
-    const inserted = await trx
-      .insertInto('active_user_hours')
-      .values({ ...key, sketch: delta.sketch.serialize(), updated_at: now })
-      .onConflict((oc) => oc.columns(['hour', 'is_anonymous']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return;
-    let query = trx
-      .selectFrom('active_user_hours')
-      .select('sketch')
-      .where((eb) => eb.and(key));
-    if (this.dialect === 'postgres') query = query.forUpdate();
-    const stored = await query.executeTakeFirstOrThrow();
-    const merged = HllSketch.parse(stored.sketch).merge(delta.sketch).serialize();
-    if (merged === stored.sketch) return;
-    await trx
-      .updateTable('active_user_hours')
-      .set({ sketch: merged, updated_at: now })
-      .where((eb) => eb.and(key))
-      .execute();
+  private mergeHourSketch(trx: Db, delta: HourSketchDelta, now: number): Promise<void> {
+    return this.mergeSketchRow(trx, 'active_user_hours', { hour: delta.hour, is_anonymous: delta.isAnonymous ? 1 : 0 }, delta.sketch, now);
   }
 
   private async addHourCounts(trx: Db, { hour, counts }: HourCounterDelta, now: number): Promise<void> {
