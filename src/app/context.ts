@@ -340,6 +340,8 @@ export async function createContext({
       notes: { migrationsApplied, keysCreated: created, permissions, ...(masterKey.warning ? { masterKeyWarning: masterKey.warning } : {}) },
       // Telemetry first: its writer commits what is queued while the database is still open.
       close: async () => {
+        // Rotations of requests cut off by the shutdown timeout still commit before the database closes.
+        await sessions.store.drainRotations();
         await telemetry.service.close();
         await stats.service.close().catch((error: unknown) => logger?.error({ err: error }, 'the last active-user stats flush failed'));
         await accounts.service.close();

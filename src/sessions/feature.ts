@@ -73,7 +73,7 @@ export interface SessionsFeature extends SessionsApi {
 /** Guest sessions: the sealed session token, rotation, the one check of a session token, the one revocation path. */
 export function createSessions(deps: SessionsDeps): SessionsFeature {
   const { database, oauth } = deps;
-  const store = new SessionStore(database.db);
+  const store = new SessionStore(database.db, database.dialect);
   const users = new UserStore(database.db, database.dialect);
   const erased = new ErasedUserStore(database.db);
   const service = new GuestSessionService({ ...deps, sessions: store, users, erased, accessTokens: oauth.accessTokens });

@@ -85,6 +85,22 @@ describeEachDatabase('session refresh and rotation', (database) => {
     assert.equal(olderThanPredecessor.body.error, 'invalid_grant', 'only the immediate predecessor gets grace');
   });
 
+  // Concurrent rotations share a transaction (rotations.ts): a burst must come out as if each ran alone.
+  it('should answer a burst of refreshes of many sessions, with one token sent twice, as if each ran alone', async () => {
+    const guests = await Promise.all(Array.from({ length: 30 }, async () => (await createGuest(server, { client_id: clientId })).body));
+    const twice = guests[0]!;
+    const burst = await Promise.all([...guests, twice].map((guest) => refreshGuest(server, clientId, guest.session_token)));
+    const twiceResults = [burst[0]!, burst[30]!];
+    assert.deepEqual(twiceResults.map((result) => result.status).sort(), [200, 400], 'one of the two refreshes of the same token rotates');
+    assert.equal(twiceResults.find((result) => result.status === 400)?.body.error, 'invalid_grant');
+    assert.equal((await server.ctx.sessionStore.get(twice.session_id))?.revokedReason, 'token_reused', 'the replay is detected as reuse');
+    for (const result of burst.slice(1, 30)) assert.equal(result.status, 200, JSON.stringify(result.body));
+    // Every answered rotation was stored: each new token refreshes again, and each old one is reuse.
+    const again = await Promise.all(burst.slice(1, 30).map((result) => refreshGuest(server, clientId, result.body.session_token)));
+    for (const result of again) assert.equal(result.status, 200, JSON.stringify(result.body));
+    for (const guest of guests.slice(1)) assert.equal((await server.ctx.sessionStore.get(guest.session_id))?.generation, 2);
+  });
+
   it('should revoke a session whose token another client presents', async () => {
     const otherClient = await admin.publicClient();
     const created = (await createGuest(server, { client_id: clientId })).body;

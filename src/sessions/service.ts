@@ -261,12 +261,9 @@ export class GuestSessionService {
 
   private async rotate(payload: SessionTokenPayload, seed: SessionSeed, facts: RequestFacts, now: number): Promise<number> {
     const ipPrefix = facts.network?.ip_prefix ?? null;
-    // A session's first refresh creates its row at generation 1 (of concurrent first
+    // A session's first refresh may create its row at generation 1 (of concurrent first
     // refreshes exactly one insert wins); a later token (gen ≥ 1) always has a row to advance.
-    const rotated =
-      payload.gen === 0
-        ? (await this.sessions.insertAtGeneration({ ...seed, generation: 1 }, now)) || (await this.sessions.advanceGeneration(payload.sid, 0, now, ipPrefix))
-        : await this.sessions.advanceGeneration(payload.sid, payload.gen, now, ipPrefix);
+    const rotated = await this.sessions.rotate({ id: payload.sid, from: payload.gen, now, ipPrefix, ...(payload.gen === 0 ? { seed } : {}) });
     if (rotated) return payload.gen + 1;
 
     const record = await this.sessions.get(payload.sid);

@@ -5,8 +5,10 @@
  * (the accounts merge) hands that transaction to the revoker, never writes this table itself.
  * Rows end here too: the cull (cull.ts) deletes a culled guest's rows and purges expired ones.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type { Dialect } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
+import { type Rotation, RotationGroup } from './rotations.js';
 import type { SessionsTable } from './tables.js';
 
 export interface SessionRecord {
@@ -44,9 +46,52 @@ export type SessionSeed = Pick<SessionRecord, 'id' | 'userId' | 'clientId' | 'ge
   ipPrefix: string | null;
 };
 
+/** A refresh's rotation (rotations.ts); a first refresh brings the row it may have to create. */
+export interface SessionRotation extends Rotation {
+  seed?: SessionSeed;
+}
+
+function sessionRow(seed: SessionSeed, lastRefreshedAt: number | null): Insertable<SessionsTable> {
+  return {
+    id: seed.id,
+    user_id: seed.userId,
+    client_id: seed.clientId,
+    generation: seed.generation,
+    created_at: seed.createdAt,
+    expires_at: seed.expiresAt,
+    last_refreshed_at: lastRefreshedAt,
+    dpop_jkt: seed.dpopJkt,
+    last_ip_prefix: seed.ipPrefix,
+    revoked_at: null,
+    revoked_reason: null,
+  };
+}
+
+/**
+ * The indexes of `rotations` in rounds where no session appears twice, in order: a session's
+ * k-th rotation of the group goes into round k.
+ */
+function rounds(rotations: readonly Rotation[]): number[][] {
+  const seen = new Map<string, number>();
+  const result: number[][] = [];
+  rotations.forEach(({ id }, index) => {
+    const round = seen.get(id) ?? 0;
+    seen.set(id, round + 1);
+    (result[round] ??= []).push(index);
+  });
+  return result;
+}
+
 /** Session rows: rotation state and revocation. Written only when a session needs state. */
 export class SessionStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly rotations: RotationGroup<SessionRotation>;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    dialect: Dialect,
+  ) {
+    this.rotations = new RotationGroup(db, (trx, rotations) => (dialect === 'postgres' ? this.applyInBulk(trx, rotations) : this.applyEach(trx, rotations)));
+  }
 
   async get(id: string): Promise<SessionRecord | undefined> {
     const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
@@ -70,42 +115,84 @@ export class SessionStore {
     await this.insert(seed, null, db);
   }
 
-  /**
-   * The first refresh of a session that has no row yet: inserts it at the new generation.
-   * Returns true for exactly one of several concurrent callers.
-   */
-  insertAtGeneration(seed: SessionSeed, now: number): Promise<boolean> {
-    return this.insert(seed, now);
-  }
-
+  /** Inserts a session's row unless it exists; true when this call wrote it. */
   private async insert(seed: SessionSeed, lastRefreshedAt: number | null, db: Kysely<Database> = this.db): Promise<boolean> {
     const result = await db
       .insertInto('sessions')
-      .values({
-        id: seed.id,
-        user_id: seed.userId,
-        client_id: seed.clientId,
-        generation: seed.generation,
-        created_at: seed.createdAt,
-        expires_at: seed.expiresAt,
-        last_refreshed_at: lastRefreshedAt,
-        dpop_jkt: seed.dpopJkt,
-        last_ip_prefix: seed.ipPrefix,
-        revoked_at: null,
-        revoked_reason: null,
-      })
+      .values(sessionRow(seed, lastRefreshedAt))
       .onConflict((oc) => oc.column('id').doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   /**
-   * Advances the generation from `from` to `from + 1` in one compare-and-set statement, the
-   * single-use guarantee of rotation: of N concurrent refreshes with the same token, exactly
-   * one sees `true`.
+   * A refresh's compare-and-set of the generation, from `from` to `from + 1`: the single-use
+   * guarantee of rotation, as of N concurrent refreshes with the same token exactly one sees
+   * `true`. A first refresh (`from` 0) of a session with no row yet inserts it at generation 1
+   * instead (of several such refreshes exactly one insert wins). Resolves once committed, in
+   * a transaction shared with the rotations of concurrent refreshes (rotations.ts).
    */
-  async advanceGeneration(id: string, from: number, now: number, ipPrefix: string | null): Promise<boolean> {
-    const result = await this.db
+  rotate(rotation: SessionRotation): Promise<boolean> {
+    return this.rotations.rotate(rotation);
+  }
+
+  /** Commits the rotations still queued (shutdown). */
+  drainRotations(): Promise<void> {
+    return this.rotations.drain();
+  }
+
+  /** Applies a group's rotations in order inside its transaction: prepared statements are cheap on SQLite's in-process connection. */
+  private async applyEach(trx: Transaction<Database>, rotations: readonly SessionRotation[]): Promise<boolean[]> {
+    const results: boolean[] = [];
+    for (const rotation of rotations) {
+      const inserted = rotation.from === 0 && rotation.seed !== undefined && (await this.insert({ ...rotation.seed, generation: 1 }, rotation.now, trx));
+      results.push(inserted || (await this.advance(trx, rotation)));
+    }
+    return results;
+  }
+
+  /**
+   * The same on PostgreSQL, where each statement is a round trip: one INSERT of the group's first
+   * refreshes and one UPDATE … FROM (VALUES …) of the rest per round. A session twice in the
+   * group goes into a later round, so its second rotation sees the first one's write.
+   */
+  private async applyInBulk(trx: Transaction<Database>, rotations: readonly SessionRotation[]): Promise<boolean[]> {
+    const results = rotations.map(() => false);
+    for (const round of rounds(rotations)) {
+      const inserted = new Set<string>();
+      const seeds = round.filter((index) => rotations[index]!.from === 0 && rotations[index]!.seed !== undefined);
+      if (seeds.length > 0) {
+        const rows = await trx
+          .insertInto('sessions')
+          .values(seeds.map((index) => sessionRow({ ...rotations[index]!.seed!, generation: 1 }, rotations[index]!.now)))
+          .onConflict((oc) => oc.column('id').doNothing())
+          .returning('id')
+          .execute();
+        for (const { id } of rows) inserted.add(id);
+      }
+      const updates = round.filter((index) => !inserted.has(rotations[index]!.id));
+      const advanced = new Set<string>();
+      if (updates.length > 0) {
+        const values = sql.join(
+          updates.map((index) => {
+            const { id, from, now, ipPrefix } = rotations[index]!;
+            return sql`(${id}::text, ${from}::integer, ${now}::bigint, ${ipPrefix}::varchar)`;
+          }),
+        );
+        const { rows } = await sql<{ id: string }>`
+          update sessions as s set generation = v.from_generation + 1, last_refreshed_at = v.now, last_ip_prefix = v.ip_prefix
+          from (values ${values}) as v(id, from_generation, now, ip_prefix)
+          where s.id = v.id and s.generation = v.from_generation and s.revoked_at is null
+          returning s.id`.execute(trx);
+        for (const { id } of rows) advanced.add(id);
+      }
+      for (const index of round) results[index] = inserted.has(rotations[index]!.id) || advanced.has(rotations[index]!.id);
+    }
+    return results;
+  }
+
+  private async advance(db: Kysely<Database>, { id, from, now, ipPrefix }: Rotation): Promise<boolean> {
+    const result = await db
       .updateTable('sessions')
       .set({ generation: from + 1, last_refreshed_at: now, last_ip_prefix: ipPrefix })
       .where('id', '=', id)

@@ -1,5 +1,9 @@
 export interface GroupCommitOptions<T> {
-  /** How long the first item of a group waits for others to join it. */
+  /**
+   * How long the first item of a group waits for others to join it. 0 waits for no timer: an
+   * idle writer commits once the current turn of the event loop has queued what it read
+   * (setImmediate), so a lone item pays no window and a burst still shares one commit.
+   */
   intervalMs: number;
   /** A group this large (in `sizeOf` units) commits at once instead of waiting out the interval. */
   maxGroupSize: number;
@@ -19,7 +23,7 @@ export interface GroupCommitOptions<T> {
 export class GroupCommit<T> {
   private queue: T[] = [];
   private queuedSize = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Wait | undefined;
   private running: Promise<void> | undefined;
   private readonly sizeOf: (item: T) => number;
 
@@ -43,11 +47,11 @@ export class GroupCommit<T> {
     if (items.length === 0) return;
     this.queue.unshift(...items);
     for (const item of items) this.queuedSize += this.sizeOf(item);
-    // Not at once: a database that just failed gets the interval before it is asked again.
-    this.timer ??= setTimeout(() => {
+    // Not at once: a database that just failed gets the interval (1 ms at least) before it is asked again.
+    this.timer ??= wait(Math.max(1, this.options.intervalMs), () => {
       this.timer = undefined;
       if (!this.running) void this.startGroup();
-    }, this.options.intervalMs);
+    });
   }
 
   /**
@@ -55,7 +59,7 @@ export class GroupCommit<T> {
    * has ended. A group that fails and is requeued waits for its retry: drain does not spin on it.
    */
   async drain(): Promise<void> {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     while (this.running) await this.running;
     if (this.queue.length > 0) await this.startGroup();
@@ -65,15 +69,15 @@ export class GroupCommit<T> {
   private schedule(): void {
     if (this.running) return; // the running commit starts the next group when it ends
     if (this.queuedSize >= this.options.maxGroupSize) {
-      clearTimeout(this.timer);
+      this.timer?.cancel();
       this.timer = undefined;
       void this.startGroup();
       return;
     }
-    this.timer ??= setTimeout(() => {
+    this.timer ??= wait(this.options.intervalMs, () => {
       this.timer = undefined;
       void this.startGroup();
-    }, this.options.intervalMs);
+    });
   }
 
   private startGroup(): Promise<void> {
@@ -88,4 +92,18 @@ export class GroupCommit<T> {
       });
     return this.running;
   }
+}
+
+interface Wait {
+  cancel(): void;
+}
+
+/** A timer of `ms`, or for 0 the end of the current turn of the event loop (after its I/O). */
+function wait(ms: number, run: () => void): Wait {
+  if (ms === 0) {
+    const immediate = setImmediate(run);
+    return { cancel: () => clearImmediate(immediate) };
+  }
+  const timeout = setTimeout(run, ms);
+  return { cancel: () => clearTimeout(timeout) };
 }

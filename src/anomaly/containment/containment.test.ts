@@ -57,7 +57,7 @@ describeEachDatabase('containment', (database) => {
   let service: ContainmentService;
   before(async () => {
     ({ store, close } = await openTestStore(database, 'gp_contain'));
-    sessions = new SessionStore(store.db);
+    sessions = new SessionStore(store.db, store.dialect);
     events = new EventBus();
     revoker = new SessionRevoker({ store: sessions, db: store.db, outbox: new Outbox({ events, now: () => now }), now: () => now });
     service = new ContainmentService({
