@@ -6,9 +6,7 @@
  * stored one. There is no window to wait out: an idle queue commits at the end of the current
  * turn of the event loop, and what arrives while a commit runs forms the next group.
  */
-import type { Kysely, Transaction } from 'kysely';
 import { GroupCommit } from '../shared/group-commit.js';
-import type { Database } from '../storage/schema.js';
 
 /**
  * One compare-and-set: the session's generation from `from` to `from + 1`. A first refresh
@@ -22,11 +20,11 @@ export interface Rotation {
 }
 
 /**
- * Applies rotations in one transaction, in order, and says which of them took. Two rotations
- * of one session in the same group must behave as they would one after the other: the second
- * sees the first's write.
+ * Applies rotations atomically (one transaction, or one statement), in order, and says which of
+ * them took. Two rotations of one session in the same group must behave as they would one after
+ * the other: the second sees the first's write.
  */
-export type ApplyRotations<R extends Rotation> = (trx: Transaction<Database>, rotations: readonly R[]) => Promise<boolean[]>;
+export type ApplyRotations<R extends Rotation> = (rotations: readonly R[]) => Promise<boolean[]>;
 
 interface Waiting<R> {
   rotation: R;
@@ -40,10 +38,7 @@ const MAX_GROUP = 500;
 export class RotationGroup<R extends Rotation> {
   private readonly group: GroupCommit<Waiting<R>>;
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly apply: ApplyRotations<R>,
-  ) {
+  constructor(private readonly apply: ApplyRotations<R>) {
     this.group = new GroupCommit({ intervalMs: 0, maxGroupSize: MAX_GROUP, commit: (group) => this.commit(group) });
   }
 
@@ -59,7 +54,7 @@ export class RotationGroup<R extends Rotation> {
 
   private async commit(group: Waiting<R>[]): Promise<void> {
     try {
-      const results = await this.transaction(group);
+      const results = await this.apply(group.map(({ rotation }) => rotation));
       for (const [index, waiting] of group.entries()) waiting.resolve(results[index]!);
     } catch (error) {
       if (group.length === 1) {
@@ -69,20 +64,11 @@ export class RotationGroup<R extends Rotation> {
       // A failed group (a deadlock with another node, a lost connection) must not fail its
       // members for each other: each is tried again alone, and only one that fails alone fails.
       for (const waiting of group) {
-        await this.transaction([waiting]).then(
+        await this.apply([waiting.rotation]).then(
           ([rotated]) => waiting.resolve(rotated!),
           (failure: unknown) => waiting.reject(failure),
         );
       }
     }
-  }
-
-  private transaction(group: Waiting<R>[]): Promise<boolean[]> {
-    return this.db.transaction().execute((trx) =>
-      this.apply(
-        trx,
-        group.map(({ rotation }) => rotation),
-      ),
-    );
   }
 }

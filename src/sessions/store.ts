@@ -5,7 +5,7 @@
  * (the accounts merge) hands that transaction to the revoker, never writes this table itself.
  * Rows end here too: the cull (cull.ts) deletes a culled guest's rows and purges expired ones.
  */
-import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { Dialect } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
 import { type Rotation, RotationGroup } from './rotations.js';
@@ -67,6 +67,9 @@ function sessionRow(seed: SessionSeed, lastRefreshedAt: number | null): Insertab
   };
 }
 
+/** A first refresh that may have to write the session's row. */
+const isFirst = (rotation: SessionRotation) => rotation.from === 0 && rotation.seed !== undefined;
+
 /**
  * The indexes of `rotations` in rounds where no session appears twice, in order: a session's
  * k-th rotation of the group goes into round k.
@@ -90,7 +93,7 @@ export class SessionStore {
     private readonly db: Kysely<Database>,
     dialect: Dialect,
   ) {
-    this.rotations = new RotationGroup(db, (trx, rotations) => (dialect === 'postgres' ? this.applyInBulk(trx, rotations) : this.applyEach(trx, rotations)));
+    this.rotations = new RotationGroup((rotations) => (dialect === 'postgres' ? this.applyInBulk(rotations) : this.applyEach(rotations)));
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {
@@ -141,54 +144,74 @@ export class SessionStore {
     return this.rotations.drain();
   }
 
-  /** Applies a group's rotations in order inside its transaction: prepared statements are cheap on SQLite's in-process connection. */
-  private async applyEach(trx: Transaction<Database>, rotations: readonly SessionRotation[]): Promise<boolean[]> {
-    const results: boolean[] = [];
-    for (const rotation of rotations) {
-      const inserted = rotation.from === 0 && rotation.seed !== undefined && (await this.insert({ ...rotation.seed, generation: 1 }, rotation.now, trx));
-      results.push(inserted || (await this.advance(trx, rotation)));
-    }
-    return results;
+  /**
+   * SQLite: the group's statements one after the other in one transaction (prepared statements
+   * on the in-process connection cost microseconds; the commit's fsync is what the group shares).
+   * A lone rotation needs no transaction of its own: each of its statements is atomic.
+   */
+  private applyEach(rotations: readonly SessionRotation[]): Promise<boolean[]> {
+    const apply = async (db: Kysely<Database>) => {
+      const results: boolean[] = [];
+      for (const rotation of rotations) {
+        const inserted = rotation.from === 0 && rotation.seed !== undefined && (await this.insert({ ...rotation.seed, generation: 1 }, rotation.now, db));
+        results.push(inserted || (await this.advance(db, rotation)));
+      }
+      return results;
+    };
+    return rotations.length === 1 ? apply(this.db) : this.db.transaction().execute(apply);
   }
 
   /**
-   * The same on PostgreSQL, where each statement is a round trip: one INSERT of the group's first
-   * refreshes and one UPDATE … FROM (VALUES …) of the rest per round. A session twice in the
-   * group goes into a later round, so its second rotation sees the first one's write.
+   * PostgreSQL, where each statement is a round trip: per round, one upsert of the first
+   * refreshes (insert at generation 1, or advance from 0) and one UPDATE … FROM (VALUES …) of
+   * the rest. A session twice in the group goes into a later round, so its second rotation sees
+   * the first one's write. A group of one statement (a lone refresh, or a burst of later ones)
+   * runs without BEGIN and COMMIT, which would be two more round trips.
    */
-  private async applyInBulk(trx: Transaction<Database>, rotations: readonly SessionRotation[]): Promise<boolean[]> {
-    const results = rotations.map(() => false);
-    for (const round of rounds(rotations)) {
-      const inserted = new Set<string>();
-      const seeds = round.filter((index) => rotations[index]!.from === 0 && rotations[index]!.seed !== undefined);
-      if (seeds.length > 0) {
-        const rows = await trx
-          .insertInto('sessions')
-          .values(seeds.map((index) => sessionRow({ ...rotations[index]!.seed!, generation: 1 }, rotations[index]!.now)))
-          .onConflict((oc) => oc.column('id').doNothing())
-          .returning('id')
-          .execute();
-        for (const { id } of rows) inserted.add(id);
+  private applyInBulk(rotations: readonly SessionRotation[]): Promise<boolean[]> {
+    const plan = rounds(rotations).flatMap((round) => {
+      const first = round.filter((index) => isFirst(rotations[index]!));
+      const later = round.filter((index) => !isFirst(rotations[index]!));
+      return [first, later].filter((indexes) => indexes.length > 0);
+    });
+    const apply = async (db: Kysely<Database>) => {
+      const results = rotations.map(() => false);
+      for (const indexes of plan) {
+        const batch = indexes.map((index) => rotations[index]!);
+        const rotated = new Set(isFirst(batch[0]!) ? await this.upsertFirst(db, batch) : await this.advanceAll(db, batch));
+        for (const index of indexes) results[index] = rotated.has(rotations[index]!.id);
       }
-      const updates = round.filter((index) => !inserted.has(rotations[index]!.id));
-      const advanced = new Set<string>();
-      if (updates.length > 0) {
-        const values = sql.join(
-          updates.map((index) => {
-            const { id, from, now, ipPrefix } = rotations[index]!;
-            return sql`(${id}::text, ${from}::integer, ${now}::bigint, ${ipPrefix}::varchar)`;
-          }),
-        );
-        const { rows } = await sql<{ id: string }>`
-          update sessions as s set generation = v.from_generation + 1, last_refreshed_at = v.now, last_ip_prefix = v.ip_prefix
-          from (values ${values}) as v(id, from_generation, now, ip_prefix)
-          where s.id = v.id and s.generation = v.from_generation and s.revoked_at is null
-          returning s.id`.execute(trx);
-        for (const { id } of rows) advanced.add(id);
-      }
-      for (const index of round) results[index] = inserted.has(rotations[index]!.id) || advanced.has(rotations[index]!.id);
-    }
-    return results;
+      return results;
+    };
+    return plan.length === 1 ? apply(this.db) : this.db.transaction().execute(apply);
+  }
+
+  /** First refreshes: each inserts its row at generation 1, or advances an existing row from 0; returns the ids that rotated. */
+  private async upsertFirst(db: Kysely<Database>, batch: readonly SessionRotation[]): Promise<string[]> {
+    const rows = await db
+      .insertInto('sessions')
+      .values(batch.map((rotation) => sessionRow({ ...rotation.seed!, generation: 1, ipPrefix: rotation.ipPrefix }, rotation.now)))
+      .onConflict((oc) =>
+        oc
+          .column('id')
+          .doUpdateSet((eb) => ({ generation: 1, last_refreshed_at: eb.ref('excluded.last_refreshed_at'), last_ip_prefix: eb.ref('excluded.last_ip_prefix') }))
+          .where('sessions.generation', '=', 0)
+          .where('sessions.revoked_at', 'is', null),
+      )
+      .returning('id')
+      .execute();
+    return rows.map(({ id }) => id);
+  }
+
+  /** Later refreshes: one compare-and-set each, in one statement; returns the ids that rotated. */
+  private async advanceAll(db: Kysely<Database>, batch: readonly Rotation[]): Promise<string[]> {
+    const values = sql.join(batch.map(({ id, from, now, ipPrefix }) => sql`(${id}::text, ${from}::integer, ${now}::bigint, ${ipPrefix}::varchar)`));
+    const { rows } = await sql<{ id: string }>`
+      update sessions as s set generation = v.from_generation + 1, last_refreshed_at = v.now, last_ip_prefix = v.ip_prefix
+      from (values ${values}) as v(id, from_generation, now, ip_prefix)
+      where s.id = v.id and s.generation = v.from_generation and s.revoked_at is null
+      returning s.id`.execute(db);
+    return rows.map(({ id }) => id);
   }
 
   private async advance(db: Kysely<Database>, { id, from, now, ipPrefix }: Rotation): Promise<boolean> {
