@@ -78,6 +78,9 @@ export async function startGuestpass(
     flags: { port: '0', host: '127.0.0.1' },
   });
   const server = await startServer({ config, logger: false, print: () => {} });
+  // The geolocation and ASN data load in the background after start-up (half a million ASN
+  // ranges to parse): measured while that runs, an endpoint would be charged for start-up.
+  await server.ctx.anomaly.geo.ready();
   const close = async () => {
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });

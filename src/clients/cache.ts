@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { hashSecret } from '../crypto/secrets.js';
+import { secretDigest } from '../crypto/secrets.js';
 import type { EventBus } from '../events/bus.js';
 import type { ClientStore } from './store.js';
 import type { Client } from './types.js';
@@ -181,7 +181,7 @@ function freezeClient(client: Client): Client {
  * a match, so the time taken does not say which one matched.
  */
 export function matchesLiveSecret(presented: string, secrets: readonly LiveSecret[], now: number): boolean {
-  const presentedHash = Buffer.from(hashSecret(presented), 'hex');
+  const presentedHash = secretDigest(presented);
   let matched = false;
   for (const { hash, expiresAt } of secrets) {
     if (expiresAt !== null && expiresAt <= now) continue;

@@ -20,6 +20,13 @@ describe('compact JWE (dir, A256GCM)', () => {
     assert.equal(openCompactJwe(fromJose, keyFor)?.plaintext, 'from jose');
   });
 
+  it('should seal each token under a fresh nonce, and open every one of them', () => {
+    const sealed = Array.from({ length: 2000 }, (_, i) => sealCompactJwe(key, { typ: 'test' }, `same ${i % 2}`));
+    assert.equal(new Set(sealed.map((token) => token.split('.')[2])).size, sealed.length);
+    for (const [i, token] of sealed.entries()) assert.equal(openCompactJwe(token, keyFor)?.plaintext, `same ${i % 2}`);
+    assert.equal(new Set(sealed.map((token) => token.split('.')[0])).size, 1, 'one key and typ: one protected header');
+  });
+
   it('should refuse a tampered token, an unknown key and a wrong algorithm', () => {
     const sealed = sealCompactJwe(key, {}, 'secret');
     const parts = sealed.split('.');

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type KeyObject } from 'node:crypto';
+import { randomNonce } from './random-pool.js';
 
 /**
  * Compact JWE with `alg: dir`, `enc: A256GCM` (RFC 7516, RFC 7518 §5.3), on node:crypto's
@@ -9,14 +10,37 @@ import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from 'n
 
 const ENC = 'A256GCM';
 
-export function sealCompactJwe(key: { kid: string; key: KeyObject }, header: Record<string, unknown>, plaintext: string): string {
-  const protectedHeader = Buffer.from(JSON.stringify({ ...header, alg: 'dir', enc: ENC, kid: key.kid })).toString('base64url');
-  const iv = randomBytes(12);
+type JweKey = { kid: string; key: KeyObject };
+
+/**
+ * The encoded protected header and its bytes (the additional data), per key and `typ`: every
+ * session token of a key has the same header, so it is encoded once, not on every seal.
+ */
+const encodedHeaders = new WeakMap<JweKey, Map<string, { text: string; bytes: Buffer }>>();
+
+function encodeHeader(key: JweKey, header: Record<string, unknown>) {
+  const text = Buffer.from(JSON.stringify({ ...header, alg: 'dir', enc: ENC, kid: key.kid })).toString('base64url');
+  return { text, bytes: Buffer.from(text, 'ascii') };
+}
+
+function protectedHeader(key: JweKey, header: Record<string, unknown>) {
+  const typ = header['typ'];
+  if (typeof typ !== 'string' || Object.keys(header).length !== 1) return encodeHeader(key, header);
+  let byTyp = encodedHeaders.get(key);
+  if (!byTyp) encodedHeaders.set(key, (byTyp = new Map()));
+  let encoded = byTyp.get(typ);
+  if (encoded === undefined) byTyp.set(typ, (encoded = encodeHeader(key, header)));
+  return encoded;
+}
+
+export function sealCompactJwe(key: JweKey, header: Record<string, unknown>, plaintext: string): string {
+  const encodedHeader = protectedHeader(key, header);
+  const iv = randomNonce();
   const cipher = createCipheriv('aes-256-gcm', key.key, iv);
   // RFC 7516 §5.1 step 14: the additional authenticated data is the encoded protected header.
-  cipher.setAAD(Buffer.from(protectedHeader, 'ascii'));
+  cipher.setAAD(encodedHeader.bytes);
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return `${protectedHeader}..${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
+  return `${encodedHeader.text}..${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
 }
 
 export interface OpenedJwe {

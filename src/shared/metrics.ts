@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HotHistogram } from './hot-histogram.js';
 
 /**
  * Prometheus metrics for one server instance. A registry per instance (not prom-client's
@@ -14,7 +15,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly httpDuration = new Histogram({
+  readonly httpDuration = new HotHistogram({
     name: 'guestpass_http_request_duration_seconds',
     help: 'HTTP request latency by route.',
     labelNames: ['route', 'method'] as const,
@@ -50,7 +51,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly anomalyProcessing = new Histogram({
+  readonly anomalyProcessing = new HotHistogram({
     name: 'guestpass_anomaly_processing_seconds',
     help: 'Time the detection engine and containment spend on one domain event, inline in the request.',
     buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01],

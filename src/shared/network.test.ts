@@ -16,5 +16,17 @@ describe('networkOf', () => {
 
   it('should return nothing for something that is not an address', () => {
     assert.equal(networkOf('not-an-ip'), undefined);
+    assert.equal(networkOf('not-an-ip'), undefined, 'asked again');
+  });
+
+  it('should answer the same for an address asked again, beyond the addresses it remembers too, and not be changed by a caller', () => {
+    const first = networkOf('192.0.2.44');
+    for (let i = 0; i < 5000; i++) networkOf(`10.${(i >> 8) & 255}.${i & 255}.1`);
+    assert.deepEqual(networkOf('192.0.2.44'), first);
+    assert.deepEqual(networkOf('10.0.7.1'), { ip_prefix: '10.0.7.0/24', ip_version: 4 });
+    assert.throws(() => {
+      (networkOf('192.0.2.44') as { ip_prefix: string }).ip_prefix = '0.0.0.0/24';
+    }, TypeError);
+    assert.equal(networkOf('192.0.2.44')?.ip_prefix, '192.0.2.0/24');
   });
 });
