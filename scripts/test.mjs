@@ -5,6 +5,7 @@
 // failure points at the .ts line. Loading the server through tsx cost each test file, and each
 // `guestpass` process a test spawns, about a second more than loading the compiled JS.
 // GUESTPASS_TEST_FROM_SOURCE=1 runs the .ts files through tsx instead, as before.
+// GUESTPASS_TEST_BUNDLE=1 also bundles each test file with what it imports (bundleTests says why).
 // PostgreSQL: GUESTPASS_TEST_DATABASE_URL names the server; without it the local default is
 // probed. If none answers, the PostgreSQL cases are skipped and this script says so plainly;
 // with GUESTPASS_TEST_REQUIRE_POSTGRES=1 (CI) an unreachable server is a failure instead.
@@ -79,9 +80,76 @@ async function compile() {
     logLevel: 'warning',
     tsconfig: join(root, 'tsconfig.json'),
   });
+  await bundleCli(outdir);
+  if (process.env.GUESTPASS_TEST_BUNDLE === '1') await bundleTests(outdir);
   // The copy has no package.json of Guestpass's own: this one only makes its .js files ESM.
   writeFileSync(join(outdir, 'package.json'), '{ "type": "module" }\n');
   return outdir;
+}
+
+/**
+ * Options of the bundles below. Left outside: native addons; the packages that find their own
+ * files through __dirname, which an ES module bundle does not define; the development
+ * dependencies (a test's browser driver, mail server, other OAuth libraries), which only tests
+ * load; and src/cli/usage.js, imported from the file-by-file copy instead: `guestpass simulate`
+ * loads the simulator from that copy, and its UsageError must be the class index.js checks.
+ */
+function bundleOptions(outdir) {
+  const { devDependencies = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const usage = join(outdir, 'src/cli/usage.js');
+  return {
+    outdir,
+    outbase: root,
+    bundle: true,
+    splitting: true,
+    external: ['better-sqlite3', '@node-rs/argon2', 'pg-native', '@fastify/swagger', 'ioredis', 'pino', '@guestpass/*', ...Object.keys(devDependencies)],
+    plugins: [
+      {
+        name: 'usage-error-shared',
+        setup(plugin) {
+          plugin.onResolve({ filter: /(^|\/)cli\/usage\.js$|^\.\/usage\.js$/ }, (args) =>
+            resolve(args.resolveDir, args.path) === join(root, 'src/cli/usage.js') ? { path: usage, external: true } : undefined,
+          );
+        },
+      },
+    ],
+    // The CommonJS packages inside call require() for Node's own modules.
+    banner: { js: "import { createRequire as __guestpassCreateRequire } from 'node:module'; const require = __guestpassCreateRequire(import.meta.url);" },
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    logLevel: 'warning',
+    tsconfig: join(root, 'tsconfig.json'),
+  };
+}
+
+/**
+ * Replaces the copy's src/cli/index.js, the `guestpass` that tests spawn, with one bundle of it
+ * and its dependencies. A process that loads the server file by file resolves, reads and
+ * compiles about 2,000 modules (Kysely and TypeBox alone are 500 files): measured one process
+ * at a time, `guestpass clients list` cost 2.1 s of CPU and `guestpass serve` 3.3 s before it
+ * listened; bundled, 0.85 s and 1.7 s. The suite spawns a few hundred of them. Tests that import
+ * src/cli/*.js themselves still get the file-by-file copy. The commands stay separate chunks
+ * (a command is loaded only when it runs), and the chunks sit in src/cli/ like the modules they
+ * replace, so paths taken from import.meta.url (the console build, the simulator) are the same.
+ */
+async function bundleCli(outdir) {
+  await build({ ...bundleOptions(outdir), entryPoints: [join(root, 'src/cli/index.ts')], chunkNames: 'src/cli/chunk-[hash]' });
+}
+
+/**
+ * GUESTPASS_TEST_BUNDLE=1 replaces each test file under src/, test/ and tools/ in the copy with a
+ * bundle too: importing test/helpers/server.js file by file cost 2.3 s of CPU, bundled 0.9 s, and
+ * most test files import it. Code shared by several test files goes to chunks in test/helpers/,
+ * two folders down like every module that takes a path from import.meta.url (test/helpers/paths.ts,
+ * src/console-ui/options.ts, src/cli/simulate.ts), so those paths stay right. The workspaces'
+ * tests (packages/, examples/, console/) import their packages by name and are left as they are.
+ */
+async function bundleTests(outdir) {
+  const entryPoints = ['src', 'test', 'tools'].flatMap((dir) => findFiles(join(root, dir), '.test.ts'));
+  await build({ ...bundleOptions(outdir), entryPoints, chunkNames: 'test/helpers/chunk-[hash]' });
 }
 
 /** Drops every schema this run created (their names contain `_r<run>_`). */
