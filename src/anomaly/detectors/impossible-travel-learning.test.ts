@@ -51,6 +51,27 @@ describe('impossible_travel: what the population teaches', () => {
     assert.deepEqual(travel([...ordinary, ...phone, ...thief], e), ['stolen']);
   });
 
+  it('learns a carrier whose ASN also sells home lines from its sessions hopping across the country, and still blames other moves', () => {
+    const carrier = (lat: number, lon: number): GeoLocation => ({ ...at('FR', lat, lon), asn: 3215 });
+    const places: Record<string, GeoLocation> = {
+      '198.18.1.0/24': carrier(48.86, 2.35),
+      '198.18.2.0/24': carrier(43.3, 5.37),
+      '203.60.1.0/24': { ...RENNES, asn: 12322 },
+      '192.0.2.0/24': { ...at('FR', 43.6, 1.44), asn: 64_500 },
+      '198.51.100.0/24': { ...AMSTERDAM, asn: 64_501 },
+    };
+    const e = engine(places, { learn_country_spread: false, shared_network_sessions: 0, busy_network_sessions: 0, shared_network_origins: 0 });
+    // Four phones are moved between the carrier's Paris and Marseille pools (660 km) within a minute: each is reported.
+    const hops = [0, 1, 2, 3].flatMap((i) => move(T0 + i * MINUTE, `phone-${i}`, '198.18.1.0/24', '198.18.2.0/24'));
+    assert.deepEqual(travel(hops, e), ['phone-0', 'phone-1', 'phone-2', 'phone-3']);
+    // From then on the carrier's address says "somewhere in France": the fifth phone's hop is not news.
+    assert.deepEqual(travel(move(T0 + 10 * MINUTE, 'phone-4', '198.18.2.0/24', '198.18.1.0/24'), e), []);
+    // A session leaving France, or moving between two other networks in it, is still judged.
+    const abroad = move(T0 + 12 * MINUTE, 'abroad', '198.18.1.0/24', '198.51.100.0/24');
+    const thief = move(T0 + 14 * MINUTE, 'stolen', '203.60.1.0/24', '192.0.2.0/24');
+    assert.deepEqual(travel([...abroad, ...thief], e), ['abroad', 'stolen']);
+  });
+
   it('learns a VPN provider from sessions arriving at its block from many countries', () => {
     const abroad: [string, GeoLocation][] = [
       ['203.1.1.0/24', at('US', 40.71, -74.0)],

@@ -143,6 +143,26 @@ describe('impossible_travel', () => {
     assert.equal(travel(run(engineWith(carrier), [ev.created(T0, s('t'), NET.carrierNat), ev.refreshed(T0 + 5 * MINUTE, s('t'), NET.london)])).length, 1);
   });
 
+  it('reports a session going back and forth between two places once, and reads the home carrier abroad as roaming', () => {
+    const carrier = { detectors: { impossible_travel: { country_spread_warmup_s: 0, busy_network_sessions: 0, shared_network_origins: 0 } } };
+    // Paris, then Sydney, Paris and Sydney again an hour apart each: one move, repeated.
+    const pingPong = [NET.paris, NET.sydney, NET.paris, NET.sydney].map((net, i) =>
+      i === 0 ? ev.created(T0, s('pp'), net) : ev.refreshed(T0 + i * HOUR, s('pp'), net, i),
+    );
+    assert.deepEqual(
+      travel(run(engineWith(carrier), pingPong)).map((f) => f.time),
+      [T0 + HOUR],
+    );
+    // Paris Wi-Fi, a flight, the home carrier (home-routed), New York Wi-Fi, then carrier and Wi-Fi in turn.
+    const trip = [NET.paris, NET.carrierNat, NET.newYork, NET.carrierNat, NET.newYork].map((net, i) =>
+      i === 0 ? ev.created(T0, s('trip'), net) : ev.refreshed(T0 + 9 * HOUR + i * HOUR, s('trip'), net, i),
+    );
+    assert.deepEqual(travel(run(engineWith(carrier), trip)), []);
+    // A third place is a new move.
+    const third = [...pingPong, ev.refreshed(T0 + 4 * HOUR, s('pp'), NET.newYork, 4)];
+    assert.equal(travel(run(engineWith(carrier), third)).length, 2);
+  });
+
   it('learns a shared egress: the third session to jump to the same far network is not blamed', () => {
     const events = [NET.paris, NET.lyon, NET.versailles].flatMap((home, i) => [
       ev.created(T0 + i * HOUR, s(`phone-${i}`), home),

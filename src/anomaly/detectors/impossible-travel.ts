@@ -3,6 +3,7 @@ import { hash32 } from '../../shared/hash.js';
 import { BoundedLru, SlotTable, type ColumnHandle } from '../sketches/lru.js';
 import type { DetectionContext, DetectionInput, Entity, Finding, GeoLocation } from '../types.js';
 import { finding, locate, NONE, prefixHash, sessionOf, type EngineDetector } from './common.js';
+import { CarrierPools, POOL_HOP_MS } from './carrier-pools.js';
 import { CountrySpread } from './country-spread.js';
 import { SharedEgressProfiles } from './shared-egress.js';
 
@@ -39,15 +40,19 @@ function blockOf(prefix: string): number {
   return hash32(`${parts[0]}${separator}${parts[1]}`);
 }
 
+const SEEN = 1;
+const MOBILE = 2;
+
 /**
- * The last place each session (or user) was seen, in typed-array columns (about 55 bytes a
- * key with the table's own 24): time, coordinates, accuracy radius, country and the prefix
- * hash packed into numbers. Only non-hosting sightings become the anchor, so a VPN hop in
+ * The last place each session (or user) was seen, in typed-array columns (about 57 bytes a
+ * key with the table's own 24): time, coordinates, accuracy radius, country, ASN and the
+ * prefix hash packed into numbers, and the place before (coarser). Only non-hosting sightings become the anchor, so a VPN hop in
  * between never hides a real jump from home to elsewhere.
  */
 class Anchors {
   private readonly table: SlotTable;
-  private readonly seen: ColumnHandle<Uint8Array>;
+  /** SEEN and MOBILE bits. */
+  private readonly flags: ColumnHandle<Uint8Array>;
   private readonly time: ColumnHandle<Float64Array>;
   private readonly lat: ColumnHandle<Float32Array>;
   private readonly lon: ColumnHandle<Float32Array>;
@@ -56,16 +61,19 @@ class Anchors {
   private readonly hashHigh: ColumnHandle<Uint32Array>;
   private readonly hashLow: ColumnHandle<Uint16Array>;
   private readonly block: ColumnHandle<Uint32Array>;
-  private readonly mobile: ColumnHandle<Uint8Array>;
+  /** The network's ASN (0 when unknown): a carrier moving a session between its pools stays on it. */
+  private readonly asn: ColumnHandle<Uint32Array>;
   /** The place before the current one (for users: a second device's city is a known place, not a jump). */
-  private readonly previousLat: ColumnHandle<Float32Array>;
-  private readonly previousLon: ColumnHandle<Float32Array>;
+  /** In hundredths of a degree (about 1 km): it is compared with radii of 100 km and more. */
+  private readonly previousLat: ColumnHandle<Int16Array>;
+  private readonly previousLon: ColumnHandle<Int16Array>;
+  private readonly previousCountry: ColumnHandle<Uint16Array>;
   /** For users: a hash of the session that set the anchor (a jump within one session is the session's finding). */
   private readonly session: ColumnHandle<Uint32Array>;
 
   constructor(maxEntries: number) {
     this.table = new SlotTable(maxEntries);
-    this.seen = this.table.column(Uint8Array);
+    this.flags = this.table.column(Uint8Array);
     this.time = this.table.column(Float64Array);
     this.lat = this.table.column(Float32Array);
     this.lon = this.table.column(Float32Array);
@@ -74,9 +82,10 @@ class Anchors {
     this.hashHigh = this.table.column(Uint32Array);
     this.hashLow = this.table.column(Uint16Array);
     this.block = this.table.column(Uint32Array);
-    this.mobile = this.table.column(Uint8Array);
-    this.previousLat = this.table.column(Float32Array);
-    this.previousLon = this.table.column(Float32Array);
+    this.asn = this.table.column(Uint32Array);
+    this.previousLat = this.table.column(Int16Array);
+    this.previousLon = this.table.column(Int16Array);
+    this.previousCountry = this.table.column(Uint16Array);
     this.session = this.table.column(Uint32Array);
   }
 
@@ -86,13 +95,14 @@ class Anchors {
   }
 
   has(slot: number): boolean {
-    return this.seen.a[slot] === 1;
+    return (this.flags.a[slot]! & SEEN) !== 0;
   }
 
   read(slot: number): Sighting {
     const code = this.country.a[slot]!;
     const location: GeoLocation = { lat: this.lat.a[slot]!, lon: this.lon.a[slot]!, accuracy_km: this.accuracy.a[slot]! };
-    if (this.mobile.a[slot] === 1) location.mobile = true;
+    if ((this.flags.a[slot]! & MOBILE) !== 0) location.mobile = true;
+    if (this.asn.a[slot] !== 0) location.asn = this.asn.a[slot]!;
     if (code !== 0) location.country = String.fromCharCode(code >> 8, code & 0xff);
     const hash = this.hashHigh.a[slot]!.toString(16).padStart(8, '0') + this.hashLow.a[slot]!.toString(16).padStart(4, '0');
     return { time: this.time.a[slot]!, location, prefixHash: hash, block: this.block.a[slot]! };
@@ -101,7 +111,12 @@ class Anchors {
   /** Whether `location` is where the key was before its current place (within `radiusKm`). */
   wasAt(slot: number, location: GeoLocation, radiusKm: number): boolean {
     if (this.previousLat.a[slot] === 0 && this.previousLon.a[slot] === 0) return false;
-    return distanceKm(this.previousLat.a[slot]!, this.previousLon.a[slot]!, location.lat, location.lon) <= radiusKm;
+    return distanceKm(this.previousLat.a[slot]! / 100, this.previousLon.a[slot]! / 100, location.lat, location.lon) <= radiusKm;
+  }
+
+  /** Whether the place before the current one was in `country` (two-letter code). */
+  wasIn(slot: number, country: string | undefined): boolean {
+    return country !== undefined && this.previousCountry.a[slot] === countryCode(country);
   }
 
   sessionOf(slot: number): number {
@@ -110,7 +125,7 @@ class Anchors {
 
   /** Same place as the anchor: only the time moves (no hashing on the common path). */
   samePlace(slot: number, location: GeoLocation): boolean {
-    return this.seen.a[slot] === 1 && this.lat.a[slot] === Math.fround(location.lat) && this.lon.a[slot] === Math.fround(location.lon);
+    return this.has(slot) && this.lat.a[slot] === Math.fround(location.lat) && this.lon.a[slot] === Math.fround(location.lon);
   }
 
   touch(slot: number, time: number, session: number): void {
@@ -120,14 +135,15 @@ class Anchors {
 
   set(slot: number, time: number, location: GeoLocation, prefix: string, session: number): void {
     const hash = prefixHash(prefix);
-    if (this.seen.a[slot] === 1) {
-      this.previousLat.a[slot] = this.lat.a[slot]!;
-      this.previousLon.a[slot] = this.lon.a[slot]!;
+    if (this.has(slot)) {
+      this.previousLat.a[slot] = Math.round(this.lat.a[slot]! * 100);
+      this.previousLon.a[slot] = Math.round(this.lon.a[slot]! * 100);
+      this.previousCountry.a[slot] = this.country.a[slot]!;
     }
-    this.mobile.a[slot] = location.mobile ? 1 : 0;
+    this.flags.a[slot] = SEEN | (location.mobile ? MOBILE : 0);
+    this.asn.a[slot] = location.asn ?? 0;
     this.block.a[slot] = blockOf(prefix);
     this.session.a[slot] = session;
-    this.seen.a[slot] = 1;
     this.time.a[slot] = time;
     this.lat.a[slot] = location.lat;
     this.lon.a[slot] = location.lon;
@@ -141,6 +157,9 @@ class Anchors {
     return this.table.approxBytes;
   }
 }
+
+/** Distinct sessions hopping across the country on one ASN in a day that make it a carrier's pools. */
+const CARRIER_POOL_SESSIONS = 4;
 
 /** Networks remembered as endpoints of implausible jumps. */
 const EGRESS_NETWORKS = 16_384;
@@ -174,6 +193,8 @@ export class ImpossibleTravelDetector implements EngineDetector {
   private readonly profiles: SharedEgressProfiles;
   /** Per country: how far its legitimate same-country jumps reach (misplaced carrier egress). */
   private readonly spread = new CountrySpread();
+  /** Per ASN: sessions that hopped across the country on it (carriers that also sell home lines). */
+  private readonly pools = new CarrierPools(CARRIER_POOL_SESSIONS);
   /**
    * Per user: hashes of sessions linked by guest transfer codes (`session.transferred`). Their
    * places are one person's two devices, both in hand at once, so a user's "jump" between two
@@ -199,7 +220,8 @@ export class ImpossibleTravelDetector implements EngineDetector {
       this.egress.size * (96 + 16 * this.config.shared_network_sessions) +
       this.transfers.size * (96 + 8 * 4) +
       this.profiles.approxBytes +
-      this.spread.approxBytes
+      this.spread.approxBytes +
+      this.pools.approxBytes
     );
   }
 
@@ -218,10 +240,12 @@ export class ImpossibleTravelDetector implements EngineDetector {
     return bySession && byUser ? [bySession, byUser] : [(bySession ?? byUser)!];
   }
 
-  private check(anchors: Anchors, entity: Entity, input: DetectionInput, location: GeoLocation, session: number): Finding | undefined {
+  private check(anchors: Anchors, entity: Entity, input: DetectionInput, resolved: GeoLocation, session: number): Finding | undefined {
     const prefix = input.network!.ip_prefix;
     const slot = anchors.acquire(entity.id);
-    const hosting = location.datacenter === true;
+    const hosting = resolved.datacenter === true;
+    // An ASN whose sessions hop across the country within minutes is a carrier's pools, as the static list's are.
+    const location = !resolved.mobile && this.pools.isPool(resolved.asn, input.time, session) ? { ...resolved, mobile: true } : resolved;
     if (!anchors.has(slot)) {
       if (!hosting) anchors.set(slot, input.time, location, prefix, session);
       if (entity.kind === 'session') this.profiles.arrived(hash32(prefixHash(prefix)), session, input.time);
@@ -237,13 +261,22 @@ export class ImpossibleTravelDetector implements EngineDetector {
     // sessions a transfer code linked is the same person on two devices.
     const sameSession = entity.kind === 'user' && (anchors.sessionOf(slot) === session || this.linked(entity.id, anchors.sessionOf(slot), session));
     const anchor = anchors.read(slot);
-    const knownPlace = entity.kind === 'user' && anchors.wasAt(slot, location, location.accuracy_km + this.config.min_distance_km);
+    if (entity.kind === 'session' && !hosting) this.learnPool(session, anchor, location, input.time);
+    const knownPlace = anchors.wasAt(slot, location, location.accuracy_km + this.config.min_distance_km);
+    // Back on the home carrier after a place abroad: home-routed roaming shows the home
+    // carrier's address wherever the phone is, so this says "still roaming", not "flew home".
+    const roamingHome =
+      location.mobile === true && location.country !== undefined && location.country !== anchor.location.country && anchors.wasIn(slot, location.country);
     // A carrier's address in the country of the anchor says only "still in this country", so
     // it does not move the anchor: the time since the last real place keeps counting (a phone
     // landing abroad first shows its home carrier's address, then the hotel's Wi-Fi).
     const carrierInCountry = location.mobile === true && anchor.location.country !== undefined && anchor.location.country === location.country;
     if (!hosting && !carrierInCountry) anchors.set(slot, input.time, location, prefix, session);
     if (sameSession) return undefined;
+    // A session going back to where it was just before (hotel Wi-Fi and roaming data, a VPN
+    // switched on and off, two carrier pools): the first move between the two places was
+    // judged already, and each return would only repeat that finding.
+    if (entity.kind === 'session' && (knownPlace || roamingHome)) return undefined;
     // Across a user's sessions only a new sign-in is a jump: an older session turning up
     // elsewhere is another device that has been there all along (a laptop at home, a phone
     // with its owner), and a sign-in where the user was just before is a known place.
@@ -257,6 +290,16 @@ export class ImpossibleTravelDetector implements EngineDetector {
       this.profiles.moved(from, here, input.time);
     }
     return found;
+  }
+
+  /** A session that stayed on its ASN but was placed far away within minutes: a carrier's pool hop. */
+  private learnPool(session: number, anchor: Sighting, location: GeoLocation, time: number): void {
+    const asn = location.asn;
+    if (asn === undefined || anchor.location.asn !== asn || anchor.location.country !== location.country) return;
+    if (time - anchor.time > POOL_HOP_MS) return;
+    const { lat, lon, accuracy_km: accuracy } = anchor.location;
+    const effective = distanceKm(lat, lon, location.lat, location.lon) - accuracy - location.accuracy_km;
+    if (effective > this.config.min_distance_km) this.pools.hopped(asn, session, time);
   }
 
   private linkTransfer(user: string, from: number, to: number): void {

@@ -7,7 +7,7 @@ const COUNTRIES_CAP = 8;
 const DAY_MS = 86_400_000;
 
 /** A capped set of recent distinct 32-bit hashes, each with when it was last seen. */
-class RecentDistinct {
+export class RecentDistinct {
   private readonly hashes: Uint32Array;
   private readonly times: Float64Array;
   private size = 0;

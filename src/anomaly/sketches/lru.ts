@@ -61,7 +61,7 @@ export class BoundedLru<K, V> {
   }
 }
 
-type Column = Float64Array | Float32Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
+type Column = Float64Array | Float32Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array;
 
 /** A column of a SlotTable; `a` is replaced when the table grows, so always read it through the handle. */
 export interface ColumnHandle<T extends Column> {
