@@ -68,7 +68,7 @@ export const anomalyOptions = {
   geoipLoad: option({
     env: 'GUESTPASS_GEOIP_LOAD',
     default: 'startup' as const,
-    doc: 'When the geolocation and ASN databases are read into memory (the bundled ones cost about 150 MB of RSS): `startup` opens them in the background as the server starts; `first-use` waits for the first lookup (detection of a request from a network, or a telemetry country), and lookups answer "unknown" until they are open; `off` never opens them, so every location, ASN and telemetry country (`GUESTPASS_TELEMETRY_COUNTRY_DB=dbip`) is unknown and the detectors that need one (impossible travel, network checks) see no evidence.',
+    doc: 'When the geolocation and ASN databases are read into memory (the bundled ones add about 125 MB to the RSS): `startup` opens them in the background as the server starts; `first-use` waits for the first lookup (detection of a request from a network, or a telemetry country), and lookups answer "unknown" until they are open; `off` never opens them, so every location, ASN and telemetry country (`GUESTPASS_TELEMETRY_COUNTRY_DB=dbip`) is unknown and the detectors that need one (impossible travel, network checks) see no evidence.',
     parse: (raw) => parseEnum(raw, ['startup', 'first-use', 'off'] as const),
   }),
 } as const;
