@@ -143,7 +143,11 @@ export function printPreamble(what: string): void {
   console.log(`load average at start: ${loadavg()[0]!.toFixed(2)}`);
 }
 
-const COLUMNS: [title: string, width: number, value: (result: Measured) => string | number][] = [
+type Column = [title: string, width: number, value: (result: Measured) => string | number];
+
+const openColumn: Column = [`p50/p99 @${OPEN_RATE}/s`, 18, (result) => (result.open ? `${result.open.p50}/${result.open.p99} ms` : '—')];
+
+const COLUMNS: Column[] = [
   ['req/s', 10, (result) => rate(result).toFixed(0)],
   ['p50 ms', 9, (result) => result.latency.p50],
   ['p99 ms', 9, (result) => result.latency.p99],
@@ -153,7 +157,8 @@ const COLUMNS: [title: string, width: number, value: (result: Measured) => strin
   // Requests per second of server CPU: steadier than req/s when other work starves the server.
   ['req/CPU-s', 11, (result) => (result.serverCpu > 0 ? rate(result) / result.serverCpu : 0).toFixed(0)],
   ['autocannon CPU', 16, (result) => percent(result.clientCpu)],
-  [`p50/p99 @${OPEN_RATE}/s`, 18, (result) => (result.open ? `${result.open.p50}/${result.open.p99} ms` : '—')],
+  // Only when there was a run at a fixed rate.
+  ...(OPEN_RATE > 0 ? [openColumn] : []),
 ];
 
 /** The load average at the end, then one row per measured target, in the order of `targets`. */
