@@ -26,8 +26,11 @@ export interface AnonymousTarget {
   open?: TargetRequest;
 }
 
-/** Guestpass with a public client: creation is `request`; refresh also needs `open`. */
-async function guestpass(mode: 'create' | 'refresh', database: BenchDatabase = 'sqlite'): Promise<Running<AnonymousTarget>> {
+/**
+ * Guestpass with a public client: creation is `request`; refresh and metadata also need `open`
+ * (refresh sends its session token, metadata its access token).
+ */
+async function guestpass(mode: 'create' | 'refresh' | 'metadata', database: BenchDatabase = 'sqlite'): Promise<Running<AnonymousTarget>> {
   const { server, close } = await startGuestpass(UNTHROTTLED_LIMITS, database);
   const { client } = await server.ctx.clients.create({ name: 'bench', type: 'public' });
   const create: TargetRequest = {
@@ -37,6 +40,16 @@ async function guestpass(mode: 'create' | 'refresh', database: BenchDatabase = '
     body: JSON.stringify({ client_id: client.id }),
   };
   if (mode === 'create') return { info: { request: create }, close };
+  if (mode === 'metadata') {
+    // A JSON Merge Patch without If-Match: each write is a read of the row and an update of it.
+    const patch: TargetRequest = {
+      url: `${server.url}/anonymous/session/metadata`,
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ theme: 'dark', cart: { items: 3 } }),
+    };
+    return { info: { request: patch, open: create }, close };
+  }
   const refresh: TargetRequest = {
     url: `${server.url}/oauth/token`,
     method: 'POST',
@@ -99,6 +112,8 @@ const starters = {
   'guestpass-refresh': () => guestpass('refresh'),
   'guestpass-create-pg': () => guestpass('create', 'postgres'),
   'guestpass-refresh-pg': () => guestpass('refresh', 'postgres'),
+  'guestpass-metadata': () => guestpass('metadata'),
+  'guestpass-metadata-pg': () => guestpass('metadata', 'postgres'),
   'better-auth': betterAuth,
 } satisfies Record<string, () => Promise<Running<AnonymousTarget>>>;
 export type AnonymousTargetName = keyof typeof starters;

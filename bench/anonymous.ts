@@ -5,14 +5,31 @@
 //   guestpass-refresh  POST /oauth/token grant_type=refresh_token: every refresh rotates the
 //                      session token, so each connection cycles through its own sessions, sending
 //                      each one's latest refresh_token (a replay would be token reuse)
+//   guestpass-metadata PATCH /anonymous/session/metadata (a JSON Merge Patch), one guest
+//                      session per connection, its access token as the Bearer credential
 //   better-auth        better-auth's anonymous plugin, POST /api/auth/sign-in/anonymous
-//   guestpass-create-pg, guestpass-refresh-pg
-//                      the same two on PostgreSQL, side by side with SQLite, when
+//   guestpass-create-pg, guestpass-refresh-pg, guestpass-metadata-pg
+//                      the same three on PostgreSQL, side by side with SQLite, when
 //                      BENCH_POSTGRES_URL names a server (each run in a schema of its own)
 // Settings as for every HTTP bench: see bench/harness.ts.
 import { fileURLToPath } from 'node:url';
 import type { AnonymousTarget, AnonymousTargetName } from './anonymous-target.js';
-import { CONNECTIONS, checkFailures, measureAll, printAim, printPreamble, printTable, selectTargets, startTarget, type Load, type Target } from './harness.js';
+import {
+  type BenchRow,
+  CONNECTIONS,
+  checkFailures,
+  measureAll,
+  printAim,
+  printPreamble,
+  printTable,
+  rowOf,
+  selectTargets,
+  shareOfCeiling,
+  startTarget,
+  timesPeer,
+  type Load,
+  type Target,
+} from './harness.js';
 import { BENCH_POSTGRES_URL, type TargetRequest } from './target.js';
 
 const TARGET_SCRIPT = fileURLToPath(new URL('./anonymous-target.ts', import.meta.url));
@@ -21,11 +38,13 @@ const TARGETS = selectTargets<{ name: AnonymousTargetName; label: string }>([
   { name: 'ceiling', label: 'Fastify JSON echo (ceiling)' },
   { name: 'guestpass-create', label: 'Guestpass guest-session creation' },
   { name: 'guestpass-refresh', label: 'Guestpass refresh (rotating)' },
+  { name: 'guestpass-metadata', label: 'Guestpass metadata write' },
   { name: 'better-auth', label: 'better-auth anonymous sign-in' },
   ...(BENCH_POSTGRES_URL
     ? [
         { name: 'guestpass-create-pg' as const, label: 'Guestpass guest-session creation (PostgreSQL)' },
         { name: 'guestpass-refresh-pg' as const, label: 'Guestpass refresh (rotating, PostgreSQL)' },
+        { name: 'guestpass-metadata-pg' as const, label: 'Guestpass metadata write (PostgreSQL)' },
       ]
     : []),
 ]);
@@ -102,6 +121,27 @@ async function refreshLoad(info: AnonymousTarget): Promise<Load> {
   };
 }
 
+/** Metadata load: one guest session per connection, its access token on every PATCH. */
+async function metadataLoad(info: AnonymousTarget): Promise<Load> {
+  if (!info.open) throw new Error('guestpass-metadata: the target sent no session-creation request');
+  const open = info.open;
+  const tokens = await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () =>
+      expectString('guestpass-metadata', (await send(open, 'guestpass-metadata (opening a session)')).body, 'access_token'),
+    ),
+  );
+  const { url, method, headers, body } = info.request;
+  return {
+    url,
+    method,
+    body,
+    setupClient(client) {
+      const token = tokens.pop() ?? '';
+      client.setRequests([{ headers: { ...headers, authorization: `Bearer ${token}` } }]);
+    },
+  };
+}
+
 /** One real request (a chain of two for refresh) first: a benchmark of errors would be worthless. */
 async function verify(name: AnonymousTargetName, info: AnonymousTarget): Promise<string> {
   switch (name) {
@@ -126,6 +166,15 @@ async function verify(name: AnonymousTargetName, info: AnonymousTarget): Promise
       expectString(name, again.body, 'refresh_token');
       return 'a session refreshed twice, rotating its token each time';
     }
+    case 'guestpass-metadata':
+    case 'guestpass-metadata-pg': {
+      const { body: opened } = await send(info.open!, name);
+      const token = expectString(name, opened, 'access_token');
+      const { body } = await send({ ...info.request, headers: { ...info.request.headers, authorization: `Bearer ${token}` } }, name);
+      const metadata = body['metadata'] as { theme?: unknown } | undefined;
+      if (metadata?.theme !== 'dark') throw new Error(`${name}: the patch was not applied: ${JSON.stringify(body).slice(0, 500)}`);
+      return 'metadata patched and returned';
+    }
     case 'better-auth': {
       const { body, headers } = await send(info.request, name);
       const token = expectString(name, body, 'token');
@@ -137,14 +186,19 @@ async function verify(name: AnonymousTargetName, info: AnonymousTarget): Promise
   }
 }
 
-export async function main(): Promise<void> {
+export async function main(): Promise<BenchRow[]> {
   printPreamble('guest sessions');
   const results = await measureAll(
     TARGETS,
     (name) => startTarget<AnonymousTarget>(TARGET_SCRIPT, name),
     async (name: AnonymousTargetName, { info }: Target<AnonymousTarget>) => ({
       verified: await verify(name, info),
-      load: name === 'guestpass-refresh' || name === 'guestpass-refresh-pg' ? () => refreshLoad(info) : () => info.request,
+      load:
+        name === 'guestpass-refresh' || name === 'guestpass-refresh-pg'
+          ? () => refreshLoad(info)
+          : name === 'guestpass-metadata' || name === 'guestpass-metadata-pg'
+            ? () => metadataLoad(info)
+            : () => info.request,
     }),
   );
   printTable(TARGETS, results);
@@ -154,4 +208,15 @@ export async function main(): Promise<void> {
   printAim('creation / ceiling:', results.get('guestpass-create'), results.get('ceiling'), 0.5, 'share');
   printAim('refresh / ceiling (SQLite):', results.get('guestpass-refresh'), results.get('ceiling'), 0.3, 'share');
   checkFailures(results);
+  const ceiling = results.get('ceiling');
+  const row = (path: string, name: AnonymousTargetName, peer: { vsPeer?: string } = {}) =>
+    rowOf(path, results.get(name), { ...peer, ...shareOfCeiling(results.get(name), ceiling) });
+  return [
+    ...row('guest creation', 'guestpass-create', timesPeer(results.get('guestpass-create'), results.get('better-auth'), 'better-auth')),
+    ...row('guest creation (PostgreSQL)', 'guestpass-create-pg'),
+    ...row('refresh (rotating)', 'guestpass-refresh'),
+    ...row('refresh (rotating, PostgreSQL)', 'guestpass-refresh-pg'),
+    ...row('metadata write', 'guestpass-metadata'),
+    ...row('metadata write (PostgreSQL)', 'guestpass-metadata-pg'),
+  ];
 }

@@ -5,6 +5,9 @@
 // (seconds, default 2, not measured) make a quick run possible; BENCH_TARGETS (comma-separated
 // names, default all) runs only some targets, for A/B comparisons of one of them;
 // BENCH_CPU_PROF=<directory> has each server write V8 CPU profiles to <directory>/<target>/.
+// BENCH_OPEN_RATE (requests/s, default 200; 0 skips it) adds, after the closed-loop run, one of
+// the same length at that fixed rate (autocannon's overallRate): its p50/p99 are what a user
+// sees at a steady load below saturation, where the closed-loop figures are a full queue's.
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +22,7 @@ function setting(name: string, fallback: number): number {
 export const DURATION = setting('BENCH_DURATION', 10);
 export const CONNECTIONS = setting('BENCH_CONNECTIONS', 50);
 const WARMUP = setting('BENCH_WARMUP', 2);
+export const OPEN_RATE = setting('BENCH_OPEN_RATE', 200);
 
 export interface TargetChoice<Name extends string> {
   name: Name;
@@ -71,7 +75,14 @@ export async function startTarget<Info>(script: string, name: string): Promise<T
   return { info, cpuTime, stop };
 }
 
-export type Measured = Result & { serverCpu: number; clientCpu: number };
+/** Latency at the fixed rate OPEN_RATE (ms), and the rate that was reached. */
+export interface OpenLoop {
+  rate: number;
+  p50: number;
+  p99: number;
+}
+
+export type Measured = Result & { serverCpu: number; clientCpu: number; open?: OpenLoop };
 
 /** autocannon options for one run, less the connections and duration the harness sets. */
 export type Load = Omit<Options, 'connections' | 'duration'>;
@@ -90,7 +101,16 @@ export async function measure(target: Target<unknown>, load: () => Load | Promis
   const server = (await target.cpuTime()) - serverBefore;
   // 100% is one core. A server near it is the bottleneck; well below it, it was starved
   // (by autocannon, whose own share is beside it, or by other work on the machine).
-  return { ...result, serverCpu: server / (DURATION * 1e6), clientCpu: (client.user + client.system) / (DURATION * 1e6) };
+  const measured: Measured = { ...result, serverCpu: server / (DURATION * 1e6), clientCpu: (client.user + client.system) / (DURATION * 1e6) };
+  if (OPEN_RATE > 0) {
+    const open = await autocannon({ ...(await load()), connections: CONNECTIONS, duration: DURATION, overallRate: OPEN_RATE });
+    measured.open = { rate: open.requests.mean, p50: open.latency.p50, p99: open.latency.p99 };
+    // Failures at the fixed rate count as failures of the run.
+    measured.non2xx += open.non2xx;
+    measured.errors += open.errors;
+    measured.timeouts += open.timeouts;
+  }
+  return measured;
 }
 
 /** Starts each target, checks it with `verify` (a label for the log), measures it, stops it. */
@@ -123,7 +143,11 @@ export function printPreamble(what: string): void {
   console.log(`load average at start: ${loadavg()[0]!.toFixed(2)}`);
 }
 
-const COLUMNS: [title: string, width: number, value: (result: Measured) => string | number][] = [
+type Column = [title: string, width: number, value: (result: Measured) => string | number];
+
+const openColumn: Column = [`p50/p99 @${OPEN_RATE}/s`, 18, (result) => (result.open ? `${result.open.p50}/${result.open.p99} ms` : '—')];
+
+const COLUMNS: Column[] = [
   ['req/s', 10, (result) => rate(result).toFixed(0)],
   ['p50 ms', 9, (result) => result.latency.p50],
   ['p99 ms', 9, (result) => result.latency.p99],
@@ -133,6 +157,8 @@ const COLUMNS: [title: string, width: number, value: (result: Measured) => strin
   // Requests per second of server CPU: steadier than req/s when other work starves the server.
   ['req/CPU-s', 11, (result) => (result.serverCpu > 0 ? rate(result) / result.serverCpu : 0).toFixed(0)],
   ['autocannon CPU', 16, (result) => percent(result.clientCpu)],
+  // Only when there was a run at a fixed rate.
+  ...(OPEN_RATE > 0 ? [openColumn] : []),
 ];
 
 /** The load average at the end, then one row per measured target, in the order of `targets`. */
@@ -156,6 +182,37 @@ export function printAim(title: string, ours: Measured | undefined, theirs: Meas
   const shown = as === 'ratio' ? `${value.toFixed(2)}×` : `${(value * 100).toFixed(0)}%`;
   const aimed = as === 'ratio' ? `${aim}×` : `${(aim * 100).toFixed(0)}%`;
   console.log(`${title.padEnd(34)}${shown.padStart(8)}   (aim ≥ ${aimed})  ${value >= aim ? 'met' : 'NOT MET'}`);
+}
+
+/** One line of `npm run bench -- all`'s table: a path as users would ask about it. */
+export interface BenchRow {
+  path: string;
+  /** Requests (or events, see `unit`) per second, closed loop. */
+  rate: number;
+  unit: 'req/s' | 'events/s';
+  /** "3.1× oidc-provider", "44% of raw inserts"…; undefined when there is no peer. */
+  vsPeer?: string;
+  /** Share of the HTTP ceiling (bare Fastify echo), when measured. */
+  vsCeiling?: number;
+  serverCpu?: number;
+  /** p50/p99 at the fixed open-loop rate, in ms. */
+  open?: OpenLoop;
+}
+
+/** The row of `path` from a measured target, when it ran. */
+export function rowOf(path: string, result: Measured | undefined, extra: Partial<BenchRow> = {}): BenchRow[] {
+  if (!result) return [];
+  return [{ path, rate: rate(result), unit: 'req/s', serverCpu: result.serverCpu, ...(result.open ? { open: result.open } : {}), ...extra }];
+}
+
+/** `a / b` as "3.1× name", when both ran. */
+export function timesPeer(ours: Measured | undefined, theirs: Measured | undefined, name: string): { vsPeer?: string } {
+  return ours && theirs ? { vsPeer: `${(rate(ours) / rate(theirs)).toFixed(1)}× ${name}` } : {};
+}
+
+/** `a / ceiling`, when both ran. */
+export function shareOfCeiling(ours: Measured | undefined, ceiling: Measured | undefined): { vsCeiling?: number } {
+  return ours && ceiling ? { vsCeiling: rate(ours) / rate(ceiling) } : {};
 }
 
 /** A run with any failed request is not a measurement of the endpoint: say so and exit 1. */

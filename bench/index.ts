@@ -1,7 +1,7 @@
 // `npm run bench -- <name>`: benchmarks, kept out of `npm test` because they take minutes and
 // their numbers depend on the machine. Each bench is a module exporting `main()`; modules are
 // imported lazily so one bench's dependencies (oidc-provider, autocannon) do not load for another.
-const benches: Record<string, { about: string; load: () => Promise<{ main(): Promise<void> }> }> = {
+const benches: Record<string, { about: string; load: () => Promise<{ main(): Promise<unknown> }> }> = {
   sign: { about: 'access-token signing: jose SignJWT vs node:crypto, in-process', load: () => import('./sign.js') },
   token: { about: 'client_credentials over HTTP: Guestpass vs oidc-provider vs a bare Fastify', load: () => import('./token.js') },
   anonymous: { about: 'guest-session creation and refresh over HTTP: Guestpass vs better-auth vs a bare Fastify', load: () => import('./anonymous.js') },
@@ -25,6 +25,14 @@ const benches: Record<string, { about: string; load: () => Promise<{ main(): Pro
   ingest: {
     about: 'telemetry POST /v1/events over HTTP, batches of 50 and 1, vs raw better-sqlite3 inserts of the same rows',
     load: () => import('./ingest.js'),
+  },
+  memory: {
+    about: 'start-up time to the first token on a fresh data folder, and RSS at idle and under load, per GUESTPASS_GEOIP_LOAD (compiled entry: build first)',
+    load: () => import('./memory.js'),
+  },
+  all: {
+    about: "token, anonymous, ingest, latency and memory one after another, then one table of every path (the README's Performance section)",
+    load: () => import('./all.js'),
   },
 };
 

@@ -3,7 +3,7 @@
 //   batch-50   POST /v1/events with 50 events per request, one guest session per connection
 //   batch-1    the same with one event per request
 //   batch-50-pg, batch-1-pg
-//              the same two on PostgreSQL (time-partitioned events, multi-row INSERTs), side
+//              the same two on PostgreSQL (time-partitioned events, one INSERT from unnest), side
 //              by side with SQLite, when BENCH_POSTGRES_URL names a server
 // Every request carries fresh event ids (no duplicates), a Bearer guest token (verified in
 // full: signature, jti denylist and session revocation, two SQLite reads), and is answered only
@@ -20,8 +20,10 @@ import {
   printPreamble,
   printTable,
   rate,
+  rowOf,
   selectTargets,
   startTarget,
+  type BenchRow,
   type Load,
   type Measured,
 } from './harness.js';
@@ -120,7 +122,7 @@ async function commitStats(info: IngestTarget): Promise<{ commits: number; event
   };
 }
 
-export async function main(): Promise<void> {
+export async function main(): Promise<BenchRow[]> {
   printPreamble(BENCH_POSTGRES_URL ? 'telemetry ingestion (SQLite and PostgreSQL)' : 'telemetry ingestion (SQLite; BENCH_POSTGRES_URL adds PostgreSQL)');
   const results = new Map<IngestTargetName, Measured>();
   const commits = new Map<IngestTargetName, Awaited<ReturnType<typeof commitStats>>>();
@@ -164,12 +166,31 @@ export async function main(): Promise<void> {
   const fifty = results.get('batch-50');
   if (fifty) {
     const events = eventsPerSecond('batch-50', fifty);
-    console.log(`\naim: ≥ 50000 events/s in batches of 50: ${events.toFixed(0)}  ${events >= 50_000 ? 'met' : 'NOT MET'}`);
     console.log(
-      `aim: ≥ 30% of the raw insert rate (${ceiling.toFixed(0)} rows/s): ${((events / ceiling) * 100).toFixed(1)}%  ${events / ceiling >= 0.3 ? 'met' : 'NOT MET'}`,
+      `\naim: ≥ 60% of the raw insert rate (${ceiling.toFixed(0)} rows/s), SQLite, batches of 50: ${((events / ceiling) * 100).toFixed(1)}%  ${events / ceiling >= 0.6 ? 'met' : 'NOT MET'}`,
     );
+  }
+  const fiftyPg = results.get('batch-50-pg');
+  if (fiftyPg) {
+    const events = eventsPerSecond('batch-50-pg', fiftyPg);
+    console.log(`aim: ≥ 50000 events/s in batches of 50 on PostgreSQL: ${events.toFixed(0)}  ${events >= 50_000 ? 'met' : 'NOT MET'}`);
   }
   if (incomplete > 0) console.error(`\n${incomplete} answers did not accept every event of their batch.`);
   checkFailures(results);
   if (incomplete > 0) process.exitCode = 1;
+  const row = (path: string, name: IngestTargetName, withRaw: boolean): BenchRow[] => {
+    const result = results.get(name);
+    if (!result) return [];
+    const events = eventsPerSecond(name, result);
+    return rowOf(path, result, {
+      rate: events,
+      unit: 'events/s',
+      ...(withRaw ? { vsPeer: `${((events / ceiling) * 100).toFixed(0)}% of raw SQLite inserts` } : {}),
+    });
+  };
+  return [
+    ...row('telemetry, batches of 50', 'batch-50', true),
+    ...row('telemetry, batches of 50 (PostgreSQL)', 'batch-50-pg', false),
+    ...row('telemetry, batches of 1', 'batch-1', false),
+  ];
 }

@@ -140,7 +140,16 @@ async function serverSpan(url: string): Promise<{ events: number; meanUs: number
 
 const ms = (value: number) => value.toFixed(2);
 
-export async function main(): Promise<void> {
+/** The medians over rounds, for `npm run bench -- all`. */
+export interface LatencySummary {
+  rate: number;
+  p50: number;
+  p99: number;
+  offP50: number;
+  offP99: number;
+}
+
+export async function main(): Promise<LatencySummary> {
   console.log(
     `anomaly detection's latency: ${RATE} req/s for ${DURATION_S} s (+${WARMUP_S} s warm-up), ${ROUNDS} rounds of detection on and off, Node ${process.version}, ${availableParallelism()} CPUs`,
   );
@@ -148,6 +157,7 @@ export async function main(): Promise<void> {
   console.log(`load average at start: ${loadavg()[0]!.toFixed(2)}`);
   console.log(`\n${'round'.padEnd(22)}${['requests', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'failed'].map((t) => t.padStart(10)).join('')}`);
   const p99: Record<'detection-on' | 'detection-off', number[]> = { 'detection-on': [], 'detection-off': [] };
+  const p50: Record<'detection-on' | 'detection-off', number[]> = { 'detection-on': [], 'detection-off': [] };
   const spans: string[] = [];
   let failed = 0;
   for (let round = 1; round <= ROUNDS; round++) {
@@ -160,6 +170,7 @@ export async function main(): Promise<void> {
         const run = await drive(target.info, DURATION_S, warm.nextVisitor);
         const sorted = run.latenciesMs.sort((a, b) => a - b);
         p99[name].push(quantile(sorted, 0.99));
+        p50[name].push(quantile(sorted, 0.5));
         failed += run.failures + warm.failures;
         const cells = [
           String(sorted.length),
@@ -199,4 +210,11 @@ export async function main(): Promise<void> {
     process.exitCode = 1;
   }
   agent.destroy();
+  return {
+    rate: RATE,
+    p50: median(p50['detection-on']),
+    p99: median(p99['detection-on']),
+    offP50: median(p50['detection-off']),
+    offP99: median(p99['detection-off']),
+  };
 }

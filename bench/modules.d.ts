@@ -27,6 +27,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     requests?: Request[];
+    /** Requests per second across all connections: a fixed rate instead of as fast as answered. */
+    overallRate?: number;
     /** Called once for each connection as it is made. */
     setupClient?: (client: Client) => void;
   }

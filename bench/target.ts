@@ -13,7 +13,7 @@ import { loadConfig } from '../src/app/config.js';
 /** One HTTP request, as the parent sends it (over and over, or as the template of a chain). */
 export interface TargetRequest {
   url: string;
-  method: 'POST';
+  method: 'POST' | 'PATCH';
   headers: Record<string, string>;
   body: string;
 }

@@ -6,7 +6,19 @@
 // Settings as for every HTTP bench (BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP,
 // BENCH_TARGETS): see bench/harness.ts.
 import { fileURLToPath } from 'node:url';
-import { checkFailures, measureAll, printAim, printPreamble, printTable, selectTargets, startTarget } from './harness.js';
+import {
+  type BenchRow,
+  checkFailures,
+  measureAll,
+  printAim,
+  printPreamble,
+  printTable,
+  rowOf,
+  selectTargets,
+  shareOfCeiling,
+  startTarget,
+  timesPeer,
+} from './harness.js';
 import type { TargetRequest } from './target.js';
 import type { TargetName } from './token-target.js';
 
@@ -32,7 +44,7 @@ async function verify(name: TargetName, { url, method, headers, body }: TargetRe
   return `${alg} ${typ} access token, ${token.length} characters`;
 }
 
-export async function main(): Promise<void> {
+export async function main(): Promise<BenchRow[]> {
   printPreamble('client_credentials');
   const results = await measureAll(
     TARGETS,
@@ -45,4 +57,9 @@ export async function main(): Promise<void> {
   printAim('Guestpass / oidc-provider:', results.get('guestpass'), results.get('oidc-provider'), 2, 'ratio');
   printAim('Guestpass / ceiling:', results.get('guestpass'), results.get('ceiling'), 0.5, 'share');
   checkFailures(results);
+  const guestpass = results.get('guestpass');
+  return rowOf('`client_credentials`', guestpass, {
+    ...timesPeer(guestpass, results.get('oidc-provider'), 'oidc-provider'),
+    ...shareOfCeiling(guestpass, results.get('ceiling')),
+  });
 }

@@ -18,6 +18,16 @@ describe('anomaly options', () => {
     assert.equal(config.anomalyAllowListTtl, 7 * 86400);
   });
 
+  it('should open the geolocation files at start-up unless told to wait for a lookup or never to', () => {
+    assert.equal(load({}).geoipLoad, 'startup');
+    assert.equal(load({ GUESTPASS_GEOIP_LOAD: 'first-use' }).geoipLoad, 'first-use');
+    assert.equal(load({ GUESTPASS_GEOIP_LOAD: 'off' }).geoipLoad, 'off');
+    assert.throws(
+      () => load({ GUESTPASS_GEOIP_LOAD: 'lazy' }),
+      (error: unknown) => error instanceof ConfigError && error.message.startsWith('GUESTPASS_GEOIP_LOAD'),
+    );
+  });
+
   it('should read detector overrides inline or from a file', () => {
     const inline = load({ GUESTPASS_ANOMALY_CONFIG: '{"detectors": {"refresh_storm": {"floor": 3, "containment": {"action": "observe", "duration_s": 0}}}}' });
     assert.equal(inline.anomalyConfig.detectors.refresh_storm.floor, 3);

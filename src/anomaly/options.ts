@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { option, type OptionValues } from '../config/option.js';
-import { parseBoolean, parseDuration, parseString } from '../config/parsers.js';
+import { parseBoolean, parseDuration, parseEnum, parseString } from '../config/parsers.js';
 import { defaultDetectionConfig, type DetectionConfig } from './config.js';
 import { parseDetectionConfig } from './config-schema.js';
 
@@ -64,6 +64,12 @@ export const anomalyOptions = {
     defaultDoc: 'bundled @ip-location-db/asn',
     doc: 'A MaxMind GeoLite2-ASN `.mmdb` for the ASN of each network (sign-up floods per ASN; well-known hosting and VPN networks, across which travel is discounted). Unset, the RouteViews/RIR/DB-IP ranges of @ip-location-db/asn (CC BY 4.0) are used; `none` turns ASN lookups off.',
     parse: parseString,
+  }),
+  geoipLoad: option({
+    env: 'GUESTPASS_GEOIP_LOAD',
+    default: 'startup' as const,
+    doc: 'When the geolocation and ASN databases are read into memory (the bundled ones add about 125 MB to the RSS): `startup` opens them in the background as the server starts; `first-use` waits for the first lookup (detection of a request from a network, or a telemetry country), and lookups answer "unknown" until they are open; `off` never opens them, so every location, ASN and telemetry country (`GUESTPASS_TELEMETRY_COUNTRY_DB=dbip`) is unknown and the detectors that need one (impossible travel, network checks) see no evidence.',
+    parse: (raw) => parseEnum(raw, ['startup', 'first-use', 'off'] as const),
   }),
 } as const;
 

@@ -222,7 +222,8 @@ export class AnomalyService {
 
   /**
    * Restores blocks and allow-lists from the database, subscribes to every domain event and
-   * starts the background timers. The geo files open in the background (see geo/readers.ts).
+   * starts the background timers. The geo files open in the background (see geo/readers.ts),
+   * or at their first lookup (GUESTPASS_GEOIP_LOAD=first-use).
    */
   async start(): Promise<void> {
     const { store, events, metrics } = this.options;
@@ -230,7 +231,8 @@ export class AnomalyService {
     await this.loadAllowLists();
     if (metrics) metrics.anomalyFeedback = () => new AlertStore(store.db).feedback();
     if (metrics) metrics.anomalyLearning = () => this.engine.stats().feedback;
-    this.geo.ready().catch((error: unknown) => this.onError(error, 'opening the geolocation database'));
+    this.geo.onLoadError = (error) => this.onError(error, 'opening the geolocation database');
+    this.geo.preload();
     const { shared } = this.options;
     this.unsubscribe = events.onAny((event) => {
       this.observe(event);

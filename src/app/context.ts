@@ -256,8 +256,9 @@ export async function createContext({
       config,
       ...(logger ? { logger } : {}),
       // One copy of the geolocation database (~130 MB): telemetry's default country source is the
-      // anomaly feature's resolver, which answers per prefix from its cache.
-      ...(config.telemetryCountryDb === 'dbip' && config.geoipDatabase !== GEOIP_NONE ? { country: anomaly.service.geo } : {}),
+      // anomaly feature's resolver, which answers per prefix from its cache. GUESTPASS_GEOIP_LOAD=off
+      // leaves that resolver empty, and the default country source with it.
+      ...(config.telemetryCountryDb === 'dbip' && (config.geoipDatabase !== GEOIP_NONE || config.geoipLoad === 'off') ? { country: anomaly.service.geo } : {}),
       isQuarantined: (sessionId) => anomaly.service.isQuarantined(sessionId),
       clientCache: clients.cache,
       oauth,

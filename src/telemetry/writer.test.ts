@@ -121,6 +121,45 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     await writer.close();
   });
 
+  it('should store every column as sent, whatever characters and nulls it holds, in batches of any size', async () => {
+    const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 1 });
+    // PostgreSQL binds each column as one array: quotes, backslashes, braces, commas, the text
+    // NULL and an empty string must come back as they went, and a null as a null.
+    const awkward = pending(
+      {
+        client_id: 'client-h',
+        name: 'a "quoted", {braced} \\ name',
+        session_id: null,
+        locale: '',
+        app_version: 'NULL',
+        props: JSON.stringify({ text: 'line\nbreak, "q" {x} \\ ü 😀' }),
+        error_type: 'TypeError',
+        error_message: "it's\tbroken\r\n",
+        redactions: 2,
+        quarantined: 1,
+      },
+      { duration_ms: 12.5 },
+    );
+    const many = Array.from({ length: 250 }, (_, i) => pending({ client_id: 'client-h', ts: T0 + i }));
+    const inserted = await writer.write([awkward, ...many]);
+    assert.equal(inserted.size, 251);
+    const stored = await store.db.selectFrom('events').selectAll().where('event_id', '=', awkward.row.event_id).executeTakeFirstOrThrow();
+    const { row } = awkward;
+    assert.deepEqual(
+      { ...stored, ts: Number(stored.ts), received_at: Number(stored.received_at) },
+      { ...row, ts: Number(row.ts), received_at: Number(row.received_at) },
+    );
+    const count = await store.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('client_id', '=', 'client-h')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(count.n), 251);
+    // Sent again, every one is a duplicate.
+    assert.equal((await writer.write([awkward, ...many.slice(0, 120)])).size, 0);
+    await writer.close();
+  });
+
   it('should commit what is queued on close and refuse writes after it', async () => {
     const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 10_000 });
     const queued = writer.write([pending({ client_id: 'client-d' })]);

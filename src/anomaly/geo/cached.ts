@@ -2,7 +2,7 @@ import type { GeoLocation } from '../types.js';
 import type { AsnSource } from './asn.js';
 import { BoundedLru } from '../sketches/lru.js';
 import { isMobileAsn } from './mobile-asns.js';
-import { prefixAddress, prefixKey } from './prefix.js';
+import { isLoopbackKey, prefixAddress, prefixKey } from './prefix.js';
 import type { LoadableGeoResolver } from './resolver.js';
 
 export interface CachedGeoResolverOptions {
@@ -12,6 +12,11 @@ export interface CachedGeoResolverOptions {
   asn?: AsnSource;
   /** Prefixes remembered. @default 50_000 */
   capacity?: number;
+  /**
+   * Open the files at the first lookup instead of at `preload()` (GUESTPASS_GEOIP_LOAD=first-use):
+   * a server that never needs a location never pays their memory. @default false
+   */
+  openOnFirstUse?: boolean;
 }
 
 /**
@@ -23,17 +28,38 @@ export class CachedGeoResolver implements LoadableGeoResolver {
   private readonly city: LoadableGeoResolver | undefined;
   private readonly asn: AsnSource | undefined;
   private readonly cache: BoundedLru<string, GeoLocation | undefined>;
+  private readonly openOnFirstUse: boolean;
+  private opened: Promise<void> | undefined;
   hits = 0;
   misses = 0;
+  /** Told when opening the files fails (the owner logs it); lookups then stay unknown. */
+  onLoadError: (error: unknown) => void = () => {};
 
-  constructor({ city, asn, capacity = 50_000 }: CachedGeoResolverOptions) {
+  constructor({ city, asn, capacity = 50_000, openOnFirstUse = false }: CachedGeoResolverOptions) {
     this.city = city;
     this.asn = asn;
     this.cache = new BoundedLru(capacity);
+    this.openOnFirstUse = openOnFirstUse;
   }
 
-  async ready(): Promise<void> {
-    await Promise.all([this.city?.ready(), this.asn?.ready()]);
+  /** Opens the files (once) and resolves when they are open. */
+  ready(): Promise<void> {
+    this.opened ??= Promise.all([this.city?.ready(), this.asn?.ready()]).then(() => {});
+    return this.opened;
+  }
+
+  /** Starts opening the files in the background, unless they wait for their first lookup. */
+  preload(): void {
+    if (!this.openOnFirstUse) this.open();
+  }
+
+  private open(): void {
+    this.ready().catch((error: unknown) => this.onLoadError(error));
+  }
+
+  /** True once opening has begun (at `preload()`, a lookup or `ready()`), whether or not it has ended. */
+  get opening(): boolean {
+    return this.opened !== undefined;
   }
 
   get loaded(): boolean {
@@ -53,6 +79,9 @@ export class CachedGeoResolver implements LoadableGeoResolver {
       return this.cache.get(key);
     }
     this.misses++;
+    // First use: this lookup answers unknown, the ones after the files are open do not. Health
+    // checks and admin calls from the host itself need no location, so they do not count.
+    if (this.opened === undefined && !this.loaded && !isLoopbackKey(key)) this.open();
     const address = prefixAddress(key)!;
     const location = this.locate(address);
     if (this.loaded) this.cache.set(key, location);

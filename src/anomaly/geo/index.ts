@@ -18,20 +18,27 @@ export type { LoadableGeoResolver } from './resolver.js';
 /** The value of GUESTPASS_GEOIP_DATABASE that turns location lookups off. */
 export const GEOIP_NONE = 'none';
 
+/** When the files are read: GUESTPASS_GEOIP_LOAD. */
+export type GeoLoad = 'startup' | 'first-use' | 'off';
+
 export interface GeoSettings {
   /** A GeoLite2/GeoIP2 City `.mmdb` path, `none`, or undefined for the bundled DB-IP Lite files. */
   geoipDatabase?: string | undefined;
   /** A GeoLite2-ASN `.mmdb` path, `none`, or undefined for the bundled @ip-location-db/asn table. */
   geoipAsnDatabase?: string | undefined;
+  /** `off` opens nothing (every location unknown); `first-use` opens at the first lookup. @default 'startup' */
+  geoipLoad?: GeoLoad | undefined;
 }
 
 /**
  * The resolver the server, replay and the simulator use, from the options. Nothing is read
- * yet: call `ready()` to open the files (the server does so without waiting for it).
+ * yet: `preload()` opens the files unless they are to wait for their first lookup (the server
+ * calls it without waiting), and `ready()` opens them and waits.
  */
 export function createDefaultGeoResolver(config: GeoSettings): CachedGeoResolver {
-  const { geoipDatabase, geoipAsnDatabase } = config;
+  const { geoipDatabase, geoipAsnDatabase, geoipLoad = 'startup' } = config;
+  if (geoipLoad === 'off') return new CachedGeoResolver({});
   const city = geoipDatabase === GEOIP_NONE ? undefined : geoipDatabase ? new MaxmindGeoResolver(geoipDatabase) : new DbipGeoResolver();
   const asn = geoipAsnDatabase === GEOIP_NONE ? undefined : geoipAsnDatabase ? new AsnDatabase(geoipAsnDatabase) : new BundledAsnTable();
-  return new CachedGeoResolver({ ...(city ? { city } : {}), ...(asn ? { asn } : {}) });
+  return new CachedGeoResolver({ ...(city ? { city } : {}), ...(asn ? { asn } : {}), openOnFirstUse: geoipLoad === 'first-use' });
 }

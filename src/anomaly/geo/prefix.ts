@@ -16,3 +16,8 @@ export function prefixKey(addressOrPrefix: string): string | undefined {
   const address = prefixAddress(addressOrPrefix);
   return address === undefined ? undefined : networkOf(address)?.ip_prefix;
 }
+
+/** The /24 or /48 key of the machine itself (127.0.0.0/8, ::1): no database locates it. */
+export function isLoopbackKey(key: string): boolean {
+  return key.startsWith('127.') || key === '0:0:0::/48';
+}

@@ -27,7 +27,12 @@ export class DistinctSketch {
     return hash('sha1', id, 'hex').slice(0, 16);
   }
 
+  /** The id added last: a batch's events share one session and user, and a repeat changes nothing. */
+  private lastId: string | undefined;
+
   add(id: string): void {
+    if (id === this.lastId) return;
+    this.lastId = id;
     this.addHash(DistinctSketch.hashOf(id));
   }
 
