@@ -23,6 +23,16 @@ import pg from 'pg';
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const root = resolve(import.meta.dirname, '..');
 const CACHE = join(root, 'node_modules/.cache/guestpass-test');
+/** What every esbuild run here shares: Node 20 ESM, source maps pointing at the .ts lines. */
+const ESBUILD_COMMON = {
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  tsconfig: join(root, 'tsconfig.json'),
+};
 /** Where *.test.ts files live: the server, its tests and tools, and the workspaces (SDK, middleware, example, console). */
 const SOURCE_FOLDERS = ['src', 'test', 'tools', 'packages', 'examples', 'console'].filter((dir) => existsSync(join(root, dir)));
 
@@ -72,13 +82,7 @@ async function compile() {
     entryPoints,
     outdir,
     outbase: root,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'linked',
-    sourcesContent: false,
-    logLevel: 'warning',
-    tsconfig: join(root, 'tsconfig.json'),
+    ...ESBUILD_COMMON,
   });
   await bundleCli(outdir);
   if (process.env.GUESTPASS_TEST_BUNDLE === '1') await bundleTests(outdir);
@@ -115,13 +119,7 @@ function bundleOptions(outdir) {
     ],
     // The CommonJS packages inside call require() for Node's own modules.
     banner: { js: "import { createRequire as __guestpassCreateRequire } from 'node:module'; const require = __guestpassCreateRequire(import.meta.url);" },
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'linked',
-    sourcesContent: false,
-    logLevel: 'warning',
-    tsconfig: join(root, 'tsconfig.json'),
+    ...ESBUILD_COMMON,
   };
 }
 

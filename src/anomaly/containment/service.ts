@@ -1,6 +1,6 @@
 import { newId } from '../../crypto/ids.js';
 import type { RevocationTarget, SessionRevoker } from '../../sessions/index.js';
-import { prefixKey } from '../geo/prefix.js';
+import { isLoopbackKey, prefixKey } from '../geo/prefix.js';
 import type { ContainmentAction, DetectionInput, Entity, Finding } from '../types.js';
 import { belowLearntFloor } from '../feedback.js';
 import { ActiveBlocks } from './active.js';
@@ -27,15 +27,6 @@ export interface Applied {
   blockIds: string[];
   /** Settles when the blocks are stored. */
   persisted: Promise<void>;
-}
-
-/**
- * Loopback (127.0.0.0/8, ::1) is never refused as a network: it is the machine itself, a
- * developer's loop or a proxy on the same host, and blocking it would take the whole service
- * down. Findings about it are still raised, as `observe`.
- */
-export function isLoopbackPrefix(prefix: string): boolean {
-  return prefix.startsWith('127.') || prefix === '0:0:0::/48';
 }
 
 /**
@@ -109,14 +100,14 @@ export class ContainmentService {
       case 'revoke':
         return this.revoke(finding, input, sessionId);
       case 'throttle':
-        if (finding.entity.kind === 'prefix' && isLoopbackPrefix(finding.entity.id)) return observed();
+        if (finding.entity.kind === 'prefix' && isLoopbackKey(finding.entity.id)) return observed();
         return this.block('throttle', finding.entity, finding, alertId, durationMs, provisional);
       case 'quarantine':
         return sessionId ? this.block('quarantine', { kind: 'session', id: sessionId }, finding, alertId, durationMs, provisional) : observed();
       case 'block_prefix': {
         // The entity when it is a network; otherwise the network the tipping event came from.
         const prefix = (finding.entity.kind === 'prefix' ? prefixKey(finding.entity.id) : undefined) ?? input.network?.ip_prefix;
-        return prefix && !isLoopbackPrefix(prefix)
+        return prefix && !isLoopbackKey(prefix)
           ? this.block('block_prefix', { kind: 'prefix', id: prefix }, finding, alertId, durationMs, provisional)
           : observed();
       }

@@ -17,7 +17,11 @@ export function prefixKey(addressOrPrefix: string): string | undefined {
   return address === undefined ? undefined : networkOf(address)?.ip_prefix;
 }
 
-/** The /24 or /48 key of the machine itself (127.0.0.0/8, ::1): no database locates it. */
+/**
+ * The /24 or /48 key of the machine itself (127.0.0.0/8, ::1): no database locates it, and
+ * containment never refuses it (a developer's loop or a same-host proxy; blocking it would take
+ * the whole service down), so findings about it stay `observe`.
+ */
 export function isLoopbackKey(key: string): boolean {
   return key.startsWith('127.') || key === '0:0:0::/48';
 }
