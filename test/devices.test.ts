@@ -218,6 +218,20 @@ describeEachDatabase('device authorization (RFC 8628)', (database) => {
     assert.equal(unknownField.status, 400);
   });
 
+  it('takes the decision as a form only: the same fields as JSON are refused with 415 and approve nothing', async () => {
+    const { browser } = await browserWithGuest();
+    const response = await oidc.initiateDeviceAuthorization(config, {});
+    const page = await browser.get(response.verification_uri_complete!);
+    const fields = { user_code: hiddenField(page.html, 'user_code'), csrf_token: hiddenField(page.html, 'csrf_token'), action: 'approve' };
+    const asJson = await browser.postJson('/device', fields);
+    assert.equal(asJson.status, 415);
+    const body = JSON.parse(asJson.html) as { error: string; error_description: string };
+    assert.equal(body.error, 'invalid_request');
+    assert.match(body.error_description, /application\/x-www-form-urlencoded, not application\/json/);
+    assert.equal((await poll(response.device_code)).body['error'], 'authorization_pending', 'nothing was approved');
+    assert.equal((await browser.post('/device', fields)).status, 200, 'the form with the same fields still works');
+  });
+
   it('refuses the grant to a client that did not opt in', async () => {
     const refused = await json(
       await fetch(`${server.url}/oauth/device_authorization`, {

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { AppContext } from './context.js';
 import { installErrorHandlers, preRoutingErrorOptions } from './error-handler.js';
 import { registerJsonParsers } from '../shared/json-body.js';
+import { enforceDeclaredMediaTypes } from './declared-media-types.js';
 import { loggerOptions } from './logger.js';
 import { opsRoutes } from './ops-routes.js';
 import { refuseOversizeBodiesReadably } from './oversize-body.js';
@@ -51,6 +52,7 @@ export async function buildApp(ctx: AppContext, { logger }: BuildAppOptions = {}
   // mislabelled body into a string and a confusing schema error instead of 415.
   app.removeContentTypeParser('text/plain');
   registerJsonParsers(app, { maxDepth: ctx.config.jsonMaxDepth });
+  enforceDeclaredMediaTypes(app);
   refuseOversizeBodiesReadably(app);
 
   installErrorHandlers(app, ctx);

@@ -38,16 +38,25 @@ export class FormBrowser {
   }
 
   async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; html: string; headers: Headers }> {
+    return this.send(path, 'application/x-www-form-urlencoded', new URLSearchParams(fields).toString(), headers);
+  }
+
+  /** Posts the same fields as JSON, with the browser's cookies and Origin: what a script, not the form, would send. */
+  async postJson(path: string, fields: Record<string, string>): Promise<{ status: number; html: string; headers: Headers }> {
+    return this.send(path, 'application/json', JSON.stringify(fields), {});
+  }
+
+  private async send(path: string, contentType: string, body: string, headers: Record<string, string>) {
     const response = await fetch(`${this.server.url}${path}`, {
       method: 'POST',
       headers: {
-        'content-type': 'application/x-www-form-urlencoded',
+        'content-type': contentType,
         origin: new URL(this.server.url).origin,
         ...this.headers,
         ...this.cookieHeader(),
         ...headers,
       },
-      body: new URLSearchParams(fields),
+      body,
     });
     this.remember(response);
     return { status: response.status, html: await response.text(), headers: response.headers };
