@@ -2,6 +2,10 @@
 // child process (bench/anonymous-target.ts), loaded by autocannon from this one:
 //   ceiling            a bare Fastify JSON echo: what this machine's HTTP stack can do at all
 //   guestpass-create   POST /anonymous/token from a public client, SQLite, limiters on
+//   guestpass-create-public
+//                      the same from 5 million public addresses (X-Forwarded-For, one trusted
+//                      hop): loopback is exempt from detection, so this is the creation that
+//                      pays for geolocation, the detectors and their state, as on the internet
 //   guestpass-refresh  POST /oauth/token grant_type=refresh_token: every refresh rotates the
 //                      session token, so each connection cycles through its own sessions, sending
 //                      each one's latest refresh_token (a replay would be token reuse)
@@ -30,6 +34,7 @@ import {
   type Load,
   type Target,
 } from './harness.js';
+import { publicAddressOf } from './anomaly-load.js';
 import { BENCH_POSTGRES_URL, type TargetRequest } from './target.js';
 
 const TARGET_SCRIPT = fileURLToPath(new URL('./anonymous-target.ts', import.meta.url));
@@ -37,6 +42,7 @@ const TARGET_SCRIPT = fileURLToPath(new URL('./anonymous-target.ts', import.meta
 const TARGETS = selectTargets<{ name: AnonymousTargetName; label: string }>([
   { name: 'ceiling', label: 'Fastify JSON echo (ceiling)' },
   { name: 'guestpass-create', label: 'Guestpass guest-session creation' },
+  { name: 'guestpass-create-public', label: 'Guestpass guest-session creation (public addresses)' },
   { name: 'guestpass-refresh', label: 'Guestpass refresh (rotating)' },
   { name: 'guestpass-metadata', label: 'Guestpass metadata write' },
   { name: 'better-auth', label: 'better-auth anonymous sign-in' },
@@ -73,6 +79,8 @@ async function openSession({ open }: AnonymousTarget): Promise<string> {
   const { body } = await send(open, 'guestpass-refresh (opening a session)');
   return expectString('guestpass-refresh', body, 'session_token');
 }
+
+const withAddress = (request: TargetRequest, address: string): TargetRequest => ({ ...request, headers: { ...request.headers, 'x-forwarded-for': address } });
 
 const withToken = (request: TargetRequest, token: string) => `${request.body}&refresh_token=${encodeURIComponent(token)}`;
 
@@ -142,6 +150,35 @@ async function metadataLoad(info: AnonymousTarget): Promise<Load> {
   };
 }
 
+/** Visitors so far, across the warm-up and the runs: each load goes on where the last stopped. */
+let visitor = 0;
+
+/** Creation load from public addresses, a new visitor each request. */
+function publicCreationLoad({ request }: AnonymousTarget): Load {
+  return {
+    ...request,
+    setupClient(client) {
+      client.setRequests([{ setupRequest: (template) => ({ ...template, headers: { ...template.headers, 'x-forwarded-for': publicAddressOf(visitor++) } }) }]);
+    },
+  };
+}
+
+/** What autocannon sends to a target: the request itself, or a load that varies it. */
+function loadOf(name: AnonymousTargetName, info: AnonymousTarget): Load | Promise<Load> {
+  switch (name) {
+    case 'guestpass-refresh':
+    case 'guestpass-refresh-pg':
+      return refreshLoad(info);
+    case 'guestpass-metadata':
+    case 'guestpass-metadata-pg':
+      return metadataLoad(info);
+    case 'guestpass-create-public':
+      return publicCreationLoad(info);
+    default:
+      return info.request;
+  }
+}
+
 /** One real request (a chain of two for refresh) first: a benchmark of errors would be worthless. */
 async function verify(name: AnonymousTargetName, info: AnonymousTarget): Promise<string> {
   switch (name) {
@@ -149,8 +186,9 @@ async function verify(name: AnonymousTargetName, info: AnonymousTarget): Promise
       await send(info.request, name);
       return 'echo ok';
     case 'guestpass-create':
+    case 'guestpass-create-public':
     case 'guestpass-create-pg': {
-      const { body } = await send(info.request, name);
+      const { body } = await send(name === 'guestpass-create-public' ? withAddress(info.request, publicAddressOf(0)) : info.request, name);
       const accessToken = expectString(name, body, 'access_token');
       expectString(name, body, 'session_token');
       return `access_token (${accessToken.length} characters) and session_token`;
@@ -193,12 +231,7 @@ export async function main(): Promise<BenchRow[]> {
     (name) => startTarget<AnonymousTarget>(TARGET_SCRIPT, name),
     async (name: AnonymousTargetName, { info }: Target<AnonymousTarget>) => ({
       verified: await verify(name, info),
-      load:
-        name === 'guestpass-refresh' || name === 'guestpass-refresh-pg'
-          ? () => refreshLoad(info)
-          : name === 'guestpass-metadata' || name === 'guestpass-metadata-pg'
-            ? () => metadataLoad(info)
-            : () => info.request,
+      load: () => loadOf(name, info),
     }),
   );
   printTable(TARGETS, results);
@@ -213,6 +246,7 @@ export async function main(): Promise<BenchRow[]> {
     rowOf(path, results.get(name), { ...peer, ...shareOfCeiling(results.get(name), ceiling) });
   return [
     ...row('guest creation', 'guestpass-create', timesPeer(results.get('guestpass-create'), results.get('better-auth'), 'better-auth')),
+    ...row('guest creation, public addresses (detection at work)', 'guestpass-create-public'),
     ...row('guest creation (PostgreSQL)', 'guestpass-create-pg'),
     ...row('refresh (rotating)', 'guestpass-refresh'),
     ...row('refresh (rotating, PostgreSQL)', 'guestpass-refresh-pg'),

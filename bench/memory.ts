@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
-import { publicNetworkOf } from './anomaly-load.js';
+import { publicAddressOf } from './anomaly-load.js';
 import { CONNECTIONS, DURATION, printPreamble } from './harness.js';
 import { UNTHROTTLED_LIMITS } from './target.js';
 
@@ -113,10 +113,7 @@ async function footprint(mode: GeoLoadMode): Promise<Footprint> {
         client.setRequests([
           {
             setupRequest: (request) => {
-              const n = visitor++;
-              // Spread over 20,000 networks: at a quiet machine's ~5,000 creations a second, 4,096
-              // networks saw ~70 sign-ups a minute each, a flood that detection rightly refuses (403).
-              const address = publicNetworkOf(n % 20_000).replace('.0/24', `.${1 + (n % 250)}`);
+              const address = publicAddressOf(visitor++);
               return { ...request, headers: { ...request.headers, 'x-forwarded-for': address } };
             },
           },
