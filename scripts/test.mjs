@@ -224,17 +224,27 @@ if (postgresUp) {
 }
 
 /**
+ * What scripts/test-durations.json holds per file: `{ seconds, cpu }`, the wall time the file took
+ * and the CPU it used (its own and its children's). An older list held the seconds alone.
+ */
+function readDurations() {
+  try {
+    const recorded = JSON.parse(readFileSync(join(root, 'scripts/test-durations.json'), 'utf8'));
+    return Object.fromEntries(Object.entries(recorded).map(([file, entry]) => [file, typeof entry === 'number' ? { seconds: entry } : entry]));
+  } catch {
+    return {};
+  }
+}
+
+/**
  * Longest files first, by the time each took when the list was last recorded
  * (GUESTPASS_TEST_RECORD_DURATIONS=1 records it): a long file started last would run alone at
  * the end while the other slot idles. Files the list does not know yet may be long too, so they
  * start first.
  */
 function longestFirst(files) {
-  let recorded = {};
-  try {
-    recorded = JSON.parse(readFileSync(join(root, 'scripts/test-durations.json'), 'utf8'));
-  } catch {}
-  const seconds = (file) => recorded[file] ?? Number.POSITIVE_INFINITY;
+  const recorded = readDurations();
+  const seconds = (file) => recorded[file]?.seconds ?? Number.POSITIVE_INFINITY;
   return [...files].sort((a, b) => seconds(b) - seconds(a) || a.localeCompare(b));
 }
 
@@ -262,31 +272,29 @@ if (recordDurations) {
 }
 
 /**
- * Merges the durations this run's files logged into the list; files that no longer exist drop
- * out. Then prints the files that took longest and those that used the most CPU (their own and
- * their child processes'): on a busy machine the first list mostly measures the neighbours, the
- * second is what a file costs wherever it runs.
+ * Merges the durations this run's files logged into the list, wall time and CPU per file; files
+ * that no longer exist drop out. Then prints every file of the run by the CPU it used (its own
+ * and its child processes'), with its wall time: on a busy machine the wall time mostly measures
+ * the neighbours, the CPU is what a file costs wherever it runs.
  */
 function saveDurations() {
-  let recorded = {};
-  try {
-    recorded = JSON.parse(readFileSync(durationsList, 'utf8'));
-  } catch {}
+  const recorded = readDurations();
   let lines = [];
   try {
     lines = readFileSync(durationsLog, 'utf8').trim().split('\n').filter(Boolean);
   } catch {}
   const logged = lines.map((line) => JSON.parse(line));
-  for (const { file, seconds } of logged) recorded[file] = seconds;
+  for (const { file, seconds, cpu } of logged) recorded[file] = { seconds, cpu };
   const kept = Object.entries(recorded).filter(([file]) => existsSync(join(root, file)));
-  writeFileSync(durationsList, `${JSON.stringify(Object.fromEntries(kept.sort(([a, x], [b, y]) => y - x || a.localeCompare(b))), null, 2)}\n`);
+  kept.sort(([a, x], [b, y]) => y.seconds - x.seconds || a.localeCompare(b));
+  writeFileSync(durationsList, `${JSON.stringify(Object.fromEntries(kept), null, 2)}\n`);
   rmSync(durationsLog, { force: true });
   console.log(`Recorded the duration of ${logged.length} test files in ${relative(root, durationsList)}.`);
   const total = (key) => logged.reduce((sum, entry) => sum + (entry[key] ?? 0), 0).toFixed(1);
   console.log(`Sum over the files: ${total('seconds')} s of wall time, ${total('cpu')} s of CPU (PostgreSQL's own work not included).`);
-  const top = [...logged].sort((a, b) => (b.cpu ?? 0) - (a.cpu ?? 0)).slice(0, 15);
-  console.log('The 15 files that used the most CPU (s of CPU, s of wall time):');
-  for (const { file, seconds, cpu } of top) console.log(`  ${String(cpu ?? '?').padStart(6)} ${String(seconds).padStart(6)}  ${file}`);
+  console.log('Every file of this run, most CPU first (s of CPU, s of wall time):');
+  for (const { file, seconds, cpu } of [...logged].sort((a, b) => (b.cpu ?? 0) - (a.cpu ?? 0)))
+    console.log(`  ${String(cpu ?? '?').padStart(6)} ${String(seconds).padStart(6)}  ${file}`);
 }
 
 const child = spawn(process.execPath, [...loader, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
