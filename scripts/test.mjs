@@ -258,10 +258,13 @@ const sources = longestFirst(
 const fromSource = process.env.GUESTPASS_TEST_FROM_SOURCE === '1';
 const outdir = fromSource ? undefined : await compile();
 const files = outdir ? sources.map((file) => join(outdir, file.replace(/\.ts$/, '.js'))) : sources;
-// One file more than there are cores, and at least three: a third of the files spend much of
-// their time waiting on child processes, leases and timers rather than on a core. Measured on the
-// 2-core machine, same checkout back to back: 250 s with two at a time, 228 s with three.
-const concurrency = process.env.GUESTPASS_TEST_CONCURRENCY || String(Math.max(3, availableParallelism() + 1));
+// Two files more than there are cores, and at least four: many files spend much of their time
+// waiting on child processes, leases and timers rather than on a core. Measured on the 2-core
+// machine: 250 s with two at a time, 228 s with three (same checkout back to back); later, with
+// three, the files' wall times summed to 895 s against 478 s of CPU, a run of 303 s: about what
+// three slots take to drain 895 s (298 s), above the 240 s two cores need for that CPU. A fourth
+// slot lets the cores, not the slots, set the pace.
+const concurrency = process.env.GUESTPASS_TEST_CONCURRENCY || String(Math.max(4, availableParallelism() + 2));
 const loader = outdir ? ['--enable-source-maps'] : ['--import', 'tsx'];
 const durationsList = join(root, 'scripts/test-durations.json');
 // Named after this process, like the compiled copies, so that other runs leave it alone.
