@@ -53,8 +53,19 @@ async function publicClient(cluster: Cluster, token: string): Promise<string> {
   return ((await response.json()) as { client_id: string }).client_id;
 }
 
-/** Sign-ups from successive addresses of one /24 through the proxy: how many succeed before the first refusal. */
-async function flood(cluster: Cluster, clientId: string, network: string): Promise<{ created: number; refusal: number }> {
+/** The detector's window (signup_flood.window_s, 60 s by default): windows begin at multiples of it since the epoch. */
+const FLOOD_WINDOW_MS = 60_000;
+
+/**
+ * Sign-ups from successive addresses of one /24 through the proxy: how many succeed before the
+ * first refusal, and whether they all fell in one of the detector's windows. The detector
+ * counts a sliding window: the sign-ups of the window before are weighted by how much of it
+ * still overlaps, so a flood cut by a window's start counts a fraction short and is refused a
+ * sign-up or so later than a whole one. Slow answers (a loaded machine) make such a cut likelier.
+ */
+async function flood(cluster: Cluster, clientId: string, network: string): Promise<{ created: number; refusal: number; oneWindow: boolean }> {
+  const window = () => Math.floor(Date.now() / FLOOD_WINDOW_MS);
+  const first = window();
   for (let host = 1; host < 100; host++) {
     const response = await fetch(`${cluster.url}/anonymous/token`, {
       method: 'POST',
@@ -62,7 +73,7 @@ async function flood(cluster: Cluster, clientId: string, network: string): Promi
       body: JSON.stringify({ client_id: clientId }),
     });
     await response.arrayBuffer();
-    if (response.status !== 200) return { created: host - 1, refusal: response.status };
+    if (response.status !== 200) return { created: host - 1, refusal: response.status, oneWindow: window() === first };
   }
   assert.fail(`${network}.0/24 was never refused`);
 }
@@ -88,18 +99,26 @@ describe('detection on three nodes against one', { skip }, () => {
   it('should refuse a sign-up flood spread round-robin over three nodes at one node’s floor (at most a request later per other node), with one alert and one block', async () => {
     const [adminOne, adminThree] = await Promise.all([adminToken(one), adminToken(three)]);
     const [clientOne, clientThree] = await Promise.all([publicClient(one, adminOne.token), publicClient(three, adminThree.token)]);
-    for (const network of ['198.18.60', '198.18.61', '198.18.62']) {
+    // Three floods compared whole; a network whose flood a window's start cut (either run) is
+    // told and replaced by the next one, as its counts measure the window, not the cluster.
+    let compared = 0;
+    for (let third = 60; compared < 3; third++) {
+      assert.ok(third < 66, 'the floods of more than three networks of six were cut by a window start');
+      const network = `198.18.${third}`;
       const single = await flood(one, clientOne, network);
       const spread = await flood(three, clientThree, network);
       process.stdout.write(`# ${network}.0/24: one node refused after ${single.created} sign-ups, three after ${spread.created}\n`);
       assert.equal(single.refusal, 403);
       assert.equal(spread.refusal, 403);
-      // Every engine tips at the same sign-up; a node may meet the next one a moment before
-      // the event that tipped reaches it (milliseconds), so at most one more per other node.
-      assert.ok(
-        spread.created >= single.created && spread.created <= single.created + three.nodes.length - 1,
-        `one node refused after ${single.created} sign-ups, three after ${spread.created}`,
-      );
+      if (single.oneWindow && spread.oneWindow) {
+        compared += 1;
+        // Every engine tips at the same sign-up; a node may meet the next one a moment before
+        // the event that tipped reaches it (milliseconds), so at most one more per other node.
+        assert.ok(
+          spread.created >= single.created && spread.created <= single.created + three.nodes.length - 1,
+          `one node refused after ${single.created} sign-ups, three after ${spread.created}`,
+        );
+      } else process.stdout.write(`# ${network}.0/24: a detector window began during a flood, so its counts are not compared\n`);
       // One alert and one stored block, however many engines reached the finding.
       const entity = encodeURIComponent(`${network}.0/24`);
       const alerts = await until(async () => {

@@ -26,6 +26,8 @@ export interface DispatcherOptions {
   /** Seconds before each attempt (options.ts). */
   schedule: readonly number[];
   timeoutMs: number;
+  /** How long a claim outlasts the timeout (GUESTPASS_WEBHOOK_CLAIM_MARGIN). */
+  claimMarginMs: number;
   pollIntervalMs: number;
   concurrency: number;
   disableAfterMs: number;
@@ -66,7 +68,7 @@ export class WebhookDispatcher {
   constructor(private readonly options: DispatcherOptions) {
     // A live node ends its request within the timeout and records it in a moment: the margin
     // covers a slow commit. A crashed node's messages are sent again once it lapses.
-    this.leaseMs = options.timeoutMs + 10_000;
+    this.leaseMs = options.timeoutMs + options.claimMarginMs;
     this.records = new GroupCommit({
       intervalMs: 1,
       maxGroupSize: options.concurrency,

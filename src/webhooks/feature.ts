@@ -75,6 +75,7 @@ export function createWebhooks(deps: WebhooksDeps): WebhooksFeature {
         now,
         schedule: config.webhookRetrySchedule,
         timeoutMs: config.webhookTimeout * 1000,
+        claimMarginMs: config.webhookClaimMargin * 1000,
         pollIntervalMs: config.webhookPollInterval * 1000,
         concurrency: config.webhookConcurrency,
         disableAfterMs: config.webhookDisableAfter * 1000,

@@ -28,6 +28,13 @@ export const webhooksOptions = {
     doc: 'How long one webhook delivery may take, connecting included, before it counts as failed and is retried (seconds, or 500ms).',
     parse: (raw) => parseDuration(raw, { min: 0.1, max: 120 }),
   }),
+  webhookClaimMargin: option({
+    env: 'GUESTPASS_WEBHOOK_CLAIM_MARGIN',
+    default: 10,
+    defaultDoc: '10s',
+    doc: "How long a node's claim on a delivery outlasts GUESTPASS_WEBHOOK_TIMEOUT: the time it has to record the attempt once the request ended (a slow commit). No other node sends the message meanwhile; a crashed node's deliveries are sent again once their claims lapse.",
+    parse: (raw) => parseDuration(raw, { min: 1, max: 600 }),
+  }),
   webhookRetrySchedule: option({
     env: 'GUESTPASS_WEBHOOK_RETRY_SCHEDULE',
     default: DEFAULT_SCHEDULE.split(',').map((entry) => parseDuration(entry)),

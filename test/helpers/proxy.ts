@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { Agent, createServer, type IncomingHttpHeaders, request as httpRequest, type Server } from 'node:http';
 
 export interface Proxy {
   url: string;
@@ -7,17 +7,48 @@ export interface Proxy {
 }
 
 /**
+ * Headers of one connection (RFC 9110 §7.6.1), not of the message: each leg has its own. The node
+ * says `Keep-Alive: timeout=72`; passed on to the test's client, that client kept an idle socket
+ * to the proxy for up to 70 s (fetch) or 5 s (Node's agent) while the proxy closed idle sockets
+ * after 1 s, and a request sent as the proxy closed was reset, more often on a loaded machine,
+ * whose timers fire late.
+ */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+
+function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const kept = { ...headers };
+  for (const name of HOP_BY_HOP) delete kept[name];
+  return kept;
+}
+
+/**
+ * The proxy's idle keep-alive towards the test's clients, announced in `Keep-Alive: timeout`:
+ * fetch keeps an idle socket for the announced time less a second or two, Node's agent for 5 s
+ * or that time less a second, so the client always closes an idle socket first and never sends
+ * on one the proxy is closing.
+ */
+const CLIENT_KEEP_ALIVE_MS = 10_000;
+
+/**
+ * Towards the nodes: kept-alive sockets, idle for at most this long, far below a node's own
+ * idle timeout (GUESTPASS_KEEP_ALIVE_TIMEOUT, 72 s; a node that announces a shorter one gets
+ * a second less than it says), so the proxy closes first here too.
+ */
+const NODE_SOCKET_IDLE_MS = 2000;
+
+/**
  * Round robin over the nodes, as a load balancer with health checks in front of them: it
- * forwards the request as it came and sets X-Forwarded-For to the client's address (the one a
- * test names in its own X-Forwarded-For, standing for an address on the internet, or the
- * socket's). A node that refuses the connection never saw the request: the request goes to the
- * next node and the refusing one leaves the rotation until its /healthz answers 200 (asked every
- * 100 ms), as nginx's `proxy_next_upstream error` with an active health check would do. Any
- * other failure (a reset or a hang-up once the request was sent) may come after the node
- * applied it, so the request is not sent again: the answer is 502 with `x-proxy-error` (the
- * error code) and `x-served-by`.
+ * forwards the request as it came (but for the headers of the connection) and sets
+ * X-Forwarded-For to the client's address (the one a test names in its own X-Forwarded-For,
+ * standing for an address on the internet, or the socket's). A node that refuses the
+ * connection never saw the request: the request goes to the next node and the refusing one
+ * leaves the rotation until its /healthz answers 200 (asked every 100 ms), as nginx's
+ * `proxy_next_upstream error` with an active health check would do. Any other failure (a reset
+ * or a hang-up once the request was sent) may come after the node applied it, so the request
+ * is not sent again: the answer is 502 with `x-proxy-error` (the error code) and `x-served-by`.
  */
 export async function startProxy(): Promise<Proxy> {
+  const agent = new Agent({ keepAlive: true, timeout: NODE_SOCKET_IDLE_MS });
   let targets: string[] = [];
   let turn = 0;
   let closed = false;
@@ -69,7 +100,8 @@ export async function startProxy(): Promise<Proxy> {
             port: target.port,
             method: incoming.method,
             path: incoming.url,
-            headers: { ...incoming.headers, 'x-forwarded-for': client },
+            headers: { ...endToEnd(incoming.headers), 'x-forwarded-for': client },
+            agent,
           },
           (answer) => {
             // Buffered whole before the client gets a byte (nginx's proxy_buffering): a node that
@@ -79,7 +111,7 @@ export async function startProxy(): Promise<Proxy> {
             answer.on('end', () => {
               if (replied || !answer.complete) return;
               replied = true;
-              outgoing.writeHead(answer.statusCode ?? 502, { ...answer.headers, 'x-served-by': target.port }).end(Buffer.concat(parts));
+              outgoing.writeHead(answer.statusCode ?? 502, { ...endToEnd(answer.headers), 'x-served-by': target.port }).end(Buffer.concat(parts));
             });
             answer.on('close', () => {
               if (replied) return;
@@ -107,7 +139,7 @@ export async function startProxy(): Promise<Proxy> {
       forward(0);
     });
   });
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = CLIENT_KEEP_ALIVE_MS;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -121,6 +153,7 @@ export async function startProxy(): Promise<Proxy> {
         closed = true;
         for (const timer of probes) clearTimeout(timer);
         server.closeAllConnections();
+        agent.destroy();
         server.close(() => resolve());
       }),
   };
