@@ -34,4 +34,20 @@ describe('MemoryRateLimitStore', () => {
     // "a" was the least recently used and has been evicted, so it starts afresh.
     assert.equal((await store.hit('a', 1, 60_000)).allowed, true);
   });
+
+  it('should keep a busy key while many others come and go, and forget a key not used since', async () => {
+    const store = new MemoryRateLimitStore({ maxKeys: 10 });
+    assert.equal((await store.hit('busy', 1, 60_000)).allowed, true);
+    assert.equal((await store.hit('quiet', 1, 60_000)).allowed, true);
+    for (let i = 0; i < 100; i++) {
+      assert.equal((await store.hit(`visitor-${i}`, 1, 60_000)).allowed, true);
+      // Its count survives every turnover of the generations: it is still over its limit.
+      assert.equal((await store.hit('busy', 1, 60_000)).allowed, false, `busy forgotten after ${i + 1} other keys`);
+    }
+    // Used once, 100 keys ago: its window was dropped, so it starts afresh.
+    assert.equal((await store.hit('quiet', 1, 60_000)).allowed, true);
+    // Four other keys since its last use (fewer than maxKeys / 2): still remembered.
+    for (let i = 0; i < 4; i++) await store.hit(`late-${i}`, 1, 60_000);
+    assert.equal((await store.hit('quiet', 1, 60_000)).allowed, false);
+  });
 });

@@ -1,3 +1,5 @@
+import { RecentKeys } from '../shared/recent-keys.js';
+
 /**
  * Rate limiting behind a small interface: the in-memory store serves one process; a Redis
  * store implementing the same interface shares the counts between nodes.
@@ -30,31 +32,31 @@ export interface MemoryRateLimitStoreOptions {
 
 /**
  * Sliding-window counter (the previous window's count weighted by how much of it still
- * overlaps): smooth like a sliding log, but two numbers per key.
+ * overlaps): smooth like a sliding log, but two numbers per key. Windows not used lately are
+ * dropped past `maxKeys` (shared/recent-keys.ts says which and why not in strict LRU order).
  */
 export class MemoryRateLimitStore implements RateLimitStore {
-  private readonly windows = new Map<string, Window>();
-  private readonly maxKeys: number;
+  private readonly windows: RecentKeys<Window>;
   private readonly now: () => number;
 
   constructor({ maxKeys = 100_000, now = Date.now }: MemoryRateLimitStoreOptions = {}) {
-    this.maxKeys = maxKeys;
+    this.windows = new RecentKeys(maxKeys);
     this.now = now;
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitResult> {
     const now = this.now();
     const windowStart = now - (now % windowMs);
-    let window = this.windows.get(key);
-    if (!window || window.start <= windowStart - 2 * windowMs) {
-      window = { start: windowStart, current: 0, previous: 0 };
+    const window = this.windowOf(key, windowStart);
+    if (window.start <= windowStart - 2 * windowMs) {
+      window.previous = 0;
+      window.current = 0;
+      window.start = windowStart;
     } else if (window.start < windowStart) {
-      window = { start: windowStart, current: 0, previous: window.start === windowStart - windowMs ? window.current : 0 };
+      window.previous = window.start === windowStart - windowMs ? window.current : 0;
+      window.current = 0;
+      window.start = windowStart;
     }
-    // Re-insert so Map order is least-recently-used first.
-    this.windows.delete(key);
-    this.windows.set(key, window);
-    this.evict();
 
     const overlap = 1 - (now - windowStart) / windowMs;
     const estimated = window.previous * overlap + window.current;
@@ -64,6 +66,13 @@ export class MemoryRateLimitStore implements RateLimitStore {
     }
     window.current += 1;
     return { allowed: true, remaining: Math.max(0, Math.floor(limit - estimated - 1)), retryAfterSeconds: 0 };
+  }
+
+  /** The key's window (a use of the key); a new key's starts empty at `windowStart`. */
+  private windowOf(key: string, windowStart: number): Window {
+    let window = this.windows.get(key);
+    if (!window) this.windows.set(key, (window = { start: windowStart, current: 0, previous: 0 }));
+    return window;
   }
 
   /** When `previous × overlap + current + 1` first fits the limit again. */
@@ -77,13 +86,5 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const nextStart = window.start + windowMs;
     const fraction = window.current > 0 ? Math.max(0, 1 - (limit - 1) / window.current) : 0;
     return nextStart + windowMs * fraction - now;
-  }
-
-  private evict(): void {
-    while (this.windows.size > this.maxKeys) {
-      const oldest = this.windows.keys().next().value;
-      if (oldest === undefined) return;
-      this.windows.delete(oldest);
-    }
   }
 }

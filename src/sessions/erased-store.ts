@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { PreparedQuery } from '../storage/prepared-query.js';
 import type { Database } from '../storage/schema.js';
 
 /**
@@ -18,7 +19,12 @@ export function erasedUserHash(userId: string): string {
 }
 
 export class ErasedUserStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** Every refresh asks: built once (storage/prepared-query.ts). */
+  private readonly listed: PreparedQuery<{ user_hash: string }>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.listed = new PreparedQuery(db, (db, slot) => db.selectFrom('erased_users').select('user_hash').where('user_hash', '=', slot<string>(0)));
+  }
 
   /** Puts the ids on the denylist until `expiresAt` (a repeated erasure extends it). */
   async add(userIds: readonly string[], now: number, expiresAt: number): Promise<void> {
@@ -31,8 +37,7 @@ export class ErasedUserStore {
   }
 
   async has(userId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('erased_users').select('user_hash').where('user_hash', '=', erasedUserHash(userId)).executeTakeFirst();
-    return row !== undefined;
+    return (await this.listed.first([erasedUserHash(userId)])) !== undefined;
   }
 
   /** Drops entries no token can outlive any more; bounded by the erasures of the last 90 days. */

@@ -7,6 +7,7 @@
  */
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { Dialect } from '../storage/database.js';
+import { PreparedQuery } from '../storage/prepared-query.js';
 import type { Database } from '../storage/schema.js';
 import { type Rotation, RotationGroup } from './rotations.js';
 import type { SessionsTable } from './tables.js';
@@ -88,12 +89,22 @@ function rounds(rotations: readonly Rotation[]): number[][] {
 /** Session rows: rotation state and revocation. Written only when a session needs state. */
 export class SessionStore {
   private readonly rotations: RotationGroup<SessionRotation>;
+  /** SQLite's compare-and-set of one rotation, run for every refresh: built once (storage/prepared-query.ts). */
+  private readonly advanceOne: PreparedQuery<unknown>;
 
   constructor(
     private readonly db: Kysely<Database>,
     dialect: Dialect,
   ) {
     this.rotations = new RotationGroup((rotations) => (dialect === 'postgres' ? this.applyInBulk(rotations) : this.applyEach(rotations)));
+    this.advanceOne = new PreparedQuery(db, (db, slot) =>
+      db
+        .updateTable('sessions')
+        .set({ generation: slot<number>(0), last_refreshed_at: slot<number>(1), last_ip_prefix: slot<string | null>(2) })
+        .where('id', '=', slot<string>(3))
+        .where('generation', '=', slot<number>(4))
+        .where('revoked_at', 'is', null),
+    );
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {
@@ -215,14 +226,8 @@ export class SessionStore {
   }
 
   private async advance(db: Kysely<Database>, { id, from, now, ipPrefix }: Rotation): Promise<boolean> {
-    const result = await db
-      .updateTable('sessions')
-      .set({ generation: from + 1, last_refreshed_at: now, last_ip_prefix: ipPrefix })
-      .where('id', '=', id)
-      .where('generation', '=', from)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const result = await this.advanceOne.execute([from + 1, now, ipPrefix, id, from], db);
+    return Number(result.numAffectedRows) === 1;
   }
 
   /**

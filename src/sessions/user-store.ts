@@ -11,6 +11,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { Dialect } from '../storage/database.js';
+import { PreparedQuery } from '../storage/prepared-query.js';
 import type { Database } from '../storage/schema.js';
 import { listUsers, type UserPage, type UserQuery } from './user-list.js';
 
@@ -53,13 +54,18 @@ function toUserRecord(row: Selectable<Database['users']>): UserRecord {
 
 /** Users as the guest-session feature sees them: identity flag and metadata. */
 export class UserStore {
+  /** Every refresh reads its user's row: built once (storage/prepared-query.ts). */
+  private readonly byId: PreparedQuery<Selectable<Database['users']>>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.byId = new PreparedQuery(db, (db, slot) => db.selectFrom('users').selectAll().where('id', '=', slot<string>(0)));
+  }
 
   async get(id: string): Promise<UserRecord | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.byId.first([id]);
     return row && toUserRecord(row);
   }
 

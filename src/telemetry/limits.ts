@@ -1,3 +1,5 @@
+import { RecentKeys } from '../shared/recent-keys.js';
+
 /**
  * Events-per-minute limits. The shared limiter (ratelimit/) counts requests; telemetry must
  * count events, and a batch of 500 is 500 of them, so this keeps a weighted sliding-window
@@ -18,20 +20,19 @@ export interface EventLimitResult {
 
 export interface EventLimiterOptions {
   windowMs?: number;
-  /** Most keys kept; least recently used windows are dropped past it. @default 100_000 */
+  /** Most keys kept; windows not used lately are dropped past it (shared/recent-keys.ts). @default 100_000 */
   maxKeys?: number;
   now?: () => number;
 }
 
 export class EventLimiter {
-  private readonly windows = new Map<string, Window>();
+  private readonly windows: RecentKeys<Window>;
   private readonly windowMs: number;
-  private readonly maxKeys: number;
   private readonly now: () => number;
 
   constructor({ windowMs = 60_000, maxKeys = 100_000, now = Date.now }: EventLimiterOptions = {}) {
     this.windowMs = windowMs;
-    this.maxKeys = maxKeys;
+    this.windows = new RecentKeys(maxKeys);
     this.now = now;
   }
 
@@ -50,13 +51,7 @@ export class EventLimiter {
     if (limit <= 0) return;
     const window = this.windowAt(key, this.now());
     window.current += cost;
-    this.windows.delete(key);
     this.windows.set(key, window);
-    while (this.windows.size > this.maxKeys) {
-      const oldest = this.windows.keys().next().value;
-      if (oldest === undefined) break;
-      this.windows.delete(oldest);
-    }
   }
 
   private windowAt(key: string, now: number): Window {
