@@ -106,6 +106,19 @@ describe('off_hours', () => {
     assert.ok(expected.median < 2, `the stolen session's hour was not learnt: median ${expected.median} requests a minute`);
   });
 
+  it('catches over five minutes a burst too modest for any one minute of a place that is never silent', () => {
+    const at = (day: number, hour: number) => MONDAY + day * DAY + hour * HOUR;
+    // Four requests a minute all night, twenty by day, four events each.
+    const history = [0, 1, 2].flatMap((d) => [...parisTelemetry(at(d, 0), 7 * 60, 4, 15), ...parisTelemetry(at(d, 9), 9 * 60, 4, 3)]);
+    // Day 3, 03:00: eight more requests a minute for 15 minutes, through three sessions.
+    const burst = parisTelemetry(at(2, 3), 15, 4, 7.5, ['a', 'b', 'c']);
+    const findings = offHours(run(engineWith(), [...history, ...burst]));
+    assert.equal(findings.length, 1);
+    assert.equal(findings[0]!.evidence['window_s'], 300, 'judged over five minutes');
+    assert.ok(findings[0]!.time - at(2, 3) > MINUTE, 'no single minute gave it away');
+    assert.deepEqual(offHours(run(engineWith(), history)), [], 'the same nights without it raise nothing');
+  });
+
   it('stays quiet on the second day for business-hours volume at business hours', () => {
     assert.deepEqual(offHours(run(engineWith(), [...routine(1), ...burst(MONDAY + DAY + 10 * HOUR, 32)])), []);
   });

@@ -5,6 +5,7 @@ import type { RobustStats } from '../sketches/robust.js';
 import type { DetectionContext, DetectionInput, Finding, GeoLocation } from '../types.js';
 import { finding, locate, NONE, sessionOf, type EngineDetector } from './common.js';
 import { poissonTail } from './failure-burst.js';
+import { Dispersion, SlidingCounts } from './off-hours-counts.js';
 
 /** Quiet windows filled in after a gap: an hour of them is all the recent baseline keeps. */
 const MAX_GAP_HOURS = 1;
@@ -16,13 +17,19 @@ const BURST_GAP_WINDOWS = 10;
 const RATE_FLOOR = 2;
 /** Weight of a window in the key's usual batch size and burstiness, once the first windows are averaged. */
 const BATCH_ALPHA = 0.02;
-/** Windows learnt before the key's own burstiness is used; until then traffic is taken as twice as bursty as Poisson. */
+/** Counts learnt before the key's own burstiness is used; until then traffic is taken as this bursty. */
 const DISPERSION_WARMUP = 60;
 const DEFAULT_DISPERSION = 2;
 /** Burstier than this and a key could hide anything: clumps are taken at most this large. */
 const MAX_DISPERSION = 8;
-/** The sliding window is counted in sixths, plus the sixth it is leaving: a batch is never counted twice. */
+/** The sliding window is counted in sixths. */
 const SLICES = 6;
+/**
+ * A burst too modest to stand out in one window stands out over this many: a script keeps
+ * going for many minutes, a lump of ordinary traffic does not. Judged the same way, against the
+ * hour's rate times this and the burstiness of such spans.
+ */
+const LONG_WINDOWS = 5;
 
 interface PlaceTraffic {
   window: number;
@@ -34,18 +41,14 @@ interface PlaceTraffic {
   /** The key's usual events per request (EWMA over the windows learnt). */
   eventsPerRequest: number;
   learnt: number;
-  /**
-   * How much burstier than Poisson the key's requests are (variance over mean, at least 1):
-   * EWMAs of the requests per window and of half the squared change from one window to the
-   * next, which the slow rise and fall of a day barely moves.
-   */
-  meanRequests: number;
-  halfSquaredStep: number;
-  lastLearnt: number;
-  /** The last SLICES + 1 sixths of a window (events, then requests), for the sliding count. */
-  slices: Float64Array;
-  /** The newest sixth in `slices` (its index since the epoch). */
-  slice: number;
+  /** How much burstier than Poisson the key's requests per window, and per LONG_WINDOWS windows, are. */
+  dispersion: Dispersion;
+  longDispersion: Dispersion;
+  /** The LONG_WINDOWS span being learnt (its index), its requests so far, and whether a window of it raised a finding. */
+  span: number;
+  spanRequests: number;
+  spanFlagged: boolean;
+  counts: SlidingCounts;
   flagged: boolean;
   /** The burst this key is in: when its alert started and the last window that was anomalous. */
   burstStart: number;
@@ -121,7 +124,7 @@ export class OffHoursDetector implements EngineDetector {
   }
 
   get approxBytes(): number {
-    return this.places.size * 2950;
+    return this.places.size * 3500;
   }
 
   observe(input: DetectionInput, context: DetectionContext): Finding[] {
@@ -135,20 +138,25 @@ export class OffHoursDetector implements EngineDetector {
     state.requests++;
     state.count += weight;
     if (this.fromSuspect(input, context)) state.suspect++;
-    const { count, requests } = this.slide(state, input.time, weight);
-    if (state.flagged || count < this.config.floor) return NONE;
+    state.counts.add(input.time, weight);
+    if (state.flagged) return NONE;
+    const { count, requests } = state.counts.sum(input.time, SLICES);
+    if (count < this.config.floor) return NONE;
     const expected = state.baseline.expectedForHour(input.time) ?? this.nightPrior(state, location, input.time, count);
     if (!expected || (expected.basis !== 'night_prior' && !this.offHour(state, location, input.time, expected.median))) return NONE;
-    // Requests come from many independent devices: a Poisson count. A window is judged by its
-    // requests, or by its events at the key's usual batch size if that says more (a script
-    // sending big batches); an app's backlog is already weighed at the rate its events happened.
-    const judged = Math.max(requests, count / Math.max(1, state.eventsPerRequest));
     const rate = expectedRate(expected);
-    if (judged <= rate) return NONE;
-    // Traffic burstier than Poisson by a factor D is judged as a Poisson count of D-sized clumps.
-    const dispersion =
-      state.learnt < DISPERSION_WARMUP ? DEFAULT_DISPERSION : Math.min(MAX_DISPERSION, Math.max(1, state.halfSquaredStep / Math.max(1, state.meanRequests)));
-    const pValue = poissonTail(Math.floor(judged / dispersion), rate / dispersion);
+    const short = this.surprise({ count, requests }, rate, state.dispersion.value(DISPERSION_WARMUP, DEFAULT_DISPERSION, MAX_DISPERSION), state);
+    const long =
+      short.pValue < this.config.p_value
+        ? undefined
+        : this.surprise(
+            state.counts.sum(input.time, SLICES * LONG_WINDOWS),
+            rate * LONG_WINDOWS,
+            state.longDispersion.value(DISPERSION_WARMUP / LONG_WINDOWS, DEFAULT_DISPERSION, MAX_DISPERSION),
+            state,
+          );
+    const judged = long && long.pValue < short.pValue ? { ...long, windows: LONG_WINDOWS } : { ...short, windows: 1 };
+    const { pValue, dispersion } = judged;
     if (pValue >= this.config.p_value) return NONE;
     state.flagged = true;
     if (window - state.burstLast > BURST_GAP_WINDOWS || input.time - state.burstStart >= this.burstMs) state.burstStart = window * this.windowMs;
@@ -160,9 +168,9 @@ export class OffHoursDetector implements EngineDetector {
       input.time,
       scoreFromP(pValue, this.config.p_value),
       {
-        events: Math.round(count),
-        requests: Math.round(requests),
-        window_s: this.config.window_s,
+        events: Math.round(judged.count),
+        requests: Math.round(judged.requests),
+        window_s: this.config.window_s * judged.windows,
         burst_start: state.burstStart,
         hour_of_week_utc: hourOfWeek(input.time),
         basis: expected.basis,
@@ -189,42 +197,44 @@ export class OffHoursDetector implements EngineDetector {
     return location !== undefined && !location.datacenter && localSolarHour(location, time) < NIGHT_ENDS_HOUR;
   }
 
+  /**
+   * How rare a sliding count is. Requests come from many independent devices: a Poisson count.
+   * It is judged by its requests, or by its events at the key's usual batch size if that says
+   * more (a script sending big batches; an app's backlog already weighs at the rate its events
+   * happened), and traffic burstier than Poisson by a factor D as a Poisson count of D-sized clumps.
+   */
+  private surprise(
+    sum: { count: number; requests: number },
+    rate: number,
+    dispersion: number,
+    state: PlaceTraffic,
+  ): { count: number; requests: number; pValue: number; dispersion: number } {
+    const judged = Math.max(sum.requests, sum.count / Math.max(1, state.eventsPerRequest));
+    const pValue = judged <= rate ? 1 : poissonTail(Math.floor(judged / dispersion), rate / dispersion);
+    return { ...sum, pValue, dispersion };
+  }
+
   /** Learns the window that just ended: its requests (others' suspects left out) and its batch size. */
   private learn(state: PlaceTraffic): void {
     const requests = Math.max(0, state.requests - state.suspect);
     state.baseline.observe(requests, state.window * this.windowMs);
+    state.dispersion.add(requests);
     state.learnt++;
     const alpha = Math.max(BATCH_ALPHA, 1 / state.learnt);
-    state.meanRequests += alpha * (requests - state.meanRequests);
-    if (state.learnt > 1) state.halfSquaredStep += alpha * ((requests - state.lastLearnt) ** 2 / 2 - state.halfSquaredStep);
-    state.lastLearnt = requests;
     if (state.requests > 0 && state.suspect === 0) state.eventsPerRequest += alpha * (state.count / state.requests - state.eventsPerRequest);
   }
 
-  /**
-   * Adds the event to its sixth of the window and returns the events and requests of the last
-   * `window_s`: the sixths within it and the unexpired part of the one it is leaving.
-   */
-  private slide(state: PlaceTraffic, time: number, weight: number): { count: number; requests: number } {
-    const sliceMs = this.windowMs / SLICES;
-    const slice = Math.floor(time / sliceMs);
-    const { slices } = state;
-    for (let s = Math.max(state.slice + 1, slice - SLICES); s <= slice; s++) {
-      slices[s % (SLICES + 1)] = 0;
-      slices[(s % (SLICES + 1)) + SLICES + 1] = 0;
+  /** Adds a window to its LONG_WINDOWS span; a span ended is learnt unless one of its windows raised a finding. */
+  private learnSpan(state: PlaceTraffic, window: number, requests: number, flagged: boolean): void {
+    const span = Math.floor(window / LONG_WINDOWS);
+    if (span !== state.span) {
+      if (!state.spanFlagged) state.longDispersion.add(state.spanRequests);
+      state.span = span;
+      state.spanRequests = 0;
+      state.spanFlagged = false;
     }
-    state.slice = Math.max(state.slice, slice);
-    slices[slice % (SLICES + 1)]! += weight;
-    slices[(slice % (SLICES + 1)) + SLICES + 1]! += 1;
-    const leaving = (slice + 1) % (SLICES + 1);
-    const unexpired = 1 - (time - slice * sliceMs) / sliceMs;
-    let count = slices[leaving]! * unexpired;
-    let requests = slices[leaving + SLICES + 1]! * unexpired;
-    for (let s = slice - SLICES + 1; s <= slice; s++) {
-      count += slices[s % (SLICES + 1)]!;
-      requests += slices[(s % (SLICES + 1)) + SLICES + 1]!;
-    }
-    return { count, requests: Math.max(1, requests) };
+    state.spanRequests += requests;
+    state.spanFlagged ||= flagged;
   }
 
   /** Whether another detector reported the event's session, user or network lately. */
@@ -268,11 +278,12 @@ export class OffHoursDetector implements EngineDetector {
         suspect: 0,
         eventsPerRequest: 1,
         learnt: 0,
-        meanRequests: 0,
-        halfSquaredStep: 0,
-        lastLearnt: 0,
-        slices: new Float64Array(2 * (SLICES + 1)),
-        slice: Math.floor(time / (this.windowMs / SLICES)),
+        dispersion: new Dispersion(BATCH_ALPHA),
+        longDispersion: new Dispersion(BATCH_ALPHA),
+        span: Math.floor(window / LONG_WINDOWS),
+        spanRequests: 0,
+        spanFlagged: false,
+        counts: new SlidingCounts(this.windowMs / SLICES, SLICES * LONG_WINDOWS, time),
         flagged: false,
         burstStart: Number.NEGATIVE_INFINITY,
         burstLast: Number.NEGATIVE_INFINITY,
@@ -285,6 +296,7 @@ export class OffHoursDetector implements EngineDetector {
     if (!context.isAllowListed({ kind: 'client', id: clientId }, time)) {
       // A window that raised a finding is not learnt; the quiet ones after it are.
       if (!state.flagged) this.learn(state);
+      this.learnSpan(state, state.window, Math.max(0, state.requests - state.suspect), state.flagged);
       const gap = Math.min(window - state.window - 1, Math.ceil((MAX_GAP_HOURS * 3_600_000) / this.windowMs));
       for (let i = 1; i <= gap; i++) state.baseline.observe(0, (state.window + i) * this.windowMs);
     }
