@@ -11,7 +11,8 @@ const ACTIONS: readonly ContainmentAction[] = ['observe', 'throttle', 'revoke', 
 
 /** Which numbers must be whole, and their ranges; everything else is a number ≥ 0. */
 function numberSchema(key: string): TSchema {
-  if (key === 'weight' || key === 'datacenter_factor' || key === 'burst_p_value') return Type.Number({ minimum: 0, maximum: 1 });
+  if (key === 'weight' || key === 'datacenter_factor' || key === 'burst_p_value' || key === 'p_value' || key === 'off_hour_share')
+    return Type.Number({ minimum: 0, maximum: 1 });
   if (key.endsWith('window_s')) return Type.Number({ exclusiveMinimum: 0 });
   if (key.startsWith('warmup') || key.endsWith('_warmup_windows') || key === 'burst_warmup_minutes' || key === 'burst_min_failures')
     return Type.Integer({ minimum: 0 });

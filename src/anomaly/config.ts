@@ -166,17 +166,26 @@ export interface CredentialStuffingConfig extends DetectorCommon {
 }
 
 export interface OffHoursConfig extends DetectorCommon {
-  /** Counting window for a client's events (s). @default 600 */
+  /** Sliding window over which a client's events from one place are counted (s); baselines are per such window. @default 60 */
   window_s: number;
-  /** Never alert below this many events (telemetry counts its events) per client and country and window. @default 100 */
+  /** Never alert below this many events (telemetry counts its events) per client and place in a window. @default 40 */
   floor: number;
-  /** Modified z-score against the hour-of-week slot (the hour of the day until it is warm). @default 3.5 */
-  z_threshold: number;
-  /** Smallest MAD (events per window). @default 5 */
-  mad_floor: number;
+  /**
+   * An hour is an off hour for a client and place when its usual traffic is at most this share
+   * of the busiest hour of the day there; only off hours are judged. @default 0.35
+   */
+  off_hour_share: number;
+  /**
+   * A window's requests (or its events at the key's usual batch size, if more) are off-hours
+   * traffic when a Poisson count at the usual rate of this hour (the hour-of-week slot, the
+   * hour of the day until it is warm) would reach them less often than this. Judged every
+   * minute of every client and place (a week is about a million key-minutes), and traffic is
+   * burstier than Poisson, so it is small. @default 1e-9
+   */
+  p_value: number;
   /** Weeks an hour-of-week slot must have seen before it is trusted. @default 1 */
   warmup_weeks: number;
-  /** Client and country pairs remembered. @default 1024 */
+  /** Client and place (country and solar time zone) pairs remembered. @default 4096 */
   max_clients: number;
 }
 
@@ -350,12 +359,12 @@ export const defaultDetectionConfig: DetectionConfig = {
     },
     off_hours: {
       ...common(0.3, 'observe'),
-      window_s: 600,
-      floor: 100,
-      z_threshold: 3.5,
-      mad_floor: 5,
+      window_s: 60,
+      floor: 40,
+      off_hour_share: 0.35,
+      p_value: 1e-9,
       warmup_weeks: 1,
-      max_clients: 1024,
+      max_clients: 4096,
     },
     ingestion_spike: {
       ...common(0.7, 'quarantine', HOUR),

@@ -1,5 +1,5 @@
 import { resolveDetectionConfig, type DetectionConfigInput } from './config-schema.js';
-import type { DetectionConfig } from './config.js';
+import type { DetectionConfig, DetectorName } from './config.js';
 import { createDetectors, type EngineDetector } from './detectors/index.js';
 import { FeedbackMemory, type FeedbackAdjustment, type Verdict } from './feedback.js';
 import { BoundedLru } from './sketches/lru.js';
@@ -31,6 +31,8 @@ export class DetectionEngine implements DetectionEngineApi {
   private readonly detectors: EngineDetector[];
   private readonly allowed: BoundedLru<string, number>;
   private readonly emitted: BoundedLru<string, true>;
+  /** `kind:id` → until when (event time) a finding about it keeps its traffic out of baselines. */
+  private readonly suspects: BoundedLru<string, number>;
   private readonly feedbackMemory: FeedbackMemory;
   private readonly findingCounts: Record<string, number> = {};
   private readonly context: DetectionContext;
@@ -46,11 +48,13 @@ export class DetectionEngine implements DetectionEngineApi {
     for (const detector of this.detectors) this.findingCounts[detector.name] = 0;
     this.allowed = new BoundedLru(this.config.engine.allow_list_entries);
     this.emitted = new BoundedLru(this.config.engine.dedup_entries);
+    this.suspects = new BoundedLru(this.config.engine.dedup_entries);
     this.feedbackMemory = new FeedbackMemory(this.config.engine.allow_list_entries);
     this.geo = geo;
     this.context = {
       geo: { resolve: (address) => this.resolve(address) },
       isAllowListed: (entity, time) => this.isAllowListed(entity, time),
+      isSuspect: (entity, time) => this.isSuspect(entity, time),
     };
   }
 
@@ -98,7 +102,7 @@ export class DetectionEngine implements DetectionEngineApi {
       events: this.events,
       findings: { ...this.findingCounts },
       feedback: this.feedbackMemory.stats(),
-      approxBytes: detectorBytes + (this.allowed.size + this.emitted.size) * ENTRY_BYTES + this.feedbackMemory.approxBytes,
+      approxBytes: detectorBytes + (this.allowed.size + this.emitted.size + this.suspects.size) * ENTRY_BYTES + this.feedbackMemory.approxBytes,
     };
   }
 
@@ -108,9 +112,27 @@ export class DetectionEngine implements DetectionEngineApi {
     return until !== undefined && until > time;
   }
 
+  private isSuspect(entity: Entity, time: number): boolean {
+    if (this.suspects.size === 0) return false;
+    const until = this.suspects.peek(entityKey(entity));
+    return until !== undefined && until > time;
+  }
+
+  /**
+   * A reported entity stays suspect for its detector's alert window. A client is never one:
+   * an application's whole traffic would drop out of every baseline because of one burst.
+   */
+  private markSuspect(finding: Finding): void {
+    if (finding.entity.kind === 'client') return;
+    const key = entityKey(finding.entity);
+    const until = finding.time + (this.config.detectors[finding.detector as DetectorName]?.alert_window_s ?? 3600) * 1000;
+    if ((this.suspects.peek(key) ?? 0) < until) this.suspects.set(key, until);
+  }
+
   /** The finding to report (adjusted by feedback), or undefined: allow-listed or already reported. */
   private accept(candidate: Finding): Finding | undefined {
     if (this.isAllowListed(candidate.entity, candidate.time)) return undefined;
+    this.markSuspect(candidate);
     const key = `${candidate.detector}|${entityKey(candidate.entity)}|${candidate.window_start}`;
     if (this.emitted.peek(key)) return undefined;
     this.emitted.set(key, true);

@@ -72,6 +72,12 @@ export interface DetectionContext {
   geo: GeoResolver;
   /** True when feedback marked this entity a false positive and the allow-listing still runs: no findings, no learning. */
   isAllowListed(entity: Entity, time: number): boolean;
+  /**
+   * True when some detector reported this entity (a session, user, network or ASN) within its
+   * alert window before `time`: baselines leave out what such entities did, so one attack
+   * does not teach another detector that its traffic is normal.
+   */
+  isSuspect(entity: Entity, time: number): boolean;
 }
 
 /**

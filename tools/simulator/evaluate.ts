@@ -1,3 +1,4 @@
+import { prefixAddress } from '../../src/anomaly/engine.js';
 import type { Entity, Finding, GeoResolver } from '../../src/anomaly/types.js';
 import type { Places } from './places/index.js';
 import { ATTACK_KINDS, HARD_INVARIANT_KINDS, type AttackKind, type AttackLabel, type GroundTruth, type LabelEntity } from './truth.js';
@@ -104,7 +105,10 @@ export function evaluate(truth: GroundTruth, findings: Finding[], events: number
     return candidates
       .filter(
         ({ label, entity }) =>
-          finding.time >= label.injected && finding.time <= label.until + horizonMs && (!entity.detectors || entity.detectors.includes(finding.detector)),
+          finding.time >= label.injected &&
+          finding.time <= label.until + horizonMs &&
+          (!entity.detectors || entity.detectors.includes(finding.detector)) &&
+          (!entity.country || finding.evidence['country'] === entity.country),
       )
       .map(({ label }) => label);
   };
@@ -125,7 +129,7 @@ export function evaluate(truth: GroundTruth, findings: Finding[], events: number
     if (labels.length > 0) continue;
     const attackerSince = truth.attackerEntities.get(key(finding.entity.kind, finding.entity.id));
     if (attackerSince !== undefined && finding.time >= attackerSince) continue;
-    if (finding.entity.kind === 'client' && truth.clientUsedByAttack(finding.entity.id, finding.time, horizonMs)) continue;
+    if (finding.entity.kind === 'client' && truth.clientUsedByAttack(finding.entity.id, finding.time, horizonMs, fromPlaceOf(finding, options.geo))) continue;
     falseAlerts.push(finding);
   }
 
@@ -174,6 +178,16 @@ export function evaluate(truth: GroundTruth, findings: Finding[], events: number
       false_alert_samples: sampleAcrossDetectors(falseAlerts, 20),
     },
   };
+}
+
+/**
+ * For a finding about a client's traffic from one country (its evidence names it): whether a
+ * network is there, so that only an attack from that country excuses it. Undefined otherwise.
+ */
+function fromPlaceOf(finding: Finding, geo: GeoResolver | undefined): ((prefix: string) => boolean) | undefined {
+  const country = finding.evidence['country'];
+  if (typeof country !== 'string' || !geo) return undefined;
+  return (prefix) => geo.resolve(prefixAddress(prefix))?.country === country;
 }
 
 function cohortOf(entity: Entity, truth: GroundTruth, places: Places | undefined): string {

@@ -69,10 +69,12 @@ function flashCrowds(ctx: SimContext, rng: Rng, perMinute: number, quietUntil: n
       // Ramps up over the first 5 minutes, as a crowd does.
       const ramp = Math.min(1, (m + 1) / 5);
       const n = rng.poisson(perMinute * multiplier * ramp);
+      const at = begin + m * MINUTE;
       for (let k = 0; k < n; k += 1) {
-        const city = rng.weighted(cities, (c) => c.weight);
+        // People join a crowd where they are awake: a viral link at 3 a.m. somewhere waits for the morning there.
+        const city = rng.weighted(cities, (c) => c.weight * diurnalFactor(at, c.utcOffset));
         const persona: Persona = rng.chance(0.6) ? 'home' : 'mobile';
-        specs.push(legitSpec(`flash/${i}/${m}/${k}`, begin + m * MINUTE + rng.between(0, MINUTE), city, persona, true));
+        specs.push(legitSpec(`flash/${i}/${m}/${k}`, at + rng.between(0, MINUTE), city, persona, true));
       }
     }
   }

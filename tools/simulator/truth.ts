@@ -22,6 +22,11 @@ export const HARD_INVARIANT_KINDS: ReadonlySet<AttackKind> = new Set(['token_rep
 export interface LabelEntity extends Entity {
   /** Only findings of these detectors count (for entities legitimate traffic shares, such as a client). */
   detectors?: string[];
+  /**
+   * Only findings whose evidence names this country count: a finding about a client's traffic
+   * from one place (off-hours) is about this attack only if it is about the attack's place.
+   */
+  country?: string;
 }
 
 /** One injected attack: what a detector should name, and when it started (event time). */
@@ -68,7 +73,7 @@ export class GroundTruth {
   readonly attackerEntities = new Map<string, number>();
   legitSessions = 0;
   readonly legitSessionsByCohort = new Map<Cohort, number>();
-  private readonly clientUse: { clientId: string; from: number; until: number }[] = [];
+  private readonly clientUse: { clientId: string; from: number; until: number; prefixes: ReadonlySet<string> }[] = [];
 
   constructor(private readonly end = Infinity) {}
 
@@ -93,13 +98,23 @@ export class GroundTruth {
    * client then (off-hours volume, a client-wide stuffing verdict) is the attack's doing,
    * not a false alert, though it may not be what the attack's label asks for.
    */
-  attackThroughClient(clientId: string, from: number, until: number): void {
-    this.clientUse.push({ clientId, from, until });
+  attackThroughClient(clientId: string, from: number, until: number, prefixes: ReadonlySet<string>): void {
+    this.clientUse.push({ clientId, from, until, prefixes });
   }
 
-  /** Whether an attack used the client around `time` (within `horizonMs` after its last request). */
-  clientUsedByAttack(clientId: string, time: number, horizonMs: number): boolean {
-    return this.clientUse.some((use) => use.clientId === clientId && time >= use.from && time <= use.until + horizonMs);
+  /**
+   * Whether an attack used the client around `time` (within `horizonMs` after its last
+   * request); when `fromCountry` is given (the finding is about the client's traffic from one
+   * place), only from a network there.
+   */
+  clientUsedByAttack(clientId: string, time: number, horizonMs: number, fromCountry?: (prefix: string) => boolean): boolean {
+    return this.clientUse.some(
+      (use) =>
+        use.clientId === clientId &&
+        time >= use.from &&
+        time <= use.until + horizonMs &&
+        (!fromCountry || [...use.prefixes].some((prefix) => fromCountry(prefix))),
+    );
   }
 
   attacker(kind: Entity['kind'], id: string, time: number): void {

@@ -97,6 +97,21 @@ export class HourOfWeekBaseline {
     return this.hours[base]! >= 1 ? { median: this.hours[base + 1]!, mad: this.hours[base + 2]!, basis: 'hour_of_day' } : undefined;
   }
 
+  /**
+   * The busiest hour of the day so far (the highest median among the UTC hours of the day
+   * seen) and how many hours of the day have been seen: what "a quiet hour" is measured against.
+   */
+  busiestHour(): { median: number; hoursSeen: number } {
+    let median = 0;
+    let hoursSeen = 0;
+    for (let base = 0; base < this.hours.length; base += 3) {
+      if (this.hours[base]! < 1) continue;
+      hoursSeen++;
+      median = Math.max(median, this.hours[base + 1]!);
+    }
+    return { median, hoursSeen };
+  }
+
   /** Forgets everything (the slot of a tracked key changed hands). */
   reset(): void {
     this.slots.fill(0);

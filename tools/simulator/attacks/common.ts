@@ -66,7 +66,7 @@ export function markAttacker(ctx: SimContext, events: DomainEvent[], from: numbe
       if (event.subject) ctx.truth.attacker('user', event.subject, event.time);
     }
   }
-  for (const [clientId, use] of clients) ctx.truth.attackThroughClient(clientId, use.from, use.until);
+  for (const [clientId, use] of clients) ctx.truth.attackThroughClient(clientId, use.from, use.until, attackerPrefixes);
 }
 
 export function lastTime(events: DomainEvent[], fallback: number): number {

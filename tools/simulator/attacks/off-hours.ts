@@ -45,7 +45,10 @@ export const offHours: AttackScenario = {
       kind: 'off_hours',
       injected: first,
       until: lastTime(events, first),
-      entities: [{ kind: 'client', id: client.id, detectors: ['off_hours'] }, ...sessions.map((s) => ({ kind: 'session' as const, id: s.id }))],
+      entities: [
+        { kind: 'client', id: client.id, detectors: ['off_hours'], country: city.country },
+        ...sessions.map((s) => ({ kind: 'session' as const, id: s.id })),
+      ],
       note: `${Math.round(rate)} events/min for ${Math.round(length / MINUTE)} min through ${sessions.length} sessions at ${localHour(city, first)}:00 in ${city.name}`,
     });
     markAttacker(ctx, events, first, new Set([proxy.network.ip_prefix]));
