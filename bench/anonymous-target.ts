@@ -11,6 +11,7 @@ import {
   type BenchDatabase,
   FORM_TYPE,
   JSON_TYPE,
+  OBSERVE_SIGNUP_FLOODS,
   serveTarget,
   startCeiling,
   startGuestpass,
@@ -113,15 +114,8 @@ async function ceiling(): Promise<Running<AnonymousTarget>> {
 const starters = {
   ceiling,
   'guestpass-create': () => guestpass('create'),
-  // One trusted hop: the load names each visitor's address in X-Forwarded-For. Thousands of
-  // sign-ups a second spread evenly over the address space put dozens a minute on an ASN that
-  // holds many of the sampled networks, which sign-up flood detection blocks; it observes here,
-  // so its cost is measured and every answer is a creation.
-  'guestpass-create-public': () =>
-    guestpass('create', 'sqlite', {
-      GUESTPASS_TRUSTED_PROXIES: '1',
-      GUESTPASS_ANOMALY_CONFIG: JSON.stringify({ detectors: { signup_flood: { containment: { action: 'observe' } } } }),
-    }),
+  // One trusted hop: the load names each visitor's address in X-Forwarded-For.
+  'guestpass-create-public': () => guestpass('create', 'sqlite', { GUESTPASS_TRUSTED_PROXIES: '1', ...OBSERVE_SIGNUP_FLOODS }),
   'guestpass-refresh': () => guestpass('refresh'),
   'guestpass-create-pg': () => guestpass('create', 'postgres'),
   'guestpass-refresh-pg': () => guestpass('refresh', 'postgres'),

@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { publicAddressOf } from './anomaly-load.js';
 import { CONNECTIONS, DURATION, printPreamble } from './harness.js';
-import { UNTHROTTLED_LIMITS } from './target.js';
+import { OBSERVE_SIGNUP_FLOODS, UNTHROTTLED_LIMITS } from './target.js';
 
 const ENTRY = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
 const SETTLE_S = Number(process.env['BENCH_SETTLE'] ?? 5);
@@ -73,6 +73,7 @@ async function footprint(mode: GeoLoadMode): Promise<Footprint> {
     env: {
       ...process.env,
       ...UNTHROTTLED_LIMITS,
+      ...OBSERVE_SIGNUP_FLOODS,
       GUESTPASS_DATA_DIR: dataDir,
       GUESTPASS_PORT: '0',
       GUESTPASS_HOST: '127.0.0.1',
