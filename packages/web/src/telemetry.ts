@@ -120,6 +120,12 @@ export function createTelemetry(transport: TelemetryTransport, { batchSize = 20,
       // The beacon now holds the in-flight batch: its answer, should one come, changes nothing.
       queue = queue.slice(Math.max(0, batch.length - sending.length));
       sending = [];
+      // Nothing left for the timer to send; a page back from the back-forward cache schedules
+      // anew with its next event. (A pending timer also kept a test's process alive a minute.)
+      if (queue.length === 0) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
     },
   };
 }
