@@ -30,4 +30,18 @@ describe('MemoryDpopReplayStore', () => {
     assert.equal(await store.remember('d', 1_000), false);
     assert.equal(await store.remember('a', 1_000), true, '"a" was evicted, so it is new again');
   });
+
+  it('keeps a key recorded again after it expired until its new expiry, whatever the order of the others', async () => {
+    let now = 0;
+    const store = new MemoryDpopReplayStore({ now: () => now });
+    await store.remember('a', 1_000);
+    // Expires before "a", which was recorded first: it stays queued behind "a".
+    await store.remember('k', 100);
+    now = 101;
+    assert.equal(await store.remember('k', 5_000), true, 'expired, so new again');
+    now = 1_001;
+    // "a" and the first record of "k" go; the second record of "k" must stay.
+    assert.equal(await store.remember('k', 6_000), false);
+    assert.equal(store.size, 1);
+  });
 });

@@ -24,8 +24,18 @@ export interface MemoryDpopReplayStoreOptions {
  * on each side).
  */
 export class MemoryDpopReplayStore implements DpopReplayStore {
-  /** Key → expiry, in insertion order; expiries are nearly ordered since they follow `iat`. */
+  /** Key → expiry, for the lookup. */
   private readonly entries = new Map<string, number>();
+  /**
+   * The same entries in the order they were recorded, oldest at `head` (expiries are nearly
+   * ordered since they follow `iat`). Not the Map's own order: taking its oldest key means a
+   * new iterator each time, and a new iterator walks every deleted entry V8 still keeps at the
+   * front of the table, 61-78 µs a proof at 100,000 entries. A queued key recorded again
+   * later is stale (the Map holds its newer expiry) and is passed over.
+   */
+  private queuedKeys: string[] = [];
+  private queuedExpiries: number[] = [];
+  private head = 0;
   private readonly maxEntries: number;
   private readonly now: () => number;
 
@@ -45,25 +55,27 @@ export class MemoryDpopReplayStore implements DpopReplayStore {
     this.pruneExpired(now);
     const seenUntil = this.entries.get(key);
     if (seenUntil !== undefined && seenUntil >= now) return false;
-    this.entries.delete(key);
     this.entries.set(key, expiresAtMs);
-    this.evictOverflow();
+    this.queuedKeys.push(key);
+    this.queuedExpiries.push(expiresAtMs);
+    while (this.entries.size > this.maxEntries) this.dropOldest();
     return true;
   }
 
   /** Drops expired entries from the oldest end; amortised O(1) since each goes once. */
   private pruneExpired(now: number): void {
-    for (const [key, expiresAt] of this.entries) {
-      if (expiresAt >= now) return;
-      this.entries.delete(key);
-    }
+    while (this.head < this.queuedKeys.length && this.queuedExpiries[this.head]! < now) this.dropOldest();
   }
 
-  private evictOverflow(): void {
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) return;
-      this.entries.delete(oldest);
+  private dropOldest(): void {
+    const key = this.queuedKeys[this.head]!;
+    if (this.entries.get(key) === this.queuedExpiries[this.head]) this.entries.delete(key);
+    this.head++;
+    // Compacted once half the queue is behind the head: each entry is moved a bounded number of times.
+    if (this.head >= 1024 && this.head * 2 >= this.queuedKeys.length) {
+      this.queuedKeys = this.queuedKeys.slice(this.head);
+      this.queuedExpiries = this.queuedExpiries.slice(this.head);
+      this.head = 0;
     }
   }
 }
