@@ -143,6 +143,29 @@ describe('impossible_travel', () => {
     assert.equal(travel(run(engineWith(carrier), [ev.created(T0, s('t'), NET.carrierNat), ev.refreshed(T0 + 5 * MINUTE, s('t'), NET.london)])).length, 1);
   });
 
+  it('keeps the time a user was last seen in the country on a carrier, so a sign-in abroad minutes later is a jump', () => {
+    const carrier = { detectors: { impossible_travel: { country_spread_warmup_s: 0, busy_network_sessions: 0, shared_network_origins: 0 } } };
+    // Lyon yesterday, today at home on a line the carrier's ASN also runs (read as its pool), a thief in New York minutes later.
+    const elsewhereBefore = [
+      ev.created(T0, s('yesterday', 'victim'), NET.lyon),
+      ev.created(T0 + 20 * HOUR, s('home', 'victim'), NET.carrierNat),
+      ev.created(T0 + 20 * HOUR + 2 * MINUTE, s('thief', 'victim'), NET.newYork),
+    ];
+    // First seen on that line (the anchor is the carrier address itself), back there the next day, the thief minutes later.
+    const thereBefore = [
+      ev.created(T0, s('yesterday', 'victim'), NET.carrierNat),
+      ev.created(T0 + 20 * HOUR, s('home', 'victim'), NET.carrierNat),
+      ev.created(T0 + 20 * HOUR + 2 * MINUTE, s('thief', 'victim'), NET.newYork),
+    ];
+    for (const events of [elsewhereBefore, thereBefore]) {
+      assert.deepEqual(
+        travel(run(engineWith(carrier), events)).map((f) => f.entity),
+        [{ kind: 'user', id: 'victim' }],
+        'judged against two minutes ago, not against yesterday (5,800 km in 20 h would be a flight)',
+      );
+    }
+  });
+
   it('reports a session going back and forth between two places once, and reads the home carrier abroad as roaming', () => {
     const carrier = { detectors: { impossible_travel: { country_spread_warmup_s: 0, busy_network_sessions: 0, shared_network_origins: 0 } } };
     // Paris, then Sydney, Paris and Sydney again an hour apart each: one move, repeated.

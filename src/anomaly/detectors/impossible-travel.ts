@@ -253,8 +253,10 @@ export class ImpossibleTravelDetector implements EngineDetector {
     }
     if (hosting && this.config.datacenter_factor === 0) return undefined;
     if (!hosting && anchors.samePlace(slot, location)) {
-      // A carrier's pool placed where the anchor is proves nothing about where the phone is now.
+      // A carrier's pool placed where the anchor is proves nothing about where the phone is now;
+      // for a user it still says when the user was last seen in the anchor's country (below).
       if (!location.mobile) anchors.touch(slot, input.time, session);
+      else if (entity.kind === 'user') anchors.touch(slot, input.time, anchors.sessionOf(slot));
       return undefined;
     }
     // A user's jump within one session is already that session's finding; one between two
@@ -272,6 +274,13 @@ export class ImpossibleTravelDetector implements EngineDetector {
     // landing abroad first shows its home carrier's address, then the hotel's Wi-Fi).
     const carrierInCountry = location.mobile === true && anchor.location.country !== undefined && anchor.location.country === location.country;
     if (!hosting && !carrierInCountry) anchors.set(slot, input.time, location, prefix, session);
+    // A user's sessions on a carrier in the anchor's country do say when the user was last seen
+    // there: the owner at home on a line of an ASN that also runs mobile pools (learnt as a
+    // carrier), then a thief signing in abroad minutes later. Left stale, the anchor's time would
+    // be the owner's last other place days before, and the sign-in abroad a plausible trip. A
+    // session's anchor keeps its time (home-routed roaming after a flight shows the home
+    // carrier's address abroad, minutes before the hotel's Wi-Fi).
+    else if (carrierInCountry && entity.kind === 'user') anchors.touch(slot, input.time, anchors.sessionOf(slot));
     if (sameSession) return undefined;
     // A session going back to where it was just before (hotel Wi-Fi and roaming data, a VPN
     // switched on and off, two carrier pools): the first move between the two places was
