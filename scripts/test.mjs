@@ -258,13 +258,13 @@ const sources = longestFirst(
 const fromSource = process.env.GUESTPASS_TEST_FROM_SOURCE === '1';
 const outdir = fromSource ? undefined : await compile();
 const files = outdir ? sources.map((file) => join(outdir, file.replace(/\.ts$/, '.js'))) : sources;
-// Two files more than there are cores, and at least four: many files spend much of their time
-// waiting on child processes, leases and timers rather than on a core. Measured on the 2-core
-// machine: 250 s with two at a time, 228 s with three (same checkout back to back); later, with
-// three, the files' wall times summed to 895 s against 478 s of CPU, a run of 303 s: about what
-// three slots take to drain 895 s (298 s), above the 240 s two cores need for that CPU. A fourth
-// slot lets the cores, not the slots, set the pace.
-const concurrency = process.env.GUESTPASS_TEST_CONCURRENCY || String(Math.max(4, availableParallelism() + 2));
+// One file more than there are cores, and at least three: many files spend much of their time
+// waiting on child processes, leases and timers rather than on a core. Measured on the quiet
+// 2-core machine: 250 s with two at a time, 228 s with three (same checkout back to back, an
+// earlier suite); with today's suite, 270 s with three against 361 s with four (a fresh-clone
+// CI run): a fourth file makes every file wait longer on the cores, PostgreSQL and Redis, and
+// the longest files (hostile input, 45 s at three) then end the run alone.
+const concurrency = process.env.GUESTPASS_TEST_CONCURRENCY || String(Math.max(3, availableParallelism() + 1));
 const loader = outdir ? ['--enable-source-maps'] : ['--import', 'tsx'];
 const durationsList = join(root, 'scripts/test-durations.json');
 // Named after this process, like the compiled copies, so that other runs leave it alone.
