@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { describeEachDatabase } from './helpers/databases.js';
+import { type DatabaseKind, describeEachDatabase } from './helpers/databases.js';
 import { GuestAdmin } from './helpers/guests.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { event, newGuest, sendEvents, telemetryClient } from './helpers/telemetry.js';
@@ -18,18 +18,23 @@ async function storedCountry(server: TestServer, admin: GuestAdmin, clientId: st
   return row!['country'];
 }
 
-describeEachDatabase('GUESTPASS_GEOIP_LOAD=first-use', (database) => {
-  let server: TestServer;
-  let admin: GuestAdmin;
-  let clientId: string;
+/** A server with GUESTPASS_GEOIP_LOAD=`mode` and a telemetry client, started before the suite's cases, stopped after. */
+function serverWithGeoLoad(database: DatabaseKind, mode: 'first-use' | 'off') {
+  const started = {} as { server: TestServer; admin: GuestAdmin; clientId: string };
   before(async () => {
-    server = await startTestServer({ database, env: { GUESTPASS_TRUSTED_PROXIES: '1', GUESTPASS_GEOIP_LOAD: 'first-use' } });
-    admin = new GuestAdmin(server);
-    clientId = await telemetryClient(admin);
+    started.server = await startTestServer({ database, env: { GUESTPASS_TRUSTED_PROXIES: '1', GUESTPASS_GEOIP_LOAD: mode } });
+    started.admin = new GuestAdmin(started.server);
+    started.clientId = await telemetryClient(started.admin);
   });
-  after(() => server.stop());
+  after(() => started.server.stop());
+  return started;
+}
+
+describeEachDatabase('GUESTPASS_GEOIP_LOAD=first-use', (database) => {
+  const started = serverWithGeoLoad(database, 'first-use');
 
   it('should not open the geolocation files until a lookup needs them, then answer from them', async () => {
+    const { server, admin, clientId } = started;
     const geo = server.ctx.anomaly.geo;
     // Started and a client made: no request from a network has needed a location yet.
     assert.equal(geo.opening, false);
@@ -43,17 +48,10 @@ describeEachDatabase('GUESTPASS_GEOIP_LOAD=first-use', (database) => {
 });
 
 describeEachDatabase('GUESTPASS_GEOIP_LOAD=off', (database) => {
-  let server: TestServer;
-  let admin: GuestAdmin;
-  let clientId: string;
-  before(async () => {
-    server = await startTestServer({ database, env: { GUESTPASS_TRUSTED_PROXIES: '1', GUESTPASS_GEOIP_LOAD: 'off' } });
-    admin = new GuestAdmin(server);
-    clientId = await telemetryClient(admin);
-  });
-  after(() => server.stop());
+  const started = serverWithGeoLoad(database, 'off');
 
   it('should treat every location and telemetry country as unknown', async () => {
+    const { server, admin, clientId } = started;
     const geo = server.ctx.anomaly.geo;
     await geo.ready();
     assert.equal(geo.resolve(LONDON), undefined);
