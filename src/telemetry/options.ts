@@ -29,6 +29,13 @@ export const telemetryOptions = {
     doc: 'Group commit: accepted events wait at most this long (seconds, or 4ms) to be written together in one transaction; every request is answered only after its transaction commits.',
     parse: (raw) => parseDuration(raw, { min: 0, max: 1 }),
   }),
+  telemetryCompactInterval: option({
+    env: 'GUESTPASS_TELEMETRY_COMPACT_INTERVAL',
+    default: 5,
+    defaultDoc: '5s',
+    doc: 'How often the one-minute rollup rows each group commit appends are merged into one row per key (seconds, or 500ms; 0 stops the background merge, for a test that runs it itself). Queries read appended rows too, so this bounds storage, not freshness.',
+    parse: (raw) => parseDuration(raw, { min: 0, max: 3600 }),
+  }),
   telemetryCountryDb: option({
     env: 'GUESTPASS_TELEMETRY_COUNTRY_DB',
     default: 'dbip',

@@ -56,6 +56,7 @@ function serviceFor(store: Store, retentionDays: number): TelemetryService {
       telemetryEventsPerMinutePerClient: 0,
       telemetryRetention: retentionDays * 86_400,
       telemetryCommitInterval: 0.004,
+      telemetryCompactInterval: 0,
       telemetryCountryDb: 'off',
     },
     metrics: new Metrics({ defaultMetrics: false }),

@@ -23,8 +23,6 @@ import { GroupCommitWriter } from './writer.js';
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
 const FIRST_PURGE_MS = 60_000;
-/** How often appended rollup rows are merged; queries are right either way, merging keeps them fast. */
-const COMPACT_INTERVAL_MS = 5_000;
 
 export interface TelemetryServiceOptions {
   store: Store;
@@ -114,7 +112,7 @@ export class TelemetryService {
       );
     }
     this.schedulePurge(FIRST_PURGE_MS);
-    this.scheduleCompaction();
+    if (config.telemetryCompactInterval > 0) this.scheduleCompaction();
   }
 
   /** Stores a batch; resolves after the commit with what was accepted, repeated and rejected. */
@@ -291,7 +289,7 @@ export class TelemetryService {
           this.compacting = undefined;
           if (!this.closed) this.scheduleCompaction();
         });
-    }, COMPACT_INTERVAL_MS);
+    }, this.options.config.telemetryCompactInterval * 1000);
     this.compactTimer.unref();
   }
 
