@@ -60,6 +60,9 @@ describeEachDatabase('outbound events: staged in the transaction of their change
    */
   async function outboundDuring(work: () => Promise<void>): Promise<OutboundEvent[]> {
     const { ctx } = server;
+    // Alerts an earlier request set off are written, flushed and announced in its background;
+    // let them finish first, or one could be staged before `known` and heard after it.
+    await ctx.anomaly.alerts.settled();
     const known = new Set((await outboxRows()).map((row) => row.id));
     const heard: OutboundEvent[] = [];
     const off = ctx.events.onAny((event) => {

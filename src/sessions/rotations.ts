@@ -1,7 +1,7 @@
 /**
  * Group commit of session rotations. Each refresh's compare-and-set used to be a transaction
- * of its own, and with synchronous=FULL an fsync of its own: the disk, not the CPU, set the pace
- * of refresh. Here the rotations of concurrent refreshes share one transaction, and each caller
+ * of its own, with a disk flush of its own: the disk, not the CPU, set the pace of refresh, and
+ * on PostgreSQL every rotation was its own round trips and WAL flush. Here the rotations of concurrent refreshes share one transaction, and each caller
  * learns its outcome only after that transaction has committed, so an answered refresh is a
  * stored one. There is no window to wait out: an idle queue commits at the end of the current
  * turn of the event loop, and what arrives while a commit runs forms the next group.

@@ -1,10 +1,11 @@
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { createPrivateFile, createPrivateFolder } from './private-files.js';
 import type { Database } from './schema.js';
-import { cachingStatements } from './statement-cache.js';
+import { WalSync } from './wal-sync.js';
+import { durableSqliteDialect } from './durable-sqlite.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -65,14 +66,17 @@ function openSqlite(url: string): Store {
     createPrivateFile(file);
   }
   const connection = new BetterSqlite3(file ?? ':memory:');
-  // WAL lets readers run beside the single writer. synchronous=FULL fsyncs every commit: a 2xx
-  // must mean the data survives a power loss, not only a crash of this process.
+  // WAL lets readers run beside the single writer. A 2xx must mean the data survives a power
+  // loss, not only a crash of this process: every commit's WAL frames are flushed to the disk
+  // before its caller goes on, by WalSync off the event loop rather than by SQLite inside
+  // COMMIT (synchronous=FULL), which stopped the server for each flush. wal-sync.ts says why
+  // NORMAL plus that flush keeps FULL's guarantee.
   connection.pragma('journal_mode = WAL');
-  connection.pragma('synchronous = FULL');
+  connection.pragma(file ? 'synchronous = NORMAL' : 'synchronous = FULL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  // Kysely prepares every query afresh; reusing statements saves compiling the SQL each time.
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(connection) }) });
+  const sync = file ? new WalSync(`${file}-wal`) : undefined;
+  const db = new Kysely<Database>({ dialect: durableSqliteDialect(connection, sync) });
   // PRAGMA data_version (https://sqlite.org/pragma.html#pragma_data_version): a few µs, read
   // directly (not through Kysely's connection queue) because it is a read and cannot interfere.
   const dataVersion = connection.prepare<[], number>('pragma data_version').pluck();

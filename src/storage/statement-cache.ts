@@ -1,5 +1,4 @@
 import type { Database as BetterSqlite3Database, Statement } from 'better-sqlite3';
-import type { SqliteDatabase } from 'kysely';
 
 export interface StatementCacheOptions {
   /** Most statements kept; past it the least recently used is dropped. @default 500 */
@@ -26,7 +25,13 @@ export interface StatementCacheOptions {
  * the queries in the code (times the lengths of `in (…)` lists and multi-row inserts); the
  * bound stops a query built from data from growing the cache without end.
  */
-export function cachingStatements(connection: BetterSqlite3Database, { maxStatements = 500 }: StatementCacheOptions = {}): SqliteDatabase {
+/** What Kysely's SqliteDialect needs of a connection, with better-sqlite3's own statement type. */
+export interface CachingStatements {
+  prepare(sql: string): Statement<unknown[]>;
+  close(): void;
+}
+
+export function cachingStatements(connection: BetterSqlite3Database, { maxStatements = 500 }: StatementCacheOptions = {}): CachingStatements {
   const statements = new Map<string, Statement<unknown[]>>();
   return {
     prepare(sql: string) {

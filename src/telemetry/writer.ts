@@ -28,8 +28,9 @@ export interface GroupCommitWriterOptions {
 /**
  * Group commit (shared/group-commit.ts): batches from concurrent requests are written in one
  * transaction every few milliseconds, and each request's promise settles only when that
- * transaction has committed, so a 2xx always means stored. With SQLite in WAL mode and
- * synchronous=FULL, one fsync then serves every request of the group instead of one each.
+ * transaction has committed and its WAL is flushed, so a 2xx always means stored. One commit
+ * and one flush then serve every request of the group instead of one each, and the
+ * statements of a group are a few multi-row inserts instead of one per request.
  */
 export class GroupCommitWriter {
   private readonly group: GroupCommit<Waiting>;
