@@ -66,7 +66,8 @@ async function guestpass(
 
 /**
  * better-auth's anonymous plugin on better-sqlite3, served by its Node handler. The database
- * gets Guestpass's pragmas (WAL, synchronous=FULL) so both pay the same for a durable write;
+ * is in WAL mode with synchronous=FULL, the durability Guestpass gives (every commit on disk
+ * before its answer; Guestpass flushes off the event loop, src/storage/wal-sync.ts);
  * its rate limiter is off, as Guestpass's never refuses here.
  */
 async function betterAuth(): Promise<Running<AnonymousTarget>> {

@@ -1,6 +1,6 @@
 // The raw better-sqlite3 insert rate of the rows POST /v1/events stores: the same table
-// (migrated by Guestpass itself, with its primary key and indexes), the same pragmas (WAL,
-// synchronous=FULL), one prepared statement, no HTTP, no validation, no rollups. This is the
+// (migrated by Guestpass itself, with its primary key and indexes), the same durability (WAL,
+// every commit on disk: synchronous=FULL here), one prepared statement, no HTTP, no validation, no rollups. This is the
 // embedded store's physical limit that `npm run bench -- ingest` compares the endpoint with.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

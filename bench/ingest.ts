@@ -7,7 +7,7 @@
 //              by side with SQLite, when BENCH_POSTGRES_URL names a server
 // Every request carries fresh event ids (no duplicates), a Bearer guest token (verified in
 // full: signature, jti denylist and session revocation, two SQLite reads), and is answered only
-// after its group commit (WAL, synchronous=FULL). Then, in the same run, the raw
+// after its group commit and the flush of its WAL. Then, in the same run, the raw
 // better-sqlite3 insert rate of the same rows (bench/ingest-raw.ts), the store's physical limit.
 // Settings as for every HTTP bench (BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP,
 // BENCH_TARGETS): see bench/harness.ts.

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- webhooks`: on SQLite (file, WAL, synchronous=FULL) and PostgreSQL,
+ * `npm run bench -- webhooks`: on SQLite (file, WAL, every commit flushed) and PostgreSQL,
  * 1. deliveries per second to a loopback receiver in a process of its own: BENCH_WEBHOOK_EVENTS
  *    (default 5000) events are committed to the outbox of a running server (100 a transaction),
  *    which fans them out and delivers them (GUESTPASS_WEBHOOK_CONCURRENCY, default 16); timed
@@ -176,7 +176,7 @@ export async function main(): Promise<void> {
   if (which.includes('sqlite')) {
     const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-webhooks-bench-'));
     try {
-      await run('SQLite (file, WAL, synchronous=FULL)', { ...base, GUESTPASS_DATA_DIR: dataDir });
+      await run('SQLite (file, WAL, every commit flushed)', { ...base, GUESTPASS_DATA_DIR: dataDir });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
