@@ -116,10 +116,18 @@ function interval(cidr: string): [number, number] {
   const from = toInt(base!);
   return [from, from + 2 ** (32 - Number(bits)) - 1];
 }
+/**
+ * The first octets and the catalogue's ranges miss hosting space sold on elsewhere (Amazon,
+ * Microsoft, OVH, IONOS blocks that DB-IP places in a city like any home): a block counts as
+ * residential only if the ASN table the server reads (the same bundled one) gives neither end
+ * to a hosting network. Otherwise a "home" guest or a thief drawn there is read, rightly, as a
+ * cloud or VPN exit, and the simulator's truth disagrees with what the address is.
+ */
 function residentialLooking(b: Block): boolean {
-  const start = toInt(b.cidr.split('/')[0]!);
-  if (NOT_RESIDENTIAL_FIRST_OCTETS.has(start >>> 24)) return false;
-  return !hostingIntervals.some(([from, to]) => start >= from && start <= to);
+  const [from, to] = interval(b.cidr);
+  if (NOT_RESIDENTIAL_FIRST_OCTETS.has(from >>> 24)) return false;
+  if (hostingIntervals.some(([low, high]) => from >= low && from <= high)) return false;
+  return !asns.lookup(toIp(from))?.datacenter && !asns.lookup(toIp(to))?.datacenter;
 }
 const cities = CITIES.map((city) => {
   const found = cityCandidates.get(city.name)!.filter((b) => residentialLooking(b) && Number(b.cidr.split('/')[1]) >= 20);

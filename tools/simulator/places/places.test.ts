@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { BundledAsnTable } from '../../../src/anomaly/geo/asn-table.js';
 import { DbipGeoResolver } from '../../../src/anomaly/geo/dbip.js';
 import { distanceKm } from './index.js';
 import { PLACES } from './places-data.js';
@@ -27,6 +28,15 @@ describe('simulator places table', () => {
         assert.ok(distanceKm(location, city) <= 25.5, `${city.name}: ${address} resolves ${Math.round(distanceKm(location, city))} km away`);
       }
     }
+  });
+
+  it('keeps out of the residential blocks every network the server reads as hosting', async () => {
+    const asns = new BundledAsnTable();
+    await asns.ready();
+    const hosting = PLACES.cities.flatMap((city) =>
+      city.blocks.filter((cidr) => asns.lookup(cidr.split('/')[0]!)?.datacenter).map((cidr) => `${city.name} ${cidr}`),
+    );
+    assert.deepEqual(hosting, []);
   });
 
   it('records where the database puts each carrier and hosting block', () => {
