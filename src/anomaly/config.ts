@@ -230,6 +230,15 @@ export interface RevocationChainConfig extends DetectorCommon {
   surprise_floor: number;
   /** Chains are counted per network and client within this window, the previous decaying into it (s). @default 3600 */
   window_s: number;
+  /**
+   * A revoked session that lived at most this long on the network it was created on was a
+   * throwaway: its re-creation is the loop's whole cycle seen once, and counts as a link of
+   * its own, weighing −ln(share of all sessions that end so young) (s). One link is thin
+   * evidence, tested at every quick logout: at 120 s, a person's logout after a short visit
+   * followed by a neighbour's new session on the same /24 was named about once a day in the
+   * simulator's week (lives of 87–113 s); scripts shed sessions faster. @default 60
+   */
+  short_life_s: number;
   /** Networks remembered. @default 65536 */
   max_prefixes: number;
   /**
@@ -397,6 +406,7 @@ export const defaultDetectionConfig: DetectionConfig = {
       min_links: 2,
       surprise_floor: 9,
       window_s: 3600,
+      short_life_s: 60,
       max_prefixes: 65_536,
       max_sessions: 16_384,
     },

@@ -3,15 +3,6 @@ import { replaySimulation } from './run.js';
 import { ATTACK_KINDS, HARD_INVARIANT_KINDS } from './truth.js';
 
 /**
- * A revocation chain is a loop: the detector decides at its second re-creation, two of the
- * script's session lifetimes (10–90 s each in the simulator) and two re-creation delays after
- * its first session, so its time to detect is bounded by the attack's own cycle (36 s for
- * 15 s sessions, about 100 s for 45 s ones; the median over a week is 58–66 s), not by the
- * detector: deciding on one link would also decide on a person's logout and login.
- */
-const CHAIN_TTD_S = 90;
-
-/**
  * Issue 17, item 6, at the length CI can afford: 30 simulated hours (a second day, so
  * off-hours has its hour-of-day basis) at 10,000 sessions a day, seeds 1 and 2, every attack
  * kind in one run (off-hours no longer learns what other detectors reported). The full
@@ -29,8 +20,7 @@ export async function assertTargets(seed: number): Promise<void> {
       continue;
     }
     assert.ok(attack.detected >= 0.9 * attack.injected, `${attack.kind}: ${attack.detected}/${attack.injected} detected`);
-    const ttd = attack.kind === 'session_cycling' ? CHAIN_TTD_S : 60;
-    assert.ok(attack.median_ttd_s !== null && attack.median_ttd_s <= ttd, `${attack.kind}: median ${attack.median_ttd_s} s`);
+    assert.ok(attack.median_ttd_s !== null && attack.median_ttd_s <= 60, `${attack.kind}: median ${attack.median_ttd_s} s`);
   }
   assert.equal(report.detail.hard_invariant_false_positives, 0);
   console.log(`seed ${seed}: ${report.false_alerts_per_10k} false alerts per 10k`, report.detail.false_alerts_by_detector);

@@ -1,7 +1,8 @@
 import type { AccountNewNetworkConfig } from '../config.js';
 import { BoundedLru } from '../sketches/lru.js';
-import type { DetectionContext, DetectionInput, Finding, GeoLocation } from '../types.js';
+import type { DetectionContext, DetectionInput, Finding, GeoLocation, Severity } from '../types.js';
 import { finding, locate, networkEvidence, NONE, sessionOf, type EngineDetector } from './common.js';
+import { isUnusualHour, learnHour, newUsualHours, usualHourRanges, type UsualHours } from './usual-hours.js';
 
 /**
  * The kinds of network a person is on. Home broadband and a phone's carrier are one kind on
@@ -16,6 +17,8 @@ interface AccountHistory {
   sightings: number;
   /** The user's last few sessions and where each was last seen: a session that moves without a login is its token moving. */
   sessions: { id: string; country: string; kind: NetworkKind }[];
+  /** When the user is usually seen (hour of the day, UTC): an hour they never keep colours a finding. */
+  hours: UsualHours;
 }
 
 const SESSIONS_PER_USER = 4;
@@ -33,6 +36,12 @@ const SESSIONS_PER_USER = 4;
  * new for a moved session: a stolen session used slowly from a proxy abroad looks like that,
  * a traveller mostly like one of the two. Guests have no history worth keeping (one session
  * each); only `is_anonymous: false` sessions and logins are followed.
+ *
+ * The user's usual hours (issue 17, item 2) never make an alert alone: a person up at night
+ * once is no news. A moved session at an hour the user keeps rarely (usual-hours.ts) is one
+ * severity higher; any sighting at such an hour while the engine already holds the user as
+ * suspect (another detector, or this one, reported them) is a low finding of its own, naming
+ * the usual hours, so that the analyst sees the account is used off its owner's habits.
  */
 export class AccountNewNetworkDetector implements EngineDetector {
   readonly name = 'account_new_network';
@@ -43,7 +52,8 @@ export class AccountNewNetworkDetector implements EngineDetector {
   }
 
   get approxBytes(): number {
-    return this.users.size * 260;
+    // The history, plus 24 × 2 bytes of hour counts and the typed array's own header.
+    return this.users.size * 420;
   }
 
   observe(input: DetectionInput, context: DetectionContext): Finding[] {
@@ -56,7 +66,7 @@ export class AccountNewNetworkDetector implements EngineDetector {
     const sessionId = sessionOf(input);
     let history = this.users.get(input.subject);
     if (!history) {
-      history = { countries: [], kinds: new Set(), sightings: 0, sessions: [] };
+      history = { countries: [], kinds: new Set(), sightings: 0, sessions: [], hours: newUsualHours() };
       this.users.set(input.subject, history);
     }
     const newCountry = !history.countries.includes(location.country);
@@ -74,11 +84,13 @@ export class AccountNewNetworkDetector implements EngineDetector {
     // new kind is news only abroad. (Waiting for a few sightings first cost a fifth of the
     // stolen sessions in the simulator: a thief often uses a token soon after its login.)
     const judged = movedSession && newCountry;
+    const unusualHour = isUnusualHour(history.hours, input.time);
     const entity = { kind: 'user' as const, id: input.subject };
     const allowListed = context.isAllowListed(entity, input.time);
     // An allow-listed user's new places are not learnt either: feedback said "watch, don't judge".
     if (!allowListed) {
       history.sightings++;
+      learnHour(history.hours, input.time);
       if (newCountry) {
         history.countries.push(location.country);
         if (history.countries.length > this.config.max_countries) history.countries.shift();
@@ -93,8 +105,31 @@ export class AccountNewNetworkDetector implements EngineDetector {
       history.sessions.push({ id: sessionId, country: location.country, kind });
       if (history.sessions.length > SESSIONS_PER_USER) history.sessions.shift();
     }
-    if (!judged || allowListed) return NONE;
+    if (allowListed) return NONE;
+    const hourEvidence = unusualHour ? { unusual_hour_utc: new Date(input.time).getUTCHours(), usual_hours_utc: usualHourRanges(history.hours) } : {};
+    if (!judged) {
+      if (!unusualHour || !context.isSuspect(entity, input.time)) return NONE;
+      return [
+        finding(
+          this.name,
+          this.config,
+          entity,
+          input.time,
+          0.5,
+          {
+            network_kind: kind,
+            known_countries: history.countries,
+            sightings: history.sightings,
+            via: 'unusual_hour',
+            ...hourEvidence,
+            ...networkEvidence(input, context),
+          },
+          'low',
+        ),
+      ];
+    }
     const both = newCountry && newKind && movedSession;
+    const severity: Severity = both ? 'medium' : 'low';
     return [
       finding(
         this.name,
@@ -110,12 +145,18 @@ export class AccountNewNetworkDetector implements EngineDetector {
           known_countries: history.countries.filter((c) => c !== location.country),
           sightings: history.sightings,
           via: 'session_moved',
+          ...hourEvidence,
           ...networkEvidence(input, context),
         },
-        both ? 'medium' : 'low',
+        unusualHour ? raised(severity) : severity,
       ),
     ];
   }
+}
+
+/** One severity up: what an hour the user never keeps adds to a moved session. */
+function raised(severity: Severity): Severity {
+  return severity === 'low' ? 'medium' : 'high';
 }
 
 function kindOf(location: GeoLocation): NetworkKind {

@@ -80,6 +80,30 @@ describe('revocation_chain', () => {
     assert.deepEqual(only(run(engineWith(), events), 'revocation_chain'), []);
   });
 
+  /** A day of ordinary sessions across the crowd, `quickLogouts` of them logged out after 30 s. */
+  const population = (quickLogouts: number): DetectionInput[] => {
+    const events: DetectionInput[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const at = T0 - 24 * 60 * MINUTE + i * 40_000;
+      events.push(created(at, CROWD[i % CROWD.length]!, `p${i}`));
+      if (i < quickLogouts) events.push(revoked(at + 30_000, `p${i}`, CROWD[i % CROWD.length]));
+    }
+    return events;
+  };
+
+  it('names a chain at its first re-creation when the revoked session was a throwaway', () => {
+    const events = [...population(0), created(T0, NET.attacker, 's0'), revoked(T0 + 20_000, 's0', NET.attacker), created(T0 + 21_000, NET.attacker, 's1')];
+    const findings = only(run(engineWith(), events), 'revocation_chain');
+    assert.equal(findings.length, 1);
+    assert.equal(findings[0]!.time, T0 + 21_000);
+    assert.equal(findings[0]!.evidence['revoked_session_lived_s'], 20);
+  });
+
+  it('waits for a second link where quick logouts are common', () => {
+    const events = [...population(200), created(T0, NET.attacker, 's0'), revoked(T0 + 20_000, 's0', NET.attacker), created(T0 + 25_000, NET.attacker, 's1')];
+    assert.deepEqual(only(run(engineWith(), events), 'revocation_chain'), []);
+  });
+
   it('lets a person log out and back in once', () => {
     const events = [created(T0, NET.paris, 'a'), revoked(T0 + 10 * MINUTE, 'a', NET.paris), created(T0 + 10 * MINUTE + 5000, NET.paris, 'b')];
     assert.deepEqual(only(run(engineWith(), events), 'revocation_chain'), []);

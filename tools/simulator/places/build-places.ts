@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import maxmind, { type Response } from 'maxmind';
 import { BundledAsnTable } from '../../../src/anomaly/geo/asn-table.js';
 import { bundledDbipPaths } from '../../../src/anomaly/geo/dbip.js';
+import { isMobileAsn } from '../../../src/anomaly/geo/mobile-asns.js';
 import { CARRIER_RANGES, CITIES, HOSTING_RANGES } from './catalogue.js';
 import { distanceKm } from './distance.js';
 
@@ -116,10 +117,23 @@ function interval(cidr: string): [number, number] {
   const from = toInt(base!);
   return [from, from + 2 ** (32 - Number(bits)) - 1];
 }
+/**
+ * The first octets and the catalogue's ranges miss hosting space sold on elsewhere (Amazon,
+ * Microsoft, OVH, IONOS blocks that DB-IP places in a city like any home) and mobile carriers'
+ * pools placed in a city: a block counts as residential only if the ASN table the server reads
+ * (the same bundled one) gives neither end to a hosting network or a mobile-only carrier
+ * (geo/mobile-asns.ts). Otherwise a "home" guest or a thief drawn there is read, rightly, as a
+ * cloud or VPN exit, or as a phone that may be roaming anywhere, and the simulator's truth
+ * disagrees with what the address is. Phones get their carrier's blocks (catalogue.ts).
+ */
 function residentialLooking(b: Block): boolean {
-  const start = toInt(b.cidr.split('/')[0]!);
-  if (NOT_RESIDENTIAL_FIRST_OCTETS.has(start >>> 24)) return false;
-  return !hostingIntervals.some(([from, to]) => start >= from && start <= to);
+  const [from, to] = interval(b.cidr);
+  if (NOT_RESIDENTIAL_FIRST_OCTETS.has(from >>> 24)) return false;
+  if (hostingIntervals.some(([low, high]) => from >= low && from <= high)) return false;
+  return [from, to].every((n) => {
+    const asn = asns.lookup(toIp(n));
+    return !asn?.datacenter && !isMobileAsn(asn?.asn);
+  });
 }
 const cities = CITIES.map((city) => {
   const found = cityCandidates.get(city.name)!.filter((b) => residentialLooking(b) && Number(b.cidr.split('/')[1]) >= 20);

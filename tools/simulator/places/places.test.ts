@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { BundledAsnTable } from '../../../src/anomaly/geo/asn-table.js';
 import { DbipGeoResolver } from '../../../src/anomaly/geo/dbip.js';
+import { isMobileAsn } from '../../../src/anomaly/geo/mobile-asns.js';
 import { distanceKm } from './index.js';
 import { PLACES } from './places-data.js';
 
@@ -27,6 +29,20 @@ describe('simulator places table', () => {
         assert.ok(distanceKm(location, city) <= 25.5, `${city.name}: ${address} resolves ${Math.round(distanceKm(location, city))} km away`);
       }
     }
+  });
+
+  it('keeps out of the residential blocks every network the server reads as hosting or as a mobile carrier', async () => {
+    const asns = new BundledAsnTable();
+    await asns.ready();
+    const notHomes = PLACES.cities.flatMap((city) =>
+      city.blocks
+        .filter((cidr) => {
+          const asn = asns.lookup(cidr.split('/')[0]!);
+          return asn?.datacenter || isMobileAsn(asn?.asn);
+        })
+        .map((cidr) => `${city.name} ${cidr}`),
+    );
+    assert.deepEqual(notHomes, []);
   });
 
   it('records where the database puts each carrier and hosting block', () => {
