@@ -23,7 +23,7 @@ interface Console {
 }
 
 /**
- * Operators sign in to the admin API as people (issue #15, item 2): `guestpass admins`, the
+ * Operators sign in to the admin API as people: `guestpass admins`, the
  * console session cookie with CSRF, idle and absolute timeouts, TOTP, roles, the write log, and
  * admin tokens working as before. The server's clock is a variable the tests move.
  */

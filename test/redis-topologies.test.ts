@@ -11,7 +11,7 @@ import { type OwnTopology, redisServerInstalled, startOwnRedisCluster, startOwnS
 
 /**
  * Two nodes behind the round-robin proxy, on a Redis reached through Sentinel and on a Redis
- * Cluster, each started by this test on loopback ports. What issue 14 promises of one Redis must
+ * Cluster, each started by this test on loopback ports. What the scale-out design promises of one Redis must
  * hold on both, and the Cluster is where it can break: a Lua script whose keys sit in different
  * slots is refused (CROSSSLOT), PUBLISH must cross the cluster bus to a subscriber on another
  * shard, and the detection stream lives on one shard while each node reads it through its own

@@ -42,7 +42,7 @@ const MAX_WEIGHT = 1.5;
 const ENTRY_BYTES = 120;
 
 /**
- * Feedback that learns (issue 17, item 5), within bounds and visibly: per detector and
+ * Feedback that learns, within bounds and visibly: per detector and
  * entity, the verdicts given so far. Two false positives about a network raise the score a
  * detector's finding about it needs to act (by 0.2 each, at most 0.8): below it the finding
  * is still recorded, but low and observe-only, never dropped, since detectors report an

@@ -16,7 +16,7 @@ const range = (filters: Filters) => ({ from: filters.from, to: filters.to });
 
 /**
  * Analytics under /admin/api/analytics/* with `admin:read`, and a person's
- * events: read with `admin:read` (GDPR access), erased with `admin:write` (item 8).
+ * events: read with `admin:read` (GDPR access), erased with `admin:write` (GDPR erasure).
  * Everything but conversion and a person's events reads the minute rollups, never raw rows.
  */
 export interface TelemetryAdminRoutesDeps {

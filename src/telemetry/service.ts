@@ -222,7 +222,7 @@ export class TelemetryService {
     await this.writer.close();
   }
 
-  /** Issue 5 item 5: events per minute per session and per client; the batch fits both or neither counts. */
+  /** Events per minute per session and per client; a batch fits both or neither counts it. */
   private async enforceLimits(claims: AccessTokenClaims, events: number): Promise<void> {
     const { config } = this.options;
     const rules = [

@@ -16,7 +16,7 @@ const visible = (response: TextResponse) => ({ status: response.status, type: re
 const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
 /**
- * Issue 10b: wrong codes lock an address after the same number of attempts, with the same
+ * Wrong codes lock an address after the same number of attempts, with the same
  * answers, whether or not a proof is pending for it; otherwise the lock-out tells who has just
  * signed up (verify) or who is registered (reset).
  */

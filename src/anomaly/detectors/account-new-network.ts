@@ -25,7 +25,7 @@ const SESSIONS_PER_USER = 4;
 
 /**
  * A registered account seen from a country or a kind of network it has never been seen on
- * (issue 17, item 4; seed 004's per-user baseline). A moved session is reported only abroad:
+ * (a per-user baseline learned from the account's own history). A moved session is reported only abroad:
  * onto a hosting range in its own country it is as often a corporate proxy as a thief.
  * People travel and switch VPNs on, so on
  * its own this is weak, low severity and observe-only; it is what makes another alert about
@@ -37,7 +37,7 @@ const SESSIONS_PER_USER = 4;
  * a traveller mostly like one of the two. Guests have no history worth keeping (one session
  * each); only `is_anonymous: false` sessions and logins are followed.
  *
- * The user's usual hours (issue 17, item 2) never make an alert alone: a person up at night
+ * The user's usual hours never make an alert alone: a person up at night
  * once is no news. A moved session at an hour the user keeps rarely (usual-hours.ts) is one
  * severity higher; any sighting at such an hour while the engine already holds the user as
  * suspect (another detector, or this one, reported them) is a low finding of its own, naming

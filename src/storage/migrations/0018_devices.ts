@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Devices (issue #19). `device_authorizations` (devices feature): RFC 8628 requests, their
+ * Devices (docs/devices.md). `device_authorizations` (devices feature): RFC 8628 requests, their
  * device code and user code stored only as keyed hashes. `transfer_codes` (sessions feature):
  * single-use codes that start a new session of the same guest on another device, hashed too.
  * Both hold short-lived rows (minutes); each writer deletes expired rows as it adds new ones, so
