@@ -24,24 +24,24 @@ interface AccountHistory {
 const SESSIONS_PER_USER = 4;
 
 /**
- * A registered account seen from a country or a kind of network it has never been seen on
- * (a per-user baseline learned from the account's own history). A moved session is reported only abroad:
- * onto a hosting range in its own country it is as often a corporate proxy as a thief.
- * People travel and switch VPNs on, so on
- * its own this is weak, low severity and observe-only; it is what makes another alert about
- * the same user convincing. Judged is a session seen before elsewhere that is now refreshed
- * from abroad (the token travelled, not the password); logins are learnt as history. A session never seen
- * before that shows up refreshing is a device the user signed in on before this history
- * began (a second phone), and is learnt from silently. Medium when country and kind are both
- * new for a moved session: a stolen session used slowly from a proxy abroad looks like that,
- * a traveller mostly like one of the two. Guests have no history worth keeping (one session
- * each); only `is_anonymous: false` sessions and logins are followed.
+ * A registered account seen from a country or a kind of network it has never been seen on (a
+ * per-user baseline learned from the account's own history). A moved session is reported only
+ * abroad: onto a hosting range in its own country it is as often a corporate proxy as a thief.
+ * People travel and switch VPNs on, so on its own this is weak, low severity and observe-only;
+ * it is what makes another alert about the same user convincing. Judged is a session seen
+ * before elsewhere that is now refreshed from abroad (the token travelled, not the password);
+ * logins are learnt as history. A session never seen before that shows up refreshing is a
+ * device the user signed in on before this history began (a second phone), and is learnt from
+ * silently. Medium when country and kind are both new for a moved session: a stolen session
+ * used slowly from a proxy abroad looks like that, a traveller mostly like one of the two.
+ * Guests have no history worth keeping (one session each); only `is_anonymous: false`
+ * sessions and logins are followed.
  *
- * The user's usual hours never make an alert alone: a person up at night
- * once is no news. A moved session at an hour the user keeps rarely (usual-hours.ts) is one
- * severity higher; any sighting at such an hour while the engine already holds the user as
- * suspect (another detector, or this one, reported them) is a low finding of its own, naming
- * the usual hours, so that the analyst sees the account is used off its owner's habits.
+ * The user's usual hours never make an alert alone: a person up at night once is no news. A
+ * moved session at an hour the user keeps rarely (usual-hours.ts) is one severity higher; any
+ * sighting at such an hour while the engine already holds the user as suspect (another
+ * detector, or this one, reported them) is a low finding of its own, naming the usual hours,
+ * so that the analyst sees the account is used off its owner's habits.
  */
 export class AccountNewNetworkDetector implements EngineDetector {
   readonly name = 'account_new_network';
