@@ -21,18 +21,31 @@ async function open(name: string) {
   const connection = new BetterSqlite3(file);
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = NORMAL');
-  const pending: Array<() => void> = [];
+  const pending: Array<() => Promise<void>> = [];
   let fail: Error | undefined;
+  // Each flush waits in `pending`; run, it does the real fdatasync (or fails as told) and
+  // resolves once WalSync has been told the outcome.
   const sync = new WalSync(`${file}-wal`, (fd, done) =>
-    pending.push(() => {
-      if (fail) return done(fail);
-      fdatasync(fd, done);
-    }),
+    pending.push(
+      () =>
+        new Promise<void>((resolve) => {
+          if (fail) {
+            done(fail);
+            resolve();
+          } else {
+            fdatasync(fd, (error) => {
+              done(error);
+              resolve();
+            });
+          }
+        }),
+    ),
   );
   const db = new Kysely<Table>({ dialect: durableSqliteDialect(connection, sync) });
   const release = async () => {
     await new Promise((resolve) => setImmediate(resolve));
-    for (const run of pending.splice(0)) run();
+    await Promise.all(pending.splice(0).map((run) => run()));
+    // What the flush's waiters do next (answer, or ask for the next flush) runs in microtasks.
     await new Promise((resolve) => setImmediate(resolve));
   };
   // The table exists and its creation is flushed before a test starts counting.
