@@ -2,7 +2,7 @@ import { resolveDetectionConfig, type DetectionConfigInput } from './config-sche
 import type { DetectionConfig, DetectorName } from './config.js';
 import { createDetectors, type EngineDetector } from './detectors/index.js';
 import { FeedbackMemory, type FeedbackAdjustment, type Verdict } from './feedback.js';
-import { BoundedLru } from './sketches/lru.js';
+import { BoundedLru } from '../shared/bounded-lru.js';
 import type { DetectionContext, DetectionEngineApi, DetectionInput, EngineStats, Entity, Finding, GeoLocation, GeoResolver } from './types.js';
 
 export { prefixAddress, prefixHash } from './detectors/index.js';

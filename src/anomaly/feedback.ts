@@ -1,4 +1,4 @@
-import { BoundedLru } from './sketches/lru.js';
+import { BoundedLru } from '../shared/bounded-lru.js';
 import type { Entity, Finding, Severity } from './types.js';
 import { severityFor } from './detectors/common.js';
 

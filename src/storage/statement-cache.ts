@@ -1,4 +1,5 @@
 import type { Database as BetterSqlite3Database, Statement } from 'better-sqlite3';
+import { BoundedLru } from '../shared/bounded-lru.js';
 
 export interface StatementCacheOptions {
   /** Most statements kept; past it the least recently used is dropped. @default 500 */
@@ -32,29 +33,21 @@ export interface CachingStatements {
 }
 
 export function cachingStatements(connection: BetterSqlite3Database, { maxStatements = 500 }: StatementCacheOptions = {}): CachingStatements {
-  const statements = new Map<string, Statement<unknown[]>>();
+  // A hit relinks the entry instead of re-inserting the key into a Map: V8 keeps every deleted
+  // entry in its bucket's chain until it rehashes, so the few statements every request runs
+  // would walk ever longer chains (shared/bounded-lru.ts). Dropping an evicted statement is
+  // enough: better-sqlite3 finalizes it when it is garbage-collected, or when the connection
+  // closes.
+  const statements = new BoundedLru<string, Statement<unknown[]>>(maxStatements);
   return {
     prepare(sql: string) {
       const cached = statements.get(sql);
-      if (cached && !cached.busy) {
-        // Re-insert so the Map's order is least recently used first.
-        statements.delete(sql);
-        statements.set(sql, cached);
-        return cached;
-      }
+      if (cached && !cached.busy) return cached;
       const statement = connection.prepare<unknown[]>(sql);
-      if (cached) return statement;
-      statements.set(sql, statement);
-      if (statements.size > maxStatements) {
-        const oldest = statements.keys().next().value;
-        // Dropping the reference is enough: better-sqlite3 finalizes a statement when it is
-        // garbage-collected, or when the connection closes.
-        if (oldest !== undefined) statements.delete(oldest);
-      }
+      if (!cached) statements.set(sql, statement);
       return statement;
     },
     close() {
-      statements.clear();
       connection.close();
     },
   };

@@ -1,4 +1,4 @@
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 import type { ContainmentAction, Finding } from '../types.js';
 
 /** An alert this node raised recently, with the repeats not yet written. */

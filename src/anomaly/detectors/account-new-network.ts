@@ -1,5 +1,5 @@
 import type { AccountNewNetworkConfig } from '../config.js';
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 import type { DetectionContext, DetectionInput, Finding, GeoLocation, Severity } from '../types.js';
 import { finding, locate, networkEvidence, NONE, sessionOf, type EngineDetector } from './common.js';
 import { isUnusualHour, learnHour, newUsualHours, usualHourRanges, type UsualHours } from './usual-hours.js';

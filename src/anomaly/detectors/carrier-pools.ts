@@ -1,4 +1,4 @@
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 import { RecentDistinct } from './shared-egress.js';
 
 const DAY_MS = 86_400_000;

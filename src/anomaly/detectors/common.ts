@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DetectorCommon } from '../config.js';
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 import type { DetectionContext, DetectionInput, Detector, Entity, Finding, GeoLocation, Severity } from '../types.js';
 
 /** A detector the engine can account for (stats().approxBytes). */

@@ -1,6 +1,6 @@
 import type { CredentialStuffingConfig } from '../config.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 import { modifiedZ, RobustWindow, scoreFromZ } from '../sketches/robust.js';
 import type { DetectionContext, DetectionInput, Finding } from '../types.js';
 import { finding, networkEvidence, NONE, type EngineDetector } from './common.js';

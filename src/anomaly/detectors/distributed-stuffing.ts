@@ -1,7 +1,7 @@
 import type { CredentialStuffingConfig } from '../config.js';
 import { HourOfWeekBaseline } from '../sketches/hour-of-week.js';
 import { HyperLogLog } from '../sketches/hyperloglog.js';
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 import { modifiedZ, scoreFromZ } from '../sketches/robust.js';
 import { hash32 } from '../../shared/hash.js';
 import type { DetectionContext, DetectionInput, Finding } from '../types.js';

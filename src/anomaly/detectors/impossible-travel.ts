@@ -1,6 +1,7 @@
 import type { ImpossibleTravelConfig } from '../config.js';
 import { hash32 } from '../../shared/hash.js';
-import { BoundedLru, SlotTable, type ColumnHandle } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
+import { SlotTable, type ColumnHandle } from '../sketches/lru.js';
 import type { DetectionContext, DetectionInput, Entity, Finding, GeoLocation } from '../types.js';
 import { finding, locate, NONE, prefixHash, sessionOf, type EngineDetector } from './common.js';
 import { CarrierPools, POOL_HOP_MS } from './carrier-pools.js';

@@ -1,5 +1,5 @@
 import type { SessionRateConfig } from '../config.js';
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 import { modifiedZ, RobustEwma, scoreFromZ } from '../sketches/robust.js';
 import type { DetectionContext, DetectionInput, Finding } from '../types.js';
 import { finding, networkEvidence, NONE } from './common.js';

@@ -1,6 +1,6 @@
 import type { OffHoursConfig } from '../config.js';
 import { HourOfWeekBaseline, hourOfWeek } from '../sketches/hour-of-week.js';
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 import type { RobustStats } from '../sketches/robust.js';
 import type { DetectionContext, DetectionInput, Finding, GeoLocation } from '../types.js';
 import { finding, locate, NONE, sessionOf, type EngineDetector } from './common.js';

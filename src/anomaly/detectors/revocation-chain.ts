@@ -1,5 +1,5 @@
 import type { RevocationChainConfig } from '../config.js';
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 import type { DetectionContext, DetectionInput, Finding } from '../types.js';
 import { finding, networkEvidence, NONE, sessionOf, type EngineDetector } from './common.js';
 

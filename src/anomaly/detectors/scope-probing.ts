@@ -1,5 +1,5 @@
 import type { ScopeProbingConfig } from '../config.js';
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 import type { DetectionContext, DetectionInput, Finding } from '../types.js';
 import { finding, networkEvidence, NONE, prefixHash, type EngineDetector } from './common.js';
 

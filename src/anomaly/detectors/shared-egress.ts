@@ -1,4 +1,4 @@
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 
 /** Distinct members remembered per network and set; a network past these counts is shared however many more it has. */
 const SESSIONS_CAP = 12;

@@ -1,6 +1,6 @@
 import type { GeoLocation } from '../types.js';
 import type { AsnSource } from './asn.js';
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 import { isMobileAsn } from './mobile-asns.js';
 import { isLoopbackKey, prefixAddress, prefixKey } from './prefix.js';
 import type { LoadableGeoResolver } from './resolver.js';

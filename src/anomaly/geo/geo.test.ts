@@ -16,7 +16,7 @@ import {
   prefixAddress,
   prefixKey,
 } from './index.js';
-import { BoundedLru } from '../sketches/lru.js';
+import { BoundedLru } from '../../shared/bounded-lru.js';
 
 describe('DB-IP City Lite resolver (bundled)', () => {
   const geo = createDefaultGeoResolver({});
