@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { postgresUrl } from './databases.js';
+import { NO_GEOLOCATION } from './geolocation.js';
 import { CHEAP_PASSWORD_HASHES } from './password-cost.js';
 import { CLI_ARGS as CLI, repoRoot } from './paths.js';
 import { startProxy } from './proxy.js';
@@ -47,6 +48,13 @@ export interface StartClusterOptions {
   /** The machine's Redis unless a test brings its own (one it may stop, or a redis+sentinel:// or redis+cluster:// topology). */
   redisUrl?: string;
   env?: Record<string, string>;
+  /**
+   * Whether the nodes open the geolocation and ASN databases. Off unless asked: the multi-node
+   * tests send loopback and 198.18.0.0/15 addresses, which no database places, and three nodes
+   * would spend 3 to 4 s of CPU opening them. A test that plays real addresses (the simulator's)
+   * turns it on. @default false
+   */
+  geolocation?: boolean;
 }
 
 /** Whether the cluster tests can run here; the reason to skip them otherwise. */
@@ -56,7 +64,12 @@ export function clusterSkipReason(redisAnswers: boolean): string | false {
   return false;
 }
 
-export async function startCluster({ nodes: count = 3, redisUrl = machineRedisUrl(), env: extraEnv = {} }: StartClusterOptions = {}): Promise<Cluster> {
+export async function startCluster({
+  nodes: count = 3,
+  redisUrl = machineRedisUrl(),
+  env: extraEnv = {},
+  geolocation = false,
+}: StartClusterOptions = {}): Promise<Cluster> {
   const schema = uniqueSchema('gp_cluster');
   const redisPrefix = uniqueRedisPrefix('cluster');
   const dataDirs: string[] = [];
@@ -74,6 +87,7 @@ export async function startCluster({ nodes: count = 3, redisUrl = machineRedisUr
     GUESTPASS_REDIS_URL: redisUrl,
     GUESTPASS_REDIS_PREFIX: redisPrefix,
     ...CHEAP_PASSWORD_HASHES,
+    ...(geolocation ? {} : NO_GEOLOCATION),
     ...extraEnv,
   };
   const nodeEnvs: Record<string, string>[] = [];

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { postgresUrl, type DatabaseKind } from './databases.js';
+import { geolocationFor } from './geolocation.js';
 import { CLI_ARGS as CLI, repoRoot } from './paths.js';
 import { CHEAP_PASSWORD_HASHES } from './password-cost.js';
 import { dropSchema, uniqueSchema } from './store.js';
@@ -45,6 +46,7 @@ export async function startServerProcess({ database, env: extraEnv = {} }: Start
     GUESTPASS_LOG_LEVEL: 'info',
     GUESTPASS_DATABASE_URL: '',
     ...CHEAP_PASSWORD_HASHES,
+    ...geolocationFor(extraEnv),
     ...extraEnv,
   };
   let schema: string | undefined;
