@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createClientOn } from './clients.js';
 import { postgresUrl } from './databases.js';
 import { NO_GEOLOCATION } from './geolocation.js';
 import { CHEAP_PASSWORD_HASHES } from './password-cost.js';
@@ -32,7 +33,7 @@ export interface Cluster {
   redisPrefix: string;
   /** Runs `guestpass <args>` (the CLI) on the same database and Redis, and returns its stdout. */
   cli(args: string[]): Promise<string>;
-  /** Creates a client through the CLI, as an operator would. */
+  /** Creates a client on the cluster's database, in the test's process (test/helpers/clients.ts). */
   createClient(args: string[]): Promise<{ client_id: string; client_secret?: string }>;
   /** A client_credentials access token, through the proxy. */
   clientCredentialsToken(clientId: string, secret: string): Promise<string>;
@@ -137,7 +138,14 @@ export async function startCluster({
     redisUrl,
     redisPrefix,
     cli,
-    createClient: async (args) => JSON.parse(await cli(['clients', 'create', '--json', ...args])) as { client_id: string; client_secret?: string },
+    async createClient(args) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-cli-'));
+      try {
+        return await createClientOn({ ...env, GUESTPASS_DATA_DIR: dataDir }, args);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
     async clientCredentialsToken(clientId, secret) {
       const response = await fetch(`${proxy.url}/oauth/token`, {
         method: 'POST',

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyServerOptions } from 'fastify';
 import { startServer, type RunningServer } from '../../src/app/server.js';
-import { newClientFromFlags, parseClientsArgs } from '../../src/cli/clients.js';
-import { configFlags } from '../../src/cli/config-flags.js';
 import { loadConfig } from '../../src/app/config.js';
+import { clientFromArgs } from './clients.js';
 import { postgresUrl, type DatabaseKind } from './databases.js';
 import { geolocationFor } from './geolocation.js';
 import { CLI_ARGS, repoRoot } from './paths.js';
@@ -91,16 +90,7 @@ export async function startTestServer({ database, env: extraEnv = {}, logger, no
     env,
     cli,
     async createClient(args) {
-      const { values, positionals } = parseClientsArgs(args);
-      const ignored = [
-        ...positionals,
-        ...Object.keys(values)
-          .filter((name) => Object.hasOwn(configFlags, name))
-          .map((name) => `--${name}`),
-      ];
-      if (ignored.length > 0)
-        throw new Error(`createClient uses this server's store and configuration; ${ignored.join(' ')} would be ignored (use cli() for that)`);
-      const { client, clientSecret } = await server.ctx.clients.create(newClientFromFlags(values));
+      const { client, clientSecret } = await server.ctx.clients.create(clientFromArgs(args));
       return { client_id: client.id, ...(clientSecret ? { client_secret: clientSecret } : {}) };
     },
     async clientCredentialsToken(clientId, clientSecret, extra = {}) {
