@@ -2,8 +2,9 @@
 // Runs every *.test.ts under src/, test/ and tools/ with Node's test runner, from a compiled copy.
 // The copy: esbuild transpiles src/, test/, tools/, bench/ and scripts/ (types are tsc's job:
 // `npm run typecheck`) into node_modules/.cache/guestpass-test/<run>/, with source maps so a
-// failure points at the .ts line. Loading the server through tsx cost each test file, and each
-// `guestpass` process a test spawns, about a second more than loading the compiled JS.
+// failure points at the .ts line (read when a stack is printed: scripts/test-source-maps.mjs).
+// Loading the server through tsx cost each test file, and each `guestpass` process a test
+// spawns, about a second more than loading the compiled JS.
 // GUESTPASS_TEST_FROM_SOURCE=1 runs the .ts files through tsx instead, as before.
 // Each test file is bundled with what it imports (bundleTests says why); GUESTPASS_TEST_BUNDLE=0 runs the file-by-file copy instead.
 // PostgreSQL: GUESTPASS_TEST_DATABASE_URL names the server; without it the local default is
@@ -12,7 +13,7 @@
 // Redis likewise: GUESTPASS_TEST_REDIS_URL (default the local one), GUESTPASS_TEST_REQUIRE_REDIS=1.
 // Chromium likewise: GUESTPASS_TEST_CHROMIUM (default Debian's /usr/bin/chromium), GUESTPASS_TEST_REQUIRE_BROWSER=1.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -88,6 +89,9 @@ async function compile() {
   if (process.env.GUESTPASS_TEST_BUNDLE !== '0') await bundleTests(outdir);
   // The copy has no package.json of Guestpass's own: this one only makes its .js files ESM.
   writeFileSync(join(outdir, 'package.json'), '{ "type": "module" }\n');
+  // Beside the code it maps, where the processes tests spawn find it too (test/helpers/paths.ts).
+  mkdirSync(join(outdir, 'scripts'), { recursive: true });
+  copyFileSync(join(root, 'scripts/test-source-maps.mjs'), join(outdir, 'scripts/test-source-maps.mjs'));
   return outdir;
 }
 
@@ -265,7 +269,8 @@ const files = outdir ? sources.map((file) => join(outdir, file.replace(/\.ts$/, 
 // CI run): a fourth file makes every file wait longer on the cores, PostgreSQL and Redis, and
 // the longest files (hostile input, 45 s at three) then end the run alone.
 const concurrency = process.env.GUESTPASS_TEST_CONCURRENCY || String(Math.max(3, availableParallelism() + 1));
-const loader = outdir ? ['--enable-source-maps'] : ['--import', 'tsx'];
+// Stack traces name the .ts lines through maps read when a stack is printed (scripts/test-source-maps.mjs says why).
+const loader = outdir ? ['--import', pathToFileURL(join(outdir, 'scripts/test-source-maps.mjs')).href] : ['--import', 'tsx'];
 const durationsList = join(root, 'scripts/test-durations.json');
 // Named after this process, like the compiled copies, so that other runs leave it alone.
 const durationsLog = join(CACHE, `${process.pid}-durations.jsonl`);

@@ -91,8 +91,9 @@ describe('detection on three nodes against one', { skip }, () => {
   let three: Cluster;
 
   before(async () => {
-    const env = { GUESTPASS_ANOMALY_CONFIG: JSON.stringify(DETECTION) };
-    [one, three] = await Promise.all([startCluster({ nodes: 1, env }), startCluster({ nodes: 3, env })]);
+    // The simulator plays real addresses: impossible travel and the ASN checks need their places.
+    const options = { env: { GUESTPASS_ANOMALY_CONFIG: JSON.stringify(DETECTION) }, geolocation: true };
+    [one, three] = await Promise.all([startCluster({ nodes: 1, ...options }), startCluster({ nodes: 3, ...options })]);
   });
   after(() => Promise.all([one?.stop(), three?.stop()]));
 

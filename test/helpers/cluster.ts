@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createClientOn } from './clients.js';
 import { postgresUrl } from './databases.js';
+import { NO_GEOLOCATION } from './geolocation.js';
 import { CHEAP_PASSWORD_HASHES } from './password-cost.js';
 import { CLI_ARGS as CLI, repoRoot } from './paths.js';
 import { startProxy } from './proxy.js';
@@ -31,7 +33,7 @@ export interface Cluster {
   redisPrefix: string;
   /** Runs `guestpass <args>` (the CLI) on the same database and Redis, and returns its stdout. */
   cli(args: string[]): Promise<string>;
-  /** Creates a client through the CLI, as an operator would. */
+  /** Creates a client on the cluster's database, in the test's process (test/helpers/clients.ts). */
   createClient(args: string[]): Promise<{ client_id: string; client_secret?: string }>;
   /** A client_credentials access token, through the proxy. */
   clientCredentialsToken(clientId: string, secret: string): Promise<string>;
@@ -47,6 +49,13 @@ export interface StartClusterOptions {
   /** The machine's Redis unless a test brings its own (one it may stop, or a redis+sentinel:// or redis+cluster:// topology). */
   redisUrl?: string;
   env?: Record<string, string>;
+  /**
+   * Whether the nodes open the geolocation and ASN databases. Off unless asked: the multi-node
+   * tests send loopback and 198.18.0.0/15 addresses, which no database places, and three nodes
+   * would spend 3 to 4 s of CPU opening them. A test that plays real addresses (the simulator's)
+   * turns it on. @default false
+   */
+  geolocation?: boolean;
 }
 
 /** Whether the cluster tests can run here; the reason to skip them otherwise. */
@@ -56,7 +65,12 @@ export function clusterSkipReason(redisAnswers: boolean): string | false {
   return false;
 }
 
-export async function startCluster({ nodes: count = 3, redisUrl = machineRedisUrl(), env: extraEnv = {} }: StartClusterOptions = {}): Promise<Cluster> {
+export async function startCluster({
+  nodes: count = 3,
+  redisUrl = machineRedisUrl(),
+  env: extraEnv = {},
+  geolocation = false,
+}: StartClusterOptions = {}): Promise<Cluster> {
   const schema = uniqueSchema('gp_cluster');
   const redisPrefix = uniqueRedisPrefix('cluster');
   const dataDirs: string[] = [];
@@ -74,6 +88,7 @@ export async function startCluster({ nodes: count = 3, redisUrl = machineRedisUr
     GUESTPASS_REDIS_URL: redisUrl,
     GUESTPASS_REDIS_PREFIX: redisPrefix,
     ...CHEAP_PASSWORD_HASHES,
+    ...(geolocation ? {} : NO_GEOLOCATION),
     ...extraEnv,
   };
   const nodeEnvs: Record<string, string>[] = [];
@@ -123,7 +138,14 @@ export async function startCluster({ nodes: count = 3, redisUrl = machineRedisUr
     redisUrl,
     redisPrefix,
     cli,
-    createClient: async (args) => JSON.parse(await cli(['clients', 'create', '--json', ...args])) as { client_id: string; client_secret?: string },
+    async createClient(args) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'guestpass-cli-'));
+      try {
+        return await createClientOn({ ...env, GUESTPASS_DATA_DIR: dataDir }, args);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
     async clientCredentialsToken(clientId, secret) {
       const response = await fetch(`${proxy.url}/oauth/token`, {
         method: 'POST',

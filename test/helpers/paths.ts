@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * Where tests find the repository and how they start the command line. `npm test` runs the
@@ -28,10 +29,13 @@ export const codeRoot = compiled ? join(import.meta.dirname, '..', '..') : repoR
 
 /**
  * Node arguments that run `relativePath` (a .ts path from the repository root, such as
- * src/cli/index.ts) as this test runs: its compiled .js with source maps, or the source through tsx.
+ * src/cli/index.ts) as this test runs: its compiled .js, stack traces mapped to the .ts lines when
+ * printed (scripts/test-source-maps.mjs), or the source through tsx.
  */
 export function nodeArgsFor(relativePath: string): string[] {
-  return compiled ? ['--enable-source-maps', join(codeRoot, relativePath.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', join(repoRoot, relativePath)];
+  return compiled
+    ? ['--import', pathToFileURL(join(codeRoot, 'scripts/test-source-maps.mjs')).href, join(codeRoot, relativePath.replace(/\.ts$/, '.js'))]
+    : ['--import', 'tsx', join(repoRoot, relativePath)];
 }
 
 /** Node arguments that run `guestpass` (src/cli/index.ts). */

@@ -1,14 +1,13 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { createClientOn } from './clients.js';
 import { postgresUrl, type DatabaseKind } from './databases.js';
+import { geolocationFor } from './geolocation.js';
 import { CLI_ARGS as CLI, repoRoot } from './paths.js';
 import { CHEAP_PASSWORD_HASHES } from './password-cost.js';
 import { dropSchema, uniqueSchema } from './store.js';
-
-const run = promisify(execFile);
 
 /**
  * `guestpass serve` in a process of its own, as `npm start` runs it: for what only shows across
@@ -23,7 +22,7 @@ export interface ServerProcess {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** The exit code, once it has exited. */
   exited: Promise<number | null>;
-  /** Creates a client through the CLI on the same store. */
+  /** Creates a client on the same store, in the test's process (test/helpers/clients.ts). */
   createClient(args: string[]): Promise<{ client_id: string; client_secret?: string }>;
   /** SIGKILL (no drain, no clean-up), then a new process on the same store and port. */
   crashAndRestart(): Promise<void>;
@@ -45,6 +44,7 @@ export async function startServerProcess({ database, env: extraEnv = {} }: Start
     GUESTPASS_LOG_LEVEL: 'info',
     GUESTPASS_DATABASE_URL: '',
     ...CHEAP_PASSWORD_HASHES,
+    ...geolocationFor(extraEnv),
     ...extraEnv,
   };
   let schema: string | undefined;
@@ -71,13 +71,7 @@ export async function startServerProcess({ database, env: extraEnv = {} }: Start
     output: () => running.output(),
     waitForOutput: (pattern, timeoutMs) => running.waitForOutput(pattern, timeoutMs),
     exited: running.exited,
-    async createClient(args) {
-      const { stdout } = await run(process.execPath, [...CLI, 'clients', 'create', '--json', ...args], {
-        env: { ...process.env, ...env, GUESTPASS_LOG_LEVEL: 'silent' },
-        cwd: repoRoot,
-      });
-      return JSON.parse(stdout) as { client_id: string; client_secret?: string };
-    },
+    createClient: (args) => createClientOn(env, args),
     async crashAndRestart() {
       running.child.kill('SIGKILL');
       await running.exited;

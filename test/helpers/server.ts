@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyServerOptions } from 'fastify';
 import { startServer, type RunningServer } from '../../src/app/server.js';
-import { newClientFromFlags, parseClientsArgs } from '../../src/cli/clients.js';
-import { configFlags } from '../../src/cli/config-flags.js';
 import { loadConfig } from '../../src/app/config.js';
+import { clientFromArgs } from './clients.js';
 import { postgresUrl, type DatabaseKind } from './databases.js';
+import { geolocationFor } from './geolocation.js';
 import { CLI_ARGS, repoRoot } from './paths.js';
 import { CHEAP_PASSWORD_HASHES } from './password-cost.js';
 import { dropSchema, uniqueSchema } from './store.js';
@@ -44,14 +44,6 @@ export interface StartTestServerOptions {
 }
 
 /**
- * Without a trusted proxy every request of a test comes from loopback, which no geolocation
- * database places, so the bundled DB-IP and ASN files would cost each test process 1.1 s of
- * CPU and 180 MB for nothing. A test that trusts a proxy sends real addresses and gets them,
- * as production does; any test can still set these options itself.
- */
-const NO_GEOLOCATION = { GUESTPASS_GEOIP_DATABASE: 'none', GUESTPASS_GEOIP_ASN_DATABASE: 'none', GUESTPASS_TELEMETRY_COUNTRY_DB: 'off' };
-
-/**
  * The key table is re-read at production's interval (30 s): re-read every 0.1 s, each idle
  * server spent 15 to 25 ms of CPU a second on it (more on PostgreSQL, whose backend works too),
  * in every test file. A rotation made in-process refreshes the keyring itself; a test that
@@ -66,7 +58,7 @@ export async function startTestServer({ database, env: extraEnv = {}, logger, no
     GUESTPASS_DATA_DIR: dataDir,
     GUESTPASS_DEV_CLIENTS: 'false',
     ...CHEAP_PASSWORD_HASHES,
-    ...(extraEnv['GUESTPASS_TRUSTED_PROXIES'] ? {} : NO_GEOLOCATION),
+    ...geolocationFor(extraEnv),
     ...extraEnv,
   };
   let schema: string | undefined;
@@ -98,16 +90,7 @@ export async function startTestServer({ database, env: extraEnv = {}, logger, no
     env,
     cli,
     async createClient(args) {
-      const { values, positionals } = parseClientsArgs(args);
-      const ignored = [
-        ...positionals,
-        ...Object.keys(values)
-          .filter((name) => Object.hasOwn(configFlags, name))
-          .map((name) => `--${name}`),
-      ];
-      if (ignored.length > 0)
-        throw new Error(`createClient uses this server's store and configuration; ${ignored.join(' ')} would be ignored (use cli() for that)`);
-      const { client, clientSecret } = await server.ctx.clients.create(newClientFromFlags(values));
+      const { client, clientSecret } = await server.ctx.clients.create(clientFromArgs(args));
       return { client_id: client.id, ...(clientSecret ? { client_secret: clientSecret } : {}) };
     },
     async clientCredentialsToken(clientId, clientSecret, extra = {}) {

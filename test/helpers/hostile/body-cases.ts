@@ -172,6 +172,17 @@ function once<T>(make: () => T): () => T {
 // (20,000 keys alone took 23 ms each time): built once per run.
 const twentyThousandKeys = once(() => JSON.stringify(Object.fromEntries(range(20_000).map((index) => [`k${index}`, index]))));
 const hundredThousandNumbers = once(() => `[${range(100_000).join(',')}]`);
+/** The JSON string of `length` x's, as bytes: one copy per length for every route. */
+const quotedRuns = new Map<number, Buffer>();
+function quotedRun(length: number): Buffer {
+  let run = quotedRuns.get(length);
+  if (!run) {
+    run = Buffer.alloc(length + 2, 'x');
+    run[0] = run[length + 1] = 0x22;
+    quotedRuns.set(length, run);
+  }
+  return run;
+}
 const tenThousandParams = once(() =>
   range(10_000)
     .map((index) => `p${index}=${index}`)
@@ -182,21 +193,24 @@ const tenThousandParams = once(() =>
 export const sizes: Generator = (base, { bodyLimits }) => {
   const type = jsonType(base);
   const text = JSON.stringify(base.fields);
-  const padded = (size: number) => `${text}${' '.repeat(size - text.length)}`;
+  const length = Buffer.byteLength(text);
+  // Built as bytes: a few hundred of these, up to a mebibyte each, would otherwise be made as strings and encoded.
+  const padded = (size: number) => {
+    const bytes = Buffer.alloc(size, ' ');
+    bytes.write(text);
+    return bytes;
+  };
   const paths = stringPaths(base);
   return [
     ...bodyLimits
-      .filter((limit) => limit > text.length)
+      .filter((limit) => limit > length)
       .flatMap((limit) => [
         variant(base, `a body of exactly ${limit} bytes`, { body: padded(limit), contentType: type }),
         variant(base, `a body of ${limit + 1} bytes`, { body: padded(limit + 1), contentType: type }),
       ]),
     ...paths.flatMap((path) =>
-      [70_000, 1_100_000].map((length) =>
-        variant(base, `${path.join('.')} of ${length} characters`, {
-          body: JSON.stringify(withValue(base.fields, path, 'x'.repeat(length))),
-          contentType: type,
-        }),
+      [70_000, 1_100_000].map((size) =>
+        variant(base, `${path.join('.')} of ${size} characters`, { body: jsonWithRaw(base.fields, path, quotedRun(size)), contentType: type }),
       ),
     ),
     variant(base, '20,000 keys', { body: twentyThousandKeys(), contentType: type }),

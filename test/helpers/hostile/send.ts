@@ -19,6 +19,7 @@ export interface HostileResponse {
   status: number;
   /** Lower-cased names; repeated headers joined with ', '. */
   headers: Record<string, string>;
+  /** The body of an error answer (400 and up), which problemWith reads; left empty for the others. */
   body: string;
   /** Raw requests only: bytes the server sent after its answer, such as a second answer. */
   trailing?: string;
@@ -67,17 +68,20 @@ export class HostileClient {
         { host: this.#host, port: this.#port, method, path: target, headers: lines.flat(), agent: this.#agent, signal: AbortSignal.timeout(this.timeoutMs) },
         (incoming) => {
           const chunks: Buffer[] = [];
+          // A success's body (a console bundle, the OpenAPI document, sent a few hundred times
+          // each) is read off the socket but neither kept nor decoded: no check looks at it.
+          const keep = (incoming.statusCode ?? 0) >= 400;
           const done = () => {
             const joined: Record<string, string> = {};
             for (const [name, value] of Object.entries(incoming.headers))
               if (value !== undefined) joined[name] = Array.isArray(value) ? value.join(', ') : value;
-            resolve({ status: incoming.statusCode ?? 0, headers: joined, body: Buffer.concat(chunks).toString('utf8') });
+            resolve({ status: incoming.statusCode ?? 0, headers: joined, body: keep ? Buffer.concat(chunks).toString('utf8') : '' });
           };
           // A stream of server-sent events (GET /admin/api/alerts/stream) never ends: its first
           // event is the answer, then the connection is dropped as a browser tab would drop it.
           const streaming = incoming.statusCode === 200 && /^text\/event-stream/.test(String(incoming.headers['content-type'] ?? ''));
           incoming.on('data', (chunk: Buffer) => {
-            chunks.push(chunk);
+            if (keep) chunks.push(chunk);
             if (streaming) {
               done();
               incoming.destroy();
