@@ -2,7 +2,7 @@ import type { AccountNewNetworkConfig } from '../config.js';
 import { BoundedLru } from '../../shared/bounded-lru.js';
 import type { DetectionContext, DetectionInput, Finding, GeoLocation, Severity } from '../types.js';
 import { finding, locate, networkEvidence, NONE, sessionOf, type EngineDetector } from './common.js';
-import { isUnusualHour, learnHour, newUsualHours, usualHourRanges, type UsualHours } from './usual-hours.js';
+import { isUnusualHour, learnHour, newUsualHours, usualHourRanges, type UsualHours, hourOf } from './usual-hours.js';
 
 /**
  * The kinds of network a person is on. Home broadband and a phone's carrier are one kind on
@@ -106,7 +106,7 @@ export class AccountNewNetworkDetector implements EngineDetector {
       if (history.sessions.length > SESSIONS_PER_USER) history.sessions.shift();
     }
     if (allowListed) return NONE;
-    const hourEvidence = unusualHour ? { unusual_hour_utc: new Date(input.time).getUTCHours(), usual_hours_utc: usualHourRanges(history.hours) } : {};
+    const hourEvidence = unusualHour ? { unusual_hour_utc: hourOf(input.time), usual_hours_utc: usualHourRanges(history.hours) } : {};
     if (!judged) {
       if (!unusualHour || !context.isSuspect(entity, input.time)) return NONE;
       return [

@@ -1,7 +1,7 @@
 import { BoundedLru } from '../../shared/bounded-lru.js';
 import { RecentDistinct } from './shared-egress.js';
+import { DAY_MS } from '../../shared/time.js';
 
-const DAY_MS = 86_400_000;
 /** Distinct hopping sessions remembered per ASN; past this an ASN is a pool however many more hop. */
 const SESSIONS_CAP = 8;
 /** A hop counts when the address changes within this long: a carrier moving a phone between pools, not a person travelling. */

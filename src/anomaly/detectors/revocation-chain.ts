@@ -2,9 +2,8 @@ import type { RevocationChainConfig } from '../config.js';
 import { BoundedLru } from '../../shared/bounded-lru.js';
 import type { DetectionContext, DetectionInput, Finding } from '../types.js';
 import { finding, networkEvidence, NONE, sessionOf, type EngineDetector } from './common.js';
+import { HOUR_MS, DAY_MS } from '../../shared/time.js';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 /** A re-creation that soon would happen by chance this often on this network: not evidence. */
 const COINCIDENCE = 0.1;
 const RATE_MIN_SPAN_MS = 5 * 60_000;

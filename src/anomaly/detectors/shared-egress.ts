@@ -1,10 +1,10 @@
 import { BoundedLru } from '../../shared/bounded-lru.js';
+import { DAY_MS } from '../../shared/time.js';
 
 /** Distinct members remembered per network and set; a network past these counts is shared however many more it has. */
 const SESSIONS_CAP = 12;
 const COUNTERPARTS_CAP = 8;
 const COUNTRIES_CAP = 8;
-const DAY_MS = 86_400_000;
 
 /** A capped set of recent distinct 32-bit hashes, each with when it was last seen. */
 export class RecentDistinct {

@@ -1,5 +1,4 @@
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
+import { HOUR_MS, DAY_MS } from '../../shared/time.js';
 /** Days of history before an hour can be called unusual: a week's habits show by then. */
 const MIN_DAYS = 5;
 /** An hour (with its two neighbours) holding less than this share of the sightings is unusual. */
@@ -62,7 +61,7 @@ export function usualHourRanges(hours: UsualHours): string[] {
   return ranges;
 }
 
-function hourOf(time: number): number {
+export function hourOf(time: number): number {
   return Math.floor((time % DAY_MS) / HOUR_MS);
 }
 

@@ -1,6 +1,6 @@
 import { medianMad, type RobustStats } from './robust.js';
+import { HOUR_MS } from '../../shared/time.js';
 
-const HOUR_MS = 3_600_000;
 const SLOTS = 168;
 /** 1970-01-01 was a Thursday; shifting by three days makes slot 0 Monday 00:00 UTC. */
 const MONDAY_SHIFT_HOURS = 72;
