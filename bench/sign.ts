@@ -1,6 +1,5 @@
 // `npm run bench -- sign`: access-token signing in-process, no HTTP. Compares jose's SignJWT
-// (WebCrypto, asynchronous) with our signCompactJws (node:crypto, synchronous) and
-// signCompactJwsOffThread (node:crypto on libuv's thread pool, what the server uses) on the same key
+// (WebCrypto, asynchronous) with our signCompactJws (node:crypto, synchronous) on the same key
 // and the same RFC 9068 claims, for ES256 and EdDSA; jose's jwtVerify is measured for reference.
 // Prints ops/s and CPU time per operation: for a server, CPU per token is what decides throughput.
 // BENCH_SIGN_SECONDS sets the time per case (default 2.5 s).
@@ -9,7 +8,7 @@ import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { SignJWT, importJWK, jwtVerify } from 'jose';
-import { signCompactJws, signCompactJwsOffThread, type SigningAlg, type SigningKey } from '../src/crypto/jws.js';
+import { signCompactJws, type SigningAlg, type SigningKey } from '../src/crypto/jws.js';
 
 const SECONDS = Number(process.env['BENCH_SIGN_SECONDS'] ?? 2.5);
 /** WebCrypto signs on the libuv thread pool, so a server with many requests in flight overlaps them. */
@@ -34,35 +33,18 @@ const claims = {
 interface Rate {
   opsPerSecond: number;
   cpuMicrosPerOp: number;
-  /** Time the event loop (the main thread) was busy per operation: what a server's one busy core pays. */
-  loopMicrosPerOp: number;
 }
 
-interface Before {
-  cpu: NodeJS.CpuUsage;
-  loop: ReturnType<typeof performance.eventLoopUtilization>;
-  sync: boolean;
-}
-
-const before = (sync: boolean): Before => ({ cpu: process.cpuUsage(), loop: performance.eventLoopUtilization(), sync });
-
-function rateOf(count: number, startMs: number, cpuBefore: Before): Rate {
-  const cpu = process.cpuUsage(cpuBefore.cpu);
-  const loop = performance.eventLoopUtilization(cpuBefore.loop);
-  // A synchronous loop never yields, so the loop counts as busy for the whole run.
-  const busyMs = cpuBefore.sync ? performance.now() - startMs : loop.active;
-  return {
-    opsPerSecond: (count * 1000) / (performance.now() - startMs),
-    cpuMicrosPerOp: (cpu.user + cpu.system) / count,
-    loopMicrosPerOp: (busyMs * 1000) / count,
-  };
+function rateOf(count: number, startMs: number, cpuBefore: NodeJS.CpuUsage): Rate {
+  const cpu = process.cpuUsage(cpuBefore);
+  return { opsPerSecond: (count * 1000) / (performance.now() - startMs), cpuMicrosPerOp: (cpu.user + cpu.system) / count };
 }
 
 /** Calls `op` until `seconds` have passed (after a short warm-up). */
 function measureSync(op: () => unknown, seconds = SECONDS): Rate {
   const run = (ms: number) => {
     let count = 0;
-    const cpuBefore = before(true);
+    const cpuBefore = process.cpuUsage();
     const start = performance.now();
     // Reading the clock every call would cost as much as a signature; check every 64.
     while (performance.now() < start + ms) {
@@ -79,7 +61,7 @@ function measureSync(op: () => unknown, seconds = SECONDS): Rate {
 async function measureAsync(op: () => Promise<unknown>, inFlight: number, seconds = SECONDS): Promise<Rate> {
   const run = async (ms: number) => {
     let count = 0;
-    const cpuBefore = before(false);
+    const cpuBefore = process.cpuUsage();
     const start = performance.now();
     const loop = async () => {
       while (performance.now() < start + ms) {
@@ -94,11 +76,9 @@ async function measureAsync(op: () => Promise<unknown>, inFlight: number, second
   return run(seconds * 1000);
 }
 
-function line(label: string, { opsPerSecond, cpuMicrosPerOp, loopMicrosPerOp }: Rate): void {
+function line(label: string, { opsPerSecond, cpuMicrosPerOp }: Rate): void {
   const ops = Math.round(opsPerSecond).toLocaleString('en-US').padStart(9);
-  console.log(
-    `  ${label.padEnd(46)}${ops} ops/s ${cpuMicrosPerOp.toFixed(0).padStart(6)} µs CPU/op ${loopMicrosPerOp.toFixed(0).padStart(6)} µs event loop/op`,
-  );
+  console.log(`  ${label.padEnd(46)}${ops} ops/s ${cpuMicrosPerOp.toFixed(0).padStart(6)} µs CPU/op`);
 }
 
 function keyPair(alg: SigningAlg): { privateKey: KeyObject; publicKey: KeyObject } {
@@ -113,10 +93,9 @@ async function benchAlg(alg: SigningAlg): Promise<void> {
   const header = { alg, kid: 'bench', typ: 'at+jwt' };
   const joseSign = () => new SignJWT(claims).setProtectedHeader(header).sign(joseKey);
   const oursSign = () => signCompactJws(ours, { typ: 'at+jwt' }, claims);
-  const oursOffThread = () => signCompactJwsOffThread(ours, { typ: 'at+jwt' }, claims);
 
   // Both must produce tokens jose accepts, or the comparison means nothing.
-  for (const token of [await joseSign(), oursSign(), await oursOffThread()]) {
+  for (const token of [await joseSign(), oursSign()]) {
     const { payload, protectedHeader } = await jwtVerify(token, publicKey, { algorithms: [alg], typ: 'at+jwt' });
     assert.deepEqual(payload, claims);
     assert.equal(protectedHeader.kid, 'bench');
@@ -129,8 +108,6 @@ async function benchAlg(alg: SigningAlg): Promise<void> {
   line(`jose SignJWT (${IN_FLIGHT} in flight)`, joseConcurrent);
   const oursRate = measureSync(oursSign);
   line('signCompactJws (node:crypto, sync)', oursRate);
-  line('signCompactJwsOffThread (await each)', await measureAsync(oursOffThread, 1));
-  line(`signCompactJwsOffThread (${IN_FLIGHT} in flight)`, await measureAsync(oursOffThread, IN_FLIGHT));
   const ratio = (jose: Rate) => (oursRate.opsPerSecond / jose.opsPerSecond).toFixed(2);
   const cpuRatio = (jose: Rate) => (jose.cpuMicrosPerOp / oursRate.cpuMicrosPerOp).toFixed(2);
   console.log(`  ratio signCompactJws / jose, ops/s: ${ratio(joseSequential)}× (await each), ${ratio(joseConcurrent)}× (${IN_FLIGHT} in flight)`);

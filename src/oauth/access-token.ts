@@ -1,6 +1,6 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { Keyring } from '../crypto/keyring.js';
-import { signCompactJwsOffThread } from '../crypto/jws.js';
+import { signCompactJws } from '../crypto/jws.js';
 import { randomTokenId } from '../crypto/random-pool.js';
 
 /** Claims of a Guestpass access token (RFC 9068 §2.2, plus DESIGN §4 additions). */
@@ -63,7 +63,7 @@ export class AccessTokens {
     this.clockSkewSeconds = options.clockSkewSeconds ?? 60;
   }
 
-  async issue(input: IssueAccessTokenInput): Promise<IssuedAccessToken> {
+  issue(input: IssueAccessTokenInput): IssuedAccessToken {
     const nowMs = this.now();
     const iat = Math.floor(nowMs / 1000);
     const jti = randomTokenId();
@@ -79,7 +79,7 @@ export class AccessTokens {
       ...(input.scope ? { scope: input.scope } : {}),
     };
     // RFC 9068 §2.1: the media type of the JWT is at+jwt.
-    const token = await signCompactJwsOffThread(this.options.keyring.signingKey, { typ: 'at+jwt' }, claims);
+    const token = signCompactJws(this.options.keyring.signingKey, { typ: 'at+jwt' }, claims);
     return { token, jti, expiresAt: claims.exp * 1000, expiresIn: input.ttlSeconds, claims };
   }
 

@@ -329,11 +329,11 @@ export class GuestSessionService {
     return merged;
   }
 
-  private async respond(client: Client, payload: SessionTokenPayload, metadata: Metadata | undefined, isAnonymous = true): Promise<GuestTokenResponse> {
+  private respond(client: Client, payload: SessionTokenPayload, metadata: Metadata | undefined, isAnonymous = true): GuestTokenResponse {
     const nowSeconds = Math.floor(this.deps.now() / 1000);
     const sessionExpiresIn = payload.exp - nowSeconds;
     const ttlSeconds = Math.min(client.accessTokenTtl ?? this.deps.config.accessTokenTtl, sessionExpiresIn);
-    const issued = await this.deps.accessTokens.issue({
+    const issued = this.deps.accessTokens.issue({
       subject: payload.uid,
       clientId: client.id,
       audience: payload.aud,

@@ -30,7 +30,7 @@ export const clientCredentialsGrant = (deps: ClientCredentialsDeps): Grant => ({
     // After the other checks, so a request refused for its scope or audience does not use up the proof's jti.
     const jkt = await verifyTokenRequestProof(deps, request);
     const ttlSeconds = client.accessTokenTtl ?? deps.config.accessTokenTtl;
-    const issued = await deps.accessTokens.issue({
+    const issued = deps.accessTokens.issue({
       subject: client.id,
       clientId: client.id,
       audience,
