@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { noStore, type OauthApi } from '../oauth/index.js';
-import { enforceRateLimits, MINUTE_MS, type RateLimitStore } from '../ratelimit/index.js';
+import { enforceRateLimits, type RateLimitStore } from '../ratelimit/index.js';
+import { MINUTE_MS } from '../shared/time.js';
 import type { DevicesConfig } from './options.js';
 import type { DeviceAuthorizationService } from './service.js';
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CoreConfig } from '../config/index.js';
-import { enforceRateLimits, MINUTE_MS, type RateLimitStore } from '../ratelimit/index.js';
+import { enforceRateLimits, type RateLimitStore } from '../ratelimit/index.js';
+import { MINUTE_MS } from '../shared/time.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { AuthenticatedClient, ClientAuthenticator } from './client-auth.js';
 import { advertiseDpopNonce, type DpopBindingDeps } from './dpop-binding.js';

@@ -1,12 +1,10 @@
 import { httpError } from '../shared/error-codes.js';
 import type { RateLimitStore } from './limiter.js';
+import { MINUTE_MS } from '../shared/time.js';
 
 export { FallbackRateLimitStore, WHEN_SHARED_STORE_FAILS, whenSharedStoreFails, type WhenShared } from './fallback.js';
 export { MemoryRateLimitStore, type RateLimitStore, type RateLimitResult } from './limiter.js';
 export { RedisRateLimitStore } from './redis-store.js';
-
-/** The window of every per-minute limit. */
-export const MINUTE_MS = 60_000;
 
 export interface RateLimitRule {
   /** Counted per value of this key, e.g. `token:ip:203.0.113.0`. */

@@ -1,7 +1,6 @@
 import { HllSketch } from '../shared/hll.js';
+import { DAY_MS, HOUR_MS } from '../shared/time.js';
 
-export const DAY_MS = 86_400_000;
-export const HOUR_MS = 3_600_000;
 /** The `client_id` of the sketch rows that count every client together. */
 export const ALL_CLIENTS = '*';
 

@@ -1,5 +1,6 @@
 import { EXACT_LIMIT, HLL_RELATIVE_ERROR, HllSketch } from '../shared/hll.js';
-import { ALL_CLIENTS, DAY_MS, dayOf, HOUR_MS, hourOf, type Counter } from './buffer.js';
+import { ALL_CLIENTS, dayOf, hourOf, type Counter } from './buffer.js';
+import { DAY_MS, HOUR_MS } from '../shared/time.js';
 import type { StatsStore } from './store.js';
 
 export type OverviewRange = '24h' | '30d';

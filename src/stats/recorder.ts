@@ -1,6 +1,7 @@
 import { newId } from '../crypto/ids.js';
 import type { EventBus } from '../events/bus.js';
-import { DAY_MS, HOUR_MS, hourOf, StatsBuffer, type StatsBatch } from './buffer.js';
+import { hourOf, StatsBuffer, type StatsBatch } from './buffer.js';
+import { DAY_MS, HOUR_MS } from '../shared/time.js';
 import type { StatsStore } from './store.js';
 
 /** Day rows are kept this long: a year and a month, so last year's same month can be compared. */

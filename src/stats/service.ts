@@ -1,7 +1,8 @@
 import type { EventBus } from '../events/bus.js';
 import { EXACT_LIMIT, HLL_RELATIVE_ERROR, HllSketch } from '../shared/hll.js';
 import type { Store } from '../storage/database.js';
-import { ALL_CLIENTS, DAY_MS, dayOf, type LifecycleCounter } from './buffer.js';
+import { ALL_CLIENTS, dayOf, type LifecycleCounter } from './buffer.js';
+import { DAY_MS } from '../shared/time.js';
 import { statsError } from './error-codes.js';
 import { type CountUsers, type Overview, OverviewReader, type OverviewRange } from './overview.js';
 import { oldestKeptDay, StatsRecorder } from './recorder.js';

@@ -4,7 +4,8 @@ import { describeEachDatabase } from '../../test/helpers/databases.js';
 import { openTestStore } from '../../test/helpers/store.js';
 import { HllSketch } from '../shared/hll.js';
 import { openDatabase, type Store } from '../storage/database.js';
-import { DAY_MS, StatsBuffer, type StatsBatch } from './buffer.js';
+import { StatsBuffer, type StatsBatch } from './buffer.js';
+import { DAY_MS } from '../shared/time.js';
 import { oldestKeptDay, oldestKeptHour, STATS_RETENTION_DAYS } from './recorder.js';
 import { StatsStore } from './store.js';
 

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
-import { keyString, MINUTE_MS, rollupKeyOf, RollupState, type RollupKey } from './rollup.js';
+import { keyString, rollupKeyOf, RollupState, type RollupKey } from './rollup.js';
+import { MINUTE_MS } from '../shared/time.js';
 import type { TelemetryStore } from './store.js';
 
 const ID_CHUNK = 500;

@@ -9,7 +9,7 @@ import { Metrics } from '../shared/metrics.js';
 import { openDatabase, type Store } from '../storage/database.js';
 import { migrateTo } from '../storage/migrate.js';
 import { EventPartitions, PARTITIONS_AHEAD_MS, partitionName, partitionWidth } from './partitions.js';
-import { DAY_MS } from './rollup.js';
+import { DAY_MS } from '../shared/time.js';
 import { TelemetryService } from './service.js';
 import { TelemetryStore, type EventRow } from './store.js';
 

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
-import { DAY_MS } from './rollup.js';
+import { DAY_MS } from '../shared/time.js';
 
 const WEEK_MS = 7 * DAY_MS;
 /** Up to this retention partitions are daily; beyond it weekly, so a long retention stays near a hundred partitions or a few hundred at most. */

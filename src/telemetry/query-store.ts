@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import { telemetryError } from './error-codes.js';
 import { dimensionValue, DIMENSIONS, type Dimension, type Filters } from './query-params.js';
-import { DAY_MS, MINUTE_MS, RollupState } from './rollup.js';
+import { RollupState } from './rollup.js';
+import { DAY_MS, MINUTE_MS } from '../shared/time.js';
 import { DDSketch } from './sketches/ddsketch.js';
 import { DistinctSketch } from './sketches/distinct.js';
 

@@ -2,9 +2,8 @@ import type { Selectable } from 'kysely';
 import { DDSketch, type DDSketchJson } from './sketches/ddsketch.js';
 import { DistinctSketch } from './sketches/distinct.js';
 import type { EventRollupsTable } from './tables.js';
+import { DAY_MS, MINUTE_MS } from '../shared/time.js';
 
-export const MINUTE_MS = 60_000;
-export const DAY_MS = 86_400_000;
 /** Metric names tracked per rollup row; past it new names are left out of that row only. */
 const MAX_METRICS_PER_ROW = 64;
 

@@ -2,7 +2,8 @@ import { CompiledQuery, sql, type Insertable, type Kysely, type Transaction } fr
 import type { Dialect } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
 import { newId } from '../crypto/ids.js';
-import { DAY_MS, groupByRollup, keyString, RollupState, type RollupInput, type RollupKey } from './rollup.js';
+import { groupByRollup, keyString, RollupState, type RollupInput, type RollupKey } from './rollup.js';
+import { DAY_MS } from '../shared/time.js';
 import type { EventsTable } from './tables.js';
 
 export type EventRow = Insertable<EventsTable>;
