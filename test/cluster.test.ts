@@ -206,10 +206,18 @@ describe('three nodes while their Redis is down', {
     await redis.stop();
 
     // Guest creation and the token endpoint fall back to each node's own limiter.
+    const burstMinute = Math.floor(Date.now() / 60_000);
     const created = await Promise.all(Array.from({ length: 200 }, () => createGuest('127.0.0.24')));
     const statuses = created.map((answer) => answer.status);
     assert.deepEqual([...new Set(statuses)].sort(), [200, 429], 'no 5xx');
-    assert.equal(statuses.filter((status) => status === 200).length, 180, 'each of the 3 nodes allows its own 60 a minute');
+    const allowed = statuses.filter((status) => status === 200).length;
+    if (Math.floor(Date.now() / 60_000) === burstMinute) assert.equal(allowed, 180, 'each of the 3 nodes allows its own 60 a minute');
+    else {
+      // The burst ran into the next minute (a slow machine): the sliding window lets through the
+      // part of the new minute's 60 that has passed, so only the floor is exact; the 429s above
+      // show the nodes still refused.
+      assert.ok(allowed >= 180, `each of the 3 nodes allows its own 60 a minute, and more once the next begins: ${allowed}`);
+    }
     for (let i = 0; i < 6; i++) {
       const refreshed = await refresh(sessionToken);
       assert.equal(refreshed.status, 200);
