@@ -1,6 +1,5 @@
 import { httpError } from '../shared/error-codes.js';
 import type { RateLimitStore } from './limiter.js';
-import { MINUTE_MS } from '../shared/time.js';
 
 export { FallbackRateLimitStore, WHEN_SHARED_STORE_FAILS, whenSharedStoreFails, type WhenShared } from './fallback.js';
 export { MemoryRateLimitStore, type RateLimitStore, type RateLimitResult } from './limiter.js';

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { DDSketch, type DDSketchJson } from './sketches/ddsketch.js';
 import { DistinctSketch } from './sketches/distinct.js';
 import type { EventRollupsTable } from './tables.js';
-import { DAY_MS, MINUTE_MS } from '../shared/time.js';
+import { MINUTE_MS } from '../shared/time.js';
 
 /** Metric names tracked per rollup row; past it new names are left out of that row only. */
 const MAX_METRICS_PER_ROW = 64;
