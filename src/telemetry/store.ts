@@ -4,6 +4,7 @@ import type { Database } from '../storage/schema.js';
 import { newId } from '../crypto/ids.js';
 import { groupByRollup, keyString, RollupState, type RollupInput, type RollupKey } from './rollup.js';
 import { DAY_MS } from '../shared/time.js';
+import { arrayLiteral } from './pg-array.js';
 import type { EventsTable } from './tables.js';
 
 export type EventRow = Insertable<EventsTable>;
@@ -115,19 +116,14 @@ export class TelemetryStore {
   /**
    * PostgreSQL: one statement for any number of rows, each column bound as one array and
    * turned back into rows by unnest. Twenty parameters instead of twenty per row: the server
-   * parses and plans one short text (prepared once per connection), and the client encodes
-   * twenty arrays instead of thousands of separate values.
+   * parses and plans one short text, and each array goes as one text literal (pg-array.ts says
+   * why it is built here rather than by pg).
    */
   private async insertEventsUnnest(trx: Db, rows: EventRow[]): Promise<Set<string>> {
     const inserted = new Set<string>();
     if (rows.length === 0) return inserted;
-    const columns = EVENT_COLUMNS.map(() => new Array<unknown>(rows.length));
-    rows.forEach((row, index) => {
-      EVENT_COLUMNS.forEach((column, c) => {
-        columns[c]![index] = row[column] ?? null;
-      });
-    });
-    const { rows: returned } = await trx.executeQuery<{ client_id: string; event_id: string }>(CompiledQuery.raw(UNNEST_INSERT, columns));
+    const parameters = EVENT_COLUMNS.map((column) => arrayLiteral(rows.map((row) => row[column] ?? null)));
+    const { rows: returned } = await trx.executeQuery<{ client_id: string; event_id: string }>(CompiledQuery.raw(UNNEST_INSERT, parameters));
     for (const row of returned) inserted.add(eventKey(row));
     return inserted;
   }

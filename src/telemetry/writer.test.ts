@@ -160,6 +160,26 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     await writer.close();
   });
 
+  it("should store text that needs no escape but JSON's as sent, emoji and quotes included", async () => {
+    const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 1 });
+    // No control character anywhere: every column takes pg-array.ts's JSON path.
+    const plain = pending({
+      client_id: 'client-j',
+      name: 'say "hi" \\ {to} 😀, ü',
+      app_version: 'null',
+      props: JSON.stringify({ path: 'C:\\new', q: '"x"' }),
+      error_type: null,
+      error_message: '',
+    });
+    assert.equal((await writer.write([plain])).size, 1);
+    const stored = await store.db.selectFrom('events').selectAll().where('event_id', '=', plain.row.event_id).executeTakeFirstOrThrow();
+    assert.deepEqual(
+      { ...stored, ts: Number(stored.ts), received_at: Number(stored.received_at) },
+      { ...plain.row, ts: Number(plain.row.ts), received_at: Number(plain.row.received_at) },
+    );
+    await writer.close();
+  });
+
   it('should commit what is queued on close and refuse writes after it', async () => {
     const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 10_000 });
     const queued = writer.write([pending({ client_id: 'client-d' })]);
