@@ -1,11 +1,11 @@
-import { CompiledQuery, sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Kysely, type OnConflictBuilder, type Transaction } from 'kysely';
 import type { Dialect } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
 import { newId } from '../crypto/ids.js';
 import { groupByRollup, keyString, RollupState, type RollupInput, type RollupKey } from './rollup.js';
 import { DAY_MS } from '../shared/time.js';
 import { arrayLiteral } from './pg-array.js';
-import type { EventsTable } from './tables.js';
+import type { EventsTable, EventUserDaysTable } from './tables.js';
 
 export type EventRow = Insertable<EventsTable>;
 type Db = Kysely<Database> | Transaction<Database>;
@@ -148,8 +148,20 @@ export class TelemetryStore {
   async addToAggregates(trx: Db, inputs: RollupInput[], now: number): Promise<void> {
     if (inputs.length === 0) return;
     const rows = [...groupByRollup(inputs).values()].map(({ key, state }) => ({ id: newId(), ...key, ...state.toColumns(), compacted: 0, updated_at: now }));
+    const days = userDays(inputs);
+    if (this.dialect === 'postgres') {
+      // One statement, so one round trip: the rollups ride in a data-modifying CTE. SQLite's
+      // WITH takes only a SELECT, and its statements cost no round trip anyway.
+      await trx
+        .with('appended', (db) => db.insertInto('event_rollups').values(rows).returning('id'))
+        .insertInto('event_user_days')
+        .values(days)
+        .onConflict(addToUserDay)
+        .execute();
+      return;
+    }
     await trx.insertInto('event_rollups').values(rows).execute();
-    await this.addUserDays(trx, inputs);
+    await trx.insertInto('event_user_days').values(days).onConflict(addToUserDay).execute();
   }
 
   /** Every row of one rollup key with its state; locked until the transaction ends on PostgreSQL. */
@@ -214,35 +226,6 @@ export class TelemetryStore {
     });
   }
 
-  private async addUserDays(trx: Db, inputs: RollupInput[]): Promise<void> {
-    // One row per (day, client, user) in the statement: PostgreSQL refuses to update a row twice in one upsert.
-    const days = new Map<string, { day: number; client_id: string; user_id: string; events: number; guest_events: number; first_ts: number }>();
-    for (const input of inputs) {
-      const day = input.ts - (((input.ts % DAY_MS) + DAY_MS) % DAY_MS);
-      const id = JSON.stringify([day, input.client_id, input.user_id]);
-      const entry = days.get(id);
-      if (entry) {
-        entry.events += 1;
-        entry.guest_events += input.is_anonymous;
-        entry.first_ts = Math.min(entry.first_ts, input.ts);
-      } else {
-        days.set(id, { day, client_id: input.client_id, user_id: input.user_id, events: 1, guest_events: input.is_anonymous, first_ts: input.ts });
-      }
-    }
-    await trx
-      .insertInto('event_user_days')
-      // Sorted like the rollups, so concurrent transactions lock rows in one order.
-      .values([...days].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, day]) => day))
-      .onConflict((oc) =>
-        oc.columns(['day', 'client_id', 'user_id']).doUpdateSet({
-          events: sql`event_user_days.events + excluded.events`,
-          guest_events: sql`event_user_days.guest_events + excluded.guest_events`,
-          first_ts: sql`case when excluded.first_ts < event_user_days.first_ts then excluded.first_ts else event_user_days.first_ts end`,
-        }),
-      )
-      .execute();
-  }
-
   /**
    * Deletes the events and user days of `userIds` through `db` (the caller's transaction) and
    * leaves the rollups: they count what happened without naming anyone. For the cull, whose
@@ -302,4 +285,35 @@ export class TelemetryStore {
       await pause();
     }
   }
+}
+
+type UserDay = Insertable<EventUserDaysTable>;
+
+/** The user-day rows of `inputs`, one per (day, client, user), in one order for every transaction. */
+function userDays(inputs: RollupInput[]): UserDay[] {
+  // One row per (day, client, user) in the statement: PostgreSQL refuses to update a row twice in one upsert.
+  const days = new Map<string, { day: number; client_id: string; user_id: string; events: number; guest_events: number; first_ts: number }>();
+  for (const input of inputs) {
+    const day = input.ts - (((input.ts % DAY_MS) + DAY_MS) % DAY_MS);
+    const id = JSON.stringify([day, input.client_id, input.user_id]);
+    const entry = days.get(id);
+    if (entry) {
+      entry.events += 1;
+      entry.guest_events += input.is_anonymous;
+      entry.first_ts = Math.min(entry.first_ts, input.ts);
+    } else {
+      days.set(id, { day, client_id: input.client_id, user_id: input.user_id, events: 1, guest_events: input.is_anonymous, first_ts: input.ts });
+    }
+  }
+  // Sorted like the rollups, so concurrent transactions lock rows in one order.
+  return [...days].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, day]) => day);
+}
+
+/** A user-day row already there gets the new counts added, and keeps the earlier first event. */
+function addToUserDay(oc: OnConflictBuilder<Database, 'event_user_days'>) {
+  return oc.columns(['day', 'client_id', 'user_id']).doUpdateSet({
+    events: sql`event_user_days.events + excluded.events`,
+    guest_events: sql`event_user_days.guest_events + excluded.guest_events`,
+    first_ts: sql`case when excluded.first_ts < event_user_days.first_ts then excluded.first_ts else event_user_days.first_ts end`,
+  });
 }
