@@ -118,10 +118,18 @@ export class TelemetryStore {
    * turned back into rows by unnest. Twenty parameters instead of twenty per row: the server
    * parses and plans one short text, and each array goes as one text literal (pg-array.ts says
    * why it is built here rather than by pg).
+   *
+   * Rows go in key order. Two transactions inserting the same ids (a batch resent while its
+   * first try commits, on another connection or node) then wait for each other in one order
+   * and never deadlock: the later one waits, then finds the rows there.
    */
-  private async insertEventsUnnest(trx: Db, rows: EventRow[]): Promise<Set<string>> {
+  private async insertEventsUnnest(trx: Db, unordered: EventRow[]): Promise<Set<string>> {
     const inserted = new Set<string>();
-    if (rows.length === 0) return inserted;
+    if (unordered.length === 0) return inserted;
+    const rows = unordered
+      .map((row) => ({ row, key: eventKey(row) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map(({ row }) => row);
     const parameters = EVENT_COLUMNS.map((column) => arrayLiteral(rows.map((row) => row[column] ?? null)));
     const { rows: returned } = await trx.executeQuery<{ client_id: string; event_id: string }>(CompiledQuery.raw(UNNEST_INSERT, parameters));
     for (const row of returned) inserted.add(eventKey(row));

@@ -180,6 +180,29 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     await writer.close();
   });
 
+  it('should count each event once when groups commit at once and share ids', async () => {
+    const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 0, concurrency: 2 });
+    const events = Array.from({ length: 40 }, () => pending({ client_id: 'client-k' }));
+    // Each batch shares half its ids with the next, and batches land in overlapping groups.
+    const batches = Array.from({ length: 6 }, (_, i) => events.slice(i * 5, i * 5 + 10));
+    const results: Set<string>[] = [];
+    for (const batch of batches) {
+      results.push(...(await Promise.all([writer.write(batch), writer.write([...batch].reverse())])));
+    }
+    await writer.close();
+    const credited = results.flatMap((inserted) => [...inserted]);
+    const sent = new Set(batches.flat().map((event) => event.row.event_id));
+    assert.equal(credited.length, sent.size, 'each id is new to exactly one request');
+    assert.deepEqual(new Set(credited), sent);
+    const rollups = await store.db.selectFrom('event_rollups').select('events').where('client_id', '=', 'client-k').execute();
+    assert.equal(
+      rollups.reduce((sum, row) => sum + Number(row.events), 0),
+      sent.size,
+    );
+    const day = await store.db.selectFrom('event_user_days').select('events').where('client_id', '=', 'client-k').executeTakeFirstOrThrow();
+    assert.equal(Number(day.events), sent.size);
+  });
+
   it('should commit what is queued on close and refuse writes after it', async () => {
     const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 10_000 });
     const queued = writer.write([pending({ client_id: 'client-d' })]);

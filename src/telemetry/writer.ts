@@ -20,6 +20,8 @@ export interface GroupCommitWriterOptions {
   intervalMs: number;
   /** A group this large commits at once instead of waiting out the interval. @default 5000 */
   maxGroupEvents?: number;
+  /** Groups committing at once, each in its own transaction (shared/group-commit.ts). @default 1 */
+  concurrency?: number;
   now?: () => number;
   /** Called after each commit: events in it, requests in it, seconds it took. */
   onCommit?: (events: number, requests: number, seconds: number) => void;
@@ -39,13 +41,14 @@ export class GroupCommitWriter {
   private readonly now: () => number;
   private readonly onCommit: GroupCommitWriterOptions['onCommit'];
 
-  constructor({ store, intervalMs, maxGroupEvents = 5000, now = Date.now, onCommit }: GroupCommitWriterOptions) {
+  constructor({ store, intervalMs, maxGroupEvents = 5000, concurrency = 1, now = Date.now, onCommit }: GroupCommitWriterOptions) {
     this.store = store;
     this.now = now;
     this.onCommit = onCommit;
     this.group = new GroupCommit({
       intervalMs,
       maxGroupSize: maxGroupEvents,
+      concurrency,
       sizeOf: (waiting) => waiting.events.length,
       commit: (group) => this.commitGroup(group),
     });
