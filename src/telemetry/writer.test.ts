@@ -5,7 +5,7 @@ import { describeEachDatabase } from '../../test/helpers/databases.js';
 import { openTestStore } from '../../test/helpers/store.js';
 import type { Store } from '../storage/database.js';
 import { RollupState } from './rollup.js';
-import { TelemetryStore, type EventRow } from './store.js';
+import { EventsAlreadyStored, TelemetryStore, type EventRow } from './store.js';
 import { GroupCommitWriter, type PendingEvent } from './writer.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
@@ -201,6 +201,31 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     );
     const day = await store.db.selectFrom('event_user_days').select('events').where('client_id', '=', 'client-k').executeTakeFirstOrThrow();
     assert.equal(Number(day.events), sent.size);
+  });
+
+  it('should store nothing of a group written as new when one of its events is already stored', { skip: database !== 'postgres' }, async () => {
+    const stored = pending({ client_id: 'client-l' });
+    const fresh = pending({ client_id: 'client-l', user_id: 'user-l' });
+    const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 1 });
+    await writer.write([stored]);
+    await writer.close();
+    const input = (event: PendingEvent) => ({ ...event.row, session_id: event.row.session_id ?? null, has_error: false, metrics: event.metrics });
+    await assert.rejects(telemetry.insertNewGroup([fresh.row, stored.row], [input(fresh), input(stored)], Date.now()), EventsAlreadyStored);
+    const events = await store.db.selectFrom('events').select('event_id').where('client_id', '=', 'client-l').execute();
+    assert.deepEqual(
+      events.map((row) => row.event_id),
+      [stored.row.event_id],
+    );
+    const rollups = await store.db.selectFrom('event_rollups').select('events').where('client_id', '=', 'client-l').execute();
+    assert.deepEqual(
+      rollups.map((row) => Number(row.events)),
+      [1],
+    );
+    const days = await store.db.selectFrom('event_user_days').select('user_id').where('client_id', '=', 'client-l').execute();
+    assert.deepEqual(
+      days.map((row) => row.user_id),
+      ['user-1'],
+    );
   });
 
   it('should commit what is queued on close and refuse writes after it', async () => {
