@@ -79,7 +79,7 @@ export class GroupCommitWriter {
   private async commitGroup(group: Waiting[]): Promise<void> {
     const started = performance.now();
     try {
-      const results = await this.transactionAssumingNew(group);
+      const results = await this.writeAssumingNew(group);
       for (const [index, waiting] of group.entries()) waiting.resolve(results[index]!);
     } catch (error) {
       if (group.length === 1) {
@@ -108,7 +108,7 @@ export class GroupCommitWriter {
    * stored already, nothing of that try was stored, and the group is written again in a
    * transaction that asks which rows are new.
    */
-  private async transactionAssumingNew(group: Waiting[]): Promise<Set<string>[]> {
+  private async writeAssumingNew(group: Waiting[]): Promise<Set<string>[]> {
     if (this.store.dialect !== 'postgres') return this.transaction(group);
     if (this.cautious > 0) {
       this.cautious -= 1;
