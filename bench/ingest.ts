@@ -3,8 +3,9 @@
 //   batch-50   POST /v1/events with 50 events per request, one guest session per connection
 //   batch-1    the same with one event per request
 //   batch-50-pg, batch-1-pg
-//              the same two on PostgreSQL (time-partitioned events, one INSERT from unnest), side
-//              by side with SQLite, when BENCH_POSTGRES_URL names a server
+//              the same two on PostgreSQL (time-partitioned events; a group of new events, its
+//              rollups and user days in one statement), side by side with SQLite, when
+//              BENCH_POSTGRES_URL names a server
 // Every request carries fresh event ids (no duplicates), a Bearer guest token (verified in
 // full: signature, jti denylist and session revocation, two SQLite reads), and is answered only
 // after its group commit and the flush of its WAL. Then, in the same run, the raw

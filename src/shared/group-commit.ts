@@ -9,6 +9,13 @@ export interface GroupCommitOptions<T> {
   maxGroupSize: number;
   /** What one item weighs against `maxGroupSize`. @default 1 */
   sizeOf?: (item: T) => number;
+  /**
+   * How many groups may commit at once, each on its own connection. 1 keeps groups strictly one
+   * after another. More lets the next group start while a commit waits on the database (its
+   * round trips and WAL flush), for a writer whose items commit correctly in any order.
+   * @default 1
+   */
+  concurrency?: number;
   /** Writes one group. It handles its own failures: a rejection here is only swallowed. */
   commit: (group: T[]) => Promise<void>;
 }
@@ -16,19 +23,23 @@ export interface GroupCommitOptions<T> {
 /**
  * The scheduling of a group commit, shared by the writers that use it (telemetry's events,
  * the audit log): items queued by concurrent callers are written together every few
- * milliseconds, one group at a time. Items that arrive while a group commits form the next
- * group, which starts as soon as the running one ends, so under load the interval never adds
- * latency on top of a commit; a group that reaches `maxGroupSize` does not wait at all.
+ * milliseconds, one group at a time (or `concurrency` at a time). Items that arrive while
+ * every slot commits form the next group, which starts as soon as a running one ends, so under
+ * load the interval never adds latency on top of a commit; a group that reaches `maxGroupSize`
+ * does not wait at all.
  */
 export class GroupCommit<T> {
   private queue: T[] = [];
   private queuedSize = 0;
   private timer: Wait | undefined;
-  private running: Promise<void> | undefined;
+  /** The commits under way, at most `concurrency`. */
+  private readonly running = new Set<Promise<void>>();
   private readonly sizeOf: (item: T) => number;
+  private readonly concurrency: number;
 
   constructor(private readonly options: GroupCommitOptions<T>) {
     this.sizeOf = options.sizeOf ?? (() => 1);
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
   }
 
   /** What is queued and not yet handed to a commit, in `sizeOf` units. */
@@ -50,7 +61,7 @@ export class GroupCommit<T> {
     // Not at once: a database that just failed gets the interval (1 ms at least) before it is asked again.
     this.timer ??= wait(Math.max(1, this.options.intervalMs), () => {
       this.timer = undefined;
-      if (!this.running) void this.startGroup();
+      if (this.running.size < this.concurrency) void this.startGroup();
     });
   }
 
@@ -61,13 +72,17 @@ export class GroupCommit<T> {
   async drain(): Promise<void> {
     this.timer?.cancel();
     this.timer = undefined;
-    while (this.running) await this.running;
+    await this.settled();
     if (this.queue.length > 0) await this.startGroup();
-    while (this.running) await this.running;
+    await this.settled();
+  }
+
+  private async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running);
   }
 
   private schedule(): void {
-    if (this.running) return; // the running commit starts the next group when it ends
+    if (this.running.size >= this.concurrency) return; // a running commit starts the next group when it ends
     if (this.queuedSize >= this.options.maxGroupSize) {
       this.timer?.cancel();
       this.timer = undefined;
@@ -84,13 +99,14 @@ export class GroupCommit<T> {
     const group = this.queue;
     this.queue = [];
     this.queuedSize = 0;
-    this.running = (group.length === 0 ? Promise.resolve() : this.options.commit(group))
+    const running: Promise<void> = (group.length === 0 ? Promise.resolve() : this.options.commit(group))
       .catch(() => {})
       .finally(() => {
-        this.running = undefined;
-        if (this.queue.length > 0 && this.timer === undefined) void this.startGroup();
+        this.running.delete(running);
+        if (this.queue.length > 0 && this.timer === undefined && this.running.size < this.concurrency) void this.startGroup();
       });
-    return this.running;
+    this.running.add(running);
+    return running;
   }
 }
 

@@ -23,6 +23,14 @@ import { GroupCommitWriter } from './writer.js';
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
 const FIRST_PURGE_MS = 60_000;
+/**
+ * Telemetry groups committing at once on PostgreSQL, each on its own pooled connection. A
+ * group's commit is mostly waiting (round trips, the WAL flush): with one at a time, events
+ * queued meanwhile waited for all of it; with two, the next group starts while one waits.
+ * Events commit correctly in any order (store.ts: duplicates conflict, rollups append). SQLite
+ * has one connection, so one group at a time.
+ */
+const POSTGRES_COMMIT_CONCURRENCY = 2;
 
 export interface TelemetryServiceOptions {
   store: Store;
@@ -92,6 +100,7 @@ export class TelemetryService {
     this.writer = new GroupCommitWriter({
       store: this.store,
       intervalMs: config.telemetryCommitInterval * 1000,
+      concurrency: store.dialect === 'postgres' ? POSTGRES_COMMIT_CONCURRENCY : 1,
       now,
       onCommit: (_events, _requests, seconds) => metrics.telemetryCommits.observe(seconds),
     });

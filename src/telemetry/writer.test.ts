@@ -5,7 +5,7 @@ import { describeEachDatabase } from '../../test/helpers/databases.js';
 import { openTestStore } from '../../test/helpers/store.js';
 import type { Store } from '../storage/database.js';
 import { RollupState } from './rollup.js';
-import { TelemetryStore, type EventRow } from './store.js';
+import { EventsAlreadyStored, TelemetryStore, type EventRow } from './store.js';
 import { GroupCommitWriter, type PendingEvent } from './writer.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
@@ -158,6 +158,74 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     // Sent again, every one is a duplicate.
     assert.equal((await writer.write([awkward, ...many.slice(0, 120)])).size, 0);
     await writer.close();
+  });
+
+  it("should store text that needs no escape but JSON's as sent, emoji and quotes included", async () => {
+    const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 1 });
+    // No control character anywhere: every column takes pg-array.ts's JSON path.
+    const plain = pending({
+      client_id: 'client-j',
+      name: 'say "hi" \\ {to} 😀, ü',
+      app_version: 'null',
+      props: JSON.stringify({ path: 'C:\\new', q: '"x"' }),
+      error_type: null,
+      error_message: '',
+    });
+    assert.equal((await writer.write([plain])).size, 1);
+    const stored = await store.db.selectFrom('events').selectAll().where('event_id', '=', plain.row.event_id).executeTakeFirstOrThrow();
+    assert.deepEqual(
+      { ...stored, ts: Number(stored.ts), received_at: Number(stored.received_at) },
+      { ...plain.row, ts: Number(plain.row.ts), received_at: Number(plain.row.received_at) },
+    );
+    await writer.close();
+  });
+
+  it('should count each event once when groups commit at once and share ids', async () => {
+    const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 0, concurrency: 2 });
+    const events = Array.from({ length: 40 }, () => pending({ client_id: 'client-k' }));
+    // Each batch shares half its ids with the next, and batches land in overlapping groups.
+    const batches = Array.from({ length: 6 }, (_, i) => events.slice(i * 5, i * 5 + 10));
+    const results: Set<string>[] = [];
+    for (const batch of batches) {
+      results.push(...(await Promise.all([writer.write(batch), writer.write([...batch].reverse())])));
+    }
+    await writer.close();
+    const credited = results.flatMap((inserted) => [...inserted]);
+    const sent = new Set(batches.flat().map((event) => event.row.event_id));
+    assert.equal(credited.length, sent.size, 'each id is new to exactly one request');
+    assert.deepEqual(new Set(credited), sent);
+    const rollups = await store.db.selectFrom('event_rollups').select('events').where('client_id', '=', 'client-k').execute();
+    assert.equal(
+      rollups.reduce((sum, row) => sum + Number(row.events), 0),
+      sent.size,
+    );
+    const day = await store.db.selectFrom('event_user_days').select('events').where('client_id', '=', 'client-k').executeTakeFirstOrThrow();
+    assert.equal(Number(day.events), sent.size);
+  });
+
+  it('should store nothing of a group written as new when one of its events is already stored', { skip: database !== 'postgres' }, async () => {
+    const stored = pending({ client_id: 'client-l' });
+    const fresh = pending({ client_id: 'client-l', user_id: 'user-l' });
+    const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 1 });
+    await writer.write([stored]);
+    await writer.close();
+    const input = (event: PendingEvent) => ({ ...event.row, session_id: event.row.session_id ?? null, has_error: false, metrics: event.metrics });
+    await assert.rejects(telemetry.insertNewGroup([fresh.row, stored.row], [input(fresh), input(stored)], Date.now()), EventsAlreadyStored);
+    const events = await store.db.selectFrom('events').select('event_id').where('client_id', '=', 'client-l').execute();
+    assert.deepEqual(
+      events.map((row) => row.event_id),
+      [stored.row.event_id],
+    );
+    const rollups = await store.db.selectFrom('event_rollups').select('events').where('client_id', '=', 'client-l').execute();
+    assert.deepEqual(
+      rollups.map((row) => Number(row.events)),
+      [1],
+    );
+    const days = await store.db.selectFrom('event_user_days').select('user_id').where('client_id', '=', 'client-l').execute();
+    assert.deepEqual(
+      days.map((row) => row.user_id),
+      ['user-1'],
+    );
   });
 
   it('should commit what is queued on close and refuse writes after it', async () => {

@@ -1,12 +1,19 @@
 import { GroupCommit } from '../shared/group-commit.js';
 import type { RollupInput } from './rollup.js';
-import { eventKey, type EventRow, type TelemetryStore } from './store.js';
+import { EventsAlreadyStored, eventKey, type EventRow, type TelemetryStore } from './store.js';
 
 /** One event on its way to the store: its row, and the numbers its rollup needs. */
 export interface PendingEvent {
   row: EventRow;
   metrics: Record<string, number>;
 }
+
+/**
+ * After a group found an event already stored, this many groups are written without assuming
+ * their events new: a client resending batches then costs one failed insert per this many
+ * groups, not one per group.
+ */
+const CAUTIOUS_GROUPS = 20;
 
 interface Waiting {
   events: PendingEvent[];
@@ -20,6 +27,8 @@ export interface GroupCommitWriterOptions {
   intervalMs: number;
   /** A group this large commits at once instead of waiting out the interval. @default 5000 */
   maxGroupEvents?: number;
+  /** Groups committing at once, each in its own transaction (shared/group-commit.ts). @default 1 */
+  concurrency?: number;
   now?: () => number;
   /** Called after each commit: events in it, requests in it, seconds it took. */
   onCommit?: (events: number, requests: number, seconds: number) => void;
@@ -38,14 +47,17 @@ export class GroupCommitWriter {
   private readonly store: TelemetryStore;
   private readonly now: () => number;
   private readonly onCommit: GroupCommitWriterOptions['onCommit'];
+  /** Groups still to write without assuming their events new (CAUTIOUS_GROUPS). */
+  private cautious = 0;
 
-  constructor({ store, intervalMs, maxGroupEvents = 5000, now = Date.now, onCommit }: GroupCommitWriterOptions) {
+  constructor({ store, intervalMs, maxGroupEvents = 5000, concurrency = 1, now = Date.now, onCommit }: GroupCommitWriterOptions) {
     this.store = store;
     this.now = now;
     this.onCommit = onCommit;
     this.group = new GroupCommit({
       intervalMs,
       maxGroupSize: maxGroupEvents,
+      concurrency,
       sizeOf: (waiting) => waiting.events.length,
       commit: (group) => this.commitGroup(group),
     });
@@ -67,7 +79,7 @@ export class GroupCommitWriter {
   private async commitGroup(group: Waiting[]): Promise<void> {
     const started = performance.now();
     try {
-      const results = await this.transaction(group);
+      const results = await this.writeAssumingNew(group);
       for (const [index, waiting] of group.entries()) waiting.resolve(results[index]!);
     } catch (error) {
       if (group.length === 1) {
@@ -91,22 +103,45 @@ export class GroupCommitWriter {
   }
 
   /**
+   * Events are nearly always new (a duplicate is a batch sent again), so on PostgreSQL a group
+   * is first written assuming so, in one statement (store.ts, insertNewGroup). If one was
+   * stored already, nothing of that try was stored, and the group is written again in a
+   * transaction that asks which rows are new.
+   */
+  private async writeAssumingNew(group: Waiting[]): Promise<Set<string>[]> {
+    if (this.store.dialect !== 'postgres') return this.transaction(group);
+    if (this.cautious > 0) {
+      this.cautious -= 1;
+      return this.transaction(group);
+    }
+    const { rows, owner } = firstOwners(group);
+    const results = group.map(() => new Set<string>());
+    const fresh: RollupInput[] = [];
+    group.forEach(({ events }, index) => {
+      for (const { row, metrics } of events) {
+        if (owner.get(eventKey(row)) !== index) continue;
+        results[index]!.add(row.event_id);
+        fresh.push(rollupInput(row, metrics));
+      }
+    });
+    try {
+      await this.store.insertNewGroup(rows, fresh, this.now());
+      return results;
+    } catch (error) {
+      if (!(error instanceof EventsAlreadyStored)) throw error;
+      this.cautious = CAUTIOUS_GROUPS;
+      return this.transaction(group);
+    }
+  }
+
+  /**
    * One transaction for the group: the rows of every request in shared INSERT statements (an
    * id repeated by a later request of the group is that request's duplicate), then the
    * rollups and user days of what was new. Resolves with each request's new event ids.
    */
   private transaction(group: Waiting[]): Promise<Set<string>[]> {
     return this.store.db.transaction().execute(async (trx) => {
-      const owner = new Map<string, number>();
-      const rows: EventRow[] = [];
-      group.forEach(({ events }, index) => {
-        for (const { row } of events) {
-          const key = eventKey(row);
-          if (owner.has(key)) continue;
-          owner.set(key, index);
-          rows.push(row);
-        }
-      });
+      const { rows, owner } = firstOwners(group);
       const inserted = await this.store.insertEvents(trx, rows);
       const results = group.map(() => new Set<string>());
       const fresh: RollupInput[] = [];
@@ -122,6 +157,21 @@ export class GroupCommitWriter {
       return results;
     });
   }
+}
+
+/** The group's rows, each id once, and which request (by index) an id belongs to: the first that sent it. */
+function firstOwners(group: Waiting[]): { rows: EventRow[]; owner: Map<string, number> } {
+  const owner = new Map<string, number>();
+  const rows: EventRow[] = [];
+  group.forEach(({ events }, index) => {
+    for (const { row } of events) {
+      const key = eventKey(row);
+      if (owner.has(key)) continue;
+      owner.set(key, index);
+      rows.push(row);
+    }
+  });
+  return { rows, owner };
 }
 
 function rollupInput(row: EventRow, metrics: Record<string, number>): RollupInput {
