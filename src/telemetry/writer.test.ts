@@ -203,30 +203,32 @@ describeEachDatabase('GroupCommitWriter', (database) => {
     assert.equal(Number(day.events), sent.size);
   });
 
-  it('should store nothing of a group written as new when one of its events is already stored', { skip: database !== 'postgres' }, async () => {
-    const stored = pending({ client_id: 'client-l' });
-    const fresh = pending({ client_id: 'client-l', user_id: 'user-l' });
-    const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 1 });
-    await writer.write([stored]);
-    await writer.close();
-    const input = (event: PendingEvent) => ({ ...event.row, session_id: event.row.session_id ?? null, has_error: false, metrics: event.metrics });
-    await assert.rejects(telemetry.insertNewGroup([fresh.row, stored.row], [input(fresh), input(stored)], Date.now()), EventsAlreadyStored);
-    const events = await store.db.selectFrom('events').select('event_id').where('client_id', '=', 'client-l').execute();
-    assert.deepEqual(
-      events.map((row) => row.event_id),
-      [stored.row.event_id],
-    );
-    const rollups = await store.db.selectFrom('event_rollups').select('events').where('client_id', '=', 'client-l').execute();
-    assert.deepEqual(
-      rollups.map((row) => Number(row.events)),
-      [1],
-    );
-    const days = await store.db.selectFrom('event_user_days').select('user_id').where('client_id', '=', 'client-l').execute();
-    assert.deepEqual(
-      days.map((row) => row.user_id),
-      ['user-1'],
-    );
-  });
+  // PostgreSQL only: SQLite never writes a group assuming its events new (writer.ts says why).
+  if (database === 'postgres')
+    it('should store nothing of a group written as new when one of its events is already stored', async () => {
+      const stored = pending({ client_id: 'client-l' });
+      const fresh = pending({ client_id: 'client-l', user_id: 'user-l' });
+      const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 1 });
+      await writer.write([stored]);
+      await writer.close();
+      const input = (event: PendingEvent) => ({ ...event.row, session_id: event.row.session_id ?? null, has_error: false, metrics: event.metrics });
+      await assert.rejects(telemetry.insertNewGroup([fresh.row, stored.row], [input(fresh), input(stored)], Date.now()), EventsAlreadyStored);
+      const events = await store.db.selectFrom('events').select('event_id').where('client_id', '=', 'client-l').execute();
+      assert.deepEqual(
+        events.map((row) => row.event_id),
+        [stored.row.event_id],
+      );
+      const rollups = await store.db.selectFrom('event_rollups').select('events').where('client_id', '=', 'client-l').execute();
+      assert.deepEqual(
+        rollups.map((row) => Number(row.events)),
+        [1],
+      );
+      const days = await store.db.selectFrom('event_user_days').select('user_id').where('client_id', '=', 'client-l').execute();
+      assert.deepEqual(
+        days.map((row) => row.user_id),
+        ['user-1'],
+      );
+    });
 
   it('should commit what is queued on close and refuse writes after it', async () => {
     const writer = new GroupCommitWriter({ store: telemetry, intervalMs: 10_000 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { describeWithBrowser } from '../../../test/helpers/browser.js';
 import { GuestAdmin } from '../../../test/helpers/guests.js';
 import { type RunningShop, sdkAvailable, startShop } from './shop-harness.js';
@@ -39,6 +39,8 @@ describeShop('example shop in Chromium', (_browser, newContext) => {
 
   const email = `ada-${randomUUID().slice(0, 8)}@example.com`;
   let accountId: string;
+  /** The browser context whose tab was closed after checkout, open until its exit request has been counted. */
+  let checkoutContext: BrowserContext | undefined;
 
   it('creates a guest on first load, keeps its cart on the server, and shows it in a second tab', async () => {
     const context = await newContext();
@@ -111,9 +113,14 @@ describeShop('example shop in Chromium', (_browser, newContext) => {
     await page.waitForSelector('#orders li');
     await page.waitForSelector('#cart li', { state: 'detached' });
     // The visitor closes the tab: `pagehide` sends what the SDK still holds (checkout) by beacon.
-    // Closing the context alone tears the page down without that event.
+    // Closing the context alone tears the page down without that event. page.close() with
+    // runBeforeUnload does not wait for the page to go, and closing the context right after it
+    // could cancel the exit request before it left (seen twice under load): the page's close is
+    // awaited, and the context stays open until the next test has found the events.
+    const closed = page.waitForEvent('close');
     await page.close({ runBeforeUnload: true });
-    await context.close();
+    await closed;
+    checkoutContext = context;
   });
 
   // The checkout event leaves in the batch the page's flush timer (2 s) sends, or by the exit
@@ -133,5 +140,6 @@ describeShop('example shop in Chromium', (_browser, newContext) => {
     // The guest's own cart_added events, and the merged guest's, filed under the account.
     assert.ok(names.filter((name) => name === 'cart_added').length >= 4, `events: ${names.join(', ')}`);
     assert.ok(names.includes('checkout'), `events: ${names.join(', ')}`);
+    await checkoutContext?.close();
   });
 });
