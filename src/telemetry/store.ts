@@ -4,16 +4,12 @@ import type { Database } from '../storage/schema.js';
 import { newId } from '../crypto/ids.js';
 import { groupByRollup, keyString, RollupState, type RollupInput, type RollupKey } from './rollup.js';
 import { DAY_MS } from '../shared/time.js';
-import { arrayLiteral } from './pg-array.js';
+import { EVENT_COLUMNS, eventKey } from './event-columns.js';
+import { DEADLOCK_DETECTED, eventArrays, NEW_GROUP_INSERT, newGroupParameters, UNIQUE_VIOLATION, UNNEST_INSERT, USER_DAY_MERGE } from './pg-inserts.js';
 import type { EventRollupsTable, EventsTable, EventUserDaysTable } from './tables.js';
 
 export type EventRow = Insertable<EventsTable>;
 type Db = Kysely<Database> | Transaction<Database>;
-
-/** The idempotency key of an event as one string. */
-export function eventKey(row: { client_id: string; event_id: string }): string {
-  return `${row.client_id}\n${row.event_id}`;
-}
 
 /** Rows one request asked to store, and which of them were new (not already stored). */
 export interface StoredBatch {
@@ -25,131 +21,6 @@ const PURGE_BATCH = 5000;
 /** Rows per INSERT statement: bounds the distinct statement texts (and prepared statements) to 100. */
 const INSERT_CHUNK = 100;
 const ID_CHUNK = 500;
-
-/** Every column of `events`, in the order insertEvents binds them. */
-const EVENT_COLUMNS = [
-  'client_id',
-  'event_id',
-  'name',
-  'ts',
-  'received_at',
-  'user_id',
-  'session_id',
-  'is_anonymous',
-  'app_version',
-  'deployment',
-  'platform',
-  'locale',
-  'origin',
-  'country',
-  'props',
-  'metrics',
-  'error_type',
-  'error_message',
-  'redactions',
-  'quarantined',
-] as const satisfies readonly (keyof EventsTable)[];
-
-/** The PostgreSQL type of each column's array in the unnest insert (text for every varchar). */
-const EVENT_COLUMN_TYPES: Record<(typeof EVENT_COLUMNS)[number], 'text' | 'bigint' | 'integer'> = {
-  client_id: 'text',
-  event_id: 'text',
-  name: 'text',
-  ts: 'bigint',
-  received_at: 'bigint',
-  user_id: 'text',
-  session_id: 'text',
-  is_anonymous: 'integer',
-  app_version: 'text',
-  deployment: 'text',
-  platform: 'text',
-  locale: 'text',
-  origin: 'text',
-  country: 'text',
-  props: 'text',
-  metrics: 'text',
-  error_type: 'text',
-  error_message: 'text',
-  redactions: 'integer',
-  quarantined: 'integer',
-};
-
-/** PostgreSQL's unique_violation: on `events`, only its key (the idempotency key) can raise it. */
-const UNIQUE_VIOLATION = '23505';
-const DEADLOCK_DETECTED = '40P01';
-
-/** `$from::type[], …`: the unnest arguments of `types`, numbered from `from`. */
-const unnestArguments = (types: readonly string[], from: number) => types.map((type, index) => `$${from + index}::${type}[]`).join(', ');
-
-/** PostgreSQL partitions events by time, and a partitioned table's key must hold the partition key (migration 0015). */
-const UNNEST_INSERT = `insert into events (${EVENT_COLUMNS.join(', ')}) select * from unnest(${unnestArguments(
-  EVENT_COLUMNS.map((column) => EVENT_COLUMN_TYPES[column]),
-  1,
-)}) on conflict (client_id, event_id, ts) do nothing returning client_id, event_id`;
-
-const ROLLUP_COLUMNS = [
-  'id',
-  'bucket',
-  'client_id',
-  'name',
-  'app_version',
-  'deployment',
-  'origin',
-  'is_anonymous',
-  'country',
-  'events',
-  'errors',
-  'sessions',
-  'users',
-  'metrics',
-  'compacted',
-  'updated_at',
-] as const satisfies readonly (keyof EventRollupsTable)[];
-const ROLLUP_COLUMN_TYPES = [
-  'text',
-  'bigint',
-  'text',
-  'text',
-  'text',
-  'text',
-  'text',
-  'integer',
-  'text',
-  'bigint',
-  'bigint',
-  'text',
-  'text',
-  'text',
-  'integer',
-  'bigint',
-];
-const USER_DAY_COLUMNS = ['day', 'client_id', 'user_id', 'events', 'guest_events', 'first_ts'] as const satisfies readonly (keyof EventUserDaysTable)[];
-const USER_DAY_COLUMN_TYPES = ['bigint', 'text', 'text', 'bigint', 'bigint', 'bigint'];
-
-/**
- * A group of new events with its rollups and user days (insertNewGroup). The data-modifying
- * CTEs run once and to completion although nothing reads them. PostgreSQL runs such CTEs
- * after the outer statement (its documentation calls the order unpredictable, so nothing here
- * depends on it for correctness): the events go first, and the user-day rows, which two
- * groups of the same users both update, stay locked only from the end of the statement to
- * its commit. The upsert is addToUserDay's.
- */
-const NEW_GROUP_INSERT = `with appended as (
-  insert into event_rollups (${ROLLUP_COLUMNS.join(', ')}) select * from unnest(${unnestArguments(ROLLUP_COLUMN_TYPES, EVENT_COLUMNS.length + 1)})
-), days as (
-  insert into event_user_days (${USER_DAY_COLUMNS.join(', ')}) select * from unnest(${unnestArguments(
-    USER_DAY_COLUMN_TYPES,
-    EVENT_COLUMNS.length + ROLLUP_COLUMNS.length + 1,
-  )})
-  on conflict (day, client_id, user_id) do update set
-    events = event_user_days.events + excluded.events,
-    guest_events = event_user_days.guest_events + excluded.guest_events,
-    first_ts = case when excluded.first_ts < event_user_days.first_ts then excluded.first_ts else event_user_days.first_ts end
-)
-insert into events (${EVENT_COLUMNS.join(', ')}) select * from unnest(${unnestArguments(
-  EVENT_COLUMNS.map((column) => EVENT_COLUMN_TYPES[column]),
-  1,
-)})`;
 
 /**
  * insertNewGroup found an event already stored (a batch sent again): nothing of the group was
@@ -228,13 +99,7 @@ export class TelemetryStore {
    */
   async insertNewGroup(rows: EventRow[], inputs: RollupInput[], now: number): Promise<void> {
     if (rows.length === 0) return;
-    const rollups = [...groupByRollup(inputs).values()].map(({ key, state }) => ({ id: newId(), ...key, ...state.toColumns(), compacted: 0, updated_at: now }));
-    const days = userDays(inputs);
-    const parameters = [
-      ...eventArrays(rows),
-      ...ROLLUP_COLUMNS.map((column) => arrayLiteral(rollups.map((row) => row[column]))),
-      ...USER_DAY_COLUMNS.map((column) => arrayLiteral(days.map((day) => day[column]))),
-    ];
+    const parameters = newGroupParameters(rows, appendedRollups(inputs, now), userDays(inputs));
     await this.db.executeQuery(CompiledQuery.raw(NEW_GROUP_INSERT, parameters)).catch((error: unknown) => {
       const code = (error as { code?: unknown }).code;
       // A deadlock too: two groups sharing an id and a user day can each wait for the other.
@@ -261,7 +126,7 @@ export class TelemetryStore {
    */
   async addToAggregates(trx: Db, inputs: RollupInput[], now: number): Promise<void> {
     if (inputs.length === 0) return;
-    const rows = [...groupByRollup(inputs).values()].map(({ key, state }) => ({ id: newId(), ...key, ...state.toColumns(), compacted: 0, updated_at: now }));
+    const rows = appendedRollups(inputs, now);
     const days = userDays(inputs);
     if (this.dialect === 'postgres') {
       // One statement, so one round trip: the rollups ride in a data-modifying CTE. SQLite's
@@ -401,6 +266,11 @@ export class TelemetryStore {
   }
 }
 
+/** The rollup rows `inputs` append: one new row per key, merged later by compaction. */
+function appendedRollups(inputs: RollupInput[], now: number): EventRollupsTable[] {
+  return [...groupByRollup(inputs).values()].map(({ key, state }) => ({ id: newId(), ...key, ...state.toColumns(), compacted: 0, updated_at: now }));
+}
+
 type UserDay = Insertable<EventUserDaysTable>;
 
 /** The user-day rows of `inputs`, one per (day, client, user), in one order for every transaction. */
@@ -423,24 +293,11 @@ function userDays(inputs: RollupInput[]): UserDay[] {
   return [...days].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, day]) => day);
 }
 
-/** A user-day row already there gets the new counts added, and keeps the earlier first event. */
+/** A user-day row already there is merged with the new one (USER_DAY_MERGE). */
 function addToUserDay(oc: OnConflictBuilder<Database, 'event_user_days'>) {
   return oc.columns(['day', 'client_id', 'user_id']).doUpdateSet({
-    events: sql`event_user_days.events + excluded.events`,
-    guest_events: sql`event_user_days.guest_events + excluded.guest_events`,
-    first_ts: sql`case when excluded.first_ts < event_user_days.first_ts then excluded.first_ts else event_user_days.first_ts end`,
+    events: sql.raw(USER_DAY_MERGE.events),
+    guest_events: sql.raw(USER_DAY_MERGE.guest_events),
+    first_ts: sql.raw(USER_DAY_MERGE.first_ts),
   });
-}
-
-/**
- * The twenty column arrays of `events` for the unnest inserts, rows in key order: two
- * transactions inserting the same ids (a batch resent while its first try commits, on another
- * connection or node) then wait for each other in one order and never deadlock on them.
- */
-function eventArrays(unordered: EventRow[]): string[] {
-  const rows = unordered
-    .map((row) => ({ row, key: eventKey(row) }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map(({ row }) => row);
-  return EVENT_COLUMNS.map((column) => arrayLiteral(rows.map((row) => row[column] ?? null)));
 }

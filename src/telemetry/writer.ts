@@ -1,6 +1,7 @@
 import { GroupCommit } from '../shared/group-commit.js';
 import type { RollupInput } from './rollup.js';
-import { EventsAlreadyStored, eventKey, type EventRow, type TelemetryStore } from './store.js';
+import { eventKey } from './event-columns.js';
+import { EventsAlreadyStored, type EventRow, type TelemetryStore } from './store.js';
 
 /** One event on its way to the store: its row, and the numbers its rollup needs. */
 export interface PendingEvent {
