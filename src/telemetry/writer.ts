@@ -116,15 +116,7 @@ export class GroupCommitWriter {
       return this.transaction(group);
     }
     const { rows, owner } = firstOwners(group);
-    const results = group.map(() => new Set<string>());
-    const fresh: RollupInput[] = [];
-    group.forEach(({ events }, index) => {
-      for (const { row, metrics } of events) {
-        if (owner.get(eventKey(row)) !== index) continue;
-        results[index]!.add(row.event_id);
-        fresh.push(rollupInput(row, metrics));
-      }
-    });
+    const { results, fresh } = credit(group, owner, () => true);
     try {
       await this.store.insertNewGroup(rows, fresh, this.now());
       return results;
@@ -144,16 +136,7 @@ export class GroupCommitWriter {
     return this.store.db.transaction().execute(async (trx) => {
       const { rows, owner } = firstOwners(group);
       const inserted = await this.store.insertEvents(trx, rows);
-      const results = group.map(() => new Set<string>());
-      const fresh: RollupInput[] = [];
-      group.forEach(({ events }, index) => {
-        for (const { row, metrics } of events) {
-          const key = eventKey(row);
-          if (!inserted.has(key) || owner.get(key) !== index) continue;
-          results[index]!.add(row.event_id);
-          fresh.push(rollupInput(row, metrics));
-        }
-      });
+      const { results, fresh } = credit(group, owner, (key) => inserted.has(key));
       await this.store.addToAggregates(trx, fresh, this.now());
       return results;
     });
@@ -173,6 +156,24 @@ function firstOwners(group: Waiting[]): { rows: EventRow[]; owner: Map<string, n
     }
   });
   return { rows, owner };
+}
+
+/**
+ * Each request's new event ids, and the rollup inputs of every new event: an event is new to
+ * the request that owns it (firstOwners) when `isNew` says its key was stored by this write.
+ */
+function credit(group: Waiting[], owner: Map<string, number>, isNew: (key: string) => boolean): { results: Set<string>[]; fresh: RollupInput[] } {
+  const results = group.map(() => new Set<string>());
+  const fresh: RollupInput[] = [];
+  group.forEach(({ events }, index) => {
+    for (const { row, metrics } of events) {
+      const key = eventKey(row);
+      if (owner.get(key) !== index || !isNew(key)) continue;
+      results[index]!.add(row.event_id);
+      fresh.push(rollupInput(row, metrics));
+    }
+  });
+  return { results, fresh };
 }
 
 function rollupInput(row: EventRow, metrics: Record<string, number>): RollupInput {
